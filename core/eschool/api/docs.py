@@ -1,0 +1,157 @@
+"""Describe API endpoints with marshmallow schemas and build the OpenAPI 3 document from them.
+
+The ``doc`` decorator records the schemas on the view; ``openapi_document(app)`` walks
+``app.url_map`` and turns every ``/api/v1`` rule into an operation, so plugin endpoints appear too.
+"""
+from __future__ import annotations
+
+import re
+
+from apispec import APISpec
+from apispec.ext.marshmallow import MarshmallowPlugin
+from flask import current_app, request
+from flask_babel import gettext as _
+from marshmallow import Schema, ValidationError, fields, validate
+
+from eschool import __version__
+from eschool.api.errors import ApiError
+from eschool.auth.permissions import PUBLIC, declared_permission
+
+API_PREFIX = "/api/v1"
+DOC_ATTR = "_eschool_api_doc"
+
+
+def doc(summary: str, request: type[Schema] | None = None, response: type[Schema] | None = None,
+        query: type[Schema] | None = None, status: int = 200, many: bool = False, paginated: bool = False,
+        tags: list[str] | None = None, description: str = ""):
+    """Record what an endpoint takes and returns (the single description for the OpenAPI document)."""
+
+    def decorator(view):
+        setattr(view, DOC_ATTR, {"summary": summary, "request": request, "response": response, "query": query,
+                                 "status": status, "many": many, "paginated": paginated, "tags": tags or [],
+                                 "description": description})
+        return view
+
+    return decorator
+
+
+def load_json(schema: Schema, partial: bool = False) -> dict:
+    """Load the request body through ``schema``; bad input is a 400 naming each field."""
+    payload = request.get_json(silent=True)
+    if payload is None:
+        raise ApiError(400, "invalid_json", _("Send a JSON object in the request body."))
+    try:
+        return schema.load(payload, partial=partial)
+    except ValidationError as exc:
+        raise ApiError(400, "invalid", _("Some fields are not valid."), fields=exc.messages) from exc
+
+
+def load_query(schema: Schema) -> dict:
+    try:
+        return schema.load(request.args.to_dict())
+    except ValidationError as exc:
+        raise ApiError(400, "invalid", _("Some query parameters are not valid."), fields=exc.messages) from exc
+
+
+class PageQuerySchema(Schema):
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
+
+
+def paginate(query, schema: Schema) -> dict:
+    """Page/size pagination with the total: ``{items, total, page, size}``."""
+    args = load_query(PageQuerySchema())
+    total = query.count()
+    items = list(query.paginate(args["page"], args["size"]))
+    return {"items": schema.dump(items, many=True), "total": total, "page": args["page"], "size": args["size"]}
+
+
+def dump(schema: Schema, obj, many: bool = False):
+    return schema.dump(obj, many=many)
+
+
+class ErrorBodySchema(Schema):
+    code = fields.String(required=True)
+    message = fields.String(required=True)
+    fields_ = fields.Dict(data_key="fields")
+
+
+class ErrorSchema(Schema):
+    error = fields.Nested(ErrorBodySchema, required=True)
+
+
+_CONVERTER = re.compile(r"<(?:(?P<conv>[a-z]+):)?(?P<name>\w+)>")
+
+
+def _schema_name(schema_cls) -> str:
+    name = schema_cls.__name__
+    return name[:-6] if name.endswith("Schema") and len(name) > 6 else name
+
+
+def openapi_document(app=None) -> dict:
+    app = app or current_app
+    region = app.extensions["eschool"].region
+    spec = APISpec(
+        title=f"{region.name('portal', 'en')} API", version=__version__, openapi_version="3.0.3",
+        plugins=[MarshmallowPlugin(schema_name_resolver=_schema_name)],
+        info={"description": "Electronic School JSON API. Authenticate with POST /api/v1/auth/token, then send "
+                             "'Authorization: Bearer <token>'. Errors: {\"error\": {code, message, fields}}."},
+    )
+    spec.components.security_scheme("bearer", {"type": "http", "scheme": "bearer"})
+    spec.components.schema("Error", schema=ErrorSchema)
+    paths: dict[str, dict] = {}
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if not rule.rule.startswith(API_PREFIX):
+            continue
+        view = app.view_functions[rule.endpoint]
+        meta = getattr(view, DOC_ATTR, None) or getattr(getattr(view, "__wrapped__", None), DOC_ATTR, None)
+        if meta is None:
+            continue
+        path = _CONVERTER.sub(lambda m: "{%s}" % m.group("name"), rule.rule)
+        params = [{"name": m.group("name"), "in": "path", "required": True,
+                   "schema": {"type": "integer" if m.group("conv") == "int" else "string"}}
+                  for m in _CONVERTER.finditer(rule.rule)]
+        for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+            op = {"summary": meta["summary"], "operationId": f"{rule.endpoint}.{method.lower()}",
+                  "tags": meta["tags"] or [rule.endpoint.split(".")[0]], "parameters": list(params),
+                  "responses": {}}
+            if meta["description"]:
+                op["description"] = meta["description"]
+            permission = declared_permission(view)
+            op["x-permission"] = permission
+            if permission != PUBLIC:
+                op["security"] = [{"bearer": []}]
+                op["responses"]["401"] = {"description": "Not logged in",
+                                          "content": {"application/json": {"schema": "Error"}}}
+                op["responses"]["403"] = {"description": "Not allowed",
+                                          "content": {"application/json": {"schema": "Error"}}}
+            if meta["query"] is not None:
+                op["parameters"].append({"in": "query", "schema": meta["query"]})
+            if meta["paginated"]:
+                op["parameters"].append({"in": "query", "schema": PageQuerySchema})
+            if meta["request"] is not None:
+                op["requestBody"] = {"required": True,
+                                     "content": {"application/json": {"schema": meta["request"]}}}
+                op["responses"]["400"] = {"description": "Invalid input",
+                                          "content": {"application/json": {"schema": "Error"}}}
+            if meta["response"] is not None:
+                schema = meta["response"]
+                if meta["paginated"]:
+                    body = {"type": "object", "properties": {
+                        "items": {"type": "array", "items": schema}, "total": {"type": "integer"},
+                        "page": {"type": "integer"}, "size": {"type": "integer"}}}
+                    content = {"application/json": {"schema": body}}
+                elif meta["many"]:
+                    content = {"application/json": {"schema": {"type": "array", "items": schema}}}
+                else:
+                    content = {"application/json": {"schema": schema}}
+                op["responses"][str(meta["status"])] = {"description": "OK", "content": content}
+            else:
+                op["responses"][str(meta["status"])] = {"description": "OK"}
+            if params:
+                op["responses"]["404"] = {"description": "Not found or not visible to you",
+                                          "content": {"application/json": {"schema": "Error"}}}
+            paths.setdefault(path, {})[method.lower()] = op
+    for path, operations in paths.items():
+        spec.path(path=path, operations=operations)
+    return spec.to_dict()

@@ -1,0 +1,27 @@
+"""Core API endpoints: the OpenAPI document and the current user."""
+from __future__ import annotations
+
+from flask import Blueprint, jsonify
+from flask_login import current_user
+
+from eschool.api.docs import API_PREFIX, doc, openapi_document
+from eschool.auth.permissions import AUTHENTICATED, public, require
+from eschool.auth.schemas import MeSchema
+
+bp = Blueprint("api", __name__, url_prefix=API_PREFIX)
+
+
+@bp.get("/openapi.json")
+@public
+def openapi():
+    """The OpenAPI 3 document, generated from the schemas of every registered endpoint."""
+    return jsonify(openapi_document())
+
+
+@bp.get("/me")
+@require(AUTHENTICATED)
+@doc(summary="The current user and their roles", response=MeSchema, tags=["auth"])
+def me():
+    from eschool.auth.permissions import user_assignments
+
+    return jsonify(MeSchema().dump({"user": current_user, "roles": user_assignments(current_user)}))

@@ -1,0 +1,170 @@
+"""The application factory: region profile -> plugins -> database -> Flask app.
+
+Each call builds its own plugin manager (never a module-global one), so tests can build several
+apps with different regions and plugins side by side.
+"""
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from flask import Flask, abort, g, request
+from flask_login import LoginManager
+from flask_wtf.csrf import CSRFProtect
+
+from eschool import db as dbmod
+from eschool.auth.permissions import PermissionRegistry, register_redirects
+from eschool.auth.roles import roles_for_region
+from eschool.config import from_env
+from eschool.i18n import init_babel, translation_dirs
+from eschool.plugins.manager import CORE, PluginRegistry
+from eschool.regions.services import ProfileError, load_region
+from eschool.state import EschoolState
+from eschool.themes import CORE_ROOT, build_loader, static_dirs, theme_chain
+
+log = logging.getLogger("eschool")
+
+
+def create_app(overrides: dict | None = None) -> Flask:
+    config = from_env(overrides)
+    region = load_region(config["REGION"])
+    chain = theme_chain(region.theme)
+    registry = PluginRegistry(region, extra_plugins=tuple(config["EXTRA_PLUGINS"]))
+
+    database = dbmod.open_database(config["DATABASE_URL"])
+    dbmod.bind(database)
+
+    models = _collect_models(registry)
+    roles = roles_for_region(region)
+    permissions = PermissionRegistry(registry.call_each("eschool_permissions"), roles)
+
+    app = Flask("eschool", root_path=str(CORE_ROOT), static_folder=None,
+                instance_path=str(Path(config["INSTANCE_PATH"]).resolve()))
+    app.config.update(config)
+    app.config["PERMANENT_SESSION_LIFETIME"] = region.rules["session_idle_minutes"] * 60
+    app.extensions["eschool"] = EschoolState(region=region, plugins=registry, permissions=permissions,
+                                             roles=roles, database=database, theme_chain=chain, models=models)
+
+    plugin_templates = {name: info.folder("templates") for name, info in registry.infos.items()
+                        if name != CORE and info.folder("templates")}
+    app.jinja_loader = build_loader(region.folder, chain, plugin_templates)
+    app.config["ESCHOOL_STATIC_DIRS"] = [str(p) for p in static_dirs(region.folder, chain)]
+    plugin_catalogs = [info.folder("translations") for name, info in registry.infos.items()
+                       if name != CORE and info.folder("translations")]
+    init_babel(app, translation_dirs(CORE_ROOT, plugin_catalogs, chain, region.folder))
+
+    _init_login(app)
+    CSRFProtect(app)
+    register_redirects(app)
+    _register_core_blueprints(app)
+    _register_plugin_blueprints(app, registry)
+    for _name, result in registry.call_each("eschool_init_app", app=app).items():
+        del result
+    _request_lifecycle(app, database)
+    return app
+
+
+def _collect_models(registry) -> dict[str, list]:
+    from eschool.core_plugin import core_models
+
+    found = {CORE: core_models()}
+    for name, models in registry.call_each("eschool_models").items():
+        if name == CORE:
+            continue
+        for model in models:
+            table = model._meta.table_name
+            if not table.startswith(f"{name}_"):
+                raise ProfileError(f"plugin '{name}': model {model.__name__} table '{table}' must start with '{name}_'")
+        found[name] = list(models)
+    return found
+
+
+def _init_login(app: Flask) -> None:
+    from eschool.auth import services as auth_services
+
+    manager = LoginManager(app)
+    manager.login_view = "auth.login"
+    manager.session_protection = "basic"
+
+    @manager.user_loader
+    def _load_user(user_id):
+        if request.path.startswith("/api/"):
+            return None  # the API authenticates by bearer token only (no CSRF there)
+        return auth_services.active_user(user_id)
+
+    @manager.request_loader
+    def _load_from_token(req):
+        if not req.path.startswith("/api/"):
+            return None
+        header = req.headers.get("Authorization", "")
+        if header.lower().startswith("bearer "):
+            return auth_services.user_for_token(header[7:].strip())
+        return None
+
+
+def _register_core_blueprints(app: Flask) -> None:
+    from eschool.api.errors import register_error_handlers
+    from eschool.api.views import bp as api_bp
+    from eschool.auth.api import bp as auth_api_bp
+    from eschool.auth.views import bp as auth_bp
+    from eschool.plugins.api import bp as plugins_api_bp
+    from eschool.plugins.views import bp as plugins_bp
+    from eschool.web.views import bp as web_bp
+
+    csrf = app.extensions["csrf"]
+    for bp in (web_bp, auth_bp, plugins_bp):
+        app.register_blueprint(bp)
+    for bp in (api_bp, auth_api_bp, plugins_api_bp):
+        csrf.exempt(bp)
+        app.register_blueprint(bp)
+    register_error_handlers(app)
+
+
+def _plugin_guard(code: str):
+    def guard():
+        from eschool.plugins.services import is_enabled
+
+        if not is_enabled(code, g.scope):
+            abort(404)
+
+    return guard
+
+
+def _register_plugin_blueprints(app: Flask, registry) -> None:
+    csrf = app.extensions["csrf"]
+    for name, blueprints in registry.call_each("eschool_blueprints", app=app).items():
+        if name == CORE:
+            continue
+        for bp in blueprints:
+            if bp.name != name and not bp.name.startswith(f"{name}_"):
+                raise ProfileError(f"plugin '{name}': blueprint '{bp.name}' must be named '{name}' or '{name}_...'")
+            bp.before_request(_plugin_guard(name))
+            if (bp.url_prefix or "").startswith("/api/"):
+                csrf.exempt(bp)
+            app.register_blueprint(bp)
+
+
+def _request_lifecycle(app: Flask, database) -> None:
+    from eschool.scope import resolve_scope
+
+    @app.before_request
+    def _open():
+        database.connect(reuse_if_open=True)
+        g.scope = resolve_scope()
+
+    @app.teardown_request
+    def _close(_exc):
+        if not database.is_closed() and not app.config.get("KEEP_DB_OPEN"):
+            database.close()
+
+    @app.after_request
+    def _headers(response):
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+            "object-src 'none'; base-uri 'self'; form-action 'self'; frame-ancestors 'self'",
+        )
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "same-origin")
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        return response

@@ -1,0 +1,173 @@
+"""Named permissions, their default roles, and the check every endpoint declares.
+
+Every view is wrapped by :func:`require` (or :func:`public`); the decorator records the permission
+on the view function so a test can walk ``app.url_map`` and find endpoints that declare none.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import wraps
+
+from flask import current_app, g, redirect, request, url_for
+from flask_login import current_user
+
+from eschool.types import Permission, Scope
+
+PUBLIC = "public"
+AUTHENTICATED = "authenticated"
+ATTR = "_eschool_permission"
+
+
+class PermissionRegistry:
+    """All permissions of the core and the region-allowed plugins."""
+
+    def __init__(self, contributed: dict[str, list[Permission]], role_codes: Iterable[str]):
+        self.permissions: dict[str, Permission] = {}
+        self.owner: dict[str, str] = {}
+        roles = set(role_codes)
+        for plugin, perms in contributed.items():
+            for perm in perms:
+                if plugin != "core" and not perm.name.startswith(f"{plugin}."):
+                    raise ValueError(f"plugin '{plugin}': permission '{perm.name}' must start with '{plugin}.'")
+                if perm.name in self.permissions:
+                    raise ValueError(f"permission '{perm.name}' is declared twice ({self.owner[perm.name]}, {plugin})")
+                unknown = set(perm.default_roles) - roles
+                if unknown:
+                    raise ValueError(f"permission '{perm.name}': unknown role(s) {sorted(unknown)}")
+                self.permissions[perm.name] = perm
+                self.owner[perm.name] = plugin
+
+    def roles_with(self, name: str) -> tuple[str, ...]:
+        perm = self.permissions.get(name)
+        if perm is None:
+            raise KeyError(f"unknown permission '{name}'")
+        return perm.default_roles
+
+
+def assignment_covers(assignment, scope: Scope) -> bool:
+    """Does a role held at this assignment's level apply in ``scope``?"""
+    level = assignment.level
+    if level == "region":
+        return True
+    if level == "municipality":
+        return scope.municipality_id is not None and scope.municipality_id == assignment.municipality_id
+    return scope.school_id is not None and scope.school_id == assignment.school_id
+
+
+def user_assignments(user) -> list:
+    """The user's role assignments, loaded once per request."""
+    from eschool.auth.models import RoleAssignment
+
+    if user is None or not getattr(user, "is_authenticated", False):
+        return []
+    cache = g.setdefault("_role_cache", {})
+    if user.id not in cache:
+        cache[user.id] = list(RoleAssignment.select().where(RoleAssignment.user == user.id))
+    return cache[user.id]
+
+
+def has_permission(user, permission: str, scope: Scope | None = None, obj=None) -> bool:
+    """The server-side check: a role holding ``permission`` whose scope covers ``scope``.
+
+    Plugins may veto or grant through ``eschool_check_permission``: any False denies, else any
+    True allows, else the roles decide.
+    """
+    if permission == PUBLIC:
+        return True
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if permission == AUTHENTICATED:
+        return True
+    app = current_app._get_current_object()
+    registry = app.extensions["eschool"].permissions
+    scope = scope or getattr(g, "scope", None) or Scope(app.extensions["eschool"].region.code)
+    allowed_roles = set(registry.roles_with(permission))
+    by_role = any(a.role in allowed_roles and assignment_covers(a, scope) for a in user_assignments(user))
+    from eschool.plugins.services import hooks_here
+
+    answers = [a for a in hooks_here(scope).eschool_check_permission(
+        user=user, permission=permission, obj=obj, scope=scope) if a is not None]
+    if False in answers:
+        return False
+    return True if True in answers else by_role
+
+
+def is_api_request() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _refuse(status: int, code: str, message: str):
+    from eschool.api.errors import ApiError
+    from eschool.web.errors import PageError
+
+    if is_api_request():
+        raise ApiError(status, code, message)
+    raise PageError(status, message)
+
+
+def enforce(permission: str, obj=None) -> None:
+    """Refuse the request unless the current user holds ``permission`` here."""
+    from flask_babel import gettext as _
+
+    if permission == PUBLIC:
+        return
+    if not current_user.is_authenticated:
+        if is_api_request():
+            _refuse(401, "unauthorized", _("Log in first: send a bearer token."))
+        raise _LoginRedirect()
+    if current_user.must_change_password and request.endpoint not in PASSWORD_CHANGE_ENDPOINTS:
+        if is_api_request():
+            _refuse(403, "password_change_required", _("Change the password you were given first."))
+        raise _PasswordRedirect()
+    if not has_permission(current_user, permission, obj=obj):
+        _refuse(403, "forbidden", _("You do not have permission to do this here."))
+
+
+#: Endpoints a user with a handed-out password may still reach.
+PASSWORD_CHANGE_ENDPOINTS = {"auth.change_password", "auth.logout", "web.set_language",
+                             "auth_api.change_password", "auth_api.revoke_current", "api.me"}
+
+
+class _LoginRedirect(Exception):
+    pass
+
+
+class _PasswordRedirect(Exception):
+    pass
+
+
+def register_redirects(app) -> None:
+    """Turn the two redirect signals into responses."""
+
+    @app.errorhandler(_LoginRedirect)
+    def _to_login(_exc):
+        return redirect(url_for("auth.login", next=request.full_path if request.query_string else request.path))
+
+    @app.errorhandler(_PasswordRedirect)
+    def _to_password(_exc):
+        return redirect(url_for("auth.change_password"))
+
+
+def require(permission: str):
+    """Declare and enforce the permission of a view."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            enforce(permission)
+            return view(*args, **kwargs)
+
+        setattr(wrapper, ATTR, permission)
+        return wrapper
+
+    return decorator
+
+
+def public(view):
+    """Declare a view open to everyone, logged in or not."""
+    setattr(view, ATTR, PUBLIC)
+    return view
+
+
+def declared_permission(view) -> str | None:
+    return getattr(view, ATTR, None)

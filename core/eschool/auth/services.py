@@ -1,0 +1,170 @@
+"""Account rules: creating users, passwords, roles, logging in, API tokens. No Flask here."""
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import re
+import secrets
+
+from flask_babel import lazy_gettext as _l
+from peewee import IntegrityError
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from eschool.auth.models import ApiToken, RoleAssignment, User
+from eschool.auth.roles import ROLES
+from eschool.db import db, utcnow
+
+MIN_PASSWORD = 8
+USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{3,150}$")
+
+
+class AccountError(ValueError):
+    """Bad input for an account; ``field`` names what is wrong."""
+
+    def __init__(self, field: str, message: str):
+        super().__init__(f"{field}: {message}")
+        self.field = field
+        self.message = message
+
+
+def hash_password(password: str) -> str:
+    return generate_password_hash(password, method="scrypt")
+
+
+def check_password_strength(password: str) -> None:
+    if len(password or "") < MIN_PASSWORD:
+        raise AccountError("password", _l("at least %(count)d characters", count=MIN_PASSWORD))
+    if password.isdigit() or password.isalpha():
+        raise AccountError("password", _l("mix letters with digits or signs"))
+
+
+def generate_password() -> str:
+    """A password to hand out on a slip: readable, with digits; changed at first login."""
+    alphabet = "abcdefghjkmnpqrstuvwxyz23456789"
+    while True:
+        pw = "".join(secrets.choice(alphabet) for _ in range(10))
+        if any(c.isdigit() for c in pw) and any(c.isalpha() for c in pw):
+            return pw
+
+
+def create_user(username: str, full_name: str, password: str | None = None, email: str | None = None,
+                phone: str | None = None, must_change_password: bool = True, locale: str = "") -> User:
+    username = (username or "").strip()
+    if not USERNAME.match(username):
+        raise AccountError("username", _l("3-150 Latin letters, digits or . _ @ -"))
+    if not (full_name or "").strip():
+        raise AccountError("full_name", _l("required"))
+    if password is not None:
+        check_password_strength(password)
+    try:
+        with db.atomic():
+            return User.create(username=username, full_name=full_name.strip(), email=(email or None),
+                               phone=(phone or None), locale=locale,
+                               password_hash=hash_password(password) if password else "",
+                               must_change_password=must_change_password)
+    except IntegrityError as exc:
+        taken = "username"
+        if email and User.get_or_none(User.email == email):
+            taken = "email"
+        elif phone and User.get_or_none(User.phone == phone):
+            taken = "phone"
+        raise AccountError(taken, _l("already taken")) from exc
+
+
+def set_password(user: User, password: str, must_change: bool = False) -> None:
+    """Set a password; a password handed out by someone else must be changed at first login."""
+    check_password_strength(password)
+    user.password_hash = hash_password(password)
+    user.must_change_password = must_change
+    user.save()
+    # a new password ends the user's API tokens too
+    ApiToken.update(revoked_at=utcnow()).where((ApiToken.user == user) & ApiToken.revoked_at.is_null()).execute()
+
+
+def change_own_password(user: User, current: str, new: str) -> None:
+    if not check_password_hash(user.password_hash or "", current or ""):
+        raise AccountError("current_password", _l("does not match"))
+    if current == new:
+        raise AccountError("new_password", _l("must differ from the current one"))
+    set_password(user, new, must_change=False)
+
+
+def find_login(login: str) -> User | None:
+    """A user by username, e-mail or phone."""
+    login = (login or "").strip()
+    if not login:
+        return None
+    return User.get_or_none((User.username == login) | (User.email == login.lower()) | (User.phone == login))
+
+
+def authenticate(login: str, password: str) -> User | None:
+    user = find_login(login)
+    if user is None or not user.is_active or not user.password_hash:
+        # spend the same time as a real check so timing does not reveal usernames
+        check_password_hash(_DUMMY_HASH, password or "")
+        return None
+    if not check_password_hash(user.password_hash, password or ""):
+        return None
+    user.last_login_at = utcnow()
+    user.save(only=[User.last_login_at])
+    return user
+
+
+_DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
+
+
+def active_user(user_id) -> User | None:
+    try:
+        user = User.get_or_none(User.id == int(user_id))
+    except (TypeError, ValueError):
+        return None
+    return user if user and user.is_active else None
+
+
+def grant_role(user: User, role: str, municipality=None, school=None, class_group_id: int | None = None,
+               allowed_roles: dict | None = None) -> RoleAssignment:
+    roles = allowed_roles or ROLES
+    if role not in roles:
+        raise AccountError("role", _l("unknown role '%(role)s' (known: %(known)s)", role=role, known=", ".join(sorted(roles))))
+    level = "class" if class_group_id else "school" if school else "municipality" if municipality else "region"
+    if level not in roles[role].levels and not (level == "school" and "class" in roles[role].levels):
+        raise AccountError("role", _l("'%(role)s' is held at %(levels)s level, not %(level)s", role=role, levels="/".join(roles[role].levels), level=level))
+    assignment, _ = RoleAssignment.get_or_create(user=user, role=role, municipality=municipality, school=school,
+                                                 class_group_id=class_group_id)
+    return assignment
+
+
+# ------------------------------------------------------------------ API tokens
+
+def _digest(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def issue_token(user: User, days: int = 30, name: str = "") -> tuple[str, ApiToken]:
+    """A new bearer token; the clear text is returned once and never stored."""
+    token = secrets.token_urlsafe(32)
+    row = ApiToken.create(user=user, token_hash=_digest(token), name=name[:100],
+                          expires_at=utcnow() + dt.timedelta(days=days))
+    return token, row
+
+
+def user_for_token(token: str) -> User | None:
+    if not token:
+        return None
+    row = (ApiToken.select(ApiToken, User).join(User)
+           .where(ApiToken.token_hash == _digest(token)).first())
+    if row is None or row.revoked_at is not None or row.expires_at < utcnow() or not row.user.is_active:
+        return None
+    now = utcnow()
+    if row.last_used_at is None or (now - row.last_used_at).total_seconds() > 60:
+        ApiToken.update(last_used_at=now).where(ApiToken.id == row.id).execute()
+    user = row.user
+    user._api_token_id = row.id
+    return user
+
+
+def revoke_token(user: User, token_id: int) -> bool:
+    count = (ApiToken.update(revoked_at=utcnow())
+             .where((ApiToken.id == token_id) & (ApiToken.user == user) & ApiToken.revoked_at.is_null())
+             .execute())
+    return bool(count)

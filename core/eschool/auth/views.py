@@ -1,0 +1,77 @@
+"""Logging in and out, and changing one's password."""
+from __future__ import annotations
+
+from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, login_user, logout_user
+from flask_wtf import FlaskForm
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, EqualTo, Length
+
+from eschool.auth import services
+from eschool.auth.permissions import AUTHENTICATED, public, require
+
+bp = Blueprint("auth", __name__)
+
+
+class LoginForm(FlaskForm):
+    login = StringField(_l("Login, e-mail or phone"), validators=[DataRequired(), Length(max=254)])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=200)])
+
+
+class PasswordForm(FlaskForm):
+    current_password = PasswordField(_l("Current password"), validators=[DataRequired()])
+    new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=8, max=200)])
+    confirm = PasswordField(_l("New password again"),
+                            validators=[DataRequired(), EqualTo("new_password", message=_l("The passwords differ."))])
+
+
+def _safe_next(target: str | None) -> str:
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("web.dashboard")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = services.authenticate(form.login.data, form.password.data)
+        if user is None:
+            form.password.errors.append(_("Wrong login or password."))
+        else:
+            session.clear()
+            session.permanent = True
+            login_user(user)
+            if user.must_change_password:
+                flash(_("You were given this password. Choose your own now."), "info")
+                return redirect(url_for("auth.change_password"))
+            return redirect(_safe_next(request.args.get("next")))
+    return render_template("auth/login.html", form=form), 200 if request.method == "GET" or not form.errors else 400
+
+
+@bp.post("/logout")
+@require(AUTHENTICATED)
+def logout():
+    logout_user()
+    session.clear()
+    flash(_("You have logged out."), "info")
+    return redirect(url_for("web.index"))
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@require(AUTHENTICATED)
+def change_password():
+    form = PasswordForm()
+    if form.validate_on_submit():
+        try:
+            services.change_own_password(current_user, form.current_password.data, form.new_password.data)
+        except services.AccountError as exc:
+            target = getattr(form, exc.field, form.new_password)
+            target.errors.append(str(exc.message))
+        else:
+            flash(_("Your password has been changed."), "success")
+            return redirect(url_for("web.dashboard"))
+    return render_template("auth/change_password.html", form=form), 200 if not form.errors else 400

@@ -1,0 +1,479 @@
+"""The ``eschool`` command.
+
+Core commands are always there; plugins add theirs through ``eschool_cli_commands`` once the
+application for the region (``--region`` or ``ESCHOOL_REGION``) has been built, so a plugin the
+region does not allow adds nothing.
+"""
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+from eschool.regions.services import ProfileError, available_regions, load_profile_file, regions_dir
+
+_APPS: dict = {}
+
+
+def make_app(region: str | None = None, database: str | None = None):
+    """Build (once per region and database) the app and push its context."""
+    if region:
+        os.environ["ESCHOOL_REGION"] = region
+    if database:
+        os.environ["DATABASE_URL"] = database
+    key = (os.environ.get("ESCHOOL_REGION"), os.environ.get("DATABASE_URL"))
+    if key not in _APPS:
+        from eschool.app import create_app
+
+        try:
+            app = create_app()
+        except ProfileError as exc:
+            raise click.ClickException(str(exc)) from exc
+        app.app_context().push()
+        _APPS[key] = app
+    return _APPS[key]
+
+
+region_option = click.option("--region", "region", default=None, help="Region profile code (default: ESCHOOL_REGION).")
+database_option = click.option("--database", "database", default=None, help="Database URL (default: DATABASE_URL).")
+
+
+class EschoolGroup(click.Group):
+    """Adds the plugins' commands (for the region in the environment) to the core ones."""
+
+    _plugin_cli: click.Group | None = None
+
+    def _plugins(self) -> click.Group:
+        if self._plugin_cli is None:
+            self._plugin_cli = click.Group()
+            try:
+                app = make_app()
+                app.extensions["eschool"].plugins.call_each("eschool_cli_commands", cli=self._plugin_cli)
+            except (click.ClickException, Exception) as exc:  # noqa: BLE001 - core commands must still work
+                click.echo(f"warning: plugin commands unavailable: {exc}", err=True)
+        return self._plugin_cli
+
+    def list_commands(self, ctx):
+        names = set(super().list_commands(ctx))
+        if not ctx.resilient_parsing and os.environ.get("ESCHOOL_NO_PLUGIN_COMMANDS") != "1":
+            names |= set(self._plugins().list_commands(ctx))
+        return sorted(names)
+
+    def get_command(self, ctx, name):
+        command = super().get_command(ctx, name)
+        if command is None:
+            command = self._plugins().get_command(ctx, name)
+        return command
+
+
+@click.group(cls=EschoolGroup)
+@click.option("--region", default=None, help="Region profile code (sets ESCHOOL_REGION).")
+@click.version_option(package_name="eschool")
+def main(region):
+    """Electronic School: set up, run and administer a regional portal."""
+    if region:
+        os.environ["ESCHOOL_REGION"] = region
+
+
+# ------------------------------------------------------------------ init / demo / serve
+
+@main.command()
+@region_option
+@database_option
+def init(region, database):
+    """Create or upgrade the database and load the region's municipalities."""
+    from eschool.structure.services import sync_municipalities
+
+    app = make_app(region, database)
+    applied = _upgrade(app)
+    munis = sync_municipalities(app.extensions["eschool"].region)
+    click.echo(f"Applied {sum(len(v) for v in applied.values())} migration(s); {len(munis)} municipalities.")
+
+
+@main.command()
+@region_option
+@database_option
+@click.option("--serve", is_flag=True, help="Start the development server afterwards.")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+def demo(region, database, serve, host, port):
+    """Build a demo: the region's municipalities, a demo school, an account for every role."""
+    from eschool.demo import build_demo
+
+    app = make_app(region, database)
+    _upgrade(app)
+    result = build_demo(log=lambda m: click.echo(f"  {m}"))
+    ext = app.extensions["eschool"]
+    click.echo(f"\n{ext.region.name('portal', 'ru')} ({ext.region.code}): {len(result['municipalities'])} "
+               f"municipalities, demo school #{result['school'].id} «{result['school'].short_name}».")
+    click.echo(f"\nAccounts (password for all: {result['password']}):")
+    for username, role in result["accounts"]:
+        click.echo(f"  {username:<14} {role}")
+    if serve:
+        click.echo(f"\nPortal: http://{host}:{port}/")
+        app.run(host=host, port=port, debug=False, use_reloader=False)
+
+
+@main.command()
+@region_option
+@database_option
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--debug", is_flag=True)
+def serve(region, database, host, port, debug):
+    """Run the development server. In production use gunicorn: see docs/deployment.md."""
+    app = make_app(region, database)
+    app.run(host=host, port=port, debug=debug, use_reloader=False)
+
+
+# ------------------------------------------------------------------ db
+
+@main.group()
+def db():
+    """Schema migrations: one history for the core and one per plugin."""
+
+
+def _owners(app):
+    from eschool.db import migration_owners
+
+    registry = app.extensions["eschool"].plugins
+    return migration_owners([i for n, i in registry.infos.items() if n != "core"])
+
+
+def _upgrade(app):
+    from eschool import db as dbmod
+
+    return dbmod.upgrade(app.extensions["eschool"].database, _owners(app))
+
+
+@db.command("upgrade")
+@region_option
+@database_option
+def db_upgrade(region, database):
+    """Apply pending migrations: the core first, then each allowed plugin."""
+    app = make_app(region, database)
+    applied = _upgrade(app)
+    for owner, names in applied.items():
+        click.echo(f"{owner}: {', '.join(names) if names else 'up to date'}")
+
+
+@db.command("status")
+@region_option
+@database_option
+@click.option("--json", "as_json", is_flag=True)
+def db_status(region, database, as_json):
+    """Applied and pending migrations per owner, and orphaned histories."""
+    from eschool import db as dbmod
+
+    app = make_app(region, database)
+    report = dbmod.status(app.extensions["eschool"].database, _owners(app))
+    if as_json:
+        click.echo(json.dumps(report, default=str, indent=2))
+        return
+    for owner, rows in report["owners"].items():
+        click.echo(f"{owner}:")
+        for row in rows:
+            state = "applied " + str(row["applied"])[:19] if row["applied"] else "PENDING"
+            if row["missing_file"]:
+                state += " (file missing)"
+            click.echo(f"  {row['name']:<40} {state}")
+    if report["orphans"]:
+        click.echo("orphaned histories (no installed plugin): " + ", ".join(report["orphans"]))
+
+
+# ------------------------------------------------------------------ regions
+
+@main.group()
+def regions():
+    """Region profiles."""
+
+
+@regions.command("list")
+def regions_list():
+    """The bundled region profiles."""
+    for code in available_regions():
+        try:
+            region = load_profile_file(regions_dir() / code / "region.toml")
+        except ProfileError as exc:
+            click.echo(f"{code:<12} INVALID: {exc}")
+            continue
+        click.echo(f"{code:<12} {region.name('portal', 'ru')} | {region.timezone} | theme {region.theme} | "
+                   f"plugins: {', '.join(sorted(region.plugins)) or '-'}")
+
+
+@regions.command("check")
+@click.argument("path", type=click.Path(dir_okay=True, path_type=Path))
+def regions_check(path: Path):
+    """Validate a region profile file (or a folder holding region.toml), plugins included."""
+    if path.is_dir():
+        path = path / "region.toml"
+    try:
+        region = load_profile_file(path)
+        from eschool.plugins.manager import PluginRegistry
+
+        PluginRegistry(region)
+    except ProfileError as exc:
+        click.echo(str(exc), err=True)
+        sys.exit(1)
+    click.echo(f"{path}: OK ({region.code}, {len(region.municipalities)} municipalities, "
+               f"{len(region.plugins)} plugins)")
+
+
+# ------------------------------------------------------------------ plugins
+
+@main.group()
+def plugins():
+    """Installed plugins and where each is on."""
+
+
+def _scope_args(municipality, school):
+    from eschool.structure.services import StructureError, find_school, municipality_by_code
+
+    try:
+        if school:
+            return "school", find_school(school)
+        if municipality:
+            return "municipality", municipality_by_code(municipality)
+    except StructureError as exc:
+        raise click.BadParameter(str(exc)) from exc
+    return None, None
+
+
+@plugins.command("list")
+@region_option
+@database_option
+@click.option("--municipality", default=None, help="Show states in this municipality (code).")
+@click.option("--school", default=None, help="Show states in this school (id or short name).")
+@click.option("--json", "as_json", is_flag=True)
+def plugins_list(region, database, municipality, school, as_json):
+    """Installed plugins: allowed in the region or not, and where each is on."""
+    from eschool.plugins.manager import installed_entry_points
+    from eschool.plugins.models import PluginToggle
+    from eschool.plugins.services import plugin_states
+    from eschool.structure.models import Municipality, School
+    from eschool.types import Scope
+
+    app = make_app(region, database)
+    ext = app.extensions["eschool"]
+    registry, reg = ext.plugins, ext.region
+    kind, target = _scope_args(municipality, school)
+    scope = None
+    if kind == "school":
+        scope = Scope(reg.code, target.municipality_id, target.id)
+    elif kind == "municipality":
+        scope = Scope(reg.code, target.id, None)
+    states = plugin_states(registry, scope) if scope else {}
+    try:
+        toggles = list(PluginToggle.select())
+        schools = {s.id: s.short_name for s in School.select(School.id, School.short_name)}
+        munis = {m.id: m.code for m in Municipality.select()}
+    except Exception:  # noqa: BLE001 - database not initialised yet
+        toggles, schools, munis = [], {}, {}
+    rows = []
+    for code, ep in sorted(installed_entry_points().items()):
+        entry = reg.plugins.get(code)
+        info = registry.infos.get(code)
+        where = "not allowed in this region"
+        if entry is not None:
+            limit = entry["municipalities"]
+            where = ("on" if entry["default"] else "off") + " by default"
+            where += f" in {', '.join(limit)} only" if limit else " everywhere"
+        overrides = [f"{t.scope_type} {munis.get(t.scope_id) if t.scope_type == 'municipality' else schools.get(t.scope_id, t.scope_id)}: {'on' if t.enabled else 'off'}"
+                     for t in toggles if t.plugin == code]
+        row = {"code": code, "version": info.version if info else ep.dist.version if ep.dist else "",
+               "allowed": entry is not None, "default": where, "overrides": overrides,
+               "hooks": registry.hooks_implemented(code) if info else []}
+        if scope is not None and code in states:
+            row["here"] = "on" if states[code].enabled else "off"
+            row["source"] = states[code].source
+        rows.append(row)
+    if as_json:
+        click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
+        return
+    click.echo(f"Region {reg.code}: {len(rows)} installed plugin(s)")
+    for row in rows:
+        line = f"  {row['code']:<16} {row['version']:<8} {row['default']}"
+        if "here" in row:
+            line += f" | here: {row['here']} ({row['source']})"
+        click.echo(line)
+        for override in row["overrides"]:
+            click.echo(f"  {'':<16} override: {override}")
+
+
+def _toggle(plugin, municipality, school, enabled):
+    from flask import current_app
+
+    from eschool.plugins.services import ToggleError, set_toggle
+
+    kind, target = _scope_args(municipality, school)
+    if kind is None:
+        raise click.UsageError("Give --municipality CODE or --school ID; the region level is set in region.toml.")
+    try:
+        set_toggle(current_app.extensions["eschool"].plugins, plugin, kind, target.id, enabled, actor="cli")
+    except ToggleError as exc:
+        raise click.ClickException(str(exc)) from exc
+    label = target.short_name if kind == "school" else target.code
+    click.echo(f"{plugin}: {'on' if enabled else 'off'} for {kind} {label} (its data is kept).")
+
+
+@plugins.command("enable")
+@click.argument("plugin")
+@click.option("--municipality", default=None)
+@click.option("--school", default=None)
+@region_option
+@database_option
+def plugins_enable(plugin, municipality, school, region, database):
+    """Switch a plugin on for a municipality or a school."""
+    make_app(region, database)
+    _toggle(plugin, municipality, school, True)
+
+
+@plugins.command("disable")
+@click.argument("plugin")
+@click.option("--municipality", default=None)
+@click.option("--school", default=None)
+@region_option
+@database_option
+def plugins_disable(plugin, municipality, school, region, database):
+    """Switch a plugin off for a municipality or a school (nothing is deleted)."""
+    make_app(region, database)
+    _toggle(plugin, municipality, school, False)
+
+
+@plugins.command("reset")
+@click.argument("plugin")
+@click.option("--municipality", default=None)
+@click.option("--school", default=None)
+@region_option
+@database_option
+def plugins_reset(plugin, municipality, school, region, database):
+    """Remove a stored toggle so the level above decides again."""
+    from eschool.plugins.services import clear_toggle
+
+    make_app(region, database)
+    kind, target = _scope_args(municipality, school)
+    if kind is None:
+        raise click.UsageError("Give --municipality CODE or --school ID.")
+    clear_toggle(plugin, kind, target.id)
+    click.echo(f"{plugin}: back to the default for {kind} {target.id}.")
+
+
+# ------------------------------------------------------------------ users
+
+@main.group()
+def users():
+    """Accounts."""
+
+
+@users.command("create")
+@click.argument("username")
+@click.option("--name", "full_name", required=True, help="Full name.")
+@click.option("--email", default=None)
+@click.option("--role", "roles", multiple=True, help="ROLE or ROLE@school:ID / ROLE@municipality:CODE; repeatable.")
+@click.option("--password", default=None, help="Default: generated and printed; must be changed at first login.")
+@region_option
+@database_option
+def users_create(username, full_name, email, roles, password, region, database):
+    """Create an account (its password must be changed at first login)."""
+    from eschool.auth import services as auth
+    from eschool.db import db as database_proxy
+
+    app = make_app(region, database)
+    ext = app.extensions["eschool"]
+    generated = password is None
+    password = password or auth.generate_password()
+    try:
+        with database_proxy.atomic():
+            user = auth.create_user(username, full_name, password=password, email=email, must_change_password=True)
+            for spec in roles:
+                auth.grant_role(user, allowed_roles=ext.roles, **_role_target(spec))
+    except auth.AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Created {user.username}" + (f"; password: {password}" if generated else ""))
+
+
+def _role_target(spec: str) -> dict:
+    from eschool.structure.services import StructureError, find_school, municipality_by_code
+
+    role, _, where = spec.partition("@")
+    kwargs = {"role": role}
+    try:
+        if where.startswith("school:"):
+            kwargs["school"] = find_school(where[7:])
+        elif where.startswith("municipality:"):
+            kwargs["municipality"] = municipality_by_code(where[13:])
+        elif where:
+            raise click.BadParameter(f"--role {spec}: expected ROLE@school:ID or ROLE@municipality:CODE")
+    except StructureError as exc:
+        raise click.BadParameter(f"--role {spec}: {exc}") from exc
+    return kwargs
+
+
+@users.command("set-password")
+@click.argument("username")
+@click.option("--password", default=None, help="Default: generated and printed.")
+@click.option("--temporary/--permanent", default=True, show_default=True,
+              help="A temporary password must be changed at the next login.")
+@region_option
+@database_option
+def users_set_password(username, password, temporary, region, database):
+    """Set a user's password (the administrator's way when self-service reset is off)."""
+    from eschool.auth import services as auth
+    from eschool.auth.models import User
+
+    make_app(region, database)
+    user = User.get_or_none(User.username == username)
+    if user is None:
+        raise click.ClickException(f"username: no user '{username}'")
+    generated = password is None
+    password = password or auth.generate_password()
+    try:
+        auth.set_password(user, password, must_change=temporary)
+    except auth.AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Password set for {username}" + (f": {password}" if generated else ""))
+
+
+# ------------------------------------------------------------------ i18n
+
+@main.group()
+def i18n():
+    """Translation catalogs: extract, update, compile, check."""
+
+
+@i18n.command("compile")
+def i18n_compile():
+    """Compile every .po catalog (core, plugins, themes, regions) to .mo."""
+    from eschool.translations_tools import compile_all
+
+    for path in compile_all():
+        click.echo(f"compiled {path}")
+
+
+@i18n.command("extract")
+def i18n_extract():
+    """Extract messages into each owner's messages.pot and update its .po catalogs."""
+    from eschool.translations_tools import extract_and_update
+
+    for path in extract_and_update():
+        click.echo(f"updated {path}")
+
+
+@i18n.command("check")
+def i18n_check():
+    """Fail when any message lacks a Russian or English translation."""
+    from eschool.translations_tools import check_all
+
+    problems = check_all()
+    for p in problems:
+        click.echo(p, err=True)
+    if problems:
+        sys.exit(1)
+    click.echo("All catalogs complete.")
+
+
+if __name__ == "__main__":
+    main()

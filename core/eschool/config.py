@@ -1,0 +1,52 @@
+"""Configuration from the environment, with explicit overrides for tests.
+
+| variable | meaning | default |
+|---|---|---|
+| ESCHOOL_REGION | region profile code (``regions/<code>/region.toml``) | kemerovo |
+| DATABASE_URL | ``sqlite:///path`` or ``postgresql://user@host/db`` | SQLite file in the instance folder |
+| SECRET_KEY | signs sessions and CSRF tokens; required in production | random per process in development |
+| ESCHOOL_INSTANCE | folder for the SQLite file and uploads | ./instance |
+| ESCHOOL_ENV | ``production`` turns on secure cookies and refuses a missing SECRET_KEY | development |
+| ESCHOOL_REGIONS_DIR / ESCHOOL_THEMES_DIR | other folders of region profiles / themes | the bundled ones |
+"""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+class ConfigError(Exception):
+    pass
+
+
+def from_env(overrides: dict | None = None) -> dict:
+    env = os.environ
+    overrides = dict(overrides or {})
+    instance = Path(overrides.pop("INSTANCE_PATH", None) or env.get("ESCHOOL_INSTANCE") or Path.cwd() / "instance")
+    production = (overrides.get("ENV") or env.get("ESCHOOL_ENV", "development")) == "production"
+    secret = overrides.get("SECRET_KEY") or env.get("SECRET_KEY")
+    if not secret:
+        if production:
+            raise ConfigError("SECRET_KEY: must be set in production (ESCHOOL_ENV=production)")
+        secret = secrets.token_hex(32)
+    config = {
+        "REGION": env.get("ESCHOOL_REGION", "kemerovo"),
+        "DATABASE_URL": env.get("DATABASE_URL") or f"sqlite:///{instance / 'eschool.sqlite3'}",
+        "SECRET_KEY": secret,
+        "INSTANCE_PATH": str(instance),
+        "ENV": "production" if production else "development",
+        "SESSION_COOKIE_SECURE": production,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": production,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "SESSION_REFRESH_EACH_REQUEST": True,
+        "WTF_CSRF_TIME_LIMIT": None,
+        "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
+        "API_TOKEN_DAYS": int(env.get("ESCHOOL_API_TOKEN_DAYS", "30")),
+        "EXTRA_PLUGINS": (),
+        "TESTING": False,
+    }
+    config.update(overrides)
+    return config

@@ -1,0 +1,40 @@
+"""The core's own contributions, registered like a plugin (named ``core``, always on)."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from eschool import __version__, hookimpl
+from eschool.types import MenuItem, Permission, PluginInfo
+
+
+def core_models() -> list:
+    from eschool.auth.models import ApiToken, RoleAssignment, User
+    from eschool.plugins.models import PluginToggle
+    from eschool.structure.models import Municipality, School
+
+    return [Municipality, School, User, RoleAssignment, ApiToken, PluginToggle]
+
+
+@hookimpl
+def eschool_plugin_info():
+    return PluginInfo(code="core", name=_l("Core"), version=__version__, required=True)
+
+
+@hookimpl
+def eschool_permissions():
+    return [
+        Permission("plugins.manage", _l("Switch modules on and off"),
+                   ("region_operator", "municipal_operator", "school_admin")),
+        Permission("users.manage", _l("Issue staff logins"), ("region_operator", "school_admin")),
+    ]
+
+
+@hookimpl
+def eschool_menu_items(user, scope):
+    if user is None:
+        return []
+    return [
+        MenuItem("web.dashboard", _l("Start page"), order=0, plugin="core"),
+        MenuItem("plugins_admin.index", _l("Modules"), order=900, section="admin",
+                 permission="plugins.manage", plugin="core"),
+    ]

@@ -1,0 +1,99 @@
+"""The database: one peewee proxy bound at start-up, a base model, and versioned migrations.
+
+SQLite is the embedded default (a file under the instance folder, WAL and foreign keys on);
+``DATABASE_URL=postgresql://...`` selects PostgreSQL. Each owner (the core, each plugin) keeps its
+own migration history table ``_migrations_<owner>``, run by peewee's ``playhouse.migrations``.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from pathlib import Path
+
+import peewee
+from playhouse.db_url import connect as connect_url
+from playhouse.migrations import Runner
+
+db = peewee.DatabaseProxy()
+
+CORE_MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def utcnow() -> dt.datetime:
+    """Instants are stored in UTC without tzinfo (see DESIGN.md, Time)."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+class BaseModel(peewee.Model):
+    """Base for every core and plugin model."""
+
+    class Meta:
+        database = db
+        legacy_table_names = False
+
+
+def open_database(url: str) -> peewee.Database:
+    """Open a database from a URL (``sqlite:///path`` or ``postgresql://...``)."""
+    if url.startswith("sqlite"):
+        path = url.split(":///", 1)[1] if ":///" in url else ":memory:"
+        if path not in (":memory:", "") and not path.startswith("file:"):
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        return peewee.SqliteDatabase(
+            path or ":memory:",
+            pragmas={"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 5000},
+        )
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://") :]
+    return connect_url(url, autorollback=True) if url.startswith("postgresql") else connect_url(url)
+
+
+def bind(database: peewee.Database) -> None:
+    db.initialize(database)
+
+
+@dataclass
+class MigrationOwner:
+    """A migration history: the core's or one plugin's."""
+
+    name: str
+    directory: Path
+
+    @property
+    def table(self) -> str:
+        return f"_migrations_{self.name}"
+
+    def runner(self, database: peewee.Database) -> Runner:
+        return Runner(database, str(self.directory), table_name=self.table)
+
+
+def migration_owners(plugin_infos) -> list[MigrationOwner]:
+    """The core first, then each plugin with a migrations folder, by plugin code."""
+    owners = [MigrationOwner("core", CORE_MIGRATIONS)]
+    for info in sorted(plugin_infos, key=lambda i: i.code):
+        folder = info.folder("migrations")
+        if folder is not None:
+            owners.append(MigrationOwner(info.code, folder))
+    return owners
+
+
+def upgrade(database: peewee.Database, owners: list[MigrationOwner]) -> dict[str, list[str]]:
+    """Apply every pending migration, core first. Returns what was applied per owner."""
+    applied = {}
+    for owner in owners:
+        applied[owner.name] = owner.runner(database).up()
+    return applied
+
+
+def status(database: peewee.Database, owners: list[MigrationOwner]) -> dict:
+    """Applied and pending migrations per owner, and histories no installed owner claims."""
+    report = {"owners": {}, "orphans": []}
+    for owner in owners:
+        report["owners"][owner.name] = [
+            {"name": m.name, "applied": m.applied, "missing_file": m.path is None}
+            for m in owner.runner(database).status()
+        ]
+    known = {o.table for o in owners}
+    report["orphans"] = sorted(
+        t for t in database.get_tables() if t.startswith("_migrations_") and t not in known
+    )
+    return report

@@ -1,0 +1,167 @@
+"""The plugin API: every hook a plugin may implement.
+
+This module is a public contract. A hook's name, arguments and meaning change only with a
+deprecation path, and ``docs/plugins.md`` documents each one (a test checks that they agree).
+
+Three kinds of hooks:
+
+* **Start-up hooks** are called once per application for every plugin the region allows,
+  whatever a municipality or school has switched off: models, blueprints, permissions,
+  settings, CLI commands, ``init_app``.
+* **Request hooks** (menu entries, widgets, card sections, permission vetoes, reports) are called
+  only for the plugins enabled where the request is (``eschool.plugins.manager.hooks_for``).
+* **Event hooks** (``eschool_on_*``) are called after the change is committed, again only for the
+  plugins enabled in the scope of the change. Their return values are ignored.
+
+All hooks are called with keyword arguments; an implementation may accept fewer arguments than
+the spec names.
+"""
+from __future__ import annotations
+
+from eschool import hookspec
+
+# --------------------------------------------------------------------------- start-up
+
+
+@hookspec
+def eschool_plugin_info():
+    """Describe the plugin.
+
+    Called once at start-up. Return an :class:`eschool.types.PluginInfo` whose ``code`` equals the
+    entry-point name. ``root`` (use ``PluginInfo.for_package(__name__, ...)``) is where the core
+    finds the plugin's ``templates/<code>/``, ``static/``, ``translations/`` and ``migrations/``.
+    """
+
+
+@hookspec
+def eschool_models():
+    """Return the plugin's peewee model classes (subclasses of ``eschool.db.BaseModel``).
+
+    Table names must start with ``<code>_``. Tables are created by the plugin's migrations
+    (``migrations/0001_initial.py`` ...), applied by ``eschool db upgrade``; the list is used by
+    the schema checks and by the test helpers.
+    """
+
+
+@hookspec
+def eschool_blueprints(app):
+    """Return a list of Flask blueprints (HTML pages and ``/api/v1`` endpoints).
+
+    Every view must declare its permission with ``eschool.auth.permissions.require`` (or
+    ``public``). The core adds a guard to each blueprint: where the plugin is switched off, every
+    route answers 404.
+    """
+
+
+@hookspec
+def eschool_permissions():
+    """Return a list of :class:`eschool.types.Permission` named ``<code>.<action>``.
+
+    ``default_roles`` lists role codes (``school_admin``, ``director``, ...) that hold it.
+    """
+
+
+@hookspec
+def eschool_settings_schema():
+    """Return a marshmallow ``Schema`` class for the plugin's settings, or ``None``.
+
+    The region profile's ``[plugins.<code>.settings]`` table is loaded through it at start-up; an
+    unknown key or a bad value stops start-up with the file and the key named. Use
+    ``load_default`` for defaults.
+    """
+
+
+@hookspec
+def eschool_cli_commands(cli):
+    """Add click commands to the ``eschool`` command group ``cli``.
+
+    Add one group named after the plugin (``@cli.group("vacancies")``). Called only for plugins
+    the region allows.
+    """
+
+
+@hookspec
+def eschool_init_app(app):
+    """Last start-up step: template filters, context processors, extensions."""
+
+
+# --------------------------------------------------------------------------- request time
+
+
+@hookspec
+def eschool_menu_items(user, scope):
+    """Return a list of :class:`eschool.types.MenuItem` for this user in this scope.
+
+    Called only for plugins enabled in ``scope``. The core drops entries whose ``permission``
+    the user lacks and sorts by ``(section, order)``.
+    """
+
+
+@hookspec
+def eschool_dashboard_widgets(user, scope):
+    """Return a list of :class:`eschool.types.Widget` for the user's start page."""
+
+
+@hookspec
+def eschool_student_card_sections(student, user, scope):
+    """Return a list of :class:`eschool.types.CardSection` for a student's card."""
+
+
+@hookspec
+def eschool_report_types(scope):
+    """Return a list of :class:`eschool.types.ReportType` the plugin offers in ``scope``."""
+
+
+@hookspec
+def eschool_check_permission(user, permission, obj, scope):
+    """Take part in a permission check: return ``False`` to deny, ``True`` to allow, ``None``.
+
+    Any ``False`` denies; else any ``True`` allows; else the roles' defaults decide. The answer
+    does not depend on plugin order.
+    """
+
+
+# --------------------------------------------------------------------------- events
+
+
+@hookspec
+def eschool_on_mark_saved(mark, created, actor, scope):
+    """A mark was created or changed (``created`` tells which). After commit."""
+
+
+@hookspec
+def eschool_on_absence_recorded(attendance, created, actor, scope):
+    """An absence, illness, excuse or lateness was recorded or changed. After commit."""
+
+
+@hookspec
+def eschool_on_homework_set(homework, created, actor, scope):
+    """Homework was set or changed for a lesson. After commit."""
+
+
+@hookspec
+def eschool_on_period_closed(period, actor, scope):
+    """A study period (quarter, semester, year) was closed for a school. After commit."""
+
+
+@hookspec
+def eschool_on_year_closed(academic_year, actor, scope):
+    """A school closed its academic year (promotion, graduation done). After commit."""
+
+
+@hookspec
+def eschool_on_student_moved(student, movement, actor, scope):
+    """A movement-book entry was made: enrolment, transfer or leaving. After commit."""
+
+
+# --------------------------------------------------------------------------- data
+
+
+@hookspec
+def eschool_demo_data(school, rng, log):
+    """Fill a demo school with believable rows for this plugin.
+
+    Called by ``eschool demo`` for every plugin enabled at that school, in plugin-code order.
+    ``rng`` is a seeded ``random.Random``; ``log(message)`` prints a line. Must build data through
+    the plugin's services.
+    """

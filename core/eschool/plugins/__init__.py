@@ -1,0 +1,1 @@
+"""The plugin system: discovery, the per-app plugin manager, and runtime toggles."""

@@ -1,0 +1,1 @@
+"""Region profiles: ``regions/<code>/region.toml`` loaded and validated at start-up."""

@@ -1,0 +1,58 @@
+"""Which municipality and school a request is about.
+
+From the URL first (``school_id`` / ``municipality_id`` view arguments, for public pages), then from
+the logged-in user's active role (a person with several roles picks one; the first is the
+default), else the whole region.
+"""
+from __future__ import annotations
+
+from flask import current_app, request, session
+from flask_login import current_user
+
+from eschool.structure.models import Municipality, School
+from eschool.types import Scope
+
+
+def _region_code() -> str:
+    return current_app.extensions["eschool"].region.code
+
+
+def scope_of_assignment(assignment) -> Scope:
+    region = _region_code()
+    if assignment.school_id is not None:
+        school = School.get_or_none(School.id == assignment.school_id)
+        return Scope(region, school.municipality_id if school else None, assignment.school_id)
+    if assignment.municipality_id is not None:
+        return Scope(region, assignment.municipality_id, None)
+    return Scope(region)
+
+
+def active_assignment(user):
+    """The role the user acts in now: the one chosen in the session, else the first."""
+    from eschool.auth.permissions import user_assignments
+
+    assignments = user_assignments(user)
+    if not assignments:
+        return None
+    chosen = session.get("active_role")
+    for a in assignments:
+        if a.id == chosen:
+            return a
+    order = {"school": 0, "class": 1, "municipality": 2, "region": 3}
+    return sorted(assignments, key=lambda a: (order[a.level], a.id))[0]
+
+
+def resolve_scope() -> Scope:
+    region = _region_code()
+    args = request.view_args or {}
+    if "school_id" in args:
+        school = School.get_or_none(School.id == args["school_id"])
+        return Scope(region, school.municipality_id, school.id) if school else Scope(region, -1, -1)
+    if "municipality_code" in args:
+        muni = Municipality.get_or_none(Municipality.code == args["municipality_code"])
+        return Scope(region, muni.id if muni else -1, None)
+    if getattr(current_user, "is_authenticated", False):
+        assignment = active_assignment(current_user)
+        if assignment is not None:
+            return scope_of_assignment(assignment)
+    return Scope(region)

@@ -1,0 +1,1 @@
+"""School structure: municipalities and schools (extended by later capabilities)."""

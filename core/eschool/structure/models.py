@@ -1,0 +1,35 @@
+"""Municipalities and schools of the region."""
+from __future__ import annotations
+
+import peewee
+
+from eschool.db import BaseModel, utcnow
+
+
+class Municipality(BaseModel):
+    """A municipality of the region; its ``code`` comes from the region profile."""
+
+    code = peewee.CharField(max_length=64, unique=True)
+    name_ru = peewee.CharField(max_length=255)
+    name_en = peewee.CharField(max_length=255, default="")
+
+    class Meta:
+        table_name = "municipality"
+
+    def name(self, locale: str = "ru") -> str:
+        return (self.name_en if locale == "en" and self.name_en else self.name_ru)
+
+
+class School(BaseModel):
+    """A general education organisation (ОУ)."""
+
+    municipality = peewee.ForeignKeyField(Municipality, backref="schools", on_delete="RESTRICT")
+    name = peewee.CharField(max_length=500)
+    short_name = peewee.CharField(max_length=200)
+    address = peewee.CharField(max_length=500, default="")
+    phone = peewee.CharField(max_length=64, default="")
+    email = peewee.CharField(max_length=254, default="")
+    created_at = peewee.DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "school"

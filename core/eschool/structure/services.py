@@ -1,0 +1,51 @@
+"""Rules for municipalities and schools."""
+from __future__ import annotations
+
+from eschool.db import db
+from eschool.structure.models import Municipality, School
+
+
+class StructureError(ValueError):
+    pass
+
+
+def sync_municipalities(region) -> list[Municipality]:
+    """Create or rename the municipalities listed in the region profile (never deletes)."""
+    result = []
+    with db.atomic():
+        for item in region.municipalities:
+            muni = Municipality.get_or_none(Municipality.code == item["code"])
+            if muni is None:
+                muni = Municipality.create(code=item["code"], name_ru=item["name"]["ru"],
+                                           name_en=item["name"].get("en", ""))
+            elif (muni.name_ru, muni.name_en) != (item["name"]["ru"], item["name"].get("en", "")):
+                muni.name_ru, muni.name_en = item["name"]["ru"], item["name"].get("en", "")
+                muni.save()
+            result.append(muni)
+    return result
+
+
+def municipality_by_code(code: str) -> Municipality:
+    muni = Municipality.get_or_none(Municipality.code == code)
+    if muni is None:
+        raise StructureError(f"Unknown municipality '{code}'")
+    return muni
+
+
+def create_school(municipality: Municipality, name: str, short_name: str | None = None, **fields) -> School:
+    name = (name or "").strip()
+    if not name:
+        raise StructureError("name: a school needs a name")
+    return School.create(municipality=municipality, name=name, short_name=(short_name or name)[:200], **fields)
+
+
+def find_school(ref: str) -> School:
+    """A school by id or by exact short name (for the CLI)."""
+    school = None
+    if str(ref).isdigit():
+        school = School.get_or_none(School.id == int(ref))
+    if school is None:
+        school = School.get_or_none(School.short_name == ref)
+    if school is None:
+        raise StructureError(f"Unknown school '{ref}' (give its id or short name)")
+    return school

@@ -1,0 +1,65 @@
+"""Themes and the template loader chain: region -> theme (and its parents) -> plugins -> core.
+
+An override can extend the original through a prefix: ``{% extends "core:base.html" %}``,
+``{% extends "theme:base.html" %}`` (the parent theme's) or ``"<plugin>:<plugin>/page.html"``.
+"""
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
+
+from eschool.regions.services import ProfileError, themes_dir
+
+CORE_ROOT = Path(__file__).parent
+
+
+def theme_chain(name: str) -> list[Path]:
+    """The theme's folder, then its parents' (``extends`` in theme.toml), ending at ``default``."""
+    base = themes_dir()
+    chain, seen = [], set()
+    current = name
+    while current:
+        if current in seen:
+            raise ProfileError(f"{base / current / 'theme.toml'}: extends: theme inheritance loops")
+        seen.add(current)
+        folder = base / current
+        if not folder.is_dir():
+            known = ", ".join(sorted(p.name for p in base.iterdir() if p.is_dir()))
+            raise ProfileError(f"theme: no theme '{current}' in {base} (available: {known})")
+        chain.append(folder)
+        meta_file = folder / "theme.toml"
+        meta = tomllib.loads(meta_file.read_text(encoding="utf-8")) if meta_file.exists() else {}
+        current = meta.get("extends") or (None if current == "default" else "default")
+    return chain
+
+
+def core_template_dirs() -> list[str]:
+    """``core/eschool/templates`` (the base layout) and each capability's ``<capability>/templates``."""
+    return [str(CORE_ROOT / "templates")] + [str(p) for p in sorted(CORE_ROOT.glob("*/templates"))]
+
+
+def build_loader(region_folder: Path, chain: list[Path], plugin_templates: dict[str, Path]) -> ChoiceLoader:
+    core = FileSystemLoader(core_template_dirs())
+    loaders = []
+    if (region_folder / "templates").is_dir():
+        loaders.append(FileSystemLoader(str(region_folder / "templates")))
+    theme_dirs = [str(p / "templates") for p in chain if (p / "templates").is_dir()]
+    if theme_dirs:
+        loaders.append(FileSystemLoader(theme_dirs))
+    if plugin_templates:
+        loaders.append(FileSystemLoader([str(p) for _, p in sorted(plugin_templates.items())]))
+    loaders.append(core)
+    prefixes = {"core": core, **{code: FileSystemLoader(str(p)) for code, p in plugin_templates.items()}}
+    parents = [str(p / "templates") for p in chain[1:] if (p / "templates").is_dir()]
+    if parents:
+        prefixes["theme"] = FileSystemLoader(parents)
+    loaders.append(PrefixLoader(prefixes, delimiter=":"))
+    return ChoiceLoader(loaders)
+
+
+def static_dirs(region_folder: Path, chain: list[Path]) -> list[Path]:
+    """Where ``/static/<path>`` is looked up, first match wins."""
+    dirs = [region_folder / "static"] + [p / "static" for p in chain] + [CORE_ROOT / "static"]
+    return [d for d in dirs if d.is_dir()]

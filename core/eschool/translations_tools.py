@@ -1,0 +1,172 @@
+"""Extract, update, compile and check the translation catalogs of every owner.
+
+Owners: the core (``core/eschool``), each plugin package, each theme and each region. Each keeps
+``translations/<locale>/LC_MESSAGES/messages.po`` for every portal locale, plus the compiled
+``.mo`` (committed, so a wheel and a fresh clone run without a build step). Message ids are
+English; the English catalog is filled from them by ``extract``, the Russian one by hand.
+"""
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po, write_po
+
+from eschool.i18n import LOCALES
+from eschool.regions.services import regions_dir, themes_dir
+
+KEYWORDS = {
+    "_": None, "gettext": None, "ngettext": (1, 2), "pgettext": ((1, "c"), 2), "npgettext": ((1, "c"), 2, 3),
+    "lazy_gettext": None, "_l": None, "lazy_ngettext": (1, 2), "lazy_pgettext": ((1, "c"), 2), "N_": None,
+}
+METHODS = [("**/templates/**.html", "jinja2"), ("**/templates/**.txt", "jinja2"), ("**.py", "python")]
+SKIP = ("/tests/", "/migrations/", "/build/", "/.venv/")
+
+
+@dataclass
+class Owner:
+    kind: str  # core | plugin | theme | region
+    name: str
+    root: Path
+
+    @property
+    def translations(self) -> Path:
+        return self.root / "translations"
+
+    def po_path(self, locale: str) -> Path:
+        return self.translations / locale / "LC_MESSAGES" / "messages.po"
+
+
+def owners(extra_plugin_roots: list[Path] | None = None) -> list[Owner]:
+    core_root = Path(__file__).parent
+    found = [Owner("core", "core", core_root)]
+    plugins_dir = core_root.parents[1] / "plugins"
+    roots = sorted(p for p in plugins_dir.glob("eschool_*") if p.is_dir()) if plugins_dir.is_dir() else []
+    roots += list(extra_plugin_roots or [])
+    found += [Owner("plugin", p.name.removeprefix("eschool_"), p) for p in roots]
+    found += [Owner("theme", p.name, p) for p in sorted(themes_dir().iterdir()) if (p / "templates").is_dir()
+              or (p / "translations").is_dir()]
+    found += [Owner("region", p.name, p) for p in sorted(regions_dir().iterdir())
+              if (p / "templates").is_dir() or (p / "translations").is_dir()]
+    return found
+
+
+def extract(owner: Owner) -> Catalog:
+    """A template catalog of every message used in the owner's code and templates."""
+    catalog = Catalog(project="eschool", fuzzy=False)
+    for filename, lineno, message, comments, context in extract_from_dir(
+            str(owner.root), METHODS, keywords=KEYWORDS, comment_tags=("TRANSLATORS:",), strip_comment_tags=True):
+        if any(s in "/" + filename.replace("\\", "/") + "/" for s in SKIP) or "plugins/" in filename and owner.kind == "core":
+            continue
+        catalog.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
+    return catalog
+
+
+def _read(path: Path, locale: str) -> Catalog:
+    with path.open("rb") as fh:
+        return read_po(fh, locale=locale)
+
+
+def _mo_bytes(catalog: Catalog) -> bytes:
+    buf = io.BytesIO()
+    write_mo(buf, catalog)
+    return buf.getvalue()
+
+
+def extract_and_update(selected: list[Owner] | None = None) -> list[Path]:
+    """Refresh every owner's catalogs from its sources; English is filled from the ids."""
+    written = []
+    for owner in selected or owners():
+        template = extract(owner)
+        if not len(template) and not owner.translations.is_dir():
+            continue
+        for locale in LOCALES:
+            path = owner.po_path(locale)
+            if path.exists():
+                catalog = _read(path, locale)
+                catalog.update(template, no_fuzzy_matching=True)
+                catalog.obsolete.clear()
+            else:
+                catalog = Catalog(locale=locale, project="eschool", fuzzy=False)
+                catalog.update(template, no_fuzzy_matching=True)
+            if locale == "en":
+                for message in catalog:
+                    if message.id and not _translated(message):
+                        message.string = message.id
+                        message.flags.discard("fuzzy")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with path.open("wb") as fh:
+                write_po(fh, catalog, width=100, sort_output=True, omit_header=False, include_lineno=False)
+            written.append(path)
+        written += compile_owner(owner)
+    return written
+
+
+def compile_owner(owner: Owner) -> list[Path]:
+    written = []
+    for locale in LOCALES:
+        po = owner.po_path(locale)
+        if po.exists():
+            mo = po.with_suffix(".mo")
+            mo.write_bytes(_mo_bytes(_read(po, locale)))
+            written.append(mo)
+    return written
+
+
+def compile_all() -> list[Path]:
+    written = []
+    for owner in owners():
+        written += compile_owner(owner)
+    return written
+
+
+def _translated(message) -> bool:
+    if isinstance(message.string, tuple | list):
+        return all(s for s in message.string)
+    return bool(message.string)
+
+
+def check_owner(owner: Owner, core_ids: set | None = None) -> list[str]:
+    problems = []
+    template = extract(owner)
+    if not len(template) and not owner.translations.is_dir():
+        return problems
+    ids = {(m.id if isinstance(m.id, str) else m.id[0], m.context) for m in template if m.id}
+    for locale in LOCALES:
+        po = owner.po_path(locale)
+        if not po.exists():
+            problems.append(f"{po}: missing (every catalog folder carries every locale)")
+            continue
+        catalog = _read(po, locale)
+        have = {}
+        for m in catalog:
+            if m.id:
+                have[(m.id if isinstance(m.id, str) else m.id[0], m.context)] = m
+        for key in sorted(ids, key=str):
+            m = have.get(key)
+            if m is None:
+                problems.append(f"{po}: no entry for {key[0]!r} (run 'eschool i18n extract')")
+            elif not _translated(m) or m.fuzzy:
+                problems.append(f"{po}: untranslated {key[0]!r}")
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.read_bytes() != _mo_bytes(catalog):
+            problems.append(f"{mo}: missing or out of date (run 'eschool i18n compile')")
+        if owner.kind == "plugin" and core_ids:
+            overlap = {k for k in ids if k in core_ids and k[1] is None}
+            for key in sorted(overlap, key=str):
+                problems.append(f"{po}: re-translates the core message {key[0]!r}; use pgettext('{owner.name}', ...)")
+    return problems
+
+
+def check_all(selected: list[Owner] | None = None) -> list[str]:
+    all_owners = selected or owners()
+    core = next((o for o in all_owners if o.kind == "core"), None)
+    core_ids = {(m.id if isinstance(m.id, str) else m.id[0], m.context) for m in extract(core) if m.id} if core else set()
+    problems = []
+    for owner in all_owners:
+        problems += check_owner(owner, core_ids)
+    return problems

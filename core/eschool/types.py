@@ -1,0 +1,123 @@
+"""Small frozen records that plugins return from hooks.
+
+Each carries an explicit ``order``: the core sorts contributions by it, never by pluggy's
+registration order.
+"""
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+
+@dataclass(frozen=True)
+class PluginInfo:
+    """What a plugin says about itself (hook ``eschool_plugin_info``)."""
+
+    code: str
+    name: Any  # a lazy string: shown in the user's language
+    description: Any = ""
+    version: str = "0"
+    requires: tuple[str, ...] = ()
+    #: Required plugins cannot be switched off for a municipality or a school.
+    required: bool = False
+    #: The package folder; templates/, static/, translations/ and migrations/ are looked up in it.
+    root: Path | None = None
+
+    @classmethod
+    def for_package(cls, module_name: str, **kwargs) -> PluginInfo:
+        """Fill ``root`` from a module's package folder (pass ``__name__``)."""
+        import importlib.util
+
+        spec = importlib.util.find_spec(module_name.rsplit(".", 1)[0] if "." in module_name else module_name)
+        root = Path(spec.origin).parent if spec and spec.origin else None
+        return cls(root=root, **kwargs)
+
+    def folder(self, name: str) -> Path | None:
+        if self.root is None:
+            return None
+        path = self.root / name
+        return path if path.is_dir() else None
+
+
+@dataclass(frozen=True)
+class Permission:
+    """A named permission and the roles that hold it by default.
+
+    Names are ``<owner>.<action>``: ``vacancies.manage``, ``plugins.manage``.
+    """
+
+    name: str
+    label: Any
+    default_roles: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class MenuItem:
+    """An entry in the portal's navigation."""
+
+    endpoint: str
+    label: Any
+    order: int = 100
+    section: str = "main"  # main | admin | public
+    permission: str | None = None
+    icon: str = ""
+    url_kwargs: dict = field(default_factory=dict)
+    plugin: str = ""
+
+
+@dataclass(frozen=True)
+class Widget:
+    """A dashboard widget; ``context`` is called only when the widget is shown."""
+
+    key: str
+    title: Any
+    template: str
+    context: Callable[[], dict] = dict
+    order: int = 100
+    permission: str | None = None
+    plugin: str = ""
+
+
+@dataclass(frozen=True)
+class CardSection:
+    """A section of the student card contributed by a plugin."""
+
+    key: str
+    title: Any
+    template: str
+    context: Callable[[], dict] = dict
+    order: int = 100
+    permission: str | None = None
+    plugin: str = ""
+
+
+@dataclass(frozen=True)
+class ReportType:
+    """A report a plugin offers; ``build(params, scope)`` returns rows or a file."""
+
+    key: str
+    title: Any
+    permission: str
+    build: Callable[..., Any]
+    params_schema: Any = None
+    order: int = 100
+    plugin: str = ""
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Where a request or an event happens: the region, and maybe a municipality and a school."""
+
+    region: str
+    municipality_id: int | None = None
+    school_id: int | None = None
+
+    @property
+    def level(self) -> str:
+        if self.school_id is not None:
+            return "school"
+        if self.municipality_id is not None:
+            return "municipality"
+        return "region"
