@@ -83,8 +83,8 @@ class ErrorSchema(Schema):
 _CONVERTER = re.compile(r"<(?:(?P<conv>[a-z]+):)?(?P<name>\w+)>")
 
 
-def _schema_name(schema_cls) -> str:
-    name = schema_cls.__name__
+def _schema_name(schema) -> str:
+    name = (schema if isinstance(schema, type) else type(schema)).__name__
     return name[:-6] if name.endswith("Schema") and len(name) > 6 else name
 
 
