@@ -137,16 +137,11 @@ def db():
 
 
 def _owners(app):
-    from eschool.db import migration_owners
-
-    registry = app.extensions["eschool"].plugins
-    return migration_owners([i for n, i in registry.infos.items() if n != "core"])
+    return app.extensions["eschool"].migration_owners()
 
 
 def _upgrade(app):
-    from eschool import db as dbmod
-
-    return dbmod.upgrade(app.extensions["eschool"].database, _owners(app))
+    return app.extensions["eschool"].upgrade()
 
 
 @db.command("upgrade")

@@ -44,7 +44,7 @@ def open_database(url: str) -> peewee.Database:
         )
     if url.startswith("postgres://"):
         url = "postgresql://" + url[len("postgres://") :]
-    return connect_url(url, autorollback=True) if url.startswith("postgresql") else connect_url(url)
+    return connect_url(url)
 
 
 def bind(database: peewee.Database) -> None:

@@ -13,3 +13,15 @@ class EschoolState:
     database: object
     theme_chain: list = field(default_factory=list)
     models: dict = field(default_factory=dict)  # owner -> model classes
+
+    def migration_owners(self) -> list:
+        """The core's migration history, then each allowed plugin's."""
+        from eschool.db import migration_owners
+
+        return migration_owners([i for n, i in self.plugins.infos.items() if n != "core"])
+
+    def upgrade(self) -> dict:
+        """Apply every pending migration (core first); returns what was applied per owner."""
+        from eschool.db import upgrade
+
+        return upgrade(self.database, self.migration_owners())
