@@ -1,9 +1,14 @@
 """Electronic School: the core package.
 
 Plugins import only ``hookimpl`` (and the small dataclasses in ``eschool.types``) from here;
-importing this package has no side effects and does not build an application.
+importing this package does not build an application. Its one side effect: marshmallow's
+default error messages become translatable (``eschool.validation``), before any schema exists.
 """
 import pluggy
+
+from eschool import validation as _validation
+
+_validation.install()
 
 __version__ = "0.1.0"
 

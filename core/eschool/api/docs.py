@@ -16,6 +16,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from eschool import __version__
 from eschool.api.errors import ApiError
 from eschool.auth.permissions import PUBLIC, declared_permission
+from eschool.validation import as_text
 
 API_PREFIX = "/api/v1"
 DOC_ATTR = "_eschool_api_doc"
@@ -43,14 +44,15 @@ def load_json(schema: Schema, partial: bool = False) -> dict:
     try:
         return schema.load(payload, partial=partial)
     except ValidationError as exc:
-        raise ApiError(400, "invalid", _("Some fields are not valid."), fields=exc.messages) from exc
+        raise ApiError(400, "invalid", _("Some fields are not valid."), fields=as_text(exc.messages)) from exc
 
 
 def load_query(schema: Schema) -> dict:
     try:
         return schema.load(request.args.to_dict())
     except ValidationError as exc:
-        raise ApiError(400, "invalid", _("Some query parameters are not valid."), fields=exc.messages) from exc
+        raise ApiError(400, "invalid", _("Some query parameters are not valid."),
+                       fields=as_text(exc.messages)) from exc
 
 
 class PageQuerySchema(Schema):
