@@ -54,7 +54,9 @@ def install() -> None:
 def as_text(messages):
     """Errors as JSON-ready text: lazy strings rendered in the current language."""
     if isinstance(messages, dict):
-        return {str(k): as_text(v) for k, v in messages.items()}
+        # A lazy message is not a str, so marshmallow keeps it bare instead of in a list.
+        return {str(k): as_text(v) if isinstance(v, dict | list | tuple) else [str(v)]
+                for k, v in messages.items()}
     if isinstance(messages, list | tuple):
         return [as_text(m) for m in messages]
     return str(messages)
