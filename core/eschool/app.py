@@ -120,25 +120,21 @@ def _register_core_blueprints(app: Flask) -> None:
     register_error_handlers(app)
 
 
-def _plugin_guard(code: str):
-    def guard():
-        from eschool.plugins.services import is_enabled
-
-        if not is_enabled(code, g.scope):
-            abort(404)
-
-    return guard
-
-
 def _register_plugin_blueprints(app: Flask, registry) -> None:
+    """Register each plugin's blueprints and remember which plugin owns which (for the 404 guard).
+
+    Blueprints are module-level objects shared by every app built in the process, so the guard is
+    an app-level hook, never a hook added to the blueprint itself.
+    """
     csrf = app.extensions["csrf"]
+    owners = app.extensions["eschool"].blueprint_owners
     for name, blueprints in registry.call_each("eschool_blueprints", app=app).items():
         if name == CORE:
             continue
         for bp in blueprints:
             if bp.name != name and not bp.name.startswith(f"{name}_"):
                 raise ProfileError(f"plugin '{name}': blueprint '{bp.name}' must be named '{name}' or '{name}_...'")
-            bp.before_request(_plugin_guard(name))
+            owners[bp.name] = name
             if (bp.url_prefix or "").startswith("/api/"):
                 csrf.exempt(bp)
             app.register_blueprint(bp)
@@ -151,6 +147,16 @@ def _request_lifecycle(app: Flask, database) -> None:
     def _open():
         database.connect(reuse_if_open=True)
         g.scope = resolve_scope()
+
+    @app.before_request
+    def _plugin_guard():
+        """A plugin that is off where the request is: every one of its routes answers 404."""
+        from eschool.plugins.services import is_enabled
+
+        blueprint = (request.blueprint or "").split(".")[0]
+        owner = app.extensions["eschool"].blueprint_owners.get(blueprint)
+        if owner is not None and not is_enabled(owner, g.scope):
+            abort(404)
 
     @app.teardown_request
     def _close(_exc):

@@ -13,6 +13,7 @@ class EschoolState:
     database: object
     theme_chain: list = field(default_factory=list)
     models: dict = field(default_factory=dict)  # owner -> model classes
+    blueprint_owners: dict = field(default_factory=dict)  # blueprint name -> plugin code
 
     def migration_owners(self) -> list:
         """The core's migration history, then each allowed plugin's."""
