@@ -67,7 +67,8 @@ def make_app(tmp_path, database_url, monkeypatch):
         monkeypatch.setenv("ESCHOOL_REGION", region)
         settings = {"TESTING": True, "SECRET_KEY": "test-secret", "DATABASE_URL": database_url,
                     "INSTANCE_PATH": str(tmp_path / "instance"), "WTF_CSRF_ENABLED": False,
-                    "EXTRA_PLUGINS": tuple(extra_plugins), "REGION": region}
+                    "EXTRA_PLUGINS": tuple(extra_plugins), "REGION": region,
+                    "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"}
         settings.update(config)
         app = create_app(settings)
         if migrate:

@@ -6,6 +6,7 @@ import hashlib
 import re
 import secrets
 
+from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -28,7 +29,9 @@ class AccountError(ValueError):
 
 
 def hash_password(password: str) -> str:
-    return generate_password_hash(password, method="scrypt")
+    """scrypt in production; the test suite sets a cheap ``PASSWORD_HASH_METHOD`` to stay fast."""
+    method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt") if has_app_context() else "scrypt"
+    return generate_password_hash(password, method=method)
 
 
 def check_password_strength(password: str) -> None:
