@@ -192,8 +192,8 @@ def test_bad_input_names_the_fields_keeps_the_input_and_saves_nothing(app, clien
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert html.count('class="field-error"') >= 4
-    assert "The upper salary must not be below the lower one." in html
-    assert "Enter a valid e-mail address." in html
+    assert "Верхняя граница зарплаты не может быть ниже нижней." in html  # Russian is the default
+    assert "Введите правильный адрес электронной почты." in html
     assert "Уроки химии в 8–11 классах" in html  # what the user typed is still in the form
     with app.app_context():
         assert Vacancy.select().count() == before

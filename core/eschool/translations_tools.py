@@ -130,7 +130,7 @@ def _translated(message) -> bool:
     return bool(message.string)
 
 
-def check_owner(owner: Owner, core_ids: set | None = None) -> list[str]:
+def check_owner(owner: Owner, core_ids: dict | None = None) -> list[str]:
     problems = []
     template = extract(owner)
     if not len(template) and not owner.translations.is_dir():
@@ -156,16 +156,27 @@ def check_owner(owner: Owner, core_ids: set | None = None) -> list[str]:
         if not mo.exists() or mo.read_bytes() != _mo_bytes(catalog):
             problems.append(f"{mo}: missing or out of date (run 'eschool i18n compile')")
         if owner.kind == "plugin" and core_ids:
-            overlap = {k for k in ids if k in core_ids and k[1] is None}
-            for key in sorted(overlap, key=str):
-                problems.append(f"{po}: re-translates the core message {key[0]!r}; use pgettext('{owner.name}', ...)")
+            # One shared domain: a plugin may reuse a core message, but must not translate it differently.
+            core_strings = core_ids.get(locale, {})
+            for key in sorted(ids, key=str):
+                m = have.get(key)
+                if key in core_strings and m is not None and _translated(m) and m.string != core_strings[key]:
+                    problems.append(f"{po}: translates the core message {key[0]!r} differently; "
+                                    f"use the core's translation or pgettext('{owner.name}', ...)")
     return problems
 
 
 def check_all(selected: list[Owner] | None = None) -> list[str]:
+    """Every problem in every catalog: missing entries, untranslated or fuzzy ones, stale .mo files."""
     all_owners = selected or owners()
     core = next((o for o in all_owners if o.kind == "core"), None)
-    core_ids = {(m.id if isinstance(m.id, str) else m.id[0], m.context) for m in extract(core) if m.id} if core else set()
+    core_ids: dict[str, dict] = {}
+    if core is not None:
+        for locale in LOCALES:
+            po = core.po_path(locale)
+            if po.exists():
+                core_ids[locale] = {(m.id if isinstance(m.id, str) else m.id[0], m.context): m.string
+                                    for m in _read(po, locale) if m.id}
     problems = []
     for owner in all_owners:
         problems += check_owner(owner, core_ids)

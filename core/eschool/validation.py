@@ -9,7 +9,7 @@ exists; ``as_text`` turns an error dict into plain text in the current language.
 from __future__ import annotations
 
 from flask_babel import gettext
-from marshmallow import fields, validate
+from marshmallow import Schema, fields, validate
 
 _installed = False
 
@@ -49,6 +49,8 @@ def install() -> None:
     if _installed:
         return
     _installed = True
+    Schema._default_error_messages = {**Schema._default_error_messages,
+                                      "type": N_("Send an object."), "unknown": N_("Unknown field.")}
     fields.Field.default_error_messages.update({
         "required": N_("This field is required."),
         "null": N_("This field may not be empty."),

@@ -50,7 +50,7 @@ class VacancyInSchema(Schema):
                     cleaned[key] = None
         return cleaned
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def _check(self, data, **_kwargs):
         errors = {}
         email = data.get("contact_email") or ""

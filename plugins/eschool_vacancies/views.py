@@ -45,7 +45,7 @@ def _page(query):
     page = max(request.args.get("page", 1, type=int), 1)
     total = query.count()
     items = services.annotate(list(query.paginate(page, PAGE_SIZE)))
-    return {"items": items, "page": page, "pages": max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1), "total": total}
+    return {"rows": items, "page": page, "pages": max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1), "total": total}
 
 
 def _municipality(code: str) -> Municipality:

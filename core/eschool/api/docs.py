@@ -11,7 +11,7 @@ from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
 from flask import current_app, request
 from flask_babel import gettext as _
-from marshmallow import Schema, ValidationError, fields, validate
+from marshmallow import EXCLUDE, Schema, ValidationError, fields, validate
 
 from eschool import __version__
 from eschool.api.errors import ApiError
@@ -49,7 +49,8 @@ def load_json(schema: Schema, partial: bool = False) -> dict:
 
 def load_query(schema: Schema) -> dict:
     try:
-        return schema.load(request.args.to_dict())
+        # Several schemas may read one query string (filters, then paging): each takes its own keys.
+        return schema.load(request.args.to_dict(), unknown=EXCLUDE)
     except ValidationError as exc:
         raise ApiError(400, "invalid", _("Some query parameters are not valid."),
                        fields=as_text(exc.messages)) from exc
