@@ -8,6 +8,7 @@ from flask_login import current_user
 from flask_wtf import FlaskForm
 from marshmallow import ValidationError
 from wtforms import IntegerField, SelectField, StringField, TextAreaField
+from wtforms.fields import SelectChoice
 from wtforms.validators import Optional
 
 from eschool.auth.permissions import has_permission, public, require
@@ -26,7 +27,7 @@ class VacancyForm(FlaskForm):
 
     title = StringField(_l("Position"), render_kw={"maxlength": 200, "required": True})
     subject = StringField(_l("Subject or field"), render_kw={"maxlength": 100})
-    employment = SelectField(_l("Employment"), choices=[(k, v) for k, v in EMPLOYMENT.items()])
+    employment = SelectField(_l("Employment"), choices=[SelectChoice(k, v) for k, v in EMPLOYMENT.items()])
     weekly_hours = IntegerField(_l("Hours per week"), validators=[Optional()], render_kw={"min": 1, "max": 60})
     salary_from = IntegerField(_l("Salary from, roubles"), validators=[Optional()], render_kw={"min": 0})
     salary_to = IntegerField(_l("Salary to, roubles"), validators=[Optional()], render_kw={"min": 0})
