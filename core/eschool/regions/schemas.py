@@ -98,7 +98,10 @@ class RegionSchema(Schema):
     locale = fields.String(load_default="ru", validate=validate.OneOf(LOCALES))
     timezone = fields.String(required=True)
     theme = fields.String(load_default="default")
-    logo = fields.String(load_default=None)
+    #: A file under the region's ``static/`` folder (or the theme's): ``img/logo.svg``.
+    logo = fields.String(load_default="img/logo.svg", validate=validate.Regexp(
+        r"^(?!.*\.\.)[A-Za-z0-9_\-/]+\.(svg|png|jpg|jpeg|webp)$",
+        error="a relative path under static/ ending in .svg, .png, .jpg or .webp, e.g. img/logo.svg"))
     municipalities = fields.List(fields.Nested(MunicipalitySchema), required=True,
                                  validate=validate.Length(min=1))
     rules = fields.Nested(RulesSchema, required=True)

@@ -80,6 +80,11 @@ class Region:
         return self.data["theme"]
 
     @property
+    def logo(self) -> str:
+        """The portal's logo: a path looked up in the region's static folder, then the theme's."""
+        return self.data.get("logo") or "img/logo.svg"
+
+    @property
     def locale(self) -> str:
         return self.data["locale"]
 

@@ -95,6 +95,7 @@ def _layout_context():
         "region_name": ext.region.name("region", locale),
         "region_code": ext.region.code,
         "theme_name": ext.region.theme,
+        "portal_logo": ext.region.logo,
         "current_locale": locale,
         "locales": LOCALES,
         "nav": nav,
