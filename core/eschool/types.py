@@ -68,8 +68,8 @@ class MenuItem:
 
 
 @dataclass(frozen=True)
-class Widget:
-    """A dashboard widget; ``context`` is called only when the widget is shown."""
+class Panel:
+    """A block of a page rendered from a plugin's template; ``context`` is called only when shown."""
 
     key: str
     title: Any
@@ -81,16 +81,13 @@ class Widget:
 
 
 @dataclass(frozen=True)
-class CardSection:
-    """A section of the student card contributed by a plugin."""
+class Widget(Panel):
+    """A widget on the user's start page (hook ``eschool_dashboard_widgets``)."""
 
-    key: str
-    title: Any
-    template: str
-    context: Callable[[], dict] = dict
-    order: int = 100
-    permission: str | None = None
-    plugin: str = ""
+
+@dataclass(frozen=True)
+class CardSection(Panel):
+    """A section of the student card (hook ``eschool_student_card_sections``)."""
 
 
 @dataclass(frozen=True)
