@@ -23,7 +23,7 @@ DEMO_PEOPLE = [
     ("classteacher", "Классный Руководитель", "class_teacher", "class"),
     ("teacher", "Учитель Предметник", "subject_teacher", "school"),
     ("secretary", "Секретарь Школы", "secretary", "school"),
-    ("hr", "Специалист Кадров", "hr_specialist", "school"),
+    ("hrspec", "Специалист Кадров", "hr_specialist", "school"),
     ("medic", "Медицинский Работник", "medical_worker", "school"),
     ("psychologist", "Педагог Психолог", "psychologist", "school"),
     ("technician", "Технический Сотрудник", "technical_staff", "school"),

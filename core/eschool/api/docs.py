@@ -110,7 +110,7 @@ def openapi_document(app=None) -> dict:
         meta = getattr(view, DOC_ATTR, None) or getattr(getattr(view, "__wrapped__", None), DOC_ATTR, None)
         if meta is None:
             continue
-        path = _CONVERTER.sub(lambda m: "{%s}" % m.group("name"), rule.rule)
+        path = _CONVERTER.sub(lambda m: "{" + m.group("name") + "}", rule.rule)
         params = [{"name": m.group("name"), "in": "path", "required": True,
                    "schema": {"type": "integer" if m.group("conv") == "int" else "string"}}
                   for m in _CONVERTER.finditer(rule.rule)]

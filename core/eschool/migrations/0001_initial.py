@@ -1,7 +1,7 @@
 """Core tables: municipalities, schools, accounts, roles, API tokens, plugin toggles."""
 import datetime
 
-from peewee import (BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField, Model)
+from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, IntegerField, Model
 
 
 def _models(db):
