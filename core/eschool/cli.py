@@ -439,30 +439,50 @@ def i18n():
     """Translation catalogs: extract, update, compile, check."""
 
 
-@i18n.command("compile")
-def i18n_compile():
-    """Compile every .po catalog (core, plugins, themes, regions) to .mo."""
-    from eschool.translations_tools import compile_all
+plugin_root_option = click.option(
+    "--plugin", "plugin_roots", multiple=True, type=click.Path(exists=True, file_okay=False, path_type=Path),
+    help="The package folder of an out-of-tree plugin (e.g. src/eschool_hello); only its catalogs are handled.")
 
-    for path in compile_all():
+
+def _selected_owners(plugin_roots):
+    """``None`` (every owner in this source tree), or just the plugins given with ``--plugin``."""
+    from eschool.translations_tools import owners
+
+    if not plugin_roots:
+        return None
+    roots = [p.resolve() for p in plugin_roots]
+    return [o for o in owners(extra_plugin_roots=roots) if o.root.resolve() in roots]
+
+
+@i18n.command("compile")
+@plugin_root_option
+def i18n_compile(plugin_roots):
+    """Compile every .po catalog (core, plugins, themes, regions) to .mo."""
+    from eschool.translations_tools import compile_all, compile_owner
+
+    selected = _selected_owners(plugin_roots)
+    paths = compile_all() if selected is None else [p for o in selected for p in compile_owner(o)]
+    for path in paths:
         click.echo(f"compiled {path}")
 
 
 @i18n.command("extract")
-def i18n_extract():
-    """Extract messages into each owner's messages.pot and update its .po catalogs."""
+@plugin_root_option
+def i18n_extract(plugin_roots):
+    """Extract messages and update each owner's .po catalogs (English is filled from the ids)."""
     from eschool.translations_tools import extract_and_update
 
-    for path in extract_and_update():
+    for path in extract_and_update(_selected_owners(plugin_roots)):
         click.echo(f"updated {path}")
 
 
 @i18n.command("check")
-def i18n_check():
+@plugin_root_option
+def i18n_check(plugin_roots):
     """Fail when any message lacks a Russian or English translation."""
     from eschool.translations_tools import check_all
 
-    problems = check_all()
+    problems = check_all(_selected_owners(plugin_roots))
     for p in problems:
         click.echo(p, err=True)
     if problems:

@@ -1,0 +1,1 @@
+"""eschool-hello: a greetings board per school, the example plugin of the plugin tutorial."""
