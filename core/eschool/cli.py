@@ -124,7 +124,7 @@ def demo(region, database, serve, host, port):
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--debug", is_flag=True)
 def serve(region, database, host, port, debug):
-    """Run the development server. In production use gunicorn: see docs/deployment.md."""
+    """Run the development server. In production use gunicorn: see docs/integrators.md."""
     app = make_app(region, database)
     app.run(host=host, port=port, debug=debug, use_reloader=False)
 
