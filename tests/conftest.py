@@ -9,11 +9,14 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+from pathlib import Path
 
 import pytest
 
 from eschool.app import create_app
 
+ROOT = Path(__file__).parents[1]
 PG_ADMIN_URL = os.environ.get("ESCHOOL_TEST_POSTGRES", "").strip()
 DEMO_PASSWORD = "demo-2026"
 
@@ -115,3 +118,44 @@ def bearer(client, username: str, password: str = DEMO_PASSWORD) -> dict:
     response = client.post("/api/v1/auth/token", json={"login": username, "password": password})
     assert response.status_code == 201, response.get_json()
     return {"Authorization": f"Bearer {response.get_json()['token']}"}
+
+
+@pytest.fixture
+def regions_copy(tmp_path, monkeypatch):
+    """A writable copy of the bundled region profiles, used instead of them (ESCHOOL_REGIONS_DIR).
+
+    ``regions_copy.append("kemerovo", "[plugins.probe]")`` adds TOML to a profile;
+    ``regions_copy.path("kemerovo")`` is its region.toml.
+    """
+    folder = tmp_path / "regions"
+    shutil.copytree(ROOT / "regions", folder, ignore=shutil.ignore_patterns("__pycache__", "*.py"))
+    monkeypatch.setenv("ESCHOOL_REGIONS_DIR", str(folder))
+
+    class Regions:
+        root = folder
+
+        @staticmethod
+        def path(region: str) -> Path:
+            return folder / region / "region.toml"
+
+        def append(self, region: str, text: str) -> None:
+            profile = self.path(region)
+            profile.write_text(profile.read_text(encoding="utf-8") + "\n" + text + "\n", encoding="utf-8")
+
+        def replace(self, region: str, old: str, new: str) -> None:
+            profile = self.path(region)
+            content = profile.read_text(encoding="utf-8")
+            assert old in content, f"{old!r} not in {profile}"
+            profile.write_text(content.replace(old, new), encoding="utf-8")
+
+    return Regions()
+
+
+@pytest.fixture
+def probe(regions_copy):
+    """The probe test plugin, allowed in every bundled region."""
+    from tests.probe_plugin import Probe
+
+    for region in ("kemerovo", "primorye", "samara"):
+        regions_copy.append(region, "[plugins.probe]")
+    return Probe()

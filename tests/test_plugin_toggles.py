@@ -1,0 +1,154 @@
+"""Plugin toggles: the region profile, then municipality and school overrides; off means 404 and silence."""
+import pytest
+
+from eschool.plugins.services import (
+    ToggleError,
+    clear_toggle,
+    fire_event,
+    hooks_here,
+    plugin_states,
+    scope_for_school,
+    set_toggle,
+)
+from eschool.structure import services as structure
+from eschool.structure.models import Municipality
+from eschool.types import Scope
+from tests.conftest import login
+
+
+@pytest.fixture
+def world(make_app, probe):
+    from eschool.demo import build_demo
+
+    app = make_app(extra_plugins=[("probe", probe)])
+    with app.app_context():
+        demo = build_demo(log=lambda *_: None)
+        school = demo["school"]
+        sibling = structure.create_school(school.municipality, "Школа №5", "Школа №5")
+        far = structure.create_school(Municipality.get(Municipality.code == "belovo"), "Школа №7", "Школа №7")
+    return {"app": app, "probe": probe, "school": school, "sibling": sibling, "far": far,
+            "registry": app.extensions["eschool"].plugins}
+
+
+def _state(world, school):
+    with world["app"].app_context():
+        return plugin_states(world["registry"], scope_for_school(school))["probe"]
+
+
+def test_off_for_one_school_answers_404_there_only(world):
+    client = world["app"].test_client()
+    school, sibling = world["school"], world["sibling"]
+    assert client.get(f"/probe/school/{school.id}").status_code == 200
+    with world["app"].app_context():
+        set_toggle(world["registry"], "probe", "school", school.id, False, actor="test")
+    assert client.get(f"/probe/school/{school.id}").status_code == 404
+    assert client.get(f"/probe/school/{sibling.id}").status_code == 200
+    assert client.get(f"/probe/school/{world['far'].id}").status_code == 200
+
+
+def test_menu_entries_and_event_handlers_are_not_called_where_off(world):
+    app, probe, school = world["app"], world["probe"], world["school"]
+    client = app.test_client()
+    login(client, "admin")  # works at the demo school
+    assert "Probe menu entry" in client.get("/dashboard").get_data(as_text=True)
+    with app.app_context():
+        set_toggle(world["registry"], "probe", "school", school.id, False)
+    probe.calls.clear()
+    html = client.get("/dashboard").get_data(as_text=True)
+    assert "Probe menu entry" not in html
+    assert probe.called("menu") == [] and probe.called("widget") == []
+    with app.test_request_context():
+        fire_event("mark_saved", scope_for_school(school), mark="m1", created=True, actor=None)
+        fire_event("mark_saved", scope_for_school(world["sibling"]), mark="m2", created=True, actor=None)
+        assert probe.called("mark_saved") == ["m2"]
+        answers = hooks_here(scope_for_school(school)).eschool_menu_items(user=None, scope=scope_for_school(school))
+        assert all(item.plugin != "probe" for items in answers for item in items)
+
+
+def test_precedence_school_over_municipality_over_profile(world):
+    app, registry = world["app"], world["registry"]
+    school, sibling = world["school"], world["sibling"]
+    assert _state(world, school).source == "region" and _state(world, school).enabled
+    with app.app_context():
+        set_toggle(registry, "probe", "municipality", school.municipality_id, False)
+    assert not _state(world, school).enabled and _state(world, school).source == "municipality"
+    assert not _state(world, sibling).enabled
+    with app.app_context():
+        set_toggle(registry, "probe", "school", school.id, True)
+    assert _state(world, school).enabled and _state(world, school).source == "school"
+    assert not _state(world, sibling).enabled
+    with app.app_context():
+        clear_toggle("probe", "school", school.id)
+        clear_toggle("probe", "municipality", school.municipality_id)
+    assert _state(world, school).enabled and _state(world, school).source == "region"
+
+
+def test_profile_limits_a_plugin_to_some_municipalities(make_app, probe, regions_copy):
+    regions_copy.replace("kemerovo", "[plugins.probe]", '[plugins.probe]\nmunicipalities = ["belovo"]')
+    app = make_app(extra_plugins=[("probe", probe)])
+    with app.app_context():
+        kem = structure.create_school(Municipality.get_or_none(Municipality.code == "kemerovo")
+                                      or _sync(app, "kemerovo"), "Школа К", "Школа К")
+        bel = structure.create_school(Municipality.get(Municipality.code == "belovo"), "Школа Б", "Школа Б")
+        states = {s.id: plugin_states(app.extensions["eschool"].plugins, scope_for_school(s))["probe"] for s in (kem, bel)}
+        assert states[kem.id].source == "not_in_municipality" and not states[kem.id].enabled
+        assert states[bel.id].enabled
+        with pytest.raises(ToggleError, match="only in: belovo"):
+            set_toggle(app.extensions["eschool"].plugins, "probe", "school", kem.id, True)
+    client = app.test_client()
+    assert client.get(f"/probe/school/{kem.id}").status_code == 404
+    assert client.get(f"/probe/school/{bel.id}").status_code == 200
+
+
+def _sync(app, code):
+    structure.sync_municipalities(app.extensions["eschool"].region)
+    return Municipality.get(Municipality.code == code)
+
+
+def test_default_off_in_the_profile_and_on_for_one_school(make_app, probe, regions_copy):
+    regions_copy.replace("kemerovo", "[plugins.probe]", "[plugins.probe]\ndefault = false")
+    app = make_app(extra_plugins=[("probe", probe)])
+    with app.app_context():
+        structure.sync_municipalities(app.extensions["eschool"].region)
+        muni = Municipality.get(Municipality.code == "kemerovo")
+        one = structure.create_school(muni, "Школа 1", "Школа 1")
+        two = structure.create_school(muni, "Школа 2", "Школа 2")
+        set_toggle(app.extensions["eschool"].plugins, "probe", "school", one.id, True)
+    client = app.test_client()
+    assert client.get(f"/probe/school/{one.id}").status_code == 200
+    assert client.get(f"/probe/school/{two.id}").status_code == 404
+
+
+def test_toggle_errors_say_what_is_wrong(world):
+    registry = world["app"].extensions["eschool"].plugins
+    with world["app"].app_context():
+        with pytest.raises(ToggleError, match="not a plugin this region allows"):
+            set_toggle(registry, "nosuch", "school", world["school"].id, False)
+        with pytest.raises(ToggleError, match="no school with id 999"):
+            set_toggle(registry, "probe", "school", 999, False)
+        with pytest.raises(ToggleError, match="expected 'municipality' or 'school'"):
+            set_toggle(registry, "probe", "class", 1, False)
+        with pytest.raises(ToggleError, match="'core' is not a plugin"):
+            set_toggle(registry, "core", "school", world["school"].id, False)
+
+
+def test_required_plugin_cannot_be_switched_off(make_app, regions_copy):
+    from eschool.types import PluginInfo
+    from tests.probe_plugin import Probe
+
+    class Required(Probe):
+        from eschool import hookimpl
+
+        @hookimpl
+        def eschool_plugin_info(self):
+            return PluginInfo(code="probe", name="Probe", required=True)
+
+    regions_copy.append("kemerovo", "[plugins.probe]")
+    app = make_app(extra_plugins=[("probe", Required())])
+    with app.app_context():
+        structure.sync_municipalities(app.extensions["eschool"].region)
+        school = structure.create_school(Municipality.get(Municipality.code == "kemerovo"), "Ш", "Ш")
+        with pytest.raises(ToggleError, match="required"):
+            set_toggle(app.extensions["eschool"].plugins, "probe", "school", school.id, False)
+        assert plugin_states(app.extensions["eschool"].plugins, Scope("kemerovo", school.municipality_id,
+                                                                      school.id))["probe"].source == "required"
