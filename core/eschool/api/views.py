@@ -13,6 +13,7 @@ bp = Blueprint("api", __name__, url_prefix=API_PREFIX)
 
 @bp.get("/openapi.json")
 @public
+@doc(summary="This OpenAPI 3 document", tags=["meta"])
 def openapi():
     """The OpenAPI 3 document, generated from the schemas of every registered endpoint."""
     return jsonify(openapi_document())

@@ -1,0 +1,106 @@
+"""Logging in and out through the pages, forced password change, CSRF, cookies, language choice."""
+import re
+
+from tests.conftest import login
+
+
+def test_login_logout(client, demo):
+    response = client.post("/login", data={"login": "director", "password": "demo-2026"})
+    assert response.status_code == 302 and response.headers["Location"].endswith("/dashboard")
+    assert "Директор Школы" in client.get("/dashboard").get_data(as_text=True)
+    assert client.get("/logout").status_code == 405  # only POST logs out (no logout by a link or an image)
+    assert client.post("/logout").status_code == 302
+    assert client.get("/dashboard").status_code == 302
+
+
+def test_wrong_password_says_so_and_keeps_the_login(client, demo):
+    response = client.post("/login", data={"login": "director", "password": "wrong"},
+                           headers={"Accept-Language": "en"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "Wrong login or password." in html and 'value="director"' in html
+
+
+def test_next_parameter_is_followed_only_inside_the_portal(client, demo):
+    response = client.post("/login?next=/admin/plugins", data={"login": "admin", "password": "demo-2026"})
+    assert response.headers["Location"].endswith("/admin/plugins")
+    client.post("/logout")
+    response = client.post("/login?next=//evil.example/", data={"login": "admin", "password": "demo-2026"})
+    assert "evil.example" not in response.headers["Location"]
+
+
+def test_handed_out_password_must_be_changed_before_anything_else(app, client, demo):
+    from eschool.auth import services as auth
+    from eschool.auth.models import User
+
+    with app.app_context():
+        auth.set_password(User.get(User.username == "teacher"), "given-pass-1", must_change=True)
+    response = client.post("/login", data={"login": "teacher", "password": "given-pass-1"})
+    assert response.headers["Location"].endswith("/account/password")
+    assert client.get("/dashboard").headers["Location"].endswith("/account/password")
+    same = client.post("/account/password", data={"current_password": "given-pass-1", "new_password": "given-pass-1",
+                                                  "confirm": "given-pass-1"})
+    assert same.status_code == 400
+    changed = client.post("/account/password", data={"current_password": "given-pass-1",
+                                                     "new_password": "my-own-pass-7", "confirm": "my-own-pass-7"})
+    assert changed.status_code == 302
+    assert client.get("/dashboard").status_code == 200
+
+
+def test_csrf_is_enforced_on_forms(make_app):
+    from eschool.demo import build_demo
+
+    app = make_app(WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        build_demo(log=lambda *_: None)
+    client = app.test_client()
+    refused = client.post("/login", data={"login": "admin", "password": "demo-2026"})
+    assert refused.status_code == 400
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page) or re.search(
+        r'name="csrf_token" value="([^"]+)"', page)
+    accepted = client.post("/login", data={"login": "admin", "password": "demo-2026", "csrf_token": token.group(1)})
+    assert accepted.status_code == 302
+    assert client.post("/logout").status_code == 400  # no token: even logging out needs one
+
+
+def test_production_cookies_are_secure(make_app):
+    app = make_app(ENV="production", SESSION_COOKIE_SECURE=True)
+    assert app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_HTTPONLY"]
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
+    import pytest
+
+    from eschool.config import ConfigError, from_env
+
+    monkeypatch.delenv("SECRET_KEY", raising=False)
+    monkeypatch.setenv("ESCHOOL_ENV", "production")
+    with pytest.raises(ConfigError, match="SECRET_KEY"):
+        from_env()
+    monkeypatch.setenv("SECRET_KEY", "s3cret")
+    config = from_env()
+    assert config["SESSION_COOKIE_SECURE"] and config["REMEMBER_COOKIE_SECURE"]
+
+
+def test_language_user_choice_then_browser_then_region(app, client, demo):
+    assert 'lang="ru"' in client.get("/").get_data(as_text=True)  # the region's language
+    assert 'lang="en"' in client.get("/", headers={"Accept-Language": "en-GB,en;q=0.9"}).get_data(as_text=True)
+    client.post("/language", data={"locale": "ru", "next": "/"})
+    html = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert 'lang="ru"' in html  # the user's choice wins over the browser
+    login(client, "admin")
+    client.post("/language", data={"locale": "en", "next": "/"})
+    with app.app_context():
+        from eschool.auth.models import User
+
+        assert User.get(User.username == "admin").locale == "en"  # kept on the account
+    other = app.test_client()
+    login(other, "admin")
+    assert 'lang="en"' in other.get("/dashboard", headers={"Accept-Language": "ru"}).get_data(as_text=True)
+
+
+def test_language_switch_refuses_an_outside_next(client):
+    response = client.post("/language", data={"locale": "en", "next": "https://evil.example/"})
+    assert "evil.example" not in response.headers["Location"]

@@ -1,0 +1,75 @@
+"""Every page renders under every region's theme, in Russian and in English, for visitors and staff."""
+import pytest
+
+from tests.conftest import login
+
+
+def _pages(app, school_id, vacancy_id):
+    """Every GET page of the app, with arguments filled in for those that need them."""
+    values = {"school_id": school_id, "vacancy_id": vacancy_id, "municipality_code": "placeholder",
+              "filename": "css/eschool.css", "plugin": "vacancies"}
+    urls = []
+    for rule in app.url_map.iter_rules():
+        if "GET" not in rule.methods or rule.rule.startswith("/api/") or rule.endpoint in (
+                "web.static", "web.plugin_static", "web.health", "auth.logout"):
+            continue
+        urls.append((rule.endpoint, rule.rule, {k: values[k] for k in rule.arguments}))
+    return urls
+
+
+@pytest.mark.parametrize("region", ["kemerovo", "primorye", "samara"])
+def test_every_page_renders_in_both_languages_under_the_regions_theme(make_app, region):
+    from flask import url_for
+
+    from eschool.demo import build_demo
+    from eschool.structure.models import Municipality
+    from eschool_vacancies.models import Vacancy
+
+    app = make_app(region=region)
+    with app.app_context():
+        demo = build_demo(log=lambda *_: None)
+        school = demo["school"]
+        vacancy = Vacancy.select().where(Vacancy.school == school, Vacancy.status == "open").first()
+        municipality = Municipality.get_by_id(school.municipality_id).code
+    theme = app.extensions["eschool"].region.theme
+    visitor, admin = app.test_client(), app.test_client()
+    login(admin, "admin")
+    pages = _pages(app, school.id, vacancy.id)
+    assert len(pages) >= 15
+    for endpoint, _rule, args in pages:
+        if "municipality_code" in args:
+            args["municipality_code"] = municipality
+        with app.test_request_context():
+            url = url_for(endpoint, **args)
+        for client in (visitor, admin):
+            bodies = {}
+            for locale in ("ru", "en"):
+                response = client.get(url, headers={"Accept-Language": locale})
+                if response.status_code in (301, 302):  # login redirects, the manage shortcut
+                    continue
+                assert response.status_code in (200, 403), (url, locale, response.status_code)
+                html = response.get_data(as_text=True)
+                assert f'<html lang="{locale}">' in html, (url, locale)
+                assert f"theme-{theme}" in html and "/static/css/theme.css" in html, url
+                bodies[locale] = html
+            if len(bodies) == 2:
+                assert bodies["ru"] != bodies["en"], f"{url} reads the same in Russian and English"
+
+
+def test_static_files_come_from_region_then_theme_then_core(make_app):
+    app = make_app(region="samara")
+    client = app.test_client()
+    theme_css = client.get("/static/css/theme.css").get_data(as_text=True)
+    assert "Samara" in theme_css or "samara" in theme_css
+    assert client.get("/static/css/eschool.css").status_code == 200  # from the core
+    assert client.get("/static/img/logo.svg").status_code == 200  # from the theme
+    assert client.get("/static/../../pyproject.toml").status_code == 404
+
+
+def test_templates_of_plugins_are_namespaced(app):
+    loader = app.jinja_loader
+    names = loader.list_templates()
+    assert "vacancies/list.html" in names and "vacancies:vacancies/list.html" in names
+    assert "core:base.html" in names
+    plugin_templates = [n for n in names if ":" not in n and n.startswith("vacancies")]
+    assert all(n.startswith("vacancies/") for n in plugin_templates)
