@@ -382,3 +382,28 @@ def test_invalid_setting_in_profile_names_the_key(tmp_path, monkeypatch, make_ap
         make_app()
     assert "plugins.vacancies.settings.archive_after_days" in str(info.value)
     assert "region.toml" in str(info.value)
+
+
+def test_lists_run_the_same_number_of_queries_for_few_and_many_vacancies(app, client, world):
+    """No query per vacancy: the list pages and the API stay flat as a region's lists grow."""
+    from playhouse.test_utils import count_queries
+
+    from eschool_vacancies import services
+
+    def counts():
+        result = {}
+        for url in ("/vacancies/", f"/vacancies/m/{world['muni']}", "/vacancies/archive", "/api/v1/vacancies",
+                    f"/vacancies/school/{world['school']}"):
+            with app.app_context(), count_queries() as counter:
+                assert client.get(url).status_code == 200
+            result[url] = counter.count
+        return result
+
+    few = counts()
+    with app.app_context():
+        school = School.get_by_id(world["school"])
+        for i in range(15):
+            services.create_vacancy(school, {**GOOD, "title": f"Учитель №{i}"}, publish=True)
+            services.close(services.create_vacancy(school, {**GOOD, "title": f"Закрытая №{i}"}, publish=True))
+    many = counts()
+    assert all(n > 0 for n in few.values()) and many == few
