@@ -22,7 +22,7 @@ def test_upgrade_from_the_first_core_schema_keeps_rows(make_app):
             "INSERT INTO user_account (username, full_name, password_hash, must_change_password, is_active, "
             "created_at) VALUES ('old_user', 'Старый Пользователь', '', false, true, '2025-09-01 08:00:00')")
         applied = ext.upgrade()
-        assert applied["core"] == ["0002_user_locale"]
+        assert applied["core"] == ["0002_user_locale", "0003_school_year"]
         assert applied["vacancies"] == ["0001_initial"]
         assert "locale" in {c.name for c in database.get_columns("user_account")}
         from eschool.auth.models import User
@@ -48,3 +48,18 @@ def test_db_status_and_upgrade_commands(tmp_path, monkeypatch, database_url):
     assert "PENDING" not in after.output and "applied" in after.output and "vacancies" in after.output
     as_json = runner.invoke(cli.main, ["db", "status", "--json"], catch_exceptions=False)
     assert '"0002_user_locale"' in as_json.output
+
+
+def test_migrations_create_exactly_the_tables_and_columns_the_models_declare(app):
+    """A model changed without a migration (or the reverse) fails here."""
+    ext = app.extensions["eschool"]
+    database = ext.database
+    with app.app_context():
+        tables = set(database.get_tables())
+        for owner, models in ext.models.items():
+            for model in models:
+                table = model._meta.table_name
+                assert table in tables, f"{owner}: no migration creates {table}"
+                columns = {c.name for c in database.get_columns(table)}
+                declared = {f.column_name for f in model._meta.sorted_fields}
+                assert columns == declared, f"{owner}: {table} has {sorted(columns ^ declared)} out of step"

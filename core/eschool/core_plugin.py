@@ -10,9 +10,21 @@ from eschool.types import MenuItem, Permission, PluginInfo
 def core_models() -> list:
     from eschool.auth.models import ApiToken, RoleAssignment, User
     from eschool.plugins.models import PluginToggle
+    from eschool.school.models import (
+        AcademicYear,
+        ClassGroup,
+        CurriculumItem,
+        Period,
+        Room,
+        Subgroup,
+        Subject,
+        TeachingAssignment,
+    )
     from eschool.structure.models import Municipality, School
+    from eschool.timetable.models import LessonTime, Substitution, TimetableEntry
 
-    return [Municipality, School, User, RoleAssignment, ApiToken, PluginToggle]
+    return [Municipality, School, User, RoleAssignment, ApiToken, PluginToggle, AcademicYear, Period, Subject, Room,
+            ClassGroup, Subgroup, CurriculumItem, TeachingAssignment, LessonTime, TimetableEntry, Substitution]
 
 
 @hookimpl

@@ -1,0 +1,1 @@
+"""The school year: years, periods, subjects, rooms, classes, curriculum, teaching assignments."""

@@ -1,0 +1,1 @@
+"""The weekly timetable, the bell schedule and substitutions; clashes are refused."""
