@@ -32,12 +32,21 @@ def eschool_plugin_info():
     return PluginInfo(code="core", name=_l("Core"), version=__version__, required=True)
 
 
+#: Everyone who works in a school (the extra roles count only where the region has them).
+SCHOOL_STAFF = ("school_admin", "director", "deputy_director", "class_teacher", "subject_teacher", "secretary",
+                "hr_specialist", "medical_worker", "psychologist", "technical_staff")
+
+
 @hookimpl
 def eschool_permissions():
     return [
         Permission("plugins.manage", _l("Switch modules on and off"),
                    ("region_operator", "municipal_operator", "school_admin")),
         Permission("users.manage", _l("Issue staff logins"), ("region_operator", "school_admin")),
+        Permission("school.view", _l("See the school's classes, subjects, rooms and timetable"), SCHOOL_STAFF),
+        Permission("school.manage", _l("Set up the school year: years, classes, subjects, rooms, curriculum"),
+                   ("school_admin", "deputy_director")),
+        Permission("timetable.manage", _l("Make the timetable and substitutions"), ("school_admin", "deputy_director")),
     ]
 
 

@@ -24,6 +24,8 @@ class PermissionRegistry:
     def __init__(self, contributed: dict[str, list[Permission]], role_codes: Iterable[str]):
         self.permissions: dict[str, Permission] = {}
         self.owner: dict[str, str] = {}
+        from eschool.auth.roles import ROLES
+
         roles = set(role_codes)
         for plugin, perms in contributed.items():
             for perm in perms:
@@ -31,9 +33,11 @@ class PermissionRegistry:
                     raise ValueError(f"plugin '{plugin}': permission '{perm.name}' must start with '{plugin}.'")
                 if perm.name in self.permissions:
                     raise ValueError(f"permission '{perm.name}' is declared twice ({self.owner[perm.name]}, {plugin})")
-                unknown = set(perm.default_roles) - roles
+                unknown = set(perm.default_roles) - set(ROLES)
                 if unknown:
                     raise ValueError(f"permission '{perm.name}': unknown role(s) {sorted(unknown)}")
+                # An extra role this region does not have (Samara's psychologist elsewhere) is dropped.
+                perm = Permission(perm.name, perm.label, tuple(r for r in perm.default_roles if r in roles))
                 self.permissions[perm.name] = perm
                 self.owner[perm.name] = plugin
 

@@ -1,0 +1,167 @@
+"""The school year over ``/api/v1/schools/<school_id>/...``: years, subjects, rooms, classes, curriculum,
+teaching assignments. Reading needs ``school.view``, changing ``school.manage``, both in that school."""
+from __future__ import annotations
+
+from flask import Blueprint, jsonify
+from flask_babel import gettext as _
+
+from eschool.api import API_PREFIX, ApiError, doc, load_json
+from eschool.auth.permissions import require
+from eschool.school import services
+from eschool.school.schemas import (
+    AssignmentInSchema,
+    AssignmentSchema,
+    ClassInSchema,
+    ClassSchema,
+    CurriculumInSchema,
+    CurriculumLineSchema,
+    PeriodInSchema,
+    PeriodSchema,
+    RoomInSchema,
+    RoomSchema,
+    SubjectInSchema,
+    SubjectSchema,
+    YearInSchema,
+    YearSchema,
+)
+from eschool.school.services import SchoolError
+from eschool.structure.models import School
+
+bp = Blueprint("school_api", __name__, url_prefix=f"{API_PREFIX}/schools/<int:school_id>")
+VIEW, MANAGE = "school.view", "school.manage"
+TAGS = ["school year"]
+
+
+def school_or_404(school_id: int) -> School:
+    school = School.get_or_none(School.id == school_id)
+    if school is None:
+        raise ApiError(404, "not_found", _("Not found."))
+    return school
+
+
+def refused(exc: SchoolError) -> ApiError:
+    """A rule's refusal as an API error: 409 for a state conflict, else 400, naming the field."""
+    fields = {exc.field: [str(exc.message)]} if exc.field else {}
+    if exc.conflict:
+        return ApiError(409, "conflict", str(exc.message), fields=fields)
+    return ApiError(400, "invalid", _("Some fields are not valid."), fields=fields)
+
+
+def _run(func, *args):
+    try:
+        return func(*args)
+    except SchoolError as exc:
+        raise refused(exc) from exc
+
+
+@bp.get("/years")
+@require(VIEW)
+@doc(summary="The school's academic years with their periods", response=YearSchema, many=True, tags=TAGS)
+def list_years(school_id):
+    return jsonify(YearSchema().dump(services.years(school_or_404(school_id)), many=True))
+
+
+@bp.post("/years")
+@require(MANAGE)
+@doc(summary="Add an academic year (and its periods)", request=YearInSchema, response=YearSchema, status=201,
+     tags=TAGS)
+def create_year(school_id):
+    school = school_or_404(school_id)
+    year = _run(services.create_year, school, load_json(YearInSchema()))
+    year.periods = list(year.periods)
+    return jsonify(YearSchema().dump(year)), 201
+
+
+@bp.post("/years/<int:year_id>/periods")
+@require(MANAGE)
+@doc(summary="Add a period to an academic year", request=PeriodInSchema, response=PeriodSchema, status=201, tags=TAGS)
+def add_period(school_id, year_id):
+    school = school_or_404(school_id)
+    year = _run(services.year_of, school, year_id)
+    return jsonify(PeriodSchema().dump(_run(services.add_period, year, load_json(PeriodInSchema())))), 201
+
+
+@bp.get("/subjects")
+@require(VIEW)
+@doc(summary="The school's subjects", response=SubjectSchema, many=True, tags=TAGS)
+def list_subjects(school_id):
+    school = school_or_404(school_id)
+    return jsonify(SubjectSchema().dump(school.subjects.order_by(services.Subject.name), many=True))
+
+
+@bp.post("/subjects")
+@require(MANAGE)
+@doc(summary="Add a subject", request=SubjectInSchema, response=SubjectSchema, status=201, tags=TAGS)
+def add_subject(school_id):
+    school = school_or_404(school_id)
+    return jsonify(SubjectSchema().dump(_run(services.add_subject, school, load_json(SubjectInSchema())))), 201
+
+
+@bp.get("/rooms")
+@require(VIEW)
+@doc(summary="The school's rooms", response=RoomSchema, many=True, tags=TAGS)
+def list_rooms(school_id):
+    school = school_or_404(school_id)
+    return jsonify(RoomSchema().dump(school.rooms.order_by(services.Room.building, services.Room.name), many=True))
+
+
+@bp.post("/rooms")
+@require(MANAGE)
+@doc(summary="Add a room", request=RoomInSchema, response=RoomSchema, status=201, tags=TAGS)
+def add_room(school_id):
+    school = school_or_404(school_id)
+    return jsonify(RoomSchema().dump(_run(services.add_room, school, load_json(RoomInSchema())))), 201
+
+
+@bp.get("/classes")
+@require(VIEW)
+@doc(summary="The school's classes (all years) with their subgroups", response=ClassSchema, many=True, tags=TAGS)
+def list_classes(school_id):
+    return jsonify(ClassSchema().dump(services.classes(school_or_404(school_id)), many=True))
+
+
+@bp.post("/classes")
+@require(MANAGE)
+@doc(summary="Add a class (with its subgroups)", request=ClassInSchema, response=ClassSchema, status=201, tags=TAGS)
+def add_class(school_id):
+    school = school_or_404(school_id)
+    group = _run(services.create_class, school, load_json(ClassInSchema()))
+    group.subgroups = list(group.subgroups)
+    return jsonify(ClassSchema().dump(group)), 201
+
+
+@bp.get("/classes/<int:class_id>/curriculum")
+@require(VIEW)
+@doc(summary="A class's curriculum: hours per week per subject", response=CurriculumLineSchema, many=True, tags=TAGS)
+def get_curriculum(school_id, class_id):
+    group = _run(services.class_of, school_or_404(school_id), class_id)
+    return jsonify(CurriculumLineSchema().dump(group.curriculum, many=True))
+
+
+@bp.put("/classes/<int:class_id>/curriculum")
+@require(MANAGE)
+@doc(summary="Replace a class's curriculum", request=CurriculumInSchema, response=CurriculumLineSchema, many=True,
+     tags=TAGS)
+def put_curriculum(school_id, class_id):
+    school = school_or_404(school_id)
+    group = _run(services.class_of, school, class_id)
+    lines = _run(services.set_curriculum, school, group, load_json(CurriculumInSchema())["lines"])
+    return jsonify(CurriculumLineSchema().dump(lines, many=True))
+
+
+@bp.get("/assignments")
+@require(VIEW)
+@doc(summary="Teaching assignments: who teaches what to which class", response=AssignmentSchema, many=True,
+     tags=TAGS)
+def list_assignments(school_id):
+    return jsonify(AssignmentSchema().dump(services.assignments(school_or_404(school_id)), many=True))
+
+
+@bp.post("/assignments")
+@require(MANAGE)
+@doc(summary="Assign a teacher to a class (or subgroup) and subject", request=AssignmentInSchema,
+     response=AssignmentSchema, status=201, tags=TAGS)
+def add_assignment(school_id):
+    school = school_or_404(school_id)
+    return jsonify(AssignmentSchema().dump(_run(services.add_assignment, school,
+                                                load_json(AssignmentInSchema())))), 201

@@ -1,0 +1,131 @@
+"""Input and output of the school year's records (the API's single description of them)."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from marshmallow import Schema, ValidationError, fields, validate, validates_schema
+
+CLASS_KINDS = ("regular", "extended_day", "summer_camp", "home_schooling")
+PERIOD_KINDS = ("quarter", "semester", "trimester")
+LETTERS = "АБВГДЕЖЗИКЛМНОПРСТУФХЦЧШЭЮЯ"
+
+
+def _dates_in_order(data, start="starts_on", end="ends_on"):
+    if data.get(start) and data.get(end) and data[end] <= data[start]:
+        raise ValidationError({end: [_l("The end must come after the start.")]})
+
+
+class PeriodInSchema(Schema):
+    kind = fields.String(required=True, validate=validate.OneOf(PERIOD_KINDS))
+    number = fields.Integer(required=True, validate=validate.Range(min=1, max=4))
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(required=True)
+    grade_from = fields.Integer(load_default=1, validate=validate.Range(min=1, max=11))
+    grade_to = fields.Integer(load_default=11, validate=validate.Range(min=1, max=11))
+
+    @validates_schema
+    def _check(self, data, **_kwargs):
+        _dates_in_order(data)
+        if data["grade_to"] < data["grade_from"]:
+            raise ValidationError({"grade_to": [_l("The last grade must not be below the first.")]})
+
+
+class PeriodSchema(PeriodInSchema):
+    id = fields.Integer()
+    closed = fields.Boolean()
+
+
+class YearInSchema(Schema):
+    name = fields.String(required=True, validate=validate.Regexp(r"^\d{4}/\d{4}$",
+                                                                 error=_l("Write the year as 2026/2027.")))
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(required=True)
+    is_current = fields.Boolean(load_default=False)
+    periods = fields.List(fields.Nested(PeriodInSchema), load_default=list)
+
+    @validates_schema
+    def _check(self, data, **_kwargs):
+        _dates_in_order(data)
+
+
+class YearSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    starts_on = fields.Date()
+    ends_on = fields.Date()
+    is_current = fields.Boolean()
+    closed = fields.Boolean()
+    periods = fields.List(fields.Nested(PeriodSchema))
+
+
+class SubjectInSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=2, max=150))
+    short_name = fields.String(load_default="", validate=validate.Length(max=30))
+
+
+class SubjectSchema(SubjectInSchema):
+    id = fields.Integer()
+
+
+class RoomInSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    building = fields.String(load_default="", validate=validate.Length(max=150))
+    capacity = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=2000))
+
+
+class RoomSchema(RoomInSchema):
+    id = fields.Integer()
+
+
+class ClassInSchema(Schema):
+    academic_year_id = fields.Integer(required=True)
+    kind = fields.String(load_default="regular", validate=validate.OneOf(CLASS_KINDS))
+    grade = fields.Integer(required=True, validate=validate.Range(min=1, max=11))
+    letter = fields.String(load_default="", validate=validate.Length(max=4))
+    name = fields.String(load_default="", validate=validate.Length(max=40),
+                         metadata={"description": "defaults to grade and letter, e.g. 5А"})
+    shift = fields.Integer(load_default=1, validate=validate.Range(min=1, max=3))
+    class_teacher_id = fields.Integer(load_default=None, allow_none=True)
+    subgroups = fields.List(fields.String(validate=validate.Length(min=1, max=60)), load_default=list)
+
+
+class SubgroupSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+
+
+class ClassSchema(Schema):
+    id = fields.Integer()
+    academic_year_id = fields.Integer()
+    kind = fields.String()
+    grade = fields.Integer()
+    letter = fields.String()
+    name = fields.String()
+    shift = fields.Integer()
+    class_teacher_id = fields.Integer(allow_none=True)
+    subgroups = fields.List(fields.Nested(SubgroupSchema))
+
+
+class CurriculumLineSchema(Schema):
+    subject_id = fields.Integer(required=True)
+    hours_per_week = fields.Decimal(required=True, as_string=True, places=1,
+                                    validate=validate.Range(min=0.5, max=20))
+
+
+class CurriculumInSchema(Schema):
+    lines = fields.List(fields.Nested(CurriculumLineSchema), required=True)
+
+
+class AssignmentInSchema(Schema):
+    teacher_id = fields.Integer(required=True)
+    class_id = fields.Integer(required=True)
+    subgroup_id = fields.Integer(load_default=None, allow_none=True)
+    subject_id = fields.Integer(required=True)
+
+
+class AssignmentSchema(Schema):
+    id = fields.Integer()
+    teacher_id = fields.Integer()
+    teacher = fields.Function(lambda a: a.teacher.full_name)
+    class_id = fields.Integer(attribute="class_group_id")
+    subgroup_id = fields.Integer(allow_none=True)
+    subject_id = fields.Integer()

@@ -1,0 +1,199 @@
+"""The timetable's rules: a teacher, a room, a class (or subgroup) is in one place at a time.
+
+A clash is refused with the lesson it clashes with named, so the deputy director sees at once what
+to move. Lessons are compared by their bell-schedule times when both are known (a second-shift
+lesson may overlap a first-shift one), else by shift and lesson number.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask_babel import format_date
+from flask_babel import lazy_gettext as _l
+from peewee import JOIN
+
+from eschool.auth.models import User
+from eschool.db import db
+from eschool.school import services as school_services
+from eschool.school.models import ClassGroup, Room, Subgroup, Subject
+from eschool.school.services import SchoolError
+from eschool.structure.models import School
+from eschool.timetable.models import LessonTime, Substitution, TimetableEntry
+
+WEEKDAYS = {1: _l("Monday"), 2: _l("Tuesday"), 3: _l("Wednesday"), 4: _l("Thursday"), 5: _l("Friday"),
+            6: _l("Saturday")}
+
+
+# --------------------------------------------------------------------------- the bell schedule
+
+
+def set_lesson_times(school: School, shift: int, times: list[dict]) -> list[LessonTime]:
+    """Replace a shift's bell schedule: lesson ``number`` from ``starts_at`` to ``ends_at``."""
+    ordered = sorted(times, key=lambda t: t["number"])
+    for i, item in enumerate(ordered):
+        if item["ends_at"] <= item["starts_at"]:
+            raise SchoolError(f"times.{i}.ends_at", _l("A lesson must end after it starts."))
+        if i and item["starts_at"] < ordered[i - 1]["ends_at"]:
+            raise SchoolError(f"times.{i}.starts_at", _l("Lesson %(number)s starts before the one before it ends.",
+                                                          number=item["number"]))
+    if len({t["number"] for t in ordered}) != len(ordered):
+        raise SchoolError("times", _l("A lesson number appears twice."))
+    with db.atomic():
+        LessonTime.delete().where((LessonTime.school == school) & (LessonTime.shift == shift)).execute()
+        return [LessonTime.create(school=school, shift=shift, **item) for item in ordered]
+
+
+def lesson_times(school: School) -> dict[tuple[int, int], LessonTime]:
+    return {(t.shift, t.number): t for t in LessonTime.select().where(LessonTime.school == school)}
+
+
+# --------------------------------------------------------------------------- clashes
+
+
+def _overlaps(a: TimetableEntry, b: TimetableEntry, times) -> bool:
+    """Do two lessons of the same weekday take place at the same time?"""
+    ta, tb = times.get((a.class_group.shift, a.number)), times.get((b.class_group.shift, b.number))
+    if ta is not None and tb is not None:
+        return ta.starts_at < tb.ends_at and tb.starts_at < ta.ends_at
+    return a.class_group.shift == b.class_group.shift and a.number == b.number
+
+
+def describe(entry: TimetableEntry) -> str:
+    """"5А, Математика, Monday, lesson 3" in the user's language."""
+    group = entry.class_group.name + (f" ({entry.subgroup.name})" if entry.subgroup_id else "")
+    return str(_l("%(group)s, %(subject)s, %(day)s, lesson %(number)s", group=group, subject=entry.subject.name,
+                  day=WEEKDAYS[entry.weekday], number=entry.number))
+
+
+def clashes(entry: TimetableEntry, ignore_id: int | None = None) -> list[tuple[str, TimetableEntry]]:
+    """Lessons that clash with ``entry``: ``[(field, other)]`` for the teacher, the room, the class."""
+    times = lesson_times(entry.class_group.school)
+    others = (TimetableEntry.select(TimetableEntry, ClassGroup, Subject, User)
+              .join(ClassGroup).switch(TimetableEntry).join(Subject).switch(TimetableEntry).join(User)
+              .where((TimetableEntry.academic_year == entry.academic_year_id)
+                     & (TimetableEntry.weekday == entry.weekday)))
+    if ignore_id is not None:
+        others = others.where(TimetableEntry.id != ignore_id)
+    found = []
+    for other in others:
+        if not _overlaps(entry, other, times):
+            continue
+        if other.teacher_id == entry.teacher_id:
+            found.append(("teacher_id", other))
+        if entry.room_id is not None and other.room_id == entry.room_id:
+            found.append(("room_id", other))
+        same_class = other.class_group_id == entry.class_group_id
+        whole_class = entry.subgroup_id is None or other.subgroup_id is None
+        if same_class and (whole_class or other.subgroup_id == entry.subgroup_id):
+            found.append(("class_id", other))
+    return found
+
+
+_CLASH_MESSAGES = {
+    "teacher_id": _l("The teacher already has a lesson then: %(lesson)s."),
+    "room_id": _l("The room is taken then: %(lesson)s."),
+    "class_id": _l("The class already has a lesson then: %(lesson)s."),
+}
+
+
+def add_entry(school: School, data: dict) -> TimetableEntry:
+    """Put a weekly lesson in the timetable, refusing a clash (409) with the clashing lesson named."""
+    class_group = school_services.class_of(school, data["class_id"])
+    year = school_services.editable(class_group.academic_year)
+    entry = TimetableEntry(
+        academic_year=year, class_group=class_group, weekday=data["weekday"], number=data["number"],
+        subgroup=school_services.subgroup_of(class_group, data.get("subgroup_id")),
+        subject=school_services.subject_of(school, data["subject_id"]),
+        teacher=school_services.teacher_of(school, data["teacher_id"]),
+        room=school_services.room_of(school, data["room_id"]) if data.get("room_id") else None)
+    found = clashes(entry)
+    if found:
+        field, other = found[0]
+        raise SchoolError(field, _CLASH_MESSAGES[field] % {"lesson": describe(other)}, conflict=True)
+    entry.save()
+    return entry
+
+
+def remove_entry(school: School, entry_id: int) -> None:
+    entry = entry_of(school, entry_id)
+    school_services.editable(entry.class_group.academic_year)
+    entry.delete_instance()
+
+
+def entry_of(school: School, entry_id: int, field: str = "entry_id") -> TimetableEntry:
+    entry = (TimetableEntry.select(TimetableEntry, ClassGroup).join(ClassGroup)
+             .where((TimetableEntry.id == entry_id) & (ClassGroup.school == school)).first())
+    if entry is None:
+        raise SchoolError(field, _l("No such lesson in this school's timetable."))
+    return entry
+
+
+def week(school: School, year, class_id=None, teacher_id=None, room_id=None) -> list[TimetableEntry]:
+    """The weekly timetable of a class, a teacher or a room (one query, whatever its size)."""
+    query = (TimetableEntry.select(TimetableEntry, ClassGroup, Subject, User, Room, Subgroup)
+             .join(ClassGroup).switch(TimetableEntry).join(Subject).switch(TimetableEntry).join(User)
+             .switch(TimetableEntry).join(Room, join_type=JOIN.LEFT_OUTER)
+             .switch(TimetableEntry).join(Subgroup, join_type=JOIN.LEFT_OUTER)
+             .where((ClassGroup.school == school) & (TimetableEntry.academic_year == year)))
+    if class_id is not None:
+        query = query.where(TimetableEntry.class_group == class_id)
+    if teacher_id is not None:
+        query = query.where(TimetableEntry.teacher == teacher_id)
+    if room_id is not None:
+        query = query.where(TimetableEntry.room == room_id)
+    return list(query.order_by(TimetableEntry.weekday, TimetableEntry.number, ClassGroup.name))
+
+
+# --------------------------------------------------------------------------- substitutions
+
+
+def substitute(school: School, data: dict) -> Substitution:
+    """Another teacher gives a lesson on a date; they must be free then (and the room too)."""
+    entry = entry_of(school, data["entry_id"])
+    school_services.editable(entry.class_group.academic_year)
+    date: dt.date = data["date"]
+    if date.isoweekday() != entry.weekday:
+        raise SchoolError("date", _l("This lesson is on %(day)s; the date is a %(other)s.",
+                                     day=WEEKDAYS[entry.weekday], other=format_date(date, "EEEE")))
+    year = entry.class_group.academic_year
+    if not (year.starts_on <= date <= year.ends_on):
+        raise SchoolError("date", _l("The date is outside the academic year."))
+    teacher = school_services.teacher_of(school, data["teacher_id"])
+    room = school_services.room_of(school, data["room_id"]) if data.get("room_id") else None
+    probe = TimetableEntry(academic_year=entry.academic_year_id, class_group=entry.class_group,
+                           subgroup=entry.subgroup_id, weekday=entry.weekday, number=entry.number,
+                           subject=entry.subject_id, teacher=teacher, room=room)
+    busy = [other for field, other in clashes(probe, ignore_id=entry.id) if field == "teacher_id"
+            and not _substituted_away(other, date)]
+    busy += _substituting_then(entry, teacher, date)
+    if busy:
+        raise SchoolError("teacher_id", _l("The teacher already has a lesson then: %(lesson)s.",
+                                           lesson=describe(busy[0])), conflict=True)
+    with db.atomic():
+        row, created = Substitution.get_or_create(entry=entry, date=date, defaults={
+            "teacher": teacher, "room": room, "note": data.get("note", "")})
+        if not created:
+            row.teacher, row.room, row.note = teacher, room, data.get("note", "")
+            row.save()
+    return row
+
+
+def _substituted_away(entry: TimetableEntry, date: dt.date) -> bool:
+    """The teacher's own lesson that day is given by someone else, so they are free."""
+    return Substitution.select().where((Substitution.entry == entry) & (Substitution.date == date)).exists()
+
+
+def _substituting_then(entry: TimetableEntry, teacher: User, date: dt.date) -> list[TimetableEntry]:
+    """Lessons the teacher already substitutes on that date at the same time."""
+    times = lesson_times(entry.class_group.school)
+    rows = (Substitution.select(Substitution, TimetableEntry, ClassGroup).join(TimetableEntry).join(ClassGroup)
+            .where((Substitution.date == date) & (Substitution.teacher == teacher)
+                   & (Substitution.entry != entry)))
+    return [row.entry for row in rows if _overlaps(entry, row.entry, times)]
+
+
+def substitutions(school: School, date: dt.date) -> list[Substitution]:
+    return list(Substitution.select(Substitution, TimetableEntry, ClassGroup, User)
+                .join(TimetableEntry).join(ClassGroup).switch(Substitution).join(User)
+                .where((ClassGroup.school == school) & (Substitution.date == date))
+                .order_by(TimetableEntry.number))
