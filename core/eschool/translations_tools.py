@@ -99,21 +99,30 @@ def extract_and_update(selected: list[Owner] | None = None) -> list[Path]:
                         message.string = message.id
                         message.flags.discard("fuzzy")
             path.parent.mkdir(parents=True, exist_ok=True)
-            with path.open("wb") as fh:
-                write_po(fh, catalog, width=100, sort_output=True, omit_header=False, include_lineno=False)
-            written.append(path)
+            buf = io.BytesIO()
+            write_po(buf, catalog, width=100, sort_output=True, omit_header=False, include_lineno=False)
+            if not path.exists() or _without_date(path.read_bytes()) != _without_date(buf.getvalue()):
+                path.write_bytes(buf.getvalue())  # untouched catalogs keep their date: no noise in git
+                written.append(path)
         written += compile_owner(owner)
     return written
 
 
+def _without_date(po: bytes) -> bytes:
+    return b"\n".join(line for line in po.split(b"\n") if not line.startswith(b'"POT-Creation-Date:'))
+
+
 def compile_owner(owner: Owner) -> list[Path]:
+    """Write each locale's .mo where it is missing or differs from its .po."""
     written = []
     for locale in LOCALES:
         po = owner.po_path(locale)
         if po.exists():
             mo = po.with_suffix(".mo")
-            mo.write_bytes(_mo_bytes(_read(po, locale)))
-            written.append(mo)
+            data = _mo_bytes(_read(po, locale))
+            if not mo.exists() or mo.read_bytes() != data:
+                mo.write_bytes(data)
+                written.append(mo)
     return written
 
 
