@@ -52,7 +52,7 @@ def test_csrf_is_enforced_on_forms(make_app):
 
     app = make_app(WTF_CSRF_ENABLED=True)
     with app.app_context():
-        build_demo(log=lambda *_: None)
+        build_demo(log=lambda *_: None, school_year=False)
     client = app.test_client()
     refused = client.post("/login", data={"login": "admin", "password": "demo-2026"})
     assert refused.status_code == 400

@@ -27,7 +27,7 @@ def test_every_page_renders_in_both_languages_under_the_regions_theme(make_app, 
 
     app = make_app(region=region)
     with app.app_context():
-        demo = build_demo(log=lambda *_: None)
+        demo = build_demo(log=lambda *_: None)  # with the school year, so the timetable has lessons
         school = demo["school"]
         vacancy = Vacancy.select().where(Vacancy.school == school, Vacancy.status == "open").first()
         municipality = Municipality.get_by_id(school.municipality_id).code

@@ -91,7 +91,7 @@ def test_plugin_permission_check_hook_can_veto(make_app, probe):
 
     app = make_app(extra_plugins=[("probe", probe)])
     with app.app_context():
-        result = build_demo(log=lambda *_: None)
+        result = build_demo(log=lambda *_: None, school_year=False)
         vetoed = auth.create_user("vetoed", "Вето", password="demo-2026", must_change_password=False)
         auth.grant_role(vetoed, "director", school=result["school"], allowed_roles=app.extensions["eschool"].roles)
     client = app.test_client()

@@ -22,7 +22,7 @@ def world(make_app, probe):
 
     app = make_app(extra_plugins=[("probe", probe)])
     with app.app_context():
-        demo = build_demo(log=lambda *_: None)
+        demo = build_demo(log=lambda *_: None, school_year=False)
         school = demo["school"]
         sibling = structure.create_school(school.municipality, "Школа №5", "Школа №5")
         far = structure.create_school(Municipality.get(Municipality.code == "belovo"), "Школа №7", "Школа №7")

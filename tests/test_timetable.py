@@ -200,3 +200,31 @@ def test_a_closed_year_is_read_only(app, client, school):
     response = client.post(f"{school['base']}/timetable", headers=school["headers"], json=lesson(school))
     assert response.status_code == 409
     assert "только для чтения" in response.get_json()["error"]["message"]  # Russian: the region's language
+
+
+def test_timetable_page_by_class_teacher_room_and_day(make_app):
+    from eschool.demo import build_demo
+    from eschool.school.models import ClassGroup, Room
+    from eschool.timetable.models import TimetableEntry
+    from tests.conftest import login
+
+    app = make_app()
+    with app.app_context():
+        demo = build_demo(log=lambda *_: None)
+        sid = demo["school"].id
+        entry = TimetableEntry.select().join(ClassGroup).where(ClassGroup.name == "7Б").first()
+        room = Room.get_by_id(entry.room_id)
+        teacher_name = entry.teacher.full_name
+    client = app.test_client()
+    login(client, "teacher")
+    page = client.get(f"/school/{sid}/timetable?class={entry.class_group_id}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "7Б" in html and "08:00" in html and entry.subject.name in html
+    assert teacher_name in client.get(f"/school/{sid}/timetable?teacher={entry.teacher_id}").get_data(as_text=True)
+    assert room.name in client.get(f"/school/{sid}/timetable?room={room.id}").get_data(as_text=True)
+    one_day = client.get(f"/school/{sid}/timetable?class={entry.class_group_id}&day=2").get_data(as_text=True)
+    assert "вторник" in one_day and "понедельник</th>" not in one_day
+    assert f"/school/{sid}/timetable" in client.get("/dashboard").get_data(as_text=True)  # in the menu
+    client.post("/logout")
+    login(client, "parent")
+    assert client.get(f"/school/{sid}/timetable").status_code == 403

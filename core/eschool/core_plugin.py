@@ -58,4 +58,6 @@ def eschool_menu_items(user, scope):
         MenuItem("web.dashboard", _l("Start page"), order=0, plugin="core"),
         MenuItem("plugins_admin.index", _l("Modules"), order=900, section="admin",
                  permission="plugins.manage", plugin="core"),
+        *([MenuItem("timetable.week", _l("Timetable"), order=20, permission="school.view",
+                    url_kwargs={"school_id": scope.school_id}, plugin="core")] if scope.school_id else []),
     ]

@@ -32,8 +32,11 @@ DEMO_PEOPLE = [
 ]
 
 
-def build_demo(log=print, seed: int = 2026) -> dict:
-    """Idempotent: running it twice leaves one demo school and one set of accounts."""
+def build_demo(log=print, seed: int = 2026, school_year: bool = True) -> dict:
+    """Idempotent: running it twice leaves one demo school and one set of accounts.
+
+    ``school_year=False`` leaves out the year, classes and timetable (the tests' quick demo).
+    """
     ext = current_app.extensions["eschool"]
     region = ext.region
     munis = structure.sync_municipalities(region)
@@ -56,8 +59,110 @@ def build_demo(log=print, seed: int = 2026) -> dict:
                       "class": {"school": school, "class_group_id": 1}}[level]
             auth.grant_role(user, role, allowed_roles=ext.roles, **kwargs)
             accounts.append((username, role))
+    if school_year:
+        build_school_year(school, rng, log)
     from eschool.plugins.services import enabled_plugins, scope_for_school
 
     enabled = enabled_plugins(scope_for_school(school))
     ext.plugins.call_each("eschool_demo_data", only=enabled, school=school, rng=rng, log=log)
     return {"school": school, "municipalities": munis, "accounts": accounts, "password": DEMO_PASSWORD}
+
+
+# --------------------------------------------------------------------------- the school year and timetable
+
+SUBJECTS = [  # name, short name, hours per week in grades 5-9, in grades 10-11
+    ("Русский язык", "Рус", 5, 3), ("Литература", "Лит", 3, 3), ("Математика", "Мат", 5, 5),
+    ("Английский язык", "Англ", 3, 3), ("История", "Ист", 2, 2), ("Обществознание", "Общ", 1, 2),
+    ("География", "Гео", 2, 1), ("Биология", "Био", 1, 1), ("Физика", "Физ", 2, 2),
+    ("Информатика", "Инф", 1, 1), ("Физическая культура", "Физ-ра", 2, 2),
+]
+BELLS = [("08:00", "08:40"), ("08:50", "09:30"), ("09:45", "10:25"), ("10:40", "11:20"), ("11:35", "12:15"),
+         ("12:25", "13:05"), ("13:15", "13:55")]
+TEACHER_NAMES = ["Андреева Ольга Викторовна", "Борисов Игорь Павлович", "Васильева Наталья Сергеевна",
+                 "Григорьев Павел Андреевич", "Дмитриева Елена Игоревна", "Егоров Сергей Николаевич",
+                 "Жукова Татьяна Михайловна", "Зайцева Марина Олеговна", "Иванов Алексей Петрович",
+                 "Козлова Светлана Юрьевна", "Лебедев Дмитрий Александрович", "Морозова Анна Владимировна",
+                 "Никитина Ирина Геннадьевна", "Орлов Виктор Степанович", "Павлова Юлия Романовна",
+                 "Романов Константин Ильич", "Семёнова Людмила Фёдоровна", "Тихонов Артём Денисович",
+                 "Ульянова Вера Аркадьевна", "Федорова Галина Борисовна", "Харитонов Максим Олегович",
+                 "Цветкова Дарья Евгеньевна", "Чернов Роман Викторович", "Шестакова Нина Львовна"]
+
+
+def build_school_year(school: School, rng: random.Random, log=print) -> None:
+    """The current year with its periods, subjects, rooms, classes 5-11 (А and Б), curriculum, teachers,
+    teaching assignments, the bell schedule and a week's timetable without clashes. Idempotent."""
+    import datetime as dt
+
+    from eschool.school import services as school_services
+    from eschool.school.models import AcademicYear, TeachingAssignment
+    from eschool.timetable import services as timetable
+
+    if AcademicYear.select().where(AcademicYear.school == school).exists():
+        return
+    ext = current_app.extensions["eschool"]
+    start = dt.date(2026, 9, 1)
+    quarters = [("2026-09-01", "2026-10-25"), ("2026-11-05", "2026-12-28"), ("2027-01-12", "2027-03-22"),
+                ("2027-04-01", "2027-05-31")]
+    periods = [{"kind": "quarter", "number": i + 1, "starts_on": dt.date.fromisoformat(a),
+                "ends_on": dt.date.fromisoformat(b), "grade_from": 1, "grade_to": 9} for i, (a, b) in enumerate(quarters)]
+    periods += [{"kind": "semester", "number": 1, "starts_on": start, "ends_on": dt.date(2026, 12, 28),
+                 "grade_from": 10, "grade_to": 11},
+                {"kind": "semester", "number": 2, "starts_on": dt.date(2027, 1, 12), "ends_on": dt.date(2027, 5, 31),
+                 "grade_from": 10, "grade_to": 11}]
+    with db.atomic():
+        year = school_services.create_year(school, {"name": "2026/2027", "starts_on": start,
+                                                    "ends_on": dt.date(2027, 5, 31), "is_current": True,
+                                                    "periods": periods})
+        subjects = {name: school_services.add_subject(school, {"name": name, "short_name": short})
+                    for name, short, _a, _b in SUBJECTS}
+        timetable.set_lesson_times(school, 1, [
+            {"number": n + 1, "starts_at": dt.time.fromisoformat(a), "ends_at": dt.time.fromisoformat(b)}
+            for n, (a, b) in enumerate(BELLS)])
+        teachers_by_subject: dict[str, list] = {name: [] for name in subjects}
+        staff = iter(TEACHER_NAMES)
+
+        def new_teacher(subject_name):
+            number = sum(len(v) for v in teachers_by_subject.values()) + 1
+            user = auth.create_user(f"uchitel{number:02d}", next(staff, f"Учитель {number}"),
+                                    password=DEMO_PASSWORD, must_change_password=False)
+            auth.grant_role(user, "subject_teacher", school=school, allowed_roles=ext.roles)
+            teachers_by_subject[subject_name].append(user)
+            return user
+
+        placed, busy, chosen_for = 0, set(), {}
+        for grade in range(5, 12):
+            for letter in "АБ":
+                room = school_services.add_room(school, {"name": f"{grade}{letter}-{100 + grade * 2}",
+                                                         "building": "", "capacity": 30})
+                group = school_services.create_class(school, {
+                    "academic_year_id": year.id, "kind": "regular", "grade": grade, "letter": letter, "name": "",
+                    "shift": 1, "class_teacher_id": None, "subgroups": []})
+                plan = [(name, hours_lower if grade < 10 else hours_upper)
+                        for name, _s, hours_lower, hours_upper in SUBJECTS]
+                school_services.set_curriculum(school, group, [
+                    {"subject_id": subjects[name].id, "hours_per_week": hours} for name, hours in plan])
+                lessons = [name for name, hours in plan for _ in range(hours)]
+                rng.shuffle(lessons)
+                free = [(day, number) for day in range(1, 6) for number in range(1, 7)]
+                for name in lessons:
+                    if name not in chosen_for:
+                        chosen_for[name] = {}
+                    teacher = chosen_for[name].get(group.id)
+                    if teacher is None:  # the least busy teacher of the subject with room for this class
+                        load = [(len([k for k in busy if k[0] == t.id]), t) for t in teachers_by_subject[name]]
+                        fits = [t for n, t in sorted(load, key=lambda x: x[0]) if n + dict(plan)[name] <= 27]
+                        teacher = fits[0] if fits else new_teacher(name)
+                        chosen_for[name][group.id] = teacher
+                        TeachingAssignment.create(teacher=teacher, class_group=group, subject=subjects[name])
+                    slot = next((s for s in free if (teacher.id, *s) not in busy), None)
+                    if slot is None:
+                        continue
+                    timetable.add_entry(school, {"class_id": group.id, "weekday": slot[0], "number": slot[1],
+                                                 "subject_id": subjects[name].id, "teacher_id": teacher.id,
+                                                 "room_id": room.id})
+                    free.remove(slot)
+                    busy.add((teacher.id, *slot))
+                    placed += 1
+    teachers = sum(len(v) for v in teachers_by_subject.values())
+    log(f"school year 2026/2027: 14 classes, {len(subjects)} subjects, {teachers} teachers "
+        f"(uchitel01-uchitel{teachers:02d}), {placed} weekly lessons")
