@@ -11,6 +11,12 @@ def run(tmp_path, monkeypatch, database_url):
     monkeypatch.setenv("ESCHOOL_INSTANCE", str(tmp_path))
     monkeypatch.setenv("ESCHOOL_REGION", "kemerovo")
     monkeypatch.setattr(cli, "_APPS", {})
+    from werkzeug.security import generate_password_hash
+
+    from eschool.auth import services
+
+    # The CLI's app hashes with scrypt; a cheap hash keeps these tests fast (passwords still verify).
+    monkeypatch.setattr(services, "hash_password", lambda p: generate_password_hash(p, method="pbkdf2:sha256:1000"))
     runner = CliRunner()
 
     def _run(*args, ok=True):
