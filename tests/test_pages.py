@@ -13,6 +13,11 @@ def _pages(app, school_id, vacancy_id):
         if "GET" not in rule.methods or rule.rule.startswith("/api/") or rule.endpoint in (
                 "web.static", "web.plugin_static", "web.health", "auth.logout"):
             continue
+        if "key" in rule.arguments:  # the school-year setup: every section
+            from eschool.school.views import SECTIONS
+
+            urls += [(rule.endpoint, rule.rule, {"school_id": school_id, "key": key}) for key in SECTIONS]
+            continue
         urls.append((rule.endpoint, rule.rule, {k: values[k] for k in rule.arguments}))
     return urls
 

@@ -110,12 +110,13 @@ def _register_core_blueprints(app: Flask) -> None:
     from eschool.plugins.api import bp as plugins_api_bp
     from eschool.plugins.views import bp as plugins_bp
     from eschool.school.api import bp as school_api_bp
+    from eschool.school.views import bp as school_setup_bp
     from eschool.timetable.api import bp as timetable_api_bp
     from eschool.timetable.views import bp as timetable_bp
     from eschool.web.views import bp as web_bp
 
     csrf = app.extensions["csrf"]
-    for bp in (web_bp, auth_bp, plugins_bp, timetable_bp):
+    for bp in (web_bp, auth_bp, plugins_bp, timetable_bp, school_setup_bp):
         app.register_blueprint(bp)
     for bp in (api_bp, auth_api_bp, plugins_api_bp, school_api_bp, timetable_api_bp):
         csrf.exempt(bp)

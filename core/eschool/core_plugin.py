@@ -59,5 +59,8 @@ def eschool_menu_items(user, scope):
         MenuItem("plugins_admin.index", _l("Modules"), order=900, section="admin",
                  permission="plugins.manage", plugin="core"),
         *([MenuItem("timetable.week", _l("Timetable"), order=20, permission="school.view",
-                    url_kwargs={"school_id": scope.school_id}, plugin="core")] if scope.school_id else []),
+                    url_kwargs={"school_id": scope.school_id}, plugin="core"),
+           MenuItem("school_setup.section", _l("The school year"), order=800, section="admin",
+                    permission="school.manage", url_kwargs={"school_id": scope.school_id, "key": "years"},
+                    plugin="core")] if scope.school_id else []),
     ]

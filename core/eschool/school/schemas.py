@@ -22,10 +22,10 @@ class PeriodInSchema(Schema):
     grade_from = fields.Integer(load_default=1, validate=validate.Range(min=1, max=11))
     grade_to = fields.Integer(load_default=11, validate=validate.Range(min=1, max=11))
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def _check(self, data, **_kwargs):
         _dates_in_order(data)
-        if data["grade_to"] < data["grade_from"]:
+        if data.get("grade_to", 11) < data.get("grade_from", 1):
             raise ValidationError({"grade_to": [_l("The last grade must not be below the first.")]})
 
 
@@ -42,7 +42,7 @@ class YearInSchema(Schema):
     is_current = fields.Boolean(load_default=False)
     periods = fields.List(fields.Nested(PeriodInSchema), load_default=list)
 
-    @validates_schema
+    @validates_schema(skip_on_field_errors=False)
     def _check(self, data, **_kwargs):
         _dates_in_order(data)
 

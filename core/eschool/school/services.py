@@ -219,3 +219,30 @@ def assignments(school: School, year: AcademicYear | None = None):
     if year is not None:
         query = query.where(ClassGroup.academic_year == year)
     return list(query.order_by(ClassGroup.grade, ClassGroup.name, TeachingAssignment.id))
+
+
+def set_curriculum_line(school: School, class_group: ClassGroup, subject_id: int, hours) -> CurriculumItem:
+    """Set (or change) the hours of one subject in a class's curriculum."""
+    editable(class_group.academic_year)
+    subject = subject_of(school, subject_id)
+    item = CurriculumItem.get_or_none((CurriculumItem.class_group == class_group) & (CurriculumItem.subject == subject))
+    if item is None:
+        return CurriculumItem.create(class_group=class_group, subject=subject, hours_per_week=hours)
+    item.hours_per_week = hours
+    item.save()
+    return item
+
+
+def curriculum(school: School, year: AcademicYear | None = None) -> list[CurriculumItem]:
+    query = (CurriculumItem.select(CurriculumItem, ClassGroup, Subject).join(ClassGroup)
+             .switch(CurriculumItem).join(Subject).where(ClassGroup.school == school))
+    if year is not None:
+        query = query.where(ClassGroup.academic_year == year)
+    return list(query.order_by(ClassGroup.grade, ClassGroup.name, Subject.name))
+
+
+def staff(school: School) -> list[User]:
+    """Everyone holding a staff role at the school, by name."""
+    return list(User.select().join(RoleAssignment).where(
+        (RoleAssignment.school == school.id) & RoleAssignment.role.in_(STAFF_ROLES)).distinct()
+        .order_by(User.full_name))

@@ -197,3 +197,12 @@ def substitutions(school: School, date: dt.date) -> list[Substitution]:
                 .join(TimetableEntry).join(ClassGroup).switch(Substitution).join(User)
                 .where((ClassGroup.school == school) & (Substitution.date == date))
                 .order_by(TimetableEntry.number))
+
+
+def set_lesson_time(school: School, shift: int, number: int, starts_at: dt.time, ends_at: dt.time) -> LessonTime:
+    """Set one lesson's bell times; the shift's whole schedule is checked again."""
+    times = [{"number": t.number, "starts_at": t.starts_at, "ends_at": t.ends_at}
+             for (s, n), t in lesson_times(school).items() if s == shift and n != number]
+    times.append({"number": number, "starts_at": starts_at, "ends_at": ends_at})
+    rows = set_lesson_times(school, shift, times)
+    return next(r for r in rows if r.number == number)

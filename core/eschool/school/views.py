@@ -1,0 +1,288 @@
+"""Setup pages: the school administrator and the deputy director enter the school's year.
+
+Each section lists what the school has and offers a form to add one more. The forms are plain HTML;
+the same marshmallow schemas as the API check them and the same services apply them, so a page and
+the API can never disagree. A refused form comes back with what was typed and a message under each
+wrong field.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from marshmallow import Schema, ValidationError, fields
+
+from eschool.auth.permissions import has_permission, require
+from eschool.school import services
+from eschool.school.schemas import (
+    CLASS_KINDS,
+    PERIOD_KINDS,
+    AssignmentInSchema,
+    ClassInSchema,
+    CurriculumLineSchema,
+    PeriodInSchema,
+    RoomInSchema,
+    SubjectInSchema,
+    YearInSchema,
+)
+from eschool.structure.models import School
+from eschool.timetable import services as timetable
+from eschool.timetable.schemas import EntryInSchema, LessonTimeSchema
+from eschool.validation import as_text
+
+bp = Blueprint("school_setup", __name__, url_prefix="/school/<int:school_id>/setup")
+
+KIND_LABELS = {"regular": _l("regular class"), "extended_day": _l("extended-day group"),
+               "summer_camp": _l("summer camp squad"), "home_schooling": _l("home schooling")}
+PERIOD_LABELS = {"quarter": _l("quarter"), "semester": _l("semester"), "trimester": _l("trimester")}
+
+
+class PeriodFormSchema(PeriodInSchema):
+    academic_year_id = fields.Integer(required=True)
+
+
+class CurriculumFormSchema(CurriculumLineSchema):
+    class_id = fields.Integer(required=True)
+
+
+class LessonTimeFormSchema(LessonTimeSchema):
+    shift = fields.Integer(load_default=1)
+
+
+@dataclass
+class Field:
+    name: str
+    label: object
+    kind: str = "text"  # text | number | date | time | checkbox | select
+    choices: str = ""  # the name of a choice list (see _choices)
+    required: bool = False
+
+
+@dataclass
+class Section:
+    key: str
+    title: object
+    permission: str
+    schema: type[Schema]
+    form: list[Field]
+    columns: list[tuple[object, str]] = field(default_factory=list)
+
+
+SECTIONS = {s.key: s for s in (
+    Section("years", _l("Academic years"), "school.manage", YearInSchema,
+            [Field("name", _l("Year, e.g. 2026/2027"), required=True),
+             Field("starts_on", _l("Starts on"), "date", required=True),
+             Field("ends_on", _l("Ends on"), "date", required=True),
+             Field("is_current", _l("The current year"), "checkbox")]),
+    Section("periods", _l("Periods"), "school.manage", PeriodFormSchema,
+            [Field("academic_year_id", _l("Academic year"), "select", "years", True),
+             Field("kind", _l("Kind"), "select", "period_kinds", True),
+             Field("number", _l("Number"), "number", required=True),
+             Field("starts_on", _l("Starts on"), "date", required=True),
+             Field("ends_on", _l("Ends on"), "date", required=True),
+             Field("grade_from", _l("From grade"), "number"), Field("grade_to", _l("To grade"), "number")]),
+    Section("subjects", _l("Subjects"), "school.manage", SubjectInSchema,
+            [Field("name", _l("Name"), required=True), Field("short_name", _l("Short name"))]),
+    Section("rooms", _l("Rooms"), "school.manage", RoomInSchema,
+            [Field("name", _l("Room"), required=True), Field("building", _l("Building")),
+             Field("capacity", _l("Seats"), "number")]),
+    Section("classes", _l("Classes"), "school.manage", ClassInSchema,
+            [Field("academic_year_id", _l("Academic year"), "select", "years", True),
+             Field("kind", _l("Kind"), "select", "class_kinds"),
+             Field("grade", _l("Grade"), "number", required=True), Field("letter", _l("Letter")),
+             Field("name", _l("Name (if not grade and letter)")), Field("shift", _l("Shift"), "number"),
+             Field("class_teacher_id", _l("Class teacher"), "select", "staff"),
+             Field("subgroups", _l("Subgroups, separated by commas"))]),
+    Section("curriculum", _l("Curriculum"), "school.manage", CurriculumFormSchema,
+            [Field("class_id", _l("Class"), "select", "classes", True),
+             Field("subject_id", _l("Subject"), "select", "subjects", True),
+             Field("hours_per_week", _l("Hours per week"), "text", required=True)]),
+    Section("assignments", _l("Teaching assignments"), "school.manage", AssignmentInSchema,
+            [Field("teacher_id", _l("Teacher"), "select", "staff", True),
+             Field("class_id", _l("Class"), "select", "classes", True),
+             Field("subgroup_id", _l("Subgroup"), "select", "subgroups"),
+             Field("subject_id", _l("Subject"), "select", "subjects", True)]),
+    Section("bells", _l("Bell schedule"), "timetable.manage", LessonTimeFormSchema,
+            [Field("shift", _l("Shift"), "number"), Field("number", _l("Lesson"), "number", required=True),
+             Field("starts_at", _l("Starts at"), "time", required=True),
+             Field("ends_at", _l("Ends at"), "time", required=True)]),
+    Section("lessons", _l("Weekly lessons"), "timetable.manage", EntryInSchema,
+            [Field("class_id", _l("Class"), "select", "classes", True),
+             Field("subgroup_id", _l("Subgroup"), "select", "subgroups"),
+             Field("weekday", _l("Day"), "select", "weekdays", True),
+             Field("number", _l("Lesson"), "number", required=True),
+             Field("subject_id", _l("Subject"), "select", "subjects", True),
+             Field("teacher_id", _l("Teacher"), "select", "staff", True),
+             Field("room_id", _l("Room"), "select", "rooms")]),
+)}
+SCHOOL_SECTIONS = {k for k, s in SECTIONS.items() if s.permission == "school.manage"}
+TIMETABLE_SECTIONS = {k for k, s in SECTIONS.items() if s.permission == "timetable.manage"}
+
+
+def _school(school_id: int) -> School:
+    school = School.get_or_none(School.id == school_id)
+    if school is None:
+        abort(404)
+    return school
+
+
+def _choices(school: School) -> dict[str, list[tuple[object, object]]]:
+    year = services.current_year(school)
+    classes = services.classes(school, year)
+    return {
+        "years": [(y.id, y.name) for y in services.years(school)],
+        "period_kinds": [(k, PERIOD_LABELS[k]) for k in PERIOD_KINDS],
+        "class_kinds": [(k, KIND_LABELS[k]) for k in CLASS_KINDS],
+        "staff": [(u.id, u.full_name) for u in services.staff(school)],
+        "classes": [(c.id, c.name) for c in classes],
+        "subgroups": [(s.id, f"{c.name}: {s.name}") for c in classes for s in c.subgroups],
+        "subjects": [(s.id, s.name) for s in school.subjects.order_by(services.Subject.name)],
+        "rooms": [(r.id, r.name) for r in school.rooms.order_by(services.Room.name)],
+        "weekdays": list(timetable.WEEKDAYS.items()),
+    }
+
+
+def _rows(school: School, key: str) -> tuple[list[str], list[list]]:
+    """The section's existing records as a header and rows of text."""
+    year = services.current_year(school)
+    if key == "years":
+        return [_("Year"), _("Dates"), _("Current")], [
+            [y.name, f"{y.starts_on} – {y.ends_on}", "✓" if y.is_current else ""] for y in services.years(school)]
+    if key == "periods":
+        return [_("Year"), _("Period"), _("Dates"), _("Grades")], [
+            [y.name, f"{PERIOD_LABELS.get(p.kind, p.kind)} {p.number}", f"{p.starts_on} – {p.ends_on}",
+             f"{p.grade_from}–{p.grade_to}"] for y in services.years(school) for p in y.periods]
+    if key == "subjects":
+        return [_("Name"), _("Short name")], [[s.name, s.short_name] for s in
+                                               school.subjects.order_by(services.Subject.name)]
+    if key == "rooms":
+        return [_("Room"), _("Building"), _("Seats")], [[r.name, r.building, r.capacity or ""] for r in
+                                                       school.rooms.order_by(services.Room.name)]
+    if key == "classes":
+        return [_("Class"), _("Kind"), _("Shift"), _("Class teacher"), _("Subgroups")], [
+            [c.name, KIND_LABELS.get(c.kind, c.kind), c.shift, c.class_teacher.full_name if c.class_teacher_id else "",
+             ", ".join(s.name for s in c.subgroups)] for c in services.classes(school, year)]
+    if key == "curriculum":
+        return [_("Class"), _("Subject"), _("Hours per week")], [
+            [i.class_group.name, i.subject.name, i.hours_per_week] for i in services.curriculum(school, year)]
+    if key == "assignments":
+        return [_("Teacher"), _("Class"), _("Subject")], [
+            [a.teacher.full_name, a.class_group.name + (f" ({a.subgroup.name})" if a.subgroup_id else ""),
+             a.subject.name] for a in services.assignments(school, year)]
+    if key == "bells":
+        times = timetable.lesson_times(school)
+        return [_("Shift"), _("Lesson"), _("Time")], [
+            [s, n, f"{times[(s, n)].starts_at:%H:%M}–{times[(s, n)].ends_at:%H:%M}"] for s, n in sorted(times)]
+    entries = timetable.week(school, year) if year else []
+    return [_("Day"), _("Lesson"), _("Class"), _("Subject"), _("Teacher"), _("Room")], [
+        [timetable.WEEKDAYS[e.weekday], e.number, e.class_group.name, e.subject.name, e.teacher.full_name,
+         e.room.name if e.room_id else "", e.id] for e in entries]
+
+
+def _render(school, key, values=None, errors=None, status=200):
+    section = SECTIONS[key]
+    header, rows = _rows(school, key)
+    return render_template("school/setup.html", school=school, section=section, sections=SECTIONS,
+                           header=header, rows=rows, choices=_choices(school), values=values or {},
+                           errors=errors or {}, can_edit=has_permission(current_user, section.permission)), status
+
+
+@bp.get("")
+@require("school.view")
+def index(school_id: int):
+    return redirect(url_for("school_setup.section", school_id=school_id, key="years"))
+
+
+@bp.get("/<key>")
+@require("school.view")
+def section(school_id: int, key: str):
+    if key not in SECTIONS:
+        abort(404)
+    return _render(_school(school_id), key)
+
+
+def _form_data(section: Section) -> dict:
+    """The form as the schema expects it: empty boxes left out, checkboxes as booleans, lists split."""
+    data = {}
+    for f in section.form:
+        raw = request.form.get(f.name, "").strip()
+        if f.kind == "checkbox":
+            data[f.name] = f.name in request.form
+        elif f.name == "subgroups":
+            data[f.name] = [part.strip() for part in raw.split(",") if part.strip()]
+        elif raw != "":
+            data[f.name] = raw
+    return data
+
+
+def _apply(school: School, key: str, data: dict):
+    if key == "years":
+        return services.create_year(school, data)
+    if key == "periods":
+        year = services.year_of(school, data.pop("academic_year_id"))
+        return services.add_period(year, data)
+    if key == "subjects":
+        return services.add_subject(school, data)
+    if key == "rooms":
+        return services.add_room(school, data)
+    if key == "classes":
+        return services.create_class(school, data)
+    if key == "curriculum":
+        group = services.class_of(school, data["class_id"])
+        return services.set_curriculum_line(school, group, data["subject_id"], data["hours_per_week"])
+    if key == "assignments":
+        return services.add_assignment(school, data)
+    if key == "bells":
+        try:
+            return timetable.set_lesson_time(school, data["shift"], data["number"], data["starts_at"], data["ends_at"])
+        except services.SchoolError as exc:
+            raise services.SchoolError((exc.field or "").rsplit(".", 1)[-1] or None, exc.message) from exc
+    return timetable.add_entry(school, data)
+
+
+def _add(school_id: int, key: str):
+    school = _school(school_id)
+    section = SECTIONS[key]
+    raw = _form_data(section)
+    try:
+        _apply(school, key, section.schema().load(raw))
+    except ValidationError as exc:
+        return _render(school, key, request.form, as_text(exc.messages), 400)
+    except services.SchoolError as exc:
+        errors = {exc.field: [str(exc.message)]} if exc.field else {"_form": [str(exc.message)]}
+        return _render(school, key, request.form, errors, 409 if exc.conflict else 400)
+    flash(_("Saved."), "success")
+    return redirect(url_for("school_setup.section", school_id=school.id, key=key))
+
+
+@bp.post("/<key>")
+@require("school.manage")
+def add_school_record(school_id: int, key: str):
+    """Add a year, period, subject, room, class, curriculum line or teaching assignment."""
+    if key not in SCHOOL_SECTIONS:
+        abort(404)
+    return _add(school_id, key)
+
+
+@bp.post("/timetable/<key>")
+@require("timetable.manage")
+def add_timetable_record(school_id: int, key: str):
+    """Set a bell time or add a weekly lesson (a clash is refused, naming the lesson in the way)."""
+    if key not in TIMETABLE_SECTIONS:
+        abort(404)
+    return _add(school_id, key)
+
+
+@bp.post("/timetable/lessons/<int:entry_id>/delete")
+@require("timetable.manage")
+def delete_lesson(school_id: int, entry_id: int):
+    try:
+        timetable.remove_entry(_school(school_id), entry_id)
+    except services.SchoolError as exc:
+        flash(str(exc.message), "error")
+    else:
+        flash(_("The lesson was removed from the timetable."), "success")
+    return redirect(url_for("school_setup.section", school_id=school_id, key="lessons"))
