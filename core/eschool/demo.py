@@ -132,7 +132,7 @@ def build_school_year(school: School, rng: random.Random, log=print) -> None:
         placed, busy, chosen_for = 0, set(), {}
         for grade in range(5, 12):
             for letter in "АБ":
-                room = school_services.add_room(school, {"name": f"{grade}{letter}-{100 + grade * 2}",
+                room = school_services.add_room(school, {"name": str(200 + (grade - 5) * 2 + "АБ".index(letter)),
                                                          "building": "", "capacity": 30})
                 group = school_services.create_class(school, {
                     "academic_year_id": year.id, "kind": "regular", "grade": grade, "letter": letter, "name": "",

@@ -176,7 +176,11 @@ def _rows(school: School, key: str) -> tuple[list[str], list[list]]:
         times = timetable.lesson_times(school)
         return [_("Shift"), _("Lesson"), _("Time")], [
             [s, n, f"{times[(s, n)].starts_at:%H:%M}–{times[(s, n)].ends_at:%H:%M}"] for s, n in sorted(times)]
-    entries = timetable.week(school, year) if year else []
+    # One class at a time (?class=ID): a whole school's week is hundreds of rows.
+    class_ids = [c.id for c in services.classes(school, year)] if year else []
+    chosen = request.args.get("class", type=int)
+    chosen = chosen if chosen in class_ids else (class_ids[0] if class_ids else None)
+    entries = timetable.week(school, year, class_id=chosen) if year and chosen else []
     return [_("Day"), _("Lesson"), _("Class"), _("Subject"), _("Teacher"), _("Room")], [
         [timetable.WEEKDAYS[e.weekday], e.number, e.class_group.name, e.subject.name, e.teacher.full_name,
          e.room.name if e.room_id else "", e.id] for e in entries]
@@ -186,6 +190,7 @@ def _render(school, key, values=None, errors=None, status=200):
     section = SECTIONS[key]
     header, rows = _rows(school, key)
     return render_template("school/setup.html", school=school, section=section, sections=SECTIONS,
+                           chosen_class=request.args.get("class", type=int),
                            header=header, rows=rows, choices=_choices(school), values=values or {},
                            errors=errors or {}, can_edit=has_permission(current_user, section.permission)), status
 

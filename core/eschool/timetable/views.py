@@ -39,7 +39,8 @@ def week(school_id: int):
         class_id = classes[0].id
     entries = services.week(school, year, class_id, teacher_id, room_id)
     day = _arg("day")
-    days = [d for d in services.WEEKDAYS if day is None or d == day]
+    saturday = any(e.weekday == 6 for e in entries)  # a five-day school shows five columns
+    days = [d for d in services.WEEKDAYS if (day is None and (d < 6 or saturday)) or d == day]
     numbers = sorted({e.number for e in entries}) or [1]
     grid = {}
     for entry in entries:
