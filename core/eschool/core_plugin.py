@@ -9,6 +9,7 @@ from eschool.types import MenuItem, Permission, PluginInfo
 
 def core_models() -> list:
     from eschool.auth.models import ApiToken, RoleAssignment, User
+    from eschool.people.models import AuditEntry, ClassMembership, Consent, Guardian, Movement, Student
     from eschool.plugins.models import PluginToggle
     from eschool.school.models import (
         AcademicYear,
@@ -24,7 +25,8 @@ def core_models() -> list:
     from eschool.timetable.models import LessonTime, Substitution, TimetableEntry
 
     return [Municipality, School, User, RoleAssignment, ApiToken, PluginToggle, AcademicYear, Period, Subject, Room,
-            ClassGroup, Subgroup, CurriculumItem, TeachingAssignment, LessonTime, TimetableEntry, Substitution]
+            ClassGroup, Subgroup, CurriculumItem, TeachingAssignment, LessonTime, TimetableEntry, Substitution,
+            Student, Guardian, ClassMembership, Movement, Consent, AuditEntry]
 
 
 @hookimpl
