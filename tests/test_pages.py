@@ -4,10 +4,10 @@ import pytest
 from tests.conftest import login
 
 
-def _pages(app, school_id, vacancy_id):
+def _pages(app, school_id, vacancy_id, class_id, student_id):
     """Every GET page of the app, with arguments filled in for those that need them."""
     values = {"school_id": school_id, "vacancy_id": vacancy_id, "municipality_code": "placeholder",
-              "filename": "css/eschool.css", "plugin": "vacancies"}
+              "filename": "css/eschool.css", "plugin": "vacancies", "class_id": class_id, "student_id": student_id}
     urls = []
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods or rule.rule.startswith("/api/") or rule.endpoint in (
@@ -35,11 +35,16 @@ def test_every_page_renders_in_both_languages_under_the_regions_theme(make_app, 
         demo = build_demo(log=lambda *_: None)  # with the school year, so the timetable has lessons
         school = demo["school"]
         vacancy = Vacancy.select().where(Vacancy.school == school, Vacancy.status == "open").first()
+        from eschool.people.models import Student
+        from eschool.school.models import ClassGroup
+
+        group = ClassGroup.get(ClassGroup.name == "5А")
+        student = Student.select().where(Student.school == school).first()
         municipality = Municipality.get_by_id(school.municipality_id).code
     theme = app.extensions["eschool"].region.theme
     visitor, admin = app.test_client(), app.test_client()
     login(admin, "admin")
-    pages = _pages(app, school.id, vacancy.id)
+    pages = _pages(app, school.id, vacancy.id, group.id, student.id)
     assert len(pages) >= 15
     for endpoint, _rule, args in pages:
         if "municipality_code" in args:

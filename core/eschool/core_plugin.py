@@ -49,6 +49,11 @@ def eschool_permissions():
         Permission("school.manage", _l("Set up the school year: years, classes, subjects, rooms, curriculum"),
                    ("school_admin", "deputy_director")),
         Permission("timetable.manage", _l("Make the timetable and substitutions"), ("school_admin", "deputy_director")),
+        Permission("people.manage", _l("Enrol, transfer and record leaving students; edit every student's card"),
+                   ("school_admin", "director", "secretary")),
+        Permission("people.view_cards", _l("Read the school's student cards"),
+                   ("deputy_director", "psychologist", "medical_worker")),
+        Permission("people.audit", _l("Read the audit log of personal-data changes"), ("school_admin",)),
     ]
 
 
@@ -56,7 +61,13 @@ def eschool_permissions():
 def eschool_menu_items(user, scope):
     if user is None:
         return []
-    return [
+    from eschool.auth.permissions import user_assignments
+
+    own_classes = [MenuItem("people.class_list", _l("My class"), order=10, plugin="core",
+                            url_kwargs={"school_id": a.school_id, "class_id": a.class_group_id})
+                   for a in user_assignments(user) if a.role == "class_teacher" and a.class_group_id
+                   and a.school_id == scope.school_id][:1]
+    return [*own_classes,
         MenuItem("web.dashboard", _l("Start page"), order=0, plugin="core"),
         MenuItem("plugins_admin.index", _l("Modules"), order=900, section="admin",
                  permission="plugins.manage", plugin="core"),
@@ -64,5 +75,10 @@ def eschool_menu_items(user, scope):
                     url_kwargs={"school_id": scope.school_id}, plugin="core"),
            MenuItem("school_setup.section", _l("The school year"), order=800, section="admin",
                     permission="school.manage", url_kwargs={"school_id": scope.school_id, "key": "years"},
-                    plugin="core")] if scope.school_id else []),
+                    plugin="core"),
+           MenuItem("people.movement_book", _l("Movement book"), order=810, section="admin",
+                    permission="people.manage", url_kwargs={"school_id": scope.school_id}, plugin="core"),
+           MenuItem("people.audit", _l("Audit log"), order=820, section="admin",
+                    permission="people.audit", url_kwargs={"school_id": scope.school_id}, plugin="core"),
+           ] if scope.school_id else []),
     ]

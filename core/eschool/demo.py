@@ -163,6 +163,63 @@ def build_school_year(school: School, rng: random.Random, log=print) -> None:
                     free.remove(slot)
                     busy.add((teacher.id, *slot))
                     placed += 1
+        students = _demo_students(school, year, rng)
     teachers = sum(len(v) for v in teachers_by_subject.values())
+    log(f"students: {students} in 14 classes; 'student' and 'parent' are linked to one of 5А")
     log(f"school year 2026/2027: 14 classes, {len(subjects)} subjects, {teachers} teachers "
         f"(uchitel01-uchitel{teachers:02d}), {placed} weekly lessons")
+
+
+LAST_NAMES = [("Иванов", "Иванова"), ("Смирнов", "Смирнова"), ("Кузнецов", "Кузнецова"), ("Попов", "Попова"),
+              ("Соколов", "Соколова"), ("Лебедев", "Лебедева"), ("Новиков", "Новикова"), ("Морозов", "Морозова"),
+              ("Волков", "Волкова"), ("Алексеев", "Алексеева"), ("Зайцев", "Зайцева"), ("Павлов", "Павлова"),
+              ("Семёнов", "Семёнова"), ("Голубев", "Голубева"), ("Виноградов", "Виноградова"), ("Богданов", "Богданова")]
+BOYS = ["Александр", "Максим", "Артём", "Михаил", "Даниил", "Иван", "Кирилл", "Егор", "Никита", "Матвей"]
+GIRLS = ["София", "Анна", "Мария", "Алиса", "Виктория", "Полина", "Елизавета", "Дарья", "Варвара", "Ксения"]
+PATRONYMICS = [("Александрович", "Александровна"), ("Сергеевич", "Сергеевна"), ("Андреевич", "Андреевна"),
+               ("Дмитриевич", "Дмитриевна"), ("Игоревич", "Игоревна")]
+
+
+def _demo_students(school: School, year, rng: random.Random) -> int:
+    """20 to 28 students in each class, enrolled through the movement book; the demo student and
+    parent accounts are linked to the first student of 5А, whose class teacher is 'classteacher'."""
+    import datetime as dt
+
+    from eschool.auth.models import RoleAssignment
+    from eschool.people import services as people
+    from eschool.people.models import Student
+    from eschool.school.models import ClassGroup
+
+    count = 0
+    for group in ClassGroup.select().where(ClassGroup.academic_year == year).order_by(ClassGroup.grade,
+                                                                                      ClassGroup.letter):
+        for number in range(rng.randint(20, 28)):
+            girl = rng.random() < 0.5
+            last = rng.choice(LAST_NAMES)[1 if girl else 0]
+            born = dt.date(2026 - group.grade - 6, 1, 1) + dt.timedelta(days=rng.randint(0, 364))
+            people.enrol(school, {
+                "last_name": last, "first_name": rng.choice(GIRLS if girl else BOYS),
+                "middle_name": rng.choice(PATRONYMICS)[1 if girl else 0], "birth_date": born,
+                "gender": "f" if girl else "m", "document_kind": "birth_certificate" if group.grade < 9 else "passport",
+                "document_number": f"{rng.randint(1000, 9999)} {rng.randint(100000, 999999)}", "snils": "",
+                "address": f"ул. Школьная, {rng.randint(1, 60)}, кв. {rng.randint(1, 120)}",
+                "class_id": group.id, "date": dt.date(2026, 9, 1), "order_number": f"{number + 1}-у"})
+            count += 1
+    first_class = ClassGroup.get((ClassGroup.academic_year == year) & (ClassGroup.name == "5А"))
+    teacher = User.get_or_none(User.username == "classteacher")
+    if teacher is not None:
+        RoleAssignment.update(class_group_id=first_class.id).where(
+            (RoleAssignment.user == teacher) & (RoleAssignment.role == "class_teacher")).execute()
+        first_class.class_teacher = teacher
+        first_class.save()
+    first = people.class_students(first_class, dt.date(2026, 9, 1))[0]
+    student_user = User.get_or_none(User.username == "student")
+    if student_user is not None:
+        Student.update(user=student_user).where(Student.id == first.id).execute()
+        RoleAssignment.update(class_group_id=first_class.id).where(
+            (RoleAssignment.user == student_user) & (RoleAssignment.role == "student")).execute()
+    parent = User.get_or_none(User.username == "parent")
+    if parent is not None:
+        people.link_guardian(first, {"user_id": parent.id, "relation": "mother", "legal_representative": True})
+        people.record_consent(first, {"given_by": parent.full_name, "given_on": dt.date(2026, 9, 1)})
+    return count

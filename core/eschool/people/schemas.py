@@ -1,0 +1,108 @@
+"""Input and output of student cards, the movement book, guardians, consents and the audit log."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from marshmallow import Schema, fields, validate
+
+CARD_FIELDS = ("last_name", "first_name", "middle_name", "birth_date", "gender", "document_kind",
+               "document_number", "snils", "address")
+
+
+class CardInSchema(Schema):
+    """The personal data on a student's card."""
+
+    last_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    first_name = fields.String(required=True, validate=validate.Length(min=1, max=100))
+    middle_name = fields.String(load_default="", validate=validate.Length(max=100))
+    birth_date = fields.Date(required=True)
+    gender = fields.String(required=True, validate=validate.OneOf(["m", "f"]))
+    document_kind = fields.String(load_default="birth_certificate",
+                                  validate=validate.OneOf(["birth_certificate", "passport"]))
+    document_number = fields.String(load_default="", validate=validate.Length(max=40))
+    snils = fields.String(load_default="", validate=validate.Regexp(
+        r"^(\d{3}-\d{3}-\d{3} \d{2})?$", error=_l("Write the SNILS as 123-456-789 01.")))
+    address = fields.String(load_default="", validate=validate.Length(max=300))
+
+
+class EnrolInSchema(CardInSchema):
+    class_id = fields.Integer(required=True)
+    date = fields.Date(required=True)
+    order_number = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    other_school = fields.String(load_default="", validate=validate.Length(max=300),
+                                 metadata={"description": "where the student comes from, if from another school"})
+
+
+class TransferInSchema(Schema):
+    class_id = fields.Integer(required=True)
+    date = fields.Date(required=True)
+    order_number = fields.String(required=True, validate=validate.Length(min=1, max=40))
+
+
+class LeaveInSchema(Schema):
+    date = fields.Date(required=True)
+    order_number = fields.String(required=True, validate=validate.Length(min=1, max=40))
+    reason = fields.String(required=True, validate=validate.Length(min=2, max=300))
+    other_school = fields.String(load_default="", validate=validate.Length(max=300))
+
+
+class GuardianInSchema(Schema):
+    user_id = fields.Integer(required=True)
+    relation = fields.String(load_default="mother", validate=validate.OneOf(["mother", "father", "guardian", "other"]))
+    legal_representative = fields.Boolean(load_default=True)
+
+
+class ConsentInSchema(Schema):
+    given_by = fields.String(required=True, validate=validate.Length(min=3, max=300))
+    given_on = fields.Date(required=True)
+
+
+class GuardianSchema(Schema):
+    user_id = fields.Integer()
+    name = fields.Function(lambda g: g.user.full_name)
+    relation = fields.String()
+    legal_representative = fields.Boolean()
+
+
+class ConsentSchema(Schema):
+    given_by = fields.String()
+    given_on = fields.Date()
+    taken_by = fields.Function(lambda c: c.taken_by.full_name if c.taken_by_id else None)
+    withdrawn_on = fields.Date(allow_none=True)
+
+
+class StudentBriefSchema(Schema):
+    id = fields.Integer()
+    full_name = fields.String()
+    status = fields.String()
+
+
+class CardSchema(CardInSchema):
+    id = fields.Integer()
+    full_name = fields.String()
+    status = fields.String()
+    class_name = fields.String(allow_none=True)
+    guardians = fields.List(fields.Nested(GuardianSchema))
+    consents = fields.List(fields.Nested(ConsentSchema))
+
+
+class MovementSchema(Schema):
+    id = fields.Integer()
+    student_id = fields.Integer()
+    student = fields.Function(lambda m: m.student.full_name)
+    kind = fields.String()
+    date = fields.Date()
+    order_number = fields.String()
+    from_class = fields.Function(lambda m: m.from_class.name if m.from_class_id else None)
+    to_class = fields.Function(lambda m: m.to_class.name if m.to_class_id else None)
+    other_school = fields.String()
+    reason = fields.String()
+
+
+class AuditSchema(Schema):
+    at = fields.DateTime()
+    actor = fields.Function(lambda a: a.actor.full_name if a.actor_id else None)
+    record = fields.String()
+    record_id = fields.Integer()
+    field = fields.String()
+    old_value = fields.String(allow_none=True)
+    new_value = fields.String(allow_none=True)

@@ -1,0 +1,216 @@
+"""The rules about people: who may read or change a student's card, and the movement book.
+
+Every change of personal data is written to the audit log (who, when, old value, new value).
+Enrolment, transfer and leaving each make a movement-book entry with the date and the order number,
+and keep the class membership history: nothing is overwritten.
+"""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask_babel import lazy_gettext as _l
+
+from eschool.auth.models import RoleAssignment, User
+from eschool.auth.permissions import has_permission, user_assignments
+from eschool.db import db
+from eschool.people.models import AuditEntry, ClassMembership, Consent, Guardian, Movement, Student
+from eschool.people.schemas import CARD_FIELDS
+from eschool.plugins.services import scope_for_school
+from eschool.school import services as school_services
+from eschool.school.models import ClassGroup
+from eschool.school.services import SchoolError
+from eschool.structure.models import School
+
+MANAGE, VIEW_CARDS, AUDIT = "people.manage", "people.view_cards", "people.audit"
+
+
+# --------------------------------------------------------------------------- who may
+
+
+def current_membership(student: Student) -> ClassMembership | None:
+    return (ClassMembership.select(ClassMembership, ClassGroup).join(ClassGroup)
+            .where((ClassMembership.student == student) & ClassMembership.ends_on.is_null()).first())
+
+
+def is_class_teacher(user, class_group_id: int | None) -> bool:
+    """The user is the class teacher of this class (a class-level role, or named on the class)."""
+    if class_group_id is None or not getattr(user, "is_authenticated", False):
+        return False
+    if any(a.role == "class_teacher" and a.class_group_id == class_group_id for a in user_assignments(user)):
+        return True
+    return ClassGroup.select().where((ClassGroup.id == class_group_id) & (ClassGroup.class_teacher == user.id)).exists()
+
+
+def card_access(user, student: Student) -> str | None:
+    """``"edit"``, ``"read"`` or ``None``: the one rule for a student's card.
+
+    The school's secretary, administrator and director change it; the class teacher of the
+    student's class changes it too; the deputy director and the school's psychologist and medical
+    worker read it; the student reads their own and a parent their child's. Nobody else: not a
+    teacher of another class, not a parent of another family, not a municipal operator.
+    """
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    scope = scope_for_school(student.school)
+    if has_permission(user, MANAGE, scope):
+        return "edit"
+    membership = current_membership(student)
+    if membership is not None and is_class_teacher(user, membership.class_group_id):
+        return "edit"
+    if has_permission(user, VIEW_CARDS, scope):
+        return "read"
+    if student.user_id == user.id:
+        return "read"
+    if Guardian.select().where((Guardian.student == student) & (Guardian.user == user.id)).exists():
+        return "read"
+    return None
+
+
+def can_edit_class(user, school: School, class_group: ClassGroup) -> bool:
+    return has_permission(user, MANAGE, scope_for_school(school)) or is_class_teacher(user, class_group.id)
+
+
+def student_of(school: School, student_id: int) -> Student | None:
+    return Student.get_or_none((Student.id == student_id) & (Student.school == school))
+
+
+# --------------------------------------------------------------------------- the audit log
+
+
+def _audit(school, actor, record: str, record_id: int, changes: dict[str, tuple]) -> None:
+    for name, (old, new) in changes.items():
+        AuditEntry.create(school=school, actor=actor, record=record, record_id=record_id, field=name,
+                          old_value=None if old is None else str(old), new_value=None if new is None else str(new))
+
+
+def audit_log(school: School, record: str | None = None, record_id: int | None = None, limit: int = 200):
+    query = AuditEntry.select().where(AuditEntry.school == school)
+    if record:
+        query = query.where(AuditEntry.record == record)
+    if record_id is not None:
+        query = query.where(AuditEntry.record_id == record_id)
+    return list(query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).limit(limit))
+
+
+# --------------------------------------------------------------------------- the movement book
+
+
+def _editable_class(school: School, class_id: int) -> ClassGroup:
+    group = school_services.class_of(school, class_id)
+    school_services.editable(group.academic_year)
+    return group
+
+
+def enrol(school: School, data: dict, actor=None) -> Student:
+    """Enrol a student into a class: their card, their membership, the movement-book entry."""
+    group = _editable_class(school, data["class_id"])
+    card = {k: data[k] for k in CARD_FIELDS}
+    with db.atomic():
+        student = Student.create(school=school, **card)
+        ClassMembership.create(student=student, class_group=group, starts_on=data["date"])
+        Movement.create(school=school, student=student, kind="enrolment", date=data["date"],
+                        order_number=data["order_number"], to_class=group, other_school=data.get("other_school", ""),
+                        recorded_by=actor)
+        _audit(school, actor, "student", student.id, {k: (None, v) for k, v in card.items() if v not in ("", None)})
+    return student
+
+
+def _close_membership(student: Student, date: dt.date) -> ClassMembership:
+    membership = current_membership(student)
+    if membership is None:
+        raise SchoolError(None, _l("The student is not in a class now."), conflict=True)
+    if date < membership.starts_on:
+        raise SchoolError("date", _l("The date comes before the student joined %(name)s.",
+                                     name=membership.class_group.name))
+    membership.ends_on = date
+    membership.save()
+    return membership
+
+
+def transfer(school: School, student: Student, data: dict, actor=None) -> Movement:
+    """Move a student to another class of the school from ``date``."""
+    group = _editable_class(school, data["class_id"])
+    with db.atomic():
+        old = _close_membership(student, data["date"])
+        if old.class_group_id == group.id:
+            raise SchoolError("class_id", _l("The student is already in this class."))
+        ClassMembership.create(student=student, class_group=group, starts_on=data["date"])
+        return Movement.create(school=school, student=student, kind="transfer", date=data["date"],
+                               order_number=data["order_number"], from_class=old.class_group, to_class=group,
+                               recorded_by=actor)
+
+
+def leave(school: School, student: Student, data: dict, actor=None) -> Movement:
+    """The student leaves the school (to another school, or for another reason)."""
+    with db.atomic():
+        old = _close_membership(student, data["date"])
+        _audit(school, actor, "student", student.id, {"status": (student.status, "left")})
+        student.status = "left"
+        student.save()
+        return Movement.create(school=school, student=student, kind="leaving", date=data["date"],
+                               order_number=data["order_number"], from_class=old.class_group,
+                               other_school=data.get("other_school", ""), reason=data["reason"], recorded_by=actor)
+
+
+def movements(school: School, limit: int = 500) -> list[Movement]:
+    return list(Movement.select(Movement, Student).join(Student).where(Movement.school == school)
+                .order_by(Movement.date.desc(), Movement.id.desc()).limit(limit))
+
+
+# --------------------------------------------------------------------------- cards
+
+
+def update_card(student: Student, data: dict, actor=None) -> Student:
+    """Change personal data; each changed field goes to the audit log with its old and new value."""
+    changes = {k: (getattr(student, k), v) for k, v in data.items() if k in CARD_FIELDS and getattr(student, k) != v}
+    if changes:
+        with db.atomic():
+            for name, (_old, new) in changes.items():
+                setattr(student, name, new)
+            student.save()
+            _audit(student.school_id, actor, "student", student.id, changes)
+    return student
+
+
+def link_guardian(student: Student, data: dict, actor=None) -> Guardian:
+    """Link a parent's account to a student; the account must hold the parent role at the school."""
+    user = User.get_or_none(User.id == data["user_id"])
+    is_parent = user is not None and RoleAssignment.select().where(
+        (RoleAssignment.user == user) & (RoleAssignment.role == "parent")
+        & (RoleAssignment.school == student.school_id)).exists()
+    if not is_parent:
+        raise SchoolError("user_id", _l("This account is not a parent's account at this school."))
+    guardian, created = Guardian.get_or_create(student=student, user=user, defaults={
+        "relation": data["relation"], "legal_representative": data["legal_representative"]})
+    if created:
+        _audit(student.school_id, actor, "guardian", guardian.id,
+               {"student": (None, student.full_name), "user": (None, user.full_name), "relation": (None, data["relation"])})
+    return guardian
+
+
+def record_consent(student: Student, data: dict, actor=None) -> Consent:
+    if data["given_on"] > dt.date.today():
+        raise SchoolError("given_on", _l("The date of consent cannot be in the future."))
+    consent = Consent.create(student=student, given_by=data["given_by"], given_on=data["given_on"], taken_by=actor)
+    _audit(student.school_id, actor, "consent", consent.id,
+           {"given_by": (None, data["given_by"]), "given_on": (None, data["given_on"])})
+    return consent
+
+
+def card(student: Student) -> Student:
+    """The student with what the card shows: class, guardians, consents (a fixed number of queries)."""
+    membership = current_membership(student)
+    student.class_name = membership.class_group.name if membership else None
+    student.class_id = membership.class_group_id if membership else None
+    student.guardians = list(Guardian.select(Guardian, User).join(User).where(Guardian.student == student))
+    student.consents = list(Consent.select().where(Consent.student == student).order_by(Consent.given_on.desc()))
+    return student
+
+
+def class_students(class_group: ClassGroup, on: dt.date | None = None) -> list[Student]:
+    """Students in the class on a date (today by default), by name."""
+    on = on or dt.date.today()
+    return list(Student.select().join(ClassMembership).where(
+        (ClassMembership.class_group == class_group) & (ClassMembership.starts_on <= on)
+        & (ClassMembership.ends_on.is_null() | (ClassMembership.ends_on > on)))
+        .order_by(Student.last_name, Student.first_name))

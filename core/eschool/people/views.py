@@ -1,0 +1,117 @@
+"""People pages: a class's list, a student's card, the movement book, the audit log."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user
+from marshmallow import ValidationError
+
+from eschool.auth.permissions import AUTHENTICATED, require
+from eschool.people import services
+from eschool.people.schemas import CARD_FIELDS, CardInSchema, EnrolInSchema
+from eschool.school import services as school_services
+from eschool.school.services import SchoolError
+from eschool.structure.models import School
+from eschool.validation import as_text
+from eschool.web.errors import PageError
+
+bp = Blueprint("people", __name__, url_prefix="/school/<int:school_id>")
+GENDERS = {"m": _l("male"), "f": _l("female")}
+DOCUMENTS = {"birth_certificate": _l("birth certificate"), "passport": _l("passport")}
+KINDS = {"enrolment": _l("enrolment"), "transfer": _l("transfer"), "leaving": _l("leaving")}
+
+
+def _school(school_id: int) -> School:
+    school = School.get_or_none(School.id == school_id)
+    if school is None:
+        abort(404)
+    return school
+
+
+def _form(names) -> dict:
+    return {k: request.form.get(k, "").strip() for k in names if request.form.get(k, "").strip() != ""}
+
+
+@bp.get("/classes/<int:class_id>/students")
+@require("school.view")
+def class_list(school_id: int, class_id: int):
+    school = _school(school_id)
+    try:
+        group = school_services.class_of(school, class_id)
+    except SchoolError:
+        abort(404)
+    students = services.class_students(group)
+    can_open = services.can_edit_class(current_user, school, group) or services.has_permission(
+        current_user, services.VIEW_CARDS, services.scope_for_school(school))
+    return render_template("people/class_list.html", school=school, group=group, students=students,
+                           can_open=can_open, classes=school_services.classes(school, group.academic_year))
+
+
+def _card_page(school, student, access, values=None, errors=None, status=200):
+    return render_template("people/card.html", school=school, student=services.card(student), access=access,
+                           values=values or {}, errors=errors or {}, genders=GENDERS, documents=DOCUMENTS,
+                           kinds=KINDS, movements=list(student.movements.order_by(services.Movement.date))), status
+
+
+@bp.get("/students/<int:student_id>")
+@require(AUTHENTICATED)
+def card(school_id: int, student_id: int):
+    """A student's card: for those the card rule allows (``services.card_access``), else 403."""
+    school = _school(school_id)
+    student = services.student_of(school, student_id)
+    if student is None:
+        abort(404)
+    access = services.card_access(current_user, student)
+    if access is None:
+        raise PageError(403, _("You do not have permission to do this here."))
+    return _card_page(school, student, access)
+
+
+@bp.post("/students/<int:student_id>")
+@require(AUTHENTICATED)
+def update_card(school_id: int, student_id: int):
+    school = _school(school_id)
+    student = services.student_of(school, student_id)
+    if student is None:
+        abort(404)
+    access = services.card_access(current_user, student)
+    if access != "edit":
+        raise PageError(403, _("You do not have permission to do this here."))
+    try:
+        data = CardInSchema().load(_form(CARD_FIELDS))
+    except ValidationError as exc:
+        return _card_page(school, student, access, request.form, as_text(exc.messages), 400)
+    services.update_card(student, data, actor=current_user.id)
+    flash(_("Saved."), "success")
+    return redirect(url_for("people.card", school_id=school.id, student_id=student.id))
+
+
+@bp.route("/movement", methods=["GET", "POST"])
+@require(services.MANAGE)
+def movement_book(school_id: int):
+    """The movement book, and the form to enrol a student."""
+    school = _school(school_id)
+    errors, status = {}, 200
+    if request.method == "POST":
+        try:
+            data = EnrolInSchema().load(_form((*CARD_FIELDS, "class_id", "date", "order_number", "other_school")))
+            student = services.enrol(school, data, actor=current_user.id)
+        except ValidationError as exc:
+            errors, status = as_text(exc.messages), 400
+        except SchoolError as exc:
+            errors, status = {exc.field or "_form": [str(exc.message)]}, 409 if exc.conflict else 400
+        else:
+            flash(_("%(name)s is enrolled.", name=student.full_name), "success")
+            return redirect(url_for("people.movement_book", school_id=school.id))
+    year = school_services.current_year(school)
+    return render_template("people/movement.html", school=school, movements=services.movements(school),
+                           classes=school_services.classes(school, year) if year else [], kinds=KINDS,
+                           genders=GENDERS, documents=DOCUMENTS, values=request.form, errors=errors), status
+
+
+@bp.get("/audit")
+@require(services.AUDIT)
+def audit(school_id: int):
+    school = _school(school_id)
+    return render_template("people/audit.html", school=school, entries=services.audit_log(school))
