@@ -104,3 +104,40 @@ def test_language_user_choice_then_browser_then_region(app, client, demo):
 def test_language_switch_refuses_an_outside_next(client):
     response = client.post("/language", data={"locale": "en", "next": "https://evil.example/"})
     assert "evil.example" not in response.headers["Location"]
+
+
+def test_five_wrong_passwords_lock_the_account_for_a_while(app, client, demo):
+    import datetime as dt
+
+    from eschool.auth.models import User
+
+    for _attempt in range(4):
+        assert client.post("/login", data={"login": "teacher", "password": "guess"}).status_code == 400
+    locked = client.post("/login", data={"login": "teacher", "password": "guess"}, headers={"Accept-Language": "en"})
+    assert locked.status_code == 429 and "locked until" in locked.get_data(as_text=True)
+    right = client.post("/login", data={"login": "teacher", "password": "demo-2026"})
+    assert right.status_code == 429  # even the right password waits
+    api = client.post("/api/v1/auth/token", json={"login": "teacher", "password": "demo-2026"})
+    assert api.status_code == 429 and api.get_json()["error"]["code"] == "locked"
+    assert client.post("/login", data={"login": "director", "password": "demo-2026"}).status_code == 302  # others
+    client.post("/logout")
+    with app.app_context():
+        User.update(locked_until=dt.datetime.utcnow() - dt.timedelta(minutes=1)).where(
+            User.username == "teacher").execute()
+    assert client.post("/login", data={"login": "teacher", "password": "demo-2026"}).status_code == 302
+    with app.app_context():
+        user = User.get(User.username == "teacher")
+        assert user.failed_logins == 0 and user.locked_until is None
+
+
+def test_a_right_password_resets_the_count(app, client, demo):
+    from eschool.auth.models import User
+
+    for _attempt in range(4):
+        client.post("/login", data={"login": "teacher", "password": "guess"})
+    assert client.post("/login", data={"login": "teacher", "password": "demo-2026"}).status_code == 302
+    client.post("/logout")
+    for _attempt in range(4):
+        assert client.post("/login", data={"login": "teacher", "password": "guess"}).status_code == 400
+    with app.app_context():
+        assert User.get(User.username == "teacher").locked_until is None

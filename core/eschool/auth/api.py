@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -21,7 +22,11 @@ bp = Blueprint("auth_api", __name__, url_prefix=f"{API_PREFIX}/auth")
      response=TokenSchema, status=201, tags=["auth"])
 def issue_token():
     data = load_json(TokenRequestSchema())
-    user = services.authenticate(data["login"], data["password"])
+    try:
+        user = services.authenticate(data["login"], data["password"])
+    except services.AccountLocked as exc:
+        raise ApiError(429, "locked", _("Too many wrong passwords: this account is locked until %(time)s.",
+                                        time=format_datetime(exc.until, "short"))) from exc
     if user is None:
         raise ApiError(401, "invalid_credentials", _("Wrong login or password."))
     token, row = services.issue_token(user, days=current_app.config["API_TOKEN_DAYS"], name=data["name"])

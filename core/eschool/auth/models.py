@@ -20,6 +20,8 @@ class User(BaseModel):
     locale = peewee.CharField(max_length=8, default="")
     created_at = peewee.DateTimeField(default=utcnow)
     last_login_at = peewee.DateTimeField(null=True)
+    failed_logins = peewee.SmallIntegerField(default=0)
+    locked_until = peewee.DateTimeField(null=True)
 
     class Meta:
         table_name = "user_account"

@@ -100,16 +100,39 @@ def find_login(login: str) -> User | None:
     return User.get_or_none((User.username == login) | (User.email == login.lower()) | (User.phone == login))
 
 
+#: After this many wrong passwords in a row an account is locked for LOCKOUT_MINUTES.
+MAX_FAILED_LOGINS = 5
+LOCKOUT_MINUTES = 15
+
+
+class AccountLocked(Exception):
+    """Too many wrong passwords: the account refuses every login until ``until`` (UTC)."""
+
+    def __init__(self, until: dt.datetime):
+        super().__init__(f"locked until {until}")
+        self.until = until
+
+
 def authenticate(login: str, password: str) -> User | None:
+    """The user if the password is right. Wrong passwords are counted; the fifth in a row locks the
+    account for 15 minutes (``AccountLocked``), even against the right password, so guessing is slow."""
     user = find_login(login)
     if user is None or not user.is_active or not user.password_hash:
         # spend the same time as a real check so timing does not reveal usernames
         check_password_hash(_DUMMY_HASH, password or "")
         return None
+    now = utcnow()
+    if user.locked_until is not None and user.locked_until > now:
+        raise AccountLocked(user.locked_until)
     if not check_password_hash(user.password_hash, password or ""):
+        failed = (user.failed_logins or 0) + 1
+        locked = now + dt.timedelta(minutes=LOCKOUT_MINUTES) if failed >= MAX_FAILED_LOGINS else None
+        User.update(failed_logins=0 if locked else failed, locked_until=locked).where(User.id == user.id).execute()
+        if locked:
+            raise AccountLocked(locked)
         return None
-    user.last_login_at = utcnow()
-    user.save(only=[User.last_login_at])
+    user.last_login_at, user.failed_logins, user.locked_until = now, 0, None
+    user.save(only=[User.last_login_at, User.failed_logins, User.locked_until])
     return user
 
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, session, url_for
+from flask_babel import format_datetime
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_user, logout_user
@@ -38,7 +39,12 @@ def _safe_next(target: str | None) -> str:
 def login():
     form = LoginForm()
     if form.validate_on_submit():
-        user = services.authenticate(form.login.data, form.password.data)
+        try:
+            user = services.authenticate(form.login.data, form.password.data)
+        except services.AccountLocked as exc:
+            form.password.errors.append(_("Too many wrong passwords: this account is locked until %(time)s.",
+                                          time=format_datetime(exc.until, "short")))
+            return render_template("auth/login.html", form=form), 429
         if user is None:
             form.password.errors.append(_("Wrong login or password."))
         else:
