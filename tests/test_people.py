@@ -193,3 +193,35 @@ def test_class_list_shows_names_and_opens_cards_only_for_those_allowed(client, p
     client.post("/logout")
     login(client, "parent")
     assert client.get(url).status_code == 403
+
+
+def test_a_teacher_who_is_also_a_parent_switches_roles(app, client, people):
+    """On pages a person acts in one role at a time and switches between their own roles only."""
+    from eschool.auth.models import RoleAssignment
+    from eschool.people import services
+    from eschool.people.models import Student
+    from eschool.structure.models import School
+
+    with app.app_context():
+        teacher = User.get(User.username == "teacher")
+        auth.grant_role(teacher, "parent", school=School.get_by_id(people["school"]),
+                        allowed_roles=app.extensions["eschool"].roles)
+        services.link_guardian(Student.get_by_id(people["boris"]), {"user_id": teacher.id, "relation": "father",
+                                                                    "legal_representative": True})
+        as_parent = RoleAssignment.get((RoleAssignment.user == teacher) & (RoleAssignment.role == "parent")).id
+        as_teacher = RoleAssignment.get((RoleAssignment.user == teacher)
+                                        & (RoleAssignment.role == "subject_teacher")).id
+        foreign = RoleAssignment.get(RoleAssignment.role == "school_admin").id
+    login(client, "teacher")
+    boris = card_url(people, "boris")
+    dashboard = client.get("/dashboard").get_data(as_text=True)
+    assert 'name="assignment"' in dashboard  # the role switcher is shown
+    assert client.get(f"/school/{people['school']}/timetable").status_code in (200, 404)  # acting as a teacher
+    assert client.get(boris).status_code == 403  # a subject teacher does not open cards
+    client.post("/account/role", data={"assignment": as_parent})
+    assert client.get(boris).status_code == 200  # as Boris's father
+    assert client.get(f"/school/{people['school']}/timetable").status_code == 403  # parents do not
+    client.post("/account/role", data={"assignment": foreign})  # somebody else's role: refused
+    assert client.get(boris).status_code == 200
+    client.post("/account/role", data={"assignment": as_teacher})
+    assert client.get(boris).status_code == 403

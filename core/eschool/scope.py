@@ -6,7 +6,7 @@ default), else the whole region.
 """
 from __future__ import annotations
 
-from flask import current_app, request, session
+from flask import current_app, request
 from flask_login import current_user
 
 from eschool.structure.models import Municipality, School
@@ -28,18 +28,10 @@ def scope_of_assignment(assignment) -> Scope:
 
 
 def active_assignment(user):
-    """The role the user acts in now: the one chosen in the session, else the first."""
-    from eschool.auth.permissions import user_assignments
+    """The role the user acts in now (see ``eschool.auth.permissions.acting_assignment``)."""
+    from eschool.auth.permissions import acting_assignment
 
-    assignments = user_assignments(user)
-    if not assignments:
-        return None
-    chosen = session.get("active_role")
-    for a in assignments:
-        if a.id == chosen:
-            return a
-    order = {"school": 0, "class": 1, "municipality": 2, "region": 3}
-    return sorted(assignments, key=lambda a: (order[a.level], a.id))[0]
+    return acting_assignment(user)
 
 
 def resolve_scope() -> Scope:

@@ -23,6 +23,6 @@ def openapi():
 @require(AUTHENTICATED)
 @doc(summary="The current user and their roles", response=MeSchema, tags=["auth"])
 def me():
-    from eschool.auth.permissions import user_assignments
+    from eschool.auth.permissions import all_assignments
 
-    return jsonify(MeSchema().dump({"user": current_user, "roles": user_assignments(current_user)}))
+    return jsonify(MeSchema().dump({"user": current_user, "roles": all_assignments(current_user)}))

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from functools import wraps
 
-from flask import current_app, g, redirect, request, url_for
+from flask import current_app, g, has_request_context, redirect, request, session, url_for
 from flask_login import current_user
 
 from eschool.types import Permission, Scope
@@ -58,16 +58,41 @@ def assignment_covers(assignment, scope: Scope) -> bool:
     return scope.school_id is not None and scope.school_id == assignment.school_id
 
 
-def user_assignments(user) -> list:
-    """The user's role assignments, loaded once per request."""
+def all_assignments(user) -> list:
+    """Every role assignment of the user, loaded once per request."""
     from eschool.auth.models import RoleAssignment
 
     if user is None or not getattr(user, "is_authenticated", False):
         return []
     cache = g.setdefault("_role_cache", {})
     if user.id not in cache:
-        cache[user.id] = list(RoleAssignment.select().where(RoleAssignment.user == user.id))
+        cache[user.id] = list(RoleAssignment.select().where(RoleAssignment.user == user.id).order_by(RoleAssignment.id))
     return cache[user.id]
+
+
+LEVEL_ORDER = {"school": 0, "class": 1, "municipality": 2, "region": 3}
+
+
+def acting_assignment(user):
+    """On pages a person with several roles acts in one at a time: the one chosen (session
+    ``active_role``), else the first (school roles before class, municipality and region ones)."""
+    assignments = all_assignments(user)
+    if not assignments:
+        return None
+    chosen = session.get("active_role") if has_request_context() else None
+    for a in assignments:
+        if a.id == chosen:
+            return a
+    return sorted(assignments, key=lambda a: (LEVEL_ORDER[a.level], a.id))[0]
+
+
+def user_assignments(user) -> list:
+    """The assignments the user acts with now: on pages the acting one; through the API (a bearer
+    token, no session) all of them."""
+    assignments = all_assignments(user)
+    if len(assignments) > 1 and has_request_context() and not is_api_request():
+        return [acting_assignment(user)]
+    return assignments
 
 
 def has_permission(user, permission: str, scope: Scope | None = None, obj=None) -> bool:
@@ -128,7 +153,7 @@ def enforce(permission: str, obj=None) -> None:
 
 
 #: Endpoints a user with a handed-out password may still reach.
-PASSWORD_CHANGE_ENDPOINTS = {"auth.change_password", "auth.logout", "web.set_language",
+PASSWORD_CHANGE_ENDPOINTS = {"auth.change_password", "auth.logout", "web.set_language", "auth.switch_role",
                              "auth_api.change_password", "auth_api.revoke_current", "api.me"}
 
 

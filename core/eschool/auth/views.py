@@ -81,3 +81,17 @@ def change_password():
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("web.dashboard"))
     return render_template("auth/change_password.html", form=form), 200 if not form.errors else 400
+
+
+@bp.post("/account/role")
+@require(AUTHENTICATED)
+def switch_role():
+    """Act in another of one's roles (a teacher who is also a parent); only one's own roles."""
+    from eschool.auth.permissions import all_assignments
+
+    chosen = request.form.get("assignment", type=int)
+    if chosen not in {a.id for a in all_assignments(current_user)}:
+        flash(_("Choose one of your own roles."), "error")
+        return redirect(url_for("web.dashboard")), 303
+    session["active_role"] = chosen
+    return redirect(url_for("web.dashboard"))

@@ -59,9 +59,11 @@ def card_access(user, student: Student) -> str | None:
         return "edit"
     if has_permission(user, VIEW_CARDS, scope):
         return "read"
-    if student.user_id == user.id:
+    acting_as = {a.role for a in user_assignments(user)}  # a teacher who is also a parent: only as parent
+    if "student" in acting_as and student.user_id == user.id:
         return "read"
-    if Guardian.select().where((Guardian.student == student) & (Guardian.user == user.id)).exists():
+    if "parent" in acting_as and Guardian.select().where(
+            (Guardian.student == student) & (Guardian.user == user.id)).exists():
         return "read"
     return None
 

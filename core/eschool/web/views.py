@@ -95,6 +95,21 @@ def _layout_context():
     scope = getattr(g, "scope", None)
     user = current_user if current_user and current_user.is_authenticated else None
 
+    def my_roles():
+        """The user's roles for the role switcher: (assignment id, label, acting now)."""
+        from eschool.auth.permissions import acting_assignment, all_assignments
+        from eschool.auth.roles import ROLES
+        from eschool.structure.models import School
+
+        assignments = all_assignments(user) if user else []
+        if len(assignments) < 2:
+            return []
+        acting = acting_assignment(user)
+        schools = {s.id: s.short_name for s in School.select(School.id, School.short_name).where(
+            School.id.in_([a.school_id for a in assignments if a.school_id]))}
+        return [(a.id, f"{ROLES[a.role].label}" + (f" · {schools.get(a.school_id, '')}" if a.school_id else ""),
+                 a.id == acting.id) for a in assignments if a.role in ROLES]
+
     def nav():
         if scope is None:
             return {s: [] for s in services.SECTIONS}
@@ -109,4 +124,5 @@ def _layout_context():
         "current_locale": locale,
         "locales": LOCALES,
         "nav": nav,
+        "my_roles": my_roles,
     }
