@@ -225,3 +225,67 @@ def test_a_teacher_who_is_also_a_parent_switches_roles(app, client, people):
     assert client.get(boris).status_code == 200
     client.post("/account/role", data={"assignment": as_teacher})
     assert client.get(boris).status_code == 403
+
+
+def _slip_credentials(html):
+    import re
+
+    codes = re.findall(r"<code>([^<]+)</code>", html)
+    assert len(codes) == 2, html[-2000:]
+    return codes[0], codes[1]
+
+
+def test_class_teacher_issues_student_and_parent_logins_with_a_slip(app, client, people):
+    login(client, "classteacher")
+    url = f"/school/{people['school']}/students/{people['boris']}/logins"
+    response = client.post(url, data={"kind": "student"})
+    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
+    username, password = _slip_credentials(response.get_data(as_text=True))
+    assert username.startswith("sokolova.")  # from the Russian name
+    again = client.post(url, data={"kind": "student"})
+    assert again.status_code == 302  # refused: Boris has a login already (said in a flash message)
+    parent = client.post(url, data={"kind": "parent", "full_name": "Соколов Игорь Петрович", "relation": "father"})
+    parent_login, parent_password = _slip_credentials(parent.get_data(as_text=True))
+    assert parent_login == "sokolov.ip"
+    client.post("/logout")
+    other = app.test_client()
+    assert other.post("/login", data={"login": username, "password": password}).headers["Location"].endswith(
+        "/account/password")  # a handed-out password is changed first
+    parent_client = app.test_client()
+    login(parent_client, parent_login, parent_password)
+    parent_client.post("/account/password", data={"current_password": parent_password,
+                                                  "new_password": "family-pass-9", "confirm": "family-pass-9"})
+    assert parent_client.get(card_url(people, "boris")).status_code == 200  # their child
+    assert parent_client.get(card_url(people, "anna")).status_code == 403  # not another family's
+
+
+@pytest.mark.parametrize("username, status", [("teacher", 403), ("parent", 403), ("deputy", 403)])
+def test_others_cannot_issue_family_logins(client, people, username, status):
+    login(client, username)
+    url = f"/school/{people['school']}/students/{people['anna']}/logins"
+    assert client.post(url, data={"kind": "student"}).status_code == status
+
+
+def test_class_teacher_cannot_issue_logins_for_another_class(client, people):
+    login(client, "classteacher")
+    url = f"/school/{people['school']}/students/{people['vera']}/logins"
+    assert client.post(url, data={"kind": "parent", "full_name": "Кто-то Чужой"}).status_code == 403
+
+
+def test_school_administrator_issues_staff_logins(app, client, people):
+    login(client, "admin")
+    url = f"/school/{people['school']}/staff"
+    assert "Учитель Предметник" in client.get(url).get_data(as_text=True)
+    bad = client.post(url, data={"full_name": "Новикова Ольга", "role": "region_operator"})
+    assert bad.status_code == 400  # not a school role
+    response = client.post(url, data={"full_name": "Новикова Ольга Сергеевна", "role": "subject_teacher"})
+    username, password = _slip_credentials(response.get_data(as_text=True))
+    assert username == "novikova.os"
+    with app.app_context():
+        user = User.get(User.username == username)
+        assert user.must_change_password
+        assert RoleAssignment.get(RoleAssignment.user == user).role == "subject_teacher"
+    client.post("/logout")
+    login(client, "teacher")
+    assert client.get(url).status_code == 403
+    assert client.post(url, data={"full_name": "Самозванец", "role": "director"}).status_code == 403

@@ -194,3 +194,34 @@ def revoke_token(user: User, token_id: int) -> bool:
              .where((ApiToken.id == token_id) & (ApiToken.user == user) & ApiToken.revoked_at.is_null())
              .execute())
     return bool(count)
+
+
+_TRANSLIT = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъыьэюя",
+                     ["a", "b", "v", "g", "d", "e", "e", "zh", "z", "i", "y", "k", "l", "m", "n", "o", "p", "r", "s",
+                      "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e", "yu", "ya"], strict=True))
+
+
+def suggest_username(full_name: str) -> str:
+    """A free login from a Russian name: "Соколова Анна Игоревна" -> "sokolova.ai" (then .2, .3 ...)."""
+    parts = [p for p in (full_name or "").lower().split() if p]
+    latin = ["".join(_TRANSLIT.get(ch, ch if ch.isascii() and ch.isalnum() else "") for ch in p) for p in parts]
+    base = (latin[0] if latin else "user") + ("." + "".join(p[:1] for p in latin[1:3]) if len(latin) > 1 else "")
+    base = (base if len(base) >= 3 else base + "user")[:140]
+    candidate, n = base, 1
+    while User.select().where(User.username == candidate).exists():
+        n += 1
+        candidate = f"{base}.{n}"
+    return candidate
+
+
+def issue_account(full_name: str, role: str, allowed_roles, email: str | None = None, **scope) -> tuple[User, str]:
+    """A new account with a handed-out password (changed at first login) and its role in a scope.
+
+    Returns the user and the password: show it once, on the credentials slip, and never store it.
+    """
+    password = generate_password()
+    with db.atomic():
+        user = create_user(suggest_username(full_name), full_name, password=password, email=email,
+                           must_change_password=True)
+        grant_role(user, role, allowed_roles=allowed_roles, **scope)
+    return user, password

@@ -106,3 +106,15 @@ class AuditSchema(Schema):
     field = fields.String()
     old_value = fields.String(allow_none=True)
     new_value = fields.String(allow_none=True)
+
+
+class ParentLoginInSchema(Schema):
+    full_name = fields.String(required=True, validate=validate.Length(min=3, max=300))
+    relation = fields.String(load_default="mother", validate=validate.OneOf(["mother", "father", "guardian", "other"]))
+    email = fields.Email(load_default=None, allow_none=True)
+
+
+class StaffInSchema(Schema):
+    full_name = fields.String(required=True, validate=validate.Length(min=3, max=300))
+    role = fields.String(required=True)
+    email = fields.Email(load_default=None, allow_none=True)

@@ -216,3 +216,36 @@ def class_students(class_group: ClassGroup, on: dt.date | None = None) -> list[S
         (ClassMembership.class_group == class_group) & (ClassMembership.starts_on <= on)
         & (ClassMembership.ends_on.is_null() | (ClassMembership.ends_on > on)))
         .order_by(Student.last_name, Student.first_name))
+
+
+# --------------------------------------------------------------------------- logins for families
+
+
+def issue_student_login(student: Student, allowed_roles, actor=None) -> tuple[User, str]:
+    """The student's own login (role ``student`` in their class); refused if they already have one."""
+    from eschool.auth import services as auth
+
+    if student.user_id is not None:
+        raise SchoolError(None, _l("%(name)s already has a login.", name=student.full_name), conflict=True)
+    membership = current_membership(student)
+    if membership is None:
+        raise SchoolError(None, _l("The student is not in a class now."), conflict=True)
+    with db.atomic():
+        user, password = auth.issue_account(student.full_name, "student", allowed_roles, school=student.school_id,
+                                            class_group_id=membership.class_group_id)
+        student.user = user
+        student.save(only=[Student.user])
+        _audit(student.school_id, actor, "student", student.id, {"login": (None, user.username)})
+    return user, password
+
+
+def issue_parent_login(student: Student, data: dict, allowed_roles, actor=None) -> tuple[User, str]:
+    """A parent's login linked to the student (role ``parent`` at the school)."""
+    from eschool.auth import services as auth
+
+    with db.atomic():
+        user, password = auth.issue_account(data["full_name"], "parent", allowed_roles, email=data.get("email"),
+                                            school=student.school_id)
+        link_guardian(student, {"user_id": user.id, "relation": data["relation"], "legal_representative": True},
+                      actor=actor)
+    return user, password

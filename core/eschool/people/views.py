@@ -9,7 +9,13 @@ from marshmallow import ValidationError
 
 from eschool.auth.permissions import AUTHENTICATED, require
 from eschool.people import services
-from eschool.people.schemas import CARD_FIELDS, CardInSchema, EnrolInSchema
+from eschool.people.schemas import (
+    CARD_FIELDS,
+    CardInSchema,
+    EnrolInSchema,
+    ParentLoginInSchema,
+    StaffInSchema,
+)
 from eschool.school import services as school_services
 from eschool.school.services import SchoolError
 from eschool.structure.models import School
@@ -115,3 +121,80 @@ def movement_book(school_id: int):
 def audit(school_id: int):
     school = _school(school_id)
     return render_template("people/audit.html", school=school, entries=services.audit_log(school))
+
+
+# --------------------------------------------------------------------------- logins and credentials slips
+
+
+def _slip(school, entries, back_url):
+    """The credentials slip: shown once, never stored, never cached."""
+    response = render_template("people/slip.html", school=school, entries=entries, back_url=back_url,
+                               login_url=url_for("auth.login", _external=True))
+    return response, 200, {"Cache-Control": "no-store"}
+
+
+@bp.post("/students/<int:student_id>/logins")
+@require(AUTHENTICATED)
+def issue_login(school_id: int, student_id: int):
+    """Issue the student's login (``kind=student``) or a parent's (``kind=parent``): the class teacher's
+    job for their class (and the secretary's, administrator's, director's)."""
+    from flask import current_app
+
+    school = _school(school_id)
+    student = services.student_of(school, student_id)
+    if student is None:
+        abort(404)
+    if services.card_access(current_user, student) != "edit":
+        raise PageError(403, _("You do not have permission to do this here."))
+    roles = current_app.extensions["eschool"].roles
+    back = url_for("people.card", school_id=school.id, student_id=student.id)
+    try:
+        if request.form.get("kind") == "parent":
+            data = ParentLoginInSchema().load(_form(("full_name", "relation", "email")))
+            user, password = services.issue_parent_login(student, data, roles, actor=current_user.id)
+            role = _("Parent")
+        else:
+            user, password = services.issue_student_login(student, roles, actor=current_user.id)
+            role = _("Student")
+    except ValidationError as exc:
+        flash("; ".join(f"{k}: {' '.join(v)}" for k, v in as_text(exc.messages).items()), "error")
+        return redirect(back)
+    except SchoolError as exc:
+        flash(str(exc.message), "error")
+        return redirect(back)
+    return _slip(school, [(user.full_name, role, user.username, password)], back)
+
+
+@bp.route("/staff", methods=["GET", "POST"])
+@require("users.manage")
+def staff(school_id: int):
+    """The school's staff, and the form that issues a staff login (the school administrator's job)."""
+    from flask import current_app
+
+    from eschool.auth import services as auth
+    from eschool.auth.models import RoleAssignment
+    from eschool.auth.roles import ROLES
+
+    school = _school(school_id)
+    roles = {code: r for code, r in current_app.extensions["eschool"].roles.items()
+             if r.staff and r.levels in (("school",), ("class",))}
+    errors, status = {}, 200
+    if request.method == "POST":
+        try:
+            data = StaffInSchema().load(_form(("full_name", "role", "email")))
+            if data["role"] not in roles:
+                raise ValidationError({"role": [_("Choose a role from the list.")]})
+            user, password = auth.issue_account(data["full_name"], data["role"], roles, email=data["email"],
+                                                school=school.id)
+        except ValidationError as exc:
+            errors, status = as_text(exc.messages), 400
+        except auth.AccountError as exc:
+            errors, status = {exc.field: [str(exc.message)]}, 400
+        else:
+            return _slip(school, [(user.full_name, str(ROLES[data["role"]].label), user.username, password)],
+                         url_for("people.staff", school_id=school.id))
+    people_here = (RoleAssignment.select(RoleAssignment, services.User).join(services.User)
+                   .where((RoleAssignment.school == school.id) & RoleAssignment.role.in_(list(roles)))
+                   .order_by(services.User.full_name))
+    return render_template("people/staff.html", school=school, staff=people_here, roles=roles,
+                           values=request.form, errors=errors), status
