@@ -141,3 +141,40 @@ def test_a_right_password_resets_the_count(app, client, demo):
         assert client.post("/login", data={"login": "teacher", "password": "guess"}).status_code == 400
     with app.app_context():
         assert User.get(User.username == "teacher").locked_until is None
+
+
+def test_idle_sessions_end_after_the_schools_time_else_the_regions(app, client, demo):
+    import time
+
+    from eschool.structure.models import School
+
+    login(client, "admin")
+    assert client.get("/dashboard").status_code == 200
+    with client.session_transaction() as session:
+        session["seen_at"] = int(time.time()) - 29 * 60  # Kuzbass: 30 minutes
+    assert client.get("/dashboard").status_code == 200
+    with app.app_context():
+        School.update(session_idle_minutes=10).where(School.id == demo["school"].id).execute()
+    with client.session_transaction() as session:
+        session["seen_at"] = int(time.time()) - 11 * 60
+    response = client.get("/dashboard")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    assert client.get("/dashboard").headers["Location"].startswith("/login")  # logged out for good
+
+
+def test_school_settings_page(app, client, demo):
+    from eschool.structure.models import School
+
+    login(client, "admin")
+    url = f"/school/{demo['school'].id}/setup/settings"
+    assert client.get(url).status_code == 200
+    bad = client.post(url, data={"max_class_letter": "Q", "medal_average": "7", "session_idle_minutes": "1"})
+    assert bad.status_code == 400 and bad.get_data(as_text=True).count('class="field-error"') == 3
+    assert client.post(url, data={"max_class_letter": "В", "medal_average": "4.75",
+                                  "session_idle_minutes": "20"}).status_code == 302
+    with app.app_context():
+        school = School.get_by_id(demo["school"].id)
+        assert (school.max_class_letter, str(school.medal_average), school.session_idle_minutes) == ("В", "4.75", 20)
+    client.post("/logout")
+    login(client, "teacher")
+    assert client.get(url).status_code == 403

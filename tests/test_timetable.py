@@ -228,3 +228,13 @@ def test_timetable_page_by_class_teacher_room_and_day(make_app):
     client.post("/logout")
     login(client, "parent")
     assert client.get(f"/school/{sid}/timetable").status_code == 403
+
+
+def test_class_letters_stop_at_the_schools_highest(app, client, school):
+    from eschool.structure.models import School
+
+    with app.app_context():
+        School.update(max_class_letter="Б").where(School.id == school["sid"]).execute()
+    response = client.post(f"{school['base']}/classes", headers=school["headers"],
+                           json={"academic_year_id": school["year"]["id"], "grade": 7, "letter": "В"})
+    assert response.status_code == 400 and "letter" in response.get_json()["error"]["fields"]

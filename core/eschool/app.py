@@ -154,6 +154,10 @@ def _request_lifecycle(app: Flask, database) -> None:
         database.connect(reuse_if_open=True)
         g.scope = resolve_scope()
 
+    from eschool.auth import idle
+
+    idle.register(app)
+
     @app.before_request
     def _plugin_guard():
         """A plugin that is off where the request is: every one of its routes answers 404."""

@@ -129,3 +129,12 @@ class AssignmentSchema(Schema):
     class_id = fields.Integer(attribute="class_group_id")
     subgroup_id = fields.Integer(allow_none=True)
     subject_id = fields.Integer()
+
+
+class SchoolSettingsSchema(Schema):
+    """What the school administrator sets for the school."""
+
+    max_class_letter = fields.String(required=True, validate=validate.OneOf(list(LETTERS)))
+    medal_average = fields.Decimal(required=True, places=2, as_string=True, validate=validate.Range(min=3, max=5))
+    session_idle_minutes = fields.Integer(load_default=None, allow_none=True,
+                                          validate=validate.Range(min=5, max=24 * 60))

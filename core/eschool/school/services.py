@@ -145,6 +145,11 @@ def create_class(school: School, data: dict) -> ClassGroup:
     year = editable(year_of(school, data["academic_year_id"]))
     teacher = teacher_of(school, data["class_teacher_id"], "class_teacher_id") if data["class_teacher_id"] else None
     letter = data["letter"].strip().upper()
+    from eschool.school.schemas import LETTERS
+
+    if letter and (letter not in LETTERS or LETTERS.index(letter) > LETTERS.index(school.max_class_letter)):
+        raise SchoolError("letter", _l("Letters go from А to %(max)s at this school (its settings).",
+                                       max=school.max_class_letter))
     name = data["name"].strip() or f"{data['grade']}{letter}"
     _unique(ClassGroup.select().where((ClassGroup.academic_year == year) & (ClassGroup.kind == data["kind"])
                                       & (ClassGroup.name == name)), "name",
@@ -246,3 +251,11 @@ def staff(school: School) -> list[User]:
     return list(User.select().join(RoleAssignment).where(
         (RoleAssignment.school == school.id) & RoleAssignment.role.in_(STAFF_ROLES)).distinct()
         .order_by(User.full_name))
+
+
+def update_settings(school: School, data: dict) -> School:
+    """Save the school's settings; classes already above a lowered letter are not touched."""
+    for name, value in data.items():
+        setattr(school, name, value)
+    school.save(only=[School.max_class_letter, School.medal_average, School.session_idle_minutes])
+    return school

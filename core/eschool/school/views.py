@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -193,6 +193,29 @@ def _render(school, key, values=None, errors=None, status=200):
                            chosen_class=request.args.get("class", type=int),
                            header=header, rows=rows, choices=_choices(school), values=values or {},
                            errors=errors or {}, can_edit=has_permission(current_user, section.permission)), status
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+@require("school.manage")
+def settings(school_id: int):
+    """The school's settings: the highest class letter, the average for a medal, the idle-session time."""
+    from eschool.school.schemas import LETTERS, SchoolSettingsSchema
+
+    school = _school(school_id)
+    errors, status = {}, 200
+    if request.method == "POST":
+        raw = {k: v.strip() for k, v in request.form.items() if k != "csrf_token" and v.strip() != ""}
+        try:
+            services.update_settings(school, SchoolSettingsSchema().load(raw))
+        except ValidationError as exc:
+            errors, status = as_text(exc.messages), 400
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for("school_setup.settings", school_id=school.id))
+    region_idle = current_app.extensions["eschool"].region.rules["session_idle_minutes"]
+    return render_template("school/settings.html", school=school, sections=SECTIONS, letters=LETTERS,
+                           values=request.form if request.method == "POST" else {}, errors=errors,
+                           region_idle=region_idle), status
 
 
 @bp.get("")

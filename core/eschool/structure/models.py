@@ -30,6 +30,10 @@ class School(BaseModel):
     phone = peewee.CharField(max_length=64, default="")
     email = peewee.CharField(max_length=254, default="")
     created_at = peewee.DateTimeField(default=utcnow)
+    # Settings the school administrator keeps (the documents name them).
+    max_class_letter = peewee.CharField(max_length=1, default="Д")  # the highest letter of a class ("5Д")
+    medal_average = peewee.DecimalField(max_digits=3, decimal_places=2, default=4.5)  # needed for a medal
+    session_idle_minutes = peewee.SmallIntegerField(null=True)  # None: the region's rule
 
     class Meta:
         table_name = "school"

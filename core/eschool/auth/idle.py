@@ -1,0 +1,40 @@
+"""Idle sessions end: after the school's idle time (its settings), else the region's rule.
+
+The session remembers when it was last used; a page request after a longer pause logs the user out
+and asks them to log in again. API tokens are not sessions and are not affected.
+"""
+from __future__ import annotations
+
+import time
+
+from flask import current_app, flash, g, redirect, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, logout_user
+
+
+def idle_minutes(scope) -> int:
+    """The idle limit where the request is: the school's setting, else the region's rule."""
+    from eschool.structure.models import School
+
+    region_minutes = current_app.extensions["eschool"].region.rules["session_idle_minutes"]
+    if scope is not None and scope.school_id:
+        school = School.get_or_none(School.id == scope.school_id)
+        if school is not None and school.session_idle_minutes:
+            return school.session_idle_minutes
+    return region_minutes
+
+
+def register(app) -> None:
+    @app.before_request
+    def _end_idle_sessions():
+        if request.path.startswith(("/api/", "/static/")) or not current_user.is_authenticated:
+            return None
+        now = int(time.time())
+        last = session.get("seen_at")
+        if last is not None and now - last > idle_minutes(getattr(g, "scope", None)) * 60:
+            logout_user()
+            session.clear()
+            flash(_("You were logged out after a long pause. Log in again."), "info")
+            return redirect(url_for("auth.login", next=request.path))
+        session["seen_at"] = now
+        return None
