@@ -432,6 +432,55 @@ def users_set_password(username, password, temporary, region, database):
     click.echo(f"Password set for {username}" + (f": {password}" if generated else ""))
 
 
+# ------------------------------------------------------------------ import
+
+@main.group("import")
+def import_():
+    """Load lists into a school (checked row by row, then all or nothing)."""
+
+
+@import_.command("students")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--school", "school_ref", required=True, help="The school's id or short name.")
+@click.option("--order", "order_number", required=True, help="The enrolment order's number.")
+@click.option("--date", "date", default=None, help="Enrolment date, YYYY-MM-DD (default: today).")
+@click.option("--dry-run", is_flag=True, help="Only check the file and say what would change.")
+@region_option
+@database_option
+def import_students(path, school_ref, order_number, date, dry_run, region, database):
+    """Enrol the students listed in a CSV or XLSX file (columns: see docs/people.md)."""
+    import datetime as dt
+
+    from eschool.people import importing
+    from eschool.structure.services import StructureError, find_school
+
+    make_app(region, database)
+    try:
+        school = find_school(school_ref)
+    except StructureError as exc:
+        raise click.ClickException(f"--school: {exc}") from exc
+    try:
+        when = dt.date.fromisoformat(date) if date else dt.date.today()
+    except ValueError as exc:
+        raise click.ClickException("--date: expected YYYY-MM-DD") from exc
+    try:
+        plan = importing.check(school, importing.read_rows(path.read_bytes(), path.name))
+    except importing.ImportFileError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for line, name in plan.skipped:
+        click.echo(f"{path.name}, line {line}: {name} is already in the school; skipped")
+    for line, column, reason in plan.errors:
+        click.echo(f"{path.name}, line {line}, {column}: {reason}", err=True)
+    if not plan.ok:
+        raise click.ClickException(f"{len({e[0] for e in plan.errors})} bad rows; nothing was imported")
+    if dry_run:
+        click.echo(f"{path.name}: correct; {len(plan.rows)} students would be enrolled (dry run, nothing written)")
+        return
+    with click.progressbar(length=len(plan.rows), label="Enrolling") as bar:
+        count = importing.run(school, plan, when, order_number, progress=bar.update)
+    click.echo(f"Enrolled {count} students into {school.short_name} (order {order_number}).")
+
+
 # ------------------------------------------------------------------ i18n
 
 @main.group()

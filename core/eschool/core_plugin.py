@@ -78,6 +78,8 @@ def eschool_menu_items(user, scope):
                     plugin="core"),
            MenuItem("people.movement_book", _l("Movement book"), order=810, section="admin",
                     permission="people.manage", url_kwargs={"school_id": scope.school_id}, plugin="core"),
+           MenuItem("people.import_students", _l("Import students"), order=812, section="admin",
+                    permission="people.manage", url_kwargs={"school_id": scope.school_id}, plugin="core"),
            MenuItem("people.staff", _l("Staff"), order=805, section="admin",
                     permission="users.manage", url_kwargs={"school_id": scope.school_id}, plugin="core"),
            MenuItem("people.audit", _l("Audit log"), order=820, section="admin",

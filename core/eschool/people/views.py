@@ -198,3 +198,72 @@ def staff(school_id: int):
                    .order_by(services.User.full_name))
     return render_template("people/staff.html", school=school, staff=people_here, roles=roles,
                            values=request.form, errors=errors), status
+
+
+# --------------------------------------------------------------------------- contingent import
+
+
+def _import_dir():
+    from pathlib import Path
+
+    from flask import current_app
+
+    folder = Path(current_app.instance_path) / "imports"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+@bp.route("/import", methods=["GET", "POST"])
+@require(services.MANAGE)
+def import_students(school_id: int):
+    """Upload a CSV or XLSX list of students; check it (nothing written), then import all of it."""
+    import datetime as dt
+    import secrets
+    from pathlib import Path
+
+    from eschool.people import importing
+
+    school = _school(school_id)
+    form = {"date": request.form.get("date") or dt.date.today().isoformat(),
+            "order_number": request.form.get("order_number", "").strip()}
+    context = {"school": school, "form": form, "plan": None, "token": None, "file_error": None, "columns":
+               importing.COLUMNS}
+    if request.method == "GET":
+        return render_template("people/import.html", **context)
+    if not form["order_number"]:
+        context["file_error"] = _("Give the number of the enrolment order.")
+        return render_template("people/import.html", **context), 400
+    try:
+        date = dt.date.fromisoformat(form["date"])
+    except ValueError:
+        context["file_error"] = _("Give the enrolment date as YYYY-MM-DD.")
+        return render_template("people/import.html", **context), 400
+    token = request.form.get("token", "")
+    if token:  # the second step: import the file checked a moment ago
+        stored = next((p for p in _import_dir().glob(f"{Path(token).name}.*")), None)
+        if stored is None:
+            context["file_error"] = _("The checked file is gone; upload it again.")
+            return render_template("people/import.html", **context), 400
+        data, filename = stored.read_bytes(), stored.name
+    else:
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            context["file_error"] = _("Choose a .csv or .xlsx file.")
+            return render_template("people/import.html", **context), 400
+        data, filename = upload.read(), upload.filename
+    try:
+        plan = importing.check(school, importing.read_rows(data, filename))
+    except importing.ImportFileError as exc:
+        context["file_error"] = str(exc)
+        return render_template("people/import.html", **context), 400
+    if token and plan.ok:
+        count = importing.run(school, plan, date, form["order_number"], actor=current_user.id)
+        stored.unlink(missing_ok=True)
+        flash(_("Imported: %(count)s students.", count=count), "success")
+        return redirect(url_for("people.movement_book", school_id=school.id))
+    context["plan"] = plan
+    if plan.ok and plan.rows:
+        context["token"] = secrets.token_hex(16)
+        suffix = ".xlsx" if filename.lower().endswith(".xlsx") else ".csv"
+        (_import_dir() / f"{context['token']}{suffix}").write_bytes(data)
+    return render_template("people/import.html", **context), 200 if plan.ok else 400
