@@ -28,8 +28,11 @@ EXAMPLE = ROOT / "examples" / "eschool-hello"
 def installed(tmp_path_factory):
     """pip-install the example into a folder on sys.path; take it off again afterwards."""
     target = tmp_path_factory.mktemp("site")
+    # Build from a copy: setuptools writes build/ and *.egg-info beside the sources it builds.
+    source = tmp_path_factory.mktemp("src") / "eschool-hello"
+    shutil.copytree(EXAMPLE, source, ignore=shutil.ignore_patterns("build", "*.egg-info", "__pycache__"))
     subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-build-isolation",
-                    "--target", str(target), str(EXAMPLE)], check=True)
+                    "--no-index", "--target", str(target), str(source)], check=True)
     sys.path.insert(0, str(target))
     importlib.invalidate_caches()
     yield target

@@ -1,1 +1,0 @@
-"""eschool-hello: a greetings board per school, the example plugin of the plugin tutorial."""
