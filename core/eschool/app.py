@@ -109,6 +109,7 @@ def _register_core_blueprints(app: Flask) -> None:
     from eschool.auth.views import bp as auth_bp
     from eschool.people.api import bp as people_api_bp
     from eschool.people.views import bp as people_bp
+    from eschool.people.views import invitations as invitations_bp
     from eschool.plugins.api import bp as plugins_api_bp
     from eschool.plugins.views import bp as plugins_bp
     from eschool.school.api import bp as school_api_bp
@@ -118,7 +119,7 @@ def _register_core_blueprints(app: Flask) -> None:
     from eschool.web.views import bp as web_bp
 
     csrf = app.extensions["csrf"]
-    for bp in (web_bp, auth_bp, plugins_bp, timetable_bp, school_setup_bp, people_bp):
+    for bp in (web_bp, auth_bp, plugins_bp, timetable_bp, school_setup_bp, people_bp, invitations_bp):
         app.register_blueprint(bp)
     for bp in (api_bp, auth_api_bp, plugins_api_bp, school_api_bp, timetable_api_bp, people_api_bp):
         csrf.exempt(bp)

@@ -8,6 +8,7 @@
 | ESCHOOL_INSTANCE | folder for the SQLite file and uploads | ./instance |
 | ESCHOOL_ENV | ``production`` turns on secure cookies and refuses a missing SECRET_KEY | development |
 | ESCHOOL_REGIONS_DIR / ESCHOOL_THEMES_DIR | other folders of region profiles / themes | the bundled ones |
+| ESCHOOL_SMTP_HOST / _PORT / _USER / _PASSWORD / _STARTTLS, ESCHOOL_MAIL_FROM | outgoing mail | localhost:25 |
 """
 from __future__ import annotations
 
@@ -46,6 +47,13 @@ def from_env(overrides: dict | None = None) -> dict:
         "MAX_CONTENT_LENGTH": 20 * 1024 * 1024,
         "API_TOKEN_DAYS": int(env.get("ESCHOOL_API_TOKEN_DAYS", "30")),
         "EXTRA_PLUGINS": (),
+        # Outgoing mail (invitations, password reset) through a real SMTP server.
+        "SMTP_HOST": env.get("ESCHOOL_SMTP_HOST", "localhost"),
+        "SMTP_PORT": int(env.get("ESCHOOL_SMTP_PORT", "25")),
+        "SMTP_USER": env.get("ESCHOOL_SMTP_USER", ""),
+        "SMTP_PASSWORD": env.get("ESCHOOL_SMTP_PASSWORD", ""),
+        "SMTP_STARTTLS": env.get("ESCHOOL_SMTP_STARTTLS", "") == "1",
+        "MAIL_FROM": env.get("ESCHOOL_MAIL_FROM", "noreply@localhost"),
         "TESTING": False,
     }
     config.update(overrides)

@@ -225,3 +225,58 @@ def issue_account(full_name: str, role: str, allowed_roles, email: str | None = 
                            must_change_password=True)
         grant_role(user, role, allowed_roles=allowed_roles, **scope)
     return user, password
+
+
+# ------------------------------------------------------------------ password reset by e-mail
+
+RESET_SECONDS = 3600
+
+
+class LinkExpired(Exception):
+    """A signed link (password reset, invitation) that is too old."""
+
+
+class LinkInvalid(Exception):
+    """A signed link that was tampered with or already used."""
+
+
+def _signer(salt: str):
+    from flask import current_app
+    from itsdangerous import URLSafeTimedSerializer
+
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=salt)
+
+
+def load_signed(token: str, salt: str, max_age: int):
+    from itsdangerous import BadSignature, SignatureExpired
+
+    try:
+        return _signer(salt).loads(token, max_age=max_age)
+    except SignatureExpired as exc:
+        raise LinkExpired() from exc
+    except BadSignature as exc:
+        raise LinkInvalid() from exc
+
+
+def dump_signed(payload, salt: str) -> str:
+    return _signer(salt).dumps(payload)
+
+
+def reset_token(user: User) -> str:
+    """A link that works for an hour and only until the password changes (it carries a piece of the hash)."""
+    return dump_signed({"u": user.id, "h": user.password_hash[-16:]}, "password-reset")
+
+
+def user_for_reset(token: str) -> User:
+    data = load_signed(token, "password-reset", RESET_SECONDS)
+    user = User.get_or_none(User.id == data.get("u"))
+    if user is None or not user.is_active or user.password_hash[-16:] != data.get("h"):
+        raise LinkInvalid()
+    return user
+
+
+def reset_password(token: str, password: str) -> User:
+    user = user_for_reset(token)
+    set_password(user, password, must_change=False)
+    User.update(failed_logins=0, locked_until=None).where(User.id == user.id).execute()
+    return user

@@ -95,3 +95,64 @@ def switch_role():
         return redirect(url_for("web.dashboard")), 303
     session["active_role"] = chosen
     return redirect(url_for("web.dashboard"))
+
+
+# ------------------------------------------------------------------ forgotten passwords
+
+
+class ForgotForm(FlaskForm):
+    login = StringField(_l("Login, e-mail or phone"), validators=[DataRequired(), Length(max=254)])
+
+
+class ResetForm(FlaskForm):
+    new_password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=8, max=200)])
+    confirm = PasswordField(_l("New password again"),
+                            validators=[DataRequired(), EqualTo("new_password", message=_l("The passwords differ."))])
+
+
+@bp.route("/password/forgot", methods=["GET", "POST"])
+@public
+def forgot_password():
+    """Self-service reset by e-mail where the region allows it; elsewhere the school administrator sets
+    a new password. The answer never tells whether the login exists."""
+    from flask import current_app
+
+    from eschool import mail
+
+    by_email = current_app.extensions["eschool"].region.rules["password_reset"] == "email"
+    form = ForgotForm()
+    if by_email and form.validate_on_submit():
+        user = services.find_login(form.login.data)
+        if user is not None and user.is_active and user.email:
+            link = url_for("auth.reset_password", token=services.reset_token(user), _external=True)
+            try:
+                mail.send(user.email, _("Resetting your password"), "mail/password_reset.txt", user=user, link=link)
+            except mail.MailError:
+                flash(_("The letter could not be sent now. Try again later or ask your school."), "error")
+                return render_template("auth/forgot.html", form=form, by_email=by_email), 503
+        flash(_("If this account has an e-mail address, a letter with a link is on its way."), "info")
+        return redirect(url_for("auth.login"))
+    return render_template("auth/forgot.html", form=form, by_email=by_email)
+
+
+@bp.route("/password/reset/<token>", methods=["GET", "POST"])
+@public
+def reset_password(token: str):
+    try:
+        services.user_for_reset(token)
+    except services.LinkExpired:
+        return render_template("errors/error.html", status=410,
+                               message=_("The link has expired. Ask for a new one.")), 410
+    except services.LinkInvalid:
+        return render_template("errors/error.html", status=400,
+                               message=_("The link is not valid or was used already.")), 400
+    form = ResetForm()
+    if form.validate_on_submit():
+        try:
+            services.reset_password(token, form.new_password.data)
+        except services.AccountError as exc:
+            form.new_password.errors.append(str(exc.message))
+        else:
+            flash(_("Your password has been changed."), "success")
+            return redirect(url_for("auth.login"))
+    return render_template("auth/reset.html", form=form), 200 if not form.errors else 400

@@ -249,3 +249,38 @@ def issue_parent_login(student: Student, data: dict, allowed_roles, actor=None) 
         link_guardian(student, {"user_id": user.id, "relation": data["relation"], "legal_representative": True},
                       actor=actor)
     return user, password
+
+
+# --------------------------------------------------------------------------- invitations by e-mail
+
+INVITE_SECONDS = 7 * 24 * 3600
+
+
+def invitation_token(student: Student, email: str, relation: str, actor=None) -> str:
+    from eschool.auth.services import dump_signed
+
+    return dump_signed({"s": student.id, "e": email.lower(), "r": relation, "by": actor}, "invitation")
+
+
+def read_invitation(token: str) -> tuple[Student, str, str]:
+    """The student, e-mail and relation of a valid invitation; expired or used ones raise."""
+    from eschool.auth.services import LinkInvalid, load_signed
+
+    data = load_signed(token, "invitation", INVITE_SECONDS)
+    student = Student.get_or_none(Student.id == data.get("s"))
+    if student is None or User.select().where(User.email == data.get("e")).exists():
+        raise LinkInvalid()  # the student is gone, or the invitation was accepted already
+    return student, data["e"], data["r"]
+
+
+def accept_invitation(token: str, username: str, full_name: str, password: str, allowed_roles) -> User:
+    """The parent chooses a login and a password; the account is linked to the child at once."""
+    from eschool.auth import services as auth
+
+    student, email, relation = read_invitation(token)
+    with db.atomic():
+        user = auth.create_user(username, full_name, password=password, email=email, must_change_password=False)
+        auth.grant_role(user, "parent", school=student.school_id, allowed_roles=allowed_roles)
+        link_guardian(student, {"user_id": user.id, "relation": relation, "legal_representative": True},
+                      actor=user.id)
+    return user

@@ -7,7 +7,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from marshmallow import ValidationError
 
-from eschool.auth.permissions import AUTHENTICATED, require
+from eschool.auth.permissions import AUTHENTICATED, public, require
 from eschool.people import services
 from eschool.people.schemas import (
     CARD_FIELDS,
@@ -267,3 +267,80 @@ def import_students(school_id: int):
         suffix = ".xlsx" if filename.lower().endswith(".xlsx") else ".csv"
         (_import_dir() / f"{context['token']}{suffix}").write_bytes(data)
     return render_template("people/import.html", **context), 200 if plan.ok else 400
+
+
+# --------------------------------------------------------------------------- invitations
+
+
+@bp.post("/students/<int:student_id>/invite")
+@require(AUTHENTICATED)
+def invite_parent(school_id: int, student_id: int):
+    """Send a parent an invitation: they choose their own login and password (link valid 7 days)."""
+    from eschool import mail
+
+    school = _school(school_id)
+    student = services.student_of(school, student_id)
+    if student is None:
+        abort(404)
+    if services.card_access(current_user, student) != "edit":
+        raise PageError(403, _("You do not have permission to do this here."))
+    back = redirect(url_for("people.card", school_id=school.id, student_id=student.id))
+    try:
+        data = ParentLoginInSchema().load({"full_name": "(invited)", **_form(("email", "relation"))})
+    except ValidationError as exc:
+        flash("; ".join(f"{k}: {' '.join(v)}" for k, v in as_text(exc.messages).items()), "error")
+        return back
+    if not data.get("email"):
+        flash(_("Give the parent's e-mail address."), "error")
+        return back
+    token = services.invitation_token(student, data["email"], data["relation"], actor=current_user.id)
+    link = url_for("invitations.accept", token=token, _external=True)
+    try:
+        mail.send(data["email"], _("An invitation to the electronic diary"), "mail/invitation.txt",
+                  school=school, student=student, link=link)
+    except mail.MailError:
+        flash(_("The letter could not be sent now. Try again later."), "error")
+        return back
+    flash(_("The invitation was sent to %(email)s.", email=data["email"]), "success")
+    return back
+
+
+invitations = Blueprint("invitations", __name__)
+
+
+@invitations.route("/invite/<token>", methods=["GET", "POST"])
+@public
+def accept(token: str):
+    """The invited parent chooses a login and a password and is linked to the child."""
+    from flask import current_app
+    from flask_login import login_user
+
+    from eschool.auth import services as auth
+
+    try:
+        student, email, _relation = services.read_invitation(token)
+    except auth.LinkExpired:
+        return render_template("errors/error.html", status=410,
+                               message=_("The invitation has expired. Ask the school for a new one.")), 410
+    except auth.LinkInvalid:
+        return render_template("errors/error.html", status=400,
+                               message=_("The invitation is not valid or was used already.")), 400
+    errors, status = {}, 200
+    if request.method == "POST":
+        values = _form(("username", "full_name", "password", "confirm"))
+        if values.get("password") != values.get("confirm"):
+            errors["confirm"] = [_("The passwords differ.")]
+        else:
+            try:
+                user = services.accept_invitation(token, values.get("username", ""), values.get("full_name", ""),
+                                                  values.get("password", ""),
+                                                  current_app.extensions["eschool"].roles)
+            except auth.AccountError as exc:
+                errors[exc.field] = [str(exc.message)]
+            else:
+                login_user(user)
+                flash(_("Welcome! Your account is linked to %(name)s.", name=student.full_name), "success")
+                return redirect(url_for("web.dashboard"))
+        status = 400
+    return render_template("people/accept.html", student=student, email=email, values=request.form,
+                           errors=errors), status
