@@ -22,7 +22,7 @@ def test_upgrade_from_the_first_core_schema_keeps_rows(make_app):
             "INSERT INTO user_account (username, full_name, password_hash, must_change_password, is_active, "
             "created_at) VALUES ('old_user', 'Старый Пользователь', '', false, true, '2025-09-01 08:00:00')")
         applied = ext.upgrade()
-        assert applied["core"] == ["0002_user_locale", "0003_school_year", "0004_people", "0005_login_lockout", "0006_school_settings"]
+        assert applied["core"] == ["0002_user_locale", "0003_school_year", "0004_people", "0005_login_lockout", "0006_school_settings", "0007_staff_files"]
         assert applied["vacancies"] == ["0001_initial"]
         assert "locale" in {c.name for c in database.get_columns("user_account")}
         from eschool.auth.models import User

@@ -289,3 +289,35 @@ def test_school_administrator_issues_staff_logins(app, client, people):
     login(client, "teacher")
     assert client.get(url).status_code == 403
     assert client.post(url, data={"full_name": "Самозванец", "role": "director"}).status_code == 403
+
+
+def test_staff_personal_files_are_for_the_administrator_and_hr_only(make_app):
+    """Samara has HR specialists; students, parents and other staff are refused."""
+    from eschool.demo import build_demo
+
+    app = make_app(region="samara")
+    with app.app_context():
+        demo = build_demo(log=lambda *_: None, school_year=False)
+        teacher_id = User.get(User.username == "teacher").id
+    sid = demo["school"].id
+    url = f"/school/{sid}/staff/{teacher_id}/file"
+    admin = app.test_client()
+    login(admin, "admin")
+    assert admin.get(url).status_code == 200
+    saved = admin.post(url, data={"position": "Учитель математики", "birth_date": "1980-02-03",
+                                  "hired_on": "2005-09-01", "order_number": "33-к"})
+    assert saved.status_code == 302
+    bad = admin.post(url, data={"position": "", "birth_date": "вчера"})
+    assert bad.status_code == 400
+    hr = app.test_client()
+    login(hr, "hrspec")
+    assert "Учитель математики" in hr.get(url).get_data(as_text=True)
+    for username in ("student", "parent", "teacher", "director", "deputy", "secretary", "psychologist"):
+        other = app.test_client()
+        login(other, username)
+        assert other.get(url).status_code == 403, username
+    assert admin.get(f"/school/{sid}/staff/999999/file").status_code == 404
+    with app.app_context():
+        from eschool.people.models import AuditEntry
+
+        assert AuditEntry.select().where(AuditEntry.record == "staff_file").count() >= 4

@@ -9,7 +9,15 @@ from eschool.types import MenuItem, Permission, PluginInfo
 
 def core_models() -> list:
     from eschool.auth.models import ApiToken, RoleAssignment, User
-    from eschool.people.models import AuditEntry, ClassMembership, Consent, Guardian, Movement, Student
+    from eschool.people.models import (
+        AuditEntry,
+        ClassMembership,
+        Consent,
+        Guardian,
+        Movement,
+        StaffFile,
+        Student,
+    )
     from eschool.plugins.models import PluginToggle
     from eschool.school.models import (
         AcademicYear,
@@ -26,7 +34,7 @@ def core_models() -> list:
 
     return [Municipality, School, User, RoleAssignment, ApiToken, PluginToggle, AcademicYear, Period, Subject, Room,
             ClassGroup, Subgroup, CurriculumItem, TeachingAssignment, LessonTime, TimetableEntry, Substitution,
-            Student, Guardian, ClassMembership, Movement, Consent, AuditEntry]
+            Student, Guardian, ClassMembership, Movement, Consent, AuditEntry, StaffFile]
 
 
 @hookimpl
@@ -54,6 +62,7 @@ def eschool_permissions():
         Permission("people.view_cards", _l("Read the school's student cards"),
                    ("deputy_director", "psychologist", "medical_worker")),
         Permission("people.audit", _l("Read the audit log of personal-data changes"), ("school_admin",)),
+        Permission("people.staff_files", _l("Read and keep staff personal files"), ("school_admin", "hr_specialist")),
     ]
 
 

@@ -91,6 +91,24 @@ class Consent(BaseModel):
         table_name = "consent"
 
 
+class StaffFile(BaseModel):
+    """A staff member's personal file (личное дело): open to the school administrator and HR only."""
+
+    school = peewee.ForeignKeyField(School, on_delete="CASCADE")
+    user = peewee.ForeignKeyField(User, on_delete="CASCADE")
+    position = peewee.CharField(max_length=150)
+    birth_date = peewee.DateField(null=True)
+    phone = peewee.CharField(max_length=32, default="")
+    address = peewee.CharField(max_length=300, default="")
+    education = peewee.CharField(max_length=300, default="")
+    hired_on = peewee.DateField(null=True)
+    order_number = peewee.CharField(max_length=40, default="")
+
+    class Meta:
+        table_name = "staff_file"
+        indexes = ((("school", "user"), True),)
+
+
 class AuditEntry(BaseModel):
     """One change of personal data: who, when, which record and field, the old and the new value."""
 

@@ -118,3 +118,16 @@ class StaffInSchema(Schema):
     full_name = fields.String(required=True, validate=validate.Length(min=3, max=300))
     role = fields.String(required=True)
     email = fields.Email(load_default=None, allow_none=True)
+
+
+STAFF_FILE_FIELDS = ("position", "birth_date", "phone", "address", "education", "hired_on", "order_number")
+
+
+class StaffFileInSchema(Schema):
+    position = fields.String(required=True, validate=validate.Length(min=2, max=150))
+    birth_date = fields.Date(load_default=None, allow_none=True)
+    phone = fields.String(load_default="", validate=validate.Length(max=32))
+    address = fields.String(load_default="", validate=validate.Length(max=300))
+    education = fields.String(load_default="", validate=validate.Length(max=300))
+    hired_on = fields.Date(load_default=None, allow_none=True)
+    order_number = fields.String(load_default="", validate=validate.Length(max=40))

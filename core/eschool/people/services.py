@@ -284,3 +284,35 @@ def accept_invitation(token: str, username: str, full_name: str, password: str, 
         link_guardian(student, {"user_id": user.id, "relation": relation, "legal_representative": True},
                       actor=user.id)
     return user
+
+
+# --------------------------------------------------------------------------- staff personal files
+
+STAFF_FILES = "people.staff_files"
+
+
+def staff_file(school: School, user_id: int):
+    """The personal file of a person who works at the school (made empty on first use)."""
+    from eschool.people.models import StaffFile
+
+    user = school_services.teacher_of(school, user_id, "user_id")
+    row = StaffFile.get_or_none((StaffFile.school == school) & (StaffFile.user == user))
+    return user, row
+
+
+def save_staff_file(school: School, user_id: int, data: dict, actor=None):
+    """Create or change a staff personal file; every changed field is audited."""
+    from eschool.people.models import StaffFile
+
+    user, row = staff_file(school, user_id)
+    with db.atomic():
+        if row is None:
+            row = StaffFile.create(school=school, user=user, **data)
+            _audit(school, actor, "staff_file", row.id, {k: (None, v) for k, v in data.items() if v not in ("", None)})
+        else:
+            changes = {k: (getattr(row, k), v) for k, v in data.items() if getattr(row, k) != v}
+            for name, (_old, new) in changes.items():
+                setattr(row, name, new)
+            row.save()
+            _audit(school, actor, "staff_file", row.id, changes)
+    return row

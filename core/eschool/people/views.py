@@ -196,7 +196,8 @@ def staff(school_id: int):
     people_here = (RoleAssignment.select(RoleAssignment, services.User).join(services.User)
                    .where((RoleAssignment.school == school.id) & RoleAssignment.role.in_(list(roles)))
                    .order_by(services.User.full_name))
-    return render_template("people/staff.html", school=school, staff=people_here, roles=roles,
+    can_files = services.has_permission(current_user, services.STAFF_FILES, services.scope_for_school(school))
+    return render_template("people/staff.html", school=school, staff=people_here, roles=roles, can_files=can_files,
                            values=request.form, errors=errors), status
 
 
@@ -344,3 +345,31 @@ def accept(token: str):
         status = 400
     return render_template("people/accept.html", student=student, email=email, values=request.form,
                            errors=errors), status
+
+
+# --------------------------------------------------------------------------- staff personal files
+
+
+@bp.route("/staff/<int:user_id>/file", methods=["GET", "POST"])
+@require(services.STAFF_FILES)
+def staff_file(school_id: int, user_id: int):
+    """A staff member's personal file: the school administrator and HR only."""
+    from eschool.people.schemas import STAFF_FILE_FIELDS, StaffFileInSchema
+
+    school = _school(school_id)
+    try:
+        person, row = services.staff_file(school, user_id)
+    except SchoolError:
+        abort(404)
+    errors, status = {}, 200
+    if request.method == "POST":
+        try:
+            data = StaffFileInSchema().load(_form(STAFF_FILE_FIELDS))
+        except ValidationError as exc:
+            errors, status = as_text(exc.messages), 400
+        else:
+            services.save_staff_file(school, user_id, data, actor=current_user.id)
+            flash(_("Saved."), "success")
+            return redirect(url_for("people.staff_file", school_id=school.id, user_id=user_id))
+    return render_template("people/staff_file.html", school=school, person=person, row=row,
+                           values=request.form, errors=errors), status
