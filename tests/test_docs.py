@@ -23,3 +23,16 @@ def test_the_documented_signatures_match_the_specs():
             continue
         signature = f"`{name}({', '.join(inspect.signature(func).parameters)})"
         assert signature in text, f"docs/plugins.md: expected the signature {signature}`"
+
+
+def test_links_between_the_docs_lead_somewhere():
+    """Relative links in README.md and docs/*.md name files that exist."""
+    root = DOC.parents[1]
+    broken = []
+    for page in [root / "README.md", *sorted((root / "docs").glob("*.md"))]:
+        for target in re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", page.read_text(encoding="utf-8")):
+            if "://" in target or target.startswith("mailto:"):
+                continue
+            if not (page.parent / target).exists():
+                broken.append(f"{page.relative_to(root)}: {target}")
+    assert not broken, broken
