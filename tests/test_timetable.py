@@ -238,3 +238,27 @@ def test_class_letters_stop_at_the_schools_highest(app, client, school):
     response = client.post(f"{school['base']}/classes", headers=school["headers"],
                            json={"academic_year_id": school["year"]["id"], "grade": 7, "letter": "В"})
     assert response.status_code == 400 and "letter" in response.get_json()["error"]["fields"]
+
+
+def test_substitutions_page(client, school):
+    from tests.conftest import login
+
+    monday = school["post"]("/timetable", lesson(school))
+    school["post"]("/timetable", lesson(school, class_id=school["class5"]["id"], teacher_id=school["classteacher"],
+                                      room_id=school["room2"]))
+    url = f"/school/{school['sid']}/timetable/substitutions?date=2026-09-07"
+    login(client, "deputy")
+    page = client.get(url).get_data(as_text=True)
+    assert "6Б" in page and 'name="entry_id"' in page
+    busy = client.post(url, data={"entry_id": monday["id"], "teacher_id": school["classteacher"],
+                                  "date": "2026-09-07"})
+    assert busy.status_code == 409 and "5А" in busy.get_data(as_text=True)
+    with client.application.app_context():
+        director = User.get(User.username == "director").id
+    assert client.post(url, data={"entry_id": monday["id"], "teacher_id": director, "date": "2026-09-07",
+                                  "note": "болезнь"}).status_code == 302
+    assert "болезнь" in client.get(url).get_data(as_text=True)
+    client.post("/logout")
+    login(client, "teacher")
+    assert client.get(url).status_code == 200 and 'name="entry_id"' not in client.get(url).get_data(as_text=True)
+    assert client.post(url, data={"entry_id": monday["id"], "teacher_id": director}).status_code == 403

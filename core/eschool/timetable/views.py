@@ -53,3 +53,61 @@ def week(school_id: int):
                            rooms=rooms, class_id=class_id, teacher_id=teacher_id, room_id=room_id, days=days,
                            day=day, numbers=numbers, grid=grid, times=times, weekdays=services.WEEKDAYS,
                            title=title, shift=next((c.shift for c in classes if c.id == class_id), 1))
+
+
+def _substitutions_page(school, day, errors=None, status=200):
+    from flask_login import current_user
+
+    from eschool.auth.permissions import has_permission
+
+    year = school_services.current_year(school)
+    lessons = [e for e in services.week(school, year) if e.weekday == day.isoweekday()] if year else []
+    return render_template("timetable/substitutions.html", school=school, day=day,
+                           rows=services.substitutions(school, day), lessons=lessons,
+                           staff=school_services.staff(school), errors=errors or {}, values=request.form,
+                           can_edit=has_permission(current_user, "timetable.manage")), status
+
+
+def _school_and_day(school_id: int):
+    import datetime as dt
+
+    school = School.get_or_none(School.id == school_id)
+    if school is None:
+        abort(404)
+    try:
+        day = dt.date.fromisoformat(request.values.get("date", "")) if request.values.get("date") else dt.date.today()
+    except ValueError:
+        day = dt.date.today()
+    return school, day
+
+
+@bp.get("/substitutions")
+@require("school.view")
+def substitutions(school_id: int):
+    """Substitutions of a day (``?date=``), for everyone who works at the school."""
+    school, day = _school_and_day(school_id)
+    return _substitutions_page(school, day)
+
+
+@bp.post("/substitutions")
+@require("timetable.manage")
+def add_substitution(school_id: int):
+    """The deputy director adds a substitution; a busy substitute is refused with the lesson in the way."""
+    from flask import flash, redirect, url_for
+    from marshmallow import ValidationError
+
+    from eschool.school.services import SchoolError
+    from eschool.timetable.schemas import SubstitutionInSchema
+    from eschool.validation import as_text
+
+    school, day = _school_and_day(school_id)
+    raw = {k: v for k, v in request.form.items() if k != "csrf_token" and v.strip() != ""}
+    try:
+        services.substitute(school, SubstitutionInSchema().load(raw))
+    except ValidationError as exc:
+        return _substitutions_page(school, day, as_text(exc.messages), 400)
+    except SchoolError as exc:
+        return _substitutions_page(school, day, {exc.field or "_form": [str(exc.message)]},
+                                   409 if exc.conflict else 400)
+    flash(_("Saved."), "success")
+    return redirect(url_for("timetable.substitutions", school_id=school.id, date=day.isoformat()))
