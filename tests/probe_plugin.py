@@ -1,11 +1,30 @@
-"""A tiny plugin used by the tests: it records every call so tests can see which hooks ran."""
+"""A tiny plugin used by the tests: it records every call so tests can see which hooks ran.
+
+Its files (a widget template, a migration creating ``probe_note``) live in ``tests/probe_files/``.
+"""
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Blueprint
+from peewee import CharField, IntegerField
 
 from eschool import hookimpl
 from eschool.auth.permissions import public, require
-from eschool.types import MenuItem, Permission, PluginInfo
+from eschool.db import BaseModel
+from eschool.types import MenuItem, Permission, PluginInfo, Widget
+
+FILES = Path(__file__).parent / "probe_files"
+
+
+class ProbeNote(BaseModel):
+    """The probe's data: a row per note, kept whether the probe is on or off."""
+
+    school_id = IntegerField(index=True)
+    text = CharField(max_length=100)
+
+    class Meta:
+        table_name = "probe_note"
 
 
 class Probe:
@@ -18,7 +37,8 @@ class Probe:
         @self.bp.get("/school/<int:school_id>")
         @public
         def page(school_id):
-            return f"probe page {school_id}"
+            notes = ProbeNote.select().where(ProbeNote.school_id == school_id).count()
+            return f"probe page {school_id}: {notes} notes"
 
         @self.bp.get("/secret/<int:school_id>")
         @require("probe.see")
@@ -27,7 +47,11 @@ class Probe:
 
     @hookimpl
     def eschool_plugin_info(self):
-        return PluginInfo(code="probe", name="Probe", version="1")
+        return PluginInfo(code="probe", name="Probe", version="1", root=FILES)
+
+    @hookimpl
+    def eschool_models(self):
+        return [ProbeNote]
 
     @hookimpl
     def eschool_blueprints(self, app):
@@ -46,7 +70,9 @@ class Probe:
     @hookimpl
     def eschool_dashboard_widgets(self, user, scope):
         self.calls.append(("widget", scope))
-        return []
+        school_id = scope.school_id
+        return [Widget("probe", "Probe widget", "probe/widget.html", plugin="probe",
+                       context=lambda: {"notes": ProbeNote.select().where(ProbeNote.school_id == school_id).count()})]
 
     @hookimpl
     def eschool_on_mark_saved(self, mark, created, actor, scope):

@@ -152,3 +152,151 @@ def test_required_plugin_cannot_be_switched_off(make_app, regions_copy):
             set_toggle(app.extensions["eschool"].plugins, "probe", "school", school.id, False)
         assert plugin_states(app.extensions["eschool"].plugins, Scope("kemerovo", school.municipality_id,
                                                                       school.id))["probe"].source == "required"
+
+
+def test_the_plugins_rows_survive_switching_it_off_and_on(world):
+    from tests.probe_plugin import ProbeNote
+
+    app, school = world["app"], world["school"]
+    client = app.test_client()
+    with app.app_context():
+        for text in ("first", "second"):
+            ProbeNote.create(school_id=school.id, text=text)
+        set_toggle(world["registry"], "probe", "school", school.id, False)
+    assert client.get(f"/probe/school/{school.id}").status_code == 404
+    with app.app_context():
+        assert ProbeNote.select().where(ProbeNote.school_id == school.id).count() == 2
+        set_toggle(world["registry"], "probe", "school", school.id, True)
+    page = client.get(f"/probe/school/{school.id}")
+    assert page.status_code == 200 and "2 notes" in page.get_data(as_text=True)
+
+
+def test_the_dashboard_widget_shows_only_where_the_plugin_is_on(world):
+    app, school = world["app"], world["school"]
+    client = app.test_client()
+    login(client, "admin")
+    assert "probe widget: 0 notes" in client.get("/dashboard").get_data(as_text=True)
+    with app.app_context():
+        set_toggle(world["registry"], "probe", "municipality", school.municipality_id, False)
+    assert "probe widget" not in client.get("/dashboard").get_data(as_text=True)
+
+
+def test_the_modules_page_switches_the_plugin_off_for_its_school_only(world):
+    from eschool.plugins.models import PluginToggle
+
+    app, school, sibling = world["app"], world["school"], world["sibling"]
+    client = app.test_client()
+    login(client, "admin")
+    response = client.post("/admin/plugins", data={"scope_type": "school", "scope_id": school.id,
+                                                   "plugin": "probe", "state": "off"})
+    assert response.status_code == 302 and f"school={school.id}" in response.headers["Location"]
+    assert client.get(f"/probe/school/{school.id}").status_code == 404
+    assert client.get(f"/probe/school/{sibling.id}").status_code == 200
+    assert _state(world, school).source == "school"
+    with app.app_context():
+        toggle = PluginToggle.get(PluginToggle.plugin == "probe")
+        assert (toggle.scope_type, toggle.scope_id, toggle.enabled, toggle.changed_by) == (
+            "school", school.id, False, "admin")
+    client.post("/admin/plugins", data={"scope_type": "school", "scope_id": school.id, "plugin": "probe",
+                                        "state": "default"})
+    assert client.get(f"/probe/school/{school.id}").status_code == 200
+    with app.app_context():
+        assert PluginToggle.select().count() == 0
+
+
+def test_the_modules_page_refuses_another_schools_and_the_municipality(world):
+    client = world["app"].test_client()
+    login(client, "admin")  # the school administrator of the demo school only
+    for scope_type, scope_id in (("school", world["sibling"].id), ("municipality", world["school"].municipality_id)):
+        response = client.post("/admin/plugins", data={"scope_type": scope_type, "scope_id": scope_id,
+                                                       "plugin": "probe", "state": "off"})
+        assert response.status_code == 403, scope_type
+    assert _state(world, world["sibling"]).enabled and _state(world, world["school"]).enabled
+
+
+@pytest.mark.parametrize("form", [
+    {"plugin": "probe", "state": "off"},
+    {"scope_type": "class", "scope_id": "1", "plugin": "probe", "state": "off"},
+    {"scope_type": "school", "scope_id": "first", "plugin": "probe", "state": "off"},
+])
+def test_the_modules_page_refuses_a_form_without_a_place(world, form):
+    client = world["app"].test_client()
+    login(client, "admin")
+    assert client.post("/admin/plugins", data=form).status_code == 400
+    assert _state(world, world["school"]).source == "region"
+
+
+def test_the_modules_page_shows_a_toggle_error(world):
+    client = world["app"].test_client()
+    login(client, "admin")
+    response = client.post("/admin/plugins", data={"scope_type": "school", "scope_id": world["school"].id,
+                                                   "plugin": "nosuch", "state": "off"}, follow_redirects=True)
+    assert response.status_code == 200
+    assert "not a plugin this region allows" in response.get_data(as_text=True)
+
+
+def test_the_api_toggles_and_answers_with_the_states_here(world):
+    from tests.conftest import bearer
+
+    app, school = world["app"], world["school"]
+    client = app.test_client()
+    headers = bearer(client, "admin")
+    response = client.put("/api/v1/plugins/probe/toggle", headers=headers,
+                          json={"scope_type": "school", "scope_id": school.id, "state": "off"})
+    assert response.status_code == 200
+    rows = {row["code"]: row for row in response.get_json()}
+    assert rows["probe"]["enabled"] is False and rows["probe"]["source"] == "school"
+    assert rows["vacancies"]["enabled"] is True
+    assert client.get(f"/probe/school/{school.id}").status_code == 404
+    listed = client.get(f"/api/v1/plugins?school={school.id}", headers=headers).get_json()
+    assert {row["code"]: row["enabled"] for row in listed}["probe"] is False
+    unknown = client.put("/api/v1/plugins/nosuch/toggle", headers=headers,
+                         json={"scope_type": "school", "scope_id": school.id, "state": "off"})
+    assert unknown.status_code == 404 and unknown.get_json()["error"]["code"] == "not_found"
+    bad = client.put("/api/v1/plugins/probe/toggle", headers=headers,
+                     json={"scope_type": "school", "scope_id": school.id, "state": "maybe"})
+    assert bad.status_code == 400 and list(bad.get_json()["error"]["fields"]) == ["state"]
+
+
+def test_the_api_names_a_toggle_the_profile_forbids(make_app, probe, regions_copy):
+    from eschool.demo import build_demo
+    from tests.conftest import bearer
+
+    regions_copy.replace("kemerovo", "[plugins.probe]", '[plugins.probe]\nmunicipalities = ["belovo"]')
+    app = make_app(extra_plugins=[("probe", probe)])
+    with app.app_context():
+        school = build_demo(log=lambda *_: None, school_year=False)["school"]  # in Kemerovo city
+    client = app.test_client()
+    response = client.put("/api/v1/plugins/probe/toggle", headers=bearer(client, "region"),
+                          json={"scope_type": "school", "scope_id": school.id, "state": "on"})
+    assert response.status_code == 409
+    error = response.get_json()["error"]
+    assert error["code"] == "conflict" and "only in: belovo" in error["message"]
+    assert "state" in error["fields"]
+
+
+def test_a_municipality_outside_the_profiles_list_cannot_switch_it_on(make_app, probe, regions_copy):
+    regions_copy.replace("kemerovo", "[plugins.probe]", '[plugins.probe]\nmunicipalities = ["belovo"]')
+    app = make_app(extra_plugins=[("probe", probe)])
+    registry = app.extensions["eschool"].plugins
+    with app.app_context():
+        structure.sync_municipalities(app.extensions["eschool"].region)
+        kemerovo = Municipality.get(Municipality.code == "kemerovo")
+        belovo = Municipality.get(Municipality.code == "belovo")
+        with pytest.raises(ToggleError, match="only in: belovo"):
+            set_toggle(registry, "probe", "municipality", kemerovo.id, True)
+        set_toggle(registry, "probe", "municipality", kemerovo.id, False)  # off is always allowed
+        set_toggle(registry, "probe", "municipality", belovo.id, False)
+        school = structure.create_school(belovo, "Школа Б", "Школа Б")
+        assert plugin_states(registry, scope_for_school(school))["probe"].source == "municipality"
+        set_toggle(registry, "probe", "school", school.id, True)
+        assert plugin_states(registry, scope_for_school(school))["probe"].enabled
+
+
+def test_a_plugin_the_profile_does_not_name_is_not_loaded(make_app):
+    """extra_plugins (like installed entry points) load only where the region profile names them."""
+    from tests.probe_plugin import Probe
+
+    app = make_app(extra_plugins=[("probe", Probe())])
+    assert "probe" not in app.extensions["eschool"].plugins.infos
+    assert not any(rule.rule.startswith("/probe") for rule in app.url_map.iter_rules())

@@ -10,6 +10,9 @@ EXPECTED = {
     "primorye": ("Электронная школа Приморья", "primorye", "Asia/Vladivostok", 90),
     "samara": ("АСУ РСО", "samara", "Europe/Samara", 45),
 }
+#: Midnight UTC on 1 January 2026 read on the region's clocks.
+LOCAL_MIDNIGHT_UTC = {"kemerovo": "07:00", "primorye": "10:00", "samara": "04:00"}
+EXTRA_ROLES = {"medical_worker", "psychologist", "hr_specialist", "technical_staff"}
 
 
 @pytest.mark.parametrize("region", sorted(EXPECTED))
@@ -28,7 +31,17 @@ def test_switching_the_region_changes_name_theme_timezone_and_plugins(make_app, 
     plugins = app.extensions["eschool"].plugins
     assert plugins.settings["vacancies"]["archive_after_days"] == archive_days
     roles = set(app.extensions["eschool"].roles)
-    assert ("psychologist" in roles) == (region == "samara")  # Samara's extra roles
+    assert (EXTRA_ROLES <= roles) == (region == "samara") and (EXTRA_ROLES & roles == set()) == (region != "samara")
+    assert app.extensions["eschool"].region.timezone == timezone
+    with app.test_request_context("/"):
+        import datetime as dt
+
+        from flask_babel import format_datetime
+
+        shown = format_datetime(dt.datetime(2026, 1, 1, 0, 0), "HH:mm")  # instants are stored in UTC
+        assert shown == LOCAL_MIDNIGHT_UTC[region]
+    english = app.test_client().get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert app.extensions["eschool"].region.name("portal", "en") in english
 
 
 def test_themes_differ_between_regions(make_app):
@@ -45,6 +58,13 @@ def test_themes_differ_between_regions(make_app):
     ("archive_after_days = 60", "archive_after_days = 1000", "plugins.vacancies.settings.archive_after_days"),
     ("archive_after_days = 60", "archive_after_days = 60\nshow_salaries = true",
      "plugins.vacancies.settings.show_salaries"),
+    ('theme = "kuzbass"', 'theme = "kuzbas"', "theme"),
+    ("session_idle_minutes = 30", 'session_idle_minutes = "30"', "rules.session_idle_minutes"),
+    ("enabled = true", 'enabled = "yes"', "plugins.vacancies.enabled"),
+    ("default = true", "default = true\nschools = [1]", "plugins.vacancies.schools"),
+    ('municipalities = []', 'municipalities = ["atlantis"]', "plugins.vacancies.municipalities"),
+    ('[names]', '[names]\nshort = "ЭШ"', "names.short"),
+    ('code = "kemerovo"\nlocale', 'code = "samara"\nlocale', "code"),
 ])
 def test_a_broken_profile_stops_start_up_naming_file_and_key(make_app, regions_copy, old, new, key):
     regions_copy.replace("kemerovo", old, new)
@@ -52,7 +72,7 @@ def test_a_broken_profile_stops_start_up_naming_file_and_key(make_app, regions_c
         make_app(migrate=False)
     message = str(info.value)
     assert str(regions_copy.path("kemerovo")) in message
-    assert key in message
+    assert f"{key}:" in message, message
 
 
 def test_a_plugin_named_but_not_installed_stops_start_up(make_app, regions_copy):
@@ -76,6 +96,15 @@ def test_cli_regions_list_and_check(regions_copy):
         assert region in listing.output and timezone in listing.output and f"theme {theme}" in listing.output
     ok = runner.invoke(cli.main, ["regions", "check", str(regions_copy.path("samara"))])
     assert ok.exit_code == 0 and "OK" in ok.output
+    folder = runner.invoke(cli.main, ["regions", "check", str(regions_copy.path("primorye").parent)])
+    assert folder.exit_code == 0 and "OK (primorye" in folder.output
     regions_copy.replace("samara", 'timezone = "Europe/Samara"', 'timezone = "Samara"')
     bad = runner.invoke(cli.main, ["regions", "check", str(regions_copy.path("samara"))])
-    assert bad.exit_code == 1 and "timezone" in bad.output
+    assert bad.exit_code == 1 and "timezone:" in bad.output and str(regions_copy.path("samara")) in bad.output
+    regions_copy.append("primorye", "[plugins.forum]")
+    missing = runner.invoke(cli.main, ["regions", "check", str(regions_copy.path("primorye"))])
+    assert missing.exit_code == 1 and "plugins.forum" in missing.output and "not installed" in missing.output
+    listed = runner.invoke(cli.main, ["regions", "list"])
+    assert listed.exit_code == 0 and "samara" in listed.output and "INVALID" in listed.output
+    nowhere = runner.invoke(cli.main, ["regions", "check", str(regions_copy.root / "nowhere.toml")])
+    assert nowhere.exit_code == 1 and "file not found" in nowhere.output

@@ -64,6 +64,8 @@ def index():
 def toggle():
     scope_type = request.form.get("scope_type")
     scope_id = request.form.get("scope_id", type=int)
+    if scope_type not in ("school", "municipality") or scope_id is None:
+        raise PageError(400, _("The request is not valid."))
     scope, _target = target_scope(scope_id if scope_type == "school" else None,
                                   scope_id if scope_type == "municipality" else None)
     registry = current_app.extensions["eschool"].plugins

@@ -11,6 +11,24 @@ ROLE_CODE = re.compile(r"^[a-z][a-z0-9_]*$")
 MONTH_DAY = re.compile(r"^(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])$")
 
 
+class TomlBoolean(fields.Boolean):
+    """TOML has true and false: a string such as "yes" or "no" is a mistake, not a boolean."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if not isinstance(value, bool):
+            raise ValidationError(f"Expected true or false, not {value!r}.")
+        return value
+
+
+class TomlInteger(fields.Integer):
+    """A TOML integer: a quoted number or a boolean is refused."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise ValidationError(f"Expected a whole number, not {value!r}.")
+        return super()._deserialize(value, attr, data, **kwargs)
+
+
 class LocalizedText(fields.Dict):
     """``{ru = "...", en = "..."}``: a name in each portal language; Russian is required."""
 
@@ -54,7 +72,7 @@ class YearClosingSchema(Schema):
     window_from = MonthDay(data_key="from", load_default=None)
     window_to = MonthDay(data_key="to", load_default=None)
     not_before = MonthDay(load_default=None)
-    school_choice = fields.Boolean(load_default=False)
+    school_choice = TomlBoolean(load_default=False)
 
     @validates_schema
     def _one_form(self, data, **kwargs):
@@ -68,7 +86,7 @@ class JournalDeadlineSchema(Schema):
     kind = fields.String(required=True, validate=validate.OneOf(["same_day", "edit_window"]))
     time = fields.String(load_default=None, validate=validate.Regexp(r"^([01][0-9]|2[0-3]):[0-5][0-9]$",
                          error="Expected a time as 'HH:MM'."))
-    edit_window_days = fields.Integer(load_default=None, validate=validate.Range(min=0, max=366))
+    edit_window_days = TomlInteger(load_default=None, validate=validate.Range(min=0, max=366))
 
 
 class RulesSchema(Schema):
@@ -79,15 +97,15 @@ class RulesSchema(Schema):
         ["medical_worker", "psychologist", "hr_specialist", "technical_staff"])), load_default=list)
     communication = fields.List(fields.String(validate=validate.OneOf(
         ["mail", "forum", "news", "blogs", "communities", "sms", "announcements"])), load_default=list)
-    first_grade_marks = fields.Boolean(load_default=False)
-    session_idle_minutes = fields.Integer(load_default=30, validate=validate.Range(min=5, max=24 * 60))
+    first_grade_marks = TomlBoolean(load_default=False)
+    session_idle_minutes = TomlInteger(load_default=30, validate=validate.Range(min=5, max=24 * 60))
 
 
 class PluginEntrySchema(Schema):
     """``[plugins.<code>]``: allowed in the region; where it is on by default; its settings."""
 
-    enabled = fields.Boolean(load_default=True)
-    default = fields.Boolean(load_default=True)
+    enabled = TomlBoolean(load_default=True)
+    default = TomlBoolean(load_default=True)
     municipalities = fields.List(fields.String(), load_default=list)
     settings = fields.Dict(load_default=dict)
 

@@ -59,6 +59,24 @@ def flatten_errors(messages, prefix="") -> list[str]:
     return lines
 
 
+def _plain_entries(messages: dict, key: str) -> dict:
+    """marshmallow nests a Dict field's errors as ``{entry: {"key": ..., "value": ...}}``; name the
+    entry directly (``plugins.vacancies.default``, not ``plugins.vacancies.value.default``)."""
+    entries = messages.get(key)
+    if not isinstance(entries, dict):
+        return messages
+    plain = {}
+    for entry, errors in entries.items():
+        if isinstance(errors, dict) and errors and set(errors) <= {"key", "value"}:
+            value = errors.get("value", {})
+            merged = dict(value) if isinstance(value, dict) else {"_schema": list(value)}
+            if "key" in errors:
+                merged["_schema"] = list(errors["key"]) + merged.get("_schema", [])
+            errors = merged
+        plain[entry] = errors
+    return {**messages, key: plain}
+
+
 @dataclass
 class Region:
     """A loaded, validated region profile."""
@@ -118,10 +136,15 @@ def load_profile_file(path: Path) -> Region:
     try:
         data = RegionSchema().load(raw)
     except ValidationError as exc:
-        lines = "\n".join(f"  {line}" for line in flatten_errors(exc.messages))
+        messages = _plain_entries(exc.messages, "plugins") if isinstance(exc.messages, dict) else exc.messages
+        lines = "\n".join(f"  {line}" for line in flatten_errors(messages))
         raise ProfileError(f"{path}: the region profile is not valid:\n{lines}") from exc
     if data["code"] != path.parent.name and path.name == "region.toml":
         raise ProfileError(f"{path}: code: '{data['code']}' does not match the folder name '{path.parent.name}'")
+    themes = themes_dir()
+    if not (themes / data["theme"]).is_dir():
+        known = ", ".join(sorted(p.name for p in themes.iterdir() if p.is_dir()))
+        raise ProfileError(f"{path}: theme: no theme '{data['theme']}' in {themes} (available: {known})")
     return Region(code=data["code"], path=path, data=data)
 
 
