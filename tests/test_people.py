@@ -321,3 +321,47 @@ def test_staff_personal_files_are_for_the_administrator_and_hr_only(make_app):
         from eschool.people.models import AuditEntry
 
         assert AuditEntry.select().where(AuditEntry.record == "staff_file").count() >= 4
+
+
+def test_plugins_hear_of_movements_and_add_card_sections(make_app, regions_copy, tmp_path):
+    """eschool_on_student_moved after each movement; eschool_student_card_sections on the card."""
+    from eschool import hookimpl
+    from eschool.demo import build_demo
+    from eschool.people import services
+    from eschool.school import services as school
+    from eschool.types import CardSection, PluginInfo
+
+    (tmp_path / "templates" / "watcher").mkdir(parents=True)
+    (tmp_path / "templates" / "watcher" / "section.html").write_text("<p>Кружки: {{ ctx.clubs }}</p>")
+
+    class Watcher:
+        moved = []
+
+        @hookimpl
+        def eschool_plugin_info(self):
+            return PluginInfo(code="watcher", name="Watcher", root=tmp_path)
+
+        @hookimpl
+        def eschool_on_student_moved(self, student, movement, actor, scope):
+            self.moved.append((student.first_name, movement.kind, scope.school_id))
+
+        @hookimpl
+        def eschool_student_card_sections(self, student, user, scope):
+            return [CardSection("clubs", "Кружки", "watcher/section.html", context=lambda: {"clubs": "шахматы"})]
+
+    regions_copy.append("kemerovo", "[plugins.watcher]")
+    watcher = Watcher()
+    app = make_app(extra_plugins=[("watcher", watcher)])
+    with app.app_context():
+        s = build_demo(log=lambda *_: None, school_year=False)["school"]
+        year = school.create_year(s, {"name": "2026/2027", "starts_on": dt.date(2026, 9, 1),
+                                      "ends_on": dt.date(2027, 5, 31), "is_current": True, "periods": []})
+        groups = [school.create_class(s, {"academic_year_id": year.id, "kind": "regular", "grade": 5, "letter": x,
+                                          "name": "", "shift": 1, "class_teacher_id": None, "subgroups": []})
+                  for x in "АБ"]
+        kid = services.enrol(s, {**CARD, "class_id": groups[0].id, "date": dt.date(2026, 9, 1), "order_number": "1"})
+        services.transfer(s, kid, {"class_id": groups[1].id, "date": dt.date(2026, 10, 1), "order_number": "2"})
+    assert watcher.moved == [("Анна", "enrolment", s.id), ("Анна", "transfer", s.id)]
+    client = app.test_client()
+    login(client, "secretary")
+    assert "Кружки: шахматы" in client.get(f"/school/{s.id}/students/{kid.id}").get_data(as_text=True)

@@ -159,10 +159,13 @@ def run(school, plan: Plan, date: dt.date, order_number: str, actor=None, progre
     """Enrol every planned student in one transaction; nothing if the plan has errors."""
     if not plan.ok:
         raise ValueError("the plan has errors; nothing was imported")
+    enrolled = []
     with db.atomic():
         for item in plan.rows:
-            services.enrol(school, {**item["card"], "class_id": item["class"].id, "date": date,
-                                    "order_number": order_number}, actor=actor)
+            enrolled.append(services.enrol(school, {**item["card"], "class_id": item["class"].id, "date": date,
+                                                    "order_number": order_number}, actor=actor, notify=False))
             if progress is not None:
                 progress(1)
-    return len(plan.rows)
+    for student in enrolled:  # after the commit: plugins hear of what is really stored
+        services.notify_moved(school, student, student.last_movement, actor)
+    return len(enrolled)

@@ -103,17 +103,30 @@ def _editable_class(school: School, class_id: int) -> ClassGroup:
     return group
 
 
-def enrol(school: School, data: dict, actor=None) -> Student:
-    """Enrol a student into a class: their card, their membership, the movement-book entry."""
+def notify_moved(school: School, student: Student, movement: Movement, actor=None) -> None:
+    """Fire ``eschool_on_student_moved`` for the plugins on at the school (call after commit)."""
+    from eschool.plugins.services import fire_event
+
+    fire_event("student_moved", scope_for_school(school), student=student, movement=movement, actor=actor)
+
+
+def enrol(school: School, data: dict, actor=None, notify: bool = True) -> Student:
+    """Enrol a student into a class: their card, their membership, the movement-book entry.
+
+    ``notify=False`` leaves the event to the caller (an import fires it after its own transaction).
+    """
     group = _editable_class(school, data["class_id"])
     card = {k: data[k] for k in CARD_FIELDS}
     with db.atomic():
         student = Student.create(school=school, **card)
         ClassMembership.create(student=student, class_group=group, starts_on=data["date"])
-        Movement.create(school=school, student=student, kind="enrolment", date=data["date"],
-                        order_number=data["order_number"], to_class=group, other_school=data.get("other_school", ""),
-                        recorded_by=actor)
+        movement = Movement.create(school=school, student=student, kind="enrolment", date=data["date"],
+                                   order_number=data["order_number"], to_class=group,
+                                   other_school=data.get("other_school", ""), recorded_by=actor)
         _audit(school, actor, "student", student.id, {k: (None, v) for k, v in card.items() if v not in ("", None)})
+    student.last_movement = movement
+    if notify:
+        notify_moved(school, student, movement, actor)
     return student
 
 
@@ -137,9 +150,11 @@ def transfer(school: School, student: Student, data: dict, actor=None) -> Moveme
         if old.class_group_id == group.id:
             raise SchoolError("class_id", _l("The student is already in this class."))
         ClassMembership.create(student=student, class_group=group, starts_on=data["date"])
-        return Movement.create(school=school, student=student, kind="transfer", date=data["date"],
-                               order_number=data["order_number"], from_class=old.class_group, to_class=group,
-                               recorded_by=actor)
+        movement = Movement.create(school=school, student=student, kind="transfer", date=data["date"],
+                                   order_number=data["order_number"], from_class=old.class_group, to_class=group,
+                                   recorded_by=actor)
+    notify_moved(school, student, movement, actor)
+    return movement
 
 
 def leave(school: School, student: Student, data: dict, actor=None) -> Movement:
@@ -149,9 +164,12 @@ def leave(school: School, student: Student, data: dict, actor=None) -> Movement:
         _audit(school, actor, "student", student.id, {"status": (student.status, "left")})
         student.status = "left"
         student.save()
-        return Movement.create(school=school, student=student, kind="leaving", date=data["date"],
-                               order_number=data["order_number"], from_class=old.class_group,
-                               other_school=data.get("other_school", ""), reason=data["reason"], recorded_by=actor)
+        movement = Movement.create(school=school, student=student, kind="leaving", date=data["date"],
+                                   order_number=data["order_number"], from_class=old.class_group,
+                                   other_school=data.get("other_school", ""), reason=data["reason"],
+                                   recorded_by=actor)
+    notify_moved(school, student, movement, actor)
+    return movement
 
 
 def movements(school: School, limit: int = 500) -> list[Movement]:

@@ -54,10 +54,26 @@ def class_list(school_id: int, class_id: int):
                            can_open=can_open, classes=school_services.classes(school, group.academic_year))
 
 
+def _card_sections(student):
+    """Sections plugins add to the card (hook ``eschool_student_card_sections``), where they are on."""
+    from eschool.plugins.services import hooks_here
+
+    scope = services.scope_for_school(student.school)
+    shown = []
+    for items in hooks_here(scope).eschool_student_card_sections(student=student, user=current_user, scope=scope):
+        for section in items or []:
+            if section.permission and not services.has_permission(current_user, section.permission, scope):
+                continue
+            shown.append(section)
+    shown.sort(key=lambda s: (s.order, s.key))
+    return [{"key": s.key, "title": str(s.title), "template": s.template, "context": s.context()} for s in shown]
+
+
 def _card_page(school, student, access, values=None, errors=None, status=200):
     return render_template("people/card.html", school=school, student=services.card(student), access=access,
                            values=values or {}, errors=errors or {}, genders=GENDERS, documents=DOCUMENTS,
-                           kinds=KINDS, movements=list(student.movements.order_by(services.Movement.date))), status
+                           kinds=KINDS, movements=list(student.movements.order_by(services.Movement.date)),
+                           sections=_card_sections(student)), status
 
 
 @bp.get("/students/<int:student_id>")
