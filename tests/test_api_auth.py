@@ -85,3 +85,70 @@ def test_openapi_document_covers_every_api_rule_with_its_permission(app, client)
     token = operations[("/api/v1/auth/token", "post")]
     assert token["requestBody"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/TokenRequest"}
     assert "TokenRequest" in document["components"]["schemas"]
+
+
+def test_a_role_without_the_permission_gets_403_in_the_error_format(client, demo):
+    school = demo["school"].id
+    for username in ("teacher", "parent", "student"):
+        response = client.get(f"/api/v1/plugins?school={school}", headers=bearer(client, username))
+        assert response.status_code == 403, username
+        error = response.get_json()["error"]
+        assert error["code"] == "forbidden" and error["message"] and error["fields"] == {}
+
+
+def test_tokens_that_no_longer_count(app, client, demo):
+    import datetime as dt
+
+    from eschool.auth.models import ApiToken, User
+
+    phone, laptop = bearer(client, "director"), bearer(client, "director")
+    with app.app_context():
+        laptop_id = ApiToken.select().order_by(ApiToken.id.desc()).first().id
+    other = bearer(client, "teacher")
+    assert client.delete(f"/api/v1/auth/tokens/{laptop_id}", headers=other).status_code == 404  # not theirs
+    assert client.delete(f"/api/v1/auth/tokens/{laptop_id}", headers=phone).status_code == 204
+    assert client.get("/api/v1/me", headers=laptop).status_code == 401
+    assert client.get("/api/v1/me", headers=phone).status_code == 200
+    with app.app_context():
+        ApiToken.update(expires_at=dt.datetime(2000, 1, 1)).where(ApiToken.id != laptop_id).execute()
+    assert client.get("/api/v1/me", headers=phone).status_code == 401  # expired
+    fresh = bearer(client, "secretary")
+    with app.app_context():
+        User.update(is_active=False).where(User.username == "secretary").execute()
+    assert client.get("/api/v1/me", headers=fresh).status_code == 401  # account switched off
+    for header in ("Bearer ", "Bearer not-a-token", "Basic YWRtaW46ZGVtby0yMDI2", phone["Authorization"][7:]):
+        response = client.get("/api/v1/me", headers={"Authorization": header})
+        assert response.status_code == 401 and response.get_json()["error"]["code"] == "unauthorized", header
+
+
+def test_field_errors_name_each_bad_field(client, demo):
+    headers = bearer(client, "admin")
+    response = client.put("/api/v1/plugins/vacancies/toggle", headers=headers,
+                          json={"scope_type": "class", "scope_id": "first", "extra": 1})
+    assert response.status_code == 400
+    error = response.get_json()["error"]
+    assert error["code"] == "invalid"
+    assert set(error["fields"]) == {"scope_type", "scope_id", "state", "extra"}
+    assert all(isinstance(messages, list) and messages for messages in error["fields"].values())
+    query = client.get("/api/v1/plugins?school=abc", headers=headers)
+    assert query.status_code == 400 and list(query.get_json()["error"]["fields"]) == ["school"]
+
+
+def test_the_openapi_document_holds_no_more_than_the_api(app, client):
+    document = client.get("/api/v1/openapi.json").get_json()
+    rules = {rule.rule.replace("<int:", "{").replace("<", "{").replace(">", "}")
+             for rule in app.url_map.iter_rules() if rule.rule.startswith("/api/v1")}
+    assert set(document["paths"]) == rules
+    operations = [op for ops in document["paths"].values() for op in ops.values()]
+    ids = [op["operationId"] for op in operations]
+    assert len(ids) == len(set(ids))
+    for op in operations:
+        assert op["x-permission"]
+        if op["x-permission"] != "public":
+            assert op["security"] == [{"bearer": []}] and "401" in op["responses"] and "403" in op["responses"]
+    toggle = document["paths"]["/api/v1/plugins/{code}/toggle"]["put"]
+    assert toggle["x-permission"] == "plugins.manage"
+    assert [p["name"] for p in toggle["parameters"] if p["in"] == "path"] == ["code"]
+    schema = document["components"]["schemas"]["ToggleIn"]
+    assert set(schema["required"]) == {"scope_type", "scope_id", "state"}
+    assert schema["properties"]["state"]["enum"] == ["on", "off", "default"]

@@ -64,10 +64,44 @@ def test_csrf_is_enforced_on_forms(make_app):
     assert client.post("/logout").status_code == 400  # no token: even logging out needs one
 
 
-def test_production_cookies_are_secure(make_app):
-    app = make_app(ENV="production", SESSION_COOKIE_SECURE=True)
-    assert app.config["SESSION_COOKIE_SECURE"] and app.config["SESSION_COOKIE_HTTPONLY"]
-    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+def test_csrf_guards_the_modules_form_but_not_the_bearer_api(make_app):
+    from eschool.demo import build_demo
+    from tests.conftest import bearer
+
+    app = make_app(WTF_CSRF_ENABLED=True)
+    with app.app_context():
+        school = build_demo(log=lambda *_: None, school_year=False)["school"]
+    client = app.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
+    assert client.post("/login", data={"login": "admin", "password": "demo-2026", "csrf_token": token}).status_code == 302
+    form = {"scope_type": "school", "scope_id": school.id, "plugin": "vacancies", "state": "off"}
+    assert client.post("/admin/plugins", data=form).status_code == 400  # logged in, but no token
+    body = {"scope_type": "school", "scope_id": school.id, "state": "off"}
+    assert client.put("/api/v1/plugins/vacancies/toggle", json=body).status_code == 401  # the cookie is no key
+    assert client.put("/api/v1/plugins/vacancies/toggle", json=body, headers=bearer(client, "admin")).status_code == 200
+
+
+def _cookie_flags(response, name="session") -> set[str]:
+    header = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith(f"{name}="))
+    return {part.strip().lower() for part in header.split(";")[1:]}
+
+
+def test_production_cookies_are_secure(make_app, monkeypatch):
+    from eschool.demo import build_demo
+
+    monkeypatch.setenv("ESCHOOL_ENV", "production")
+    app = make_app()
+    assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
+    with app.app_context():
+        build_demo(log=lambda *_: None, school_year=False)
+    flags = _cookie_flags(login(app.test_client(), "admin"))
+    assert {"secure", "httponly", "samesite=lax"} <= flags
+
+
+def test_development_cookies_work_over_plain_http(client, demo):
+    flags = _cookie_flags(login(client, "admin"))
+    assert "secure" not in flags and {"httponly", "samesite=lax"} <= flags
 
 
 def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
@@ -99,6 +133,17 @@ def test_language_user_choice_then_browser_then_region(app, client, demo):
     other = app.test_client()
     login(other, "admin")
     assert 'lang="en"' in other.get("/dashboard", headers={"Accept-Language": "ru"}).get_data(as_text=True)
+
+
+def test_the_language_chosen_before_logging_in_stays_after_it(client, demo):
+    client.post("/language", data={"locale": "en", "next": "/login"})
+    assert '<html lang="en">' in client.get("/login", headers={"Accept-Language": "ru"}).get_data(as_text=True)
+    login(client, "admin")  # the account has no language of its own yet
+    assert '<html lang="en">' in client.get("/dashboard", headers={"Accept-Language": "ru"}).get_data(as_text=True)
+    client.post("/logout")
+    assert '<html lang="en">' in client.get("/", headers={"Accept-Language": "ru"}).get_data(as_text=True)
+    with client.session_transaction() as session:
+        assert "_user_id" not in session  # only the language outlives the session
 
 
 def test_language_switch_refuses_an_outside_next(client):

@@ -28,6 +28,14 @@ class PasswordForm(FlaskForm):
                             validators=[DataRequired(), EqualTo("new_password", message=_l("The passwords differ."))])
 
 
+def _fresh_session() -> None:
+    """Start a new session (nothing carried over from before), keeping only the language chosen."""
+    locale = session.get("locale")
+    session.clear()
+    if locale:
+        session["locale"] = locale
+
+
 def _safe_next(target: str | None) -> str:
     if target and target.startswith("/") and not target.startswith("//"):
         return target
@@ -48,7 +56,7 @@ def login():
         if user is None:
             form.password.errors.append(_("Wrong login or password."))
         else:
-            session.clear()
+            _fresh_session()
             session.permanent = True
             login_user(user)
             if user.must_change_password:
@@ -62,7 +70,7 @@ def login():
 @require(AUTHENTICATED)
 def logout():
     logout_user()
-    session.clear()
+    _fresh_session()
     flash(_("You have logged out."), "info")
     return redirect(url_for("web.index"))
 
