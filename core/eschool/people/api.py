@@ -43,11 +43,16 @@ def _run(func, *args, **kwargs):
         raise refused(exc) from exc
 
 
-def _student(school_id: int, student_id: int, need: str = "read"):
+def _school_student(school_id: int, student_id: int):
     school = school_or_404(school_id)
     student = services.student_of(school, student_id)
     if student is None:
         raise ApiError(404, "not_found", _("Not found."))
+    return school, student
+
+
+def _student(school_id: int, student_id: int, need: str = "read"):
+    school, student = _school_student(school_id, student_id)
     access = services.card_access(current_user, student)
     if access is None or (need == "edit" and access != "edit"):
         raise ApiError(403, "forbidden", _("You do not have permission to do this here."))
@@ -116,10 +121,7 @@ def add_consent(school_id, student_id):
 @doc(summary="Transfer a student to another class", request=TransferInSchema, response=MovementSchema, status=201,
      tags=TAGS)
 def transfer(school_id, student_id):
-    school = school_or_404(school_id)
-    student = services.student_of(school, student_id)
-    if student is None:
-        raise ApiError(404, "not_found", _("Not found."))
+    school, student = _school_student(school_id, student_id)
     movement = _run(services.transfer, school, student, load_json(TransferInSchema()), actor=current_user.id)
     return jsonify(MovementSchema().dump(movement)), 201
 
@@ -128,10 +130,7 @@ def transfer(school_id, student_id):
 @require(services.MANAGE)
 @doc(summary="The student leaves the school", request=LeaveInSchema, response=MovementSchema, status=201, tags=TAGS)
 def leave(school_id, student_id):
-    school = school_or_404(school_id)
-    student = services.student_of(school, student_id)
-    if student is None:
-        raise ApiError(404, "not_found", _("Not found."))
+    school, student = _school_student(school_id, student_id)
     movement = _run(services.leave, school, student, load_json(LeaveInSchema()), actor=current_user.id)
     return jsonify(MovementSchema().dump(movement)), 201
 

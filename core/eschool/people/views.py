@@ -76,30 +76,30 @@ def _card_page(school, student, access, values=None, errors=None, status=200):
                            sections=_card_sections(student)), status
 
 
-@bp.get("/students/<int:student_id>")
-@require(AUTHENTICATED)
-def card(school_id: int, student_id: int):
-    """A student's card: for those the card rule allows (``services.card_access``), else 403."""
+def _student(school_id: int, student_id: int, need: str = "read"):
+    """The school, the student and the user's access; 404 for no such student, 403 if the card rule
+    (``services.card_access``) does not give ``need``."""
     school = _school(school_id)
     student = services.student_of(school, student_id)
     if student is None:
         abort(404)
     access = services.card_access(current_user, student)
-    if access is None:
+    if access is None or (need == "edit" and access != "edit"):
         raise PageError(403, _("You do not have permission to do this here."))
-    return _card_page(school, student, access)
+    return school, student, access
+
+
+@bp.get("/students/<int:student_id>")
+@require(AUTHENTICATED)
+def card(school_id: int, student_id: int):
+    """A student's card: for those the card rule allows, else 403."""
+    return _card_page(*_student(school_id, student_id))
 
 
 @bp.post("/students/<int:student_id>")
 @require(AUTHENTICATED)
 def update_card(school_id: int, student_id: int):
-    school = _school(school_id)
-    student = services.student_of(school, student_id)
-    if student is None:
-        abort(404)
-    access = services.card_access(current_user, student)
-    if access != "edit":
-        raise PageError(403, _("You do not have permission to do this here."))
+    school, student, access = _student(school_id, student_id, need="edit")
     try:
         data = CardInSchema().load(_form(CARD_FIELDS))
     except ValidationError as exc:
@@ -156,12 +156,7 @@ def issue_login(school_id: int, student_id: int):
     job for their class (and the secretary's, administrator's, director's)."""
     from flask import current_app
 
-    school = _school(school_id)
-    student = services.student_of(school, student_id)
-    if student is None:
-        abort(404)
-    if services.card_access(current_user, student) != "edit":
-        raise PageError(403, _("You do not have permission to do this here."))
+    school, student, _access = _student(school_id, student_id, need="edit")
     roles = current_app.extensions["eschool"].roles
     back = url_for("people.card", school_id=school.id, student_id=student.id)
     try:
@@ -295,12 +290,7 @@ def invite_parent(school_id: int, student_id: int):
     """Send a parent an invitation: they choose their own login and password (link valid 7 days)."""
     from eschool import mail
 
-    school = _school(school_id)
-    student = services.student_of(school, student_id)
-    if student is None:
-        abort(404)
-    if services.card_access(current_user, student) != "edit":
-        raise PageError(403, _("You do not have permission to do this here."))
+    school, student, _access = _student(school_id, student_id, need="edit")
     back = redirect(url_for("people.card", school_id=school.id, student_id=student.id))
     try:
         data = ParentLoginInSchema().load({"full_name": "(invited)", **_form(("email", "relation"))})
