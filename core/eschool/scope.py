@@ -1,6 +1,6 @@
 """Which municipality and school a request is about.
 
-From the URL first (``school_id`` / ``municipality_id`` view arguments, for public pages), then from
+From the URL first (``school_id`` / ``municipality_code`` view arguments, for public pages), then from
 the logged-in user's active role (a person with several roles picks one; the first is the
 default), else the whole region.
 """
