@@ -300,3 +300,62 @@ def test_a_plugin_the_profile_does_not_name_is_not_loaded(make_app):
     app = make_app(extra_plugins=[("probe", Probe())])
     assert "probe" not in app.extensions["eschool"].plugins.infos
     assert not any(rule.rule.startswith("/probe") for rule in app.url_map.iter_rules())
+
+
+class _Needy:
+    """The probe, needing vacancies."""
+
+    @staticmethod
+    def make():
+        from eschool import hookimpl
+        from eschool.types import PluginInfo
+        from tests.probe_plugin import Probe
+
+        class Needy(Probe):
+            @hookimpl
+            def eschool_plugin_info(self):
+                return PluginInfo(code="probe", name="Probe", requires=("vacancies",))
+
+        return Needy()
+
+
+def test_a_plugin_is_off_wherever_a_plugin_it_needs_is_off(make_app, regions_copy):
+    regions_copy.append("kemerovo", "[plugins.probe]")
+    app = make_app(extra_plugins=[("probe", _Needy.make())])
+    registry = app.extensions["eschool"].plugins
+    client = app.test_client()
+    with app.app_context():
+        structure.sync_municipalities(registry.region)
+        school = structure.create_school(Municipality.get(Municipality.code == "kemerovo"), "Ш", "Ш")
+        with pytest.raises(ToggleError, match="probe need 'vacancies'; switch them off first"):
+            set_toggle(registry, "vacancies", "school", school.id, False)
+        set_toggle(registry, "probe", "school", school.id, False)
+        set_toggle(registry, "vacancies", "school", school.id, False)
+        with pytest.raises(ToggleError, match="'probe' needs vacancies switched on here first"):
+            set_toggle(registry, "probe", "school", school.id, True)
+        clear_toggle("probe", "school", school.id)  # back to the profile's default: on, but vacancies is off here
+        state = plugin_states(registry, scope_for_school(school))["probe"]
+        assert not state.enabled and state.source == "requires"
+    assert client.get(f"/probe/school/{school.id}").status_code == 404
+    admin = app.test_client()
+    from eschool.auth import services as auth
+
+    with app.app_context():
+        user = auth.create_user("admin9", "Админ", password="demo-2026", must_change_password=False)
+        auth.grant_role(user, "school_admin", school=school, allowed_roles=app.extensions["eschool"].roles)
+    login(admin, "admin9")
+    assert "<td>requires</td>" in admin.get(f"/admin/plugins?school={school.id}").get_data(as_text=True)
+
+
+def test_a_plugin_whose_needed_plugin_is_off_by_default_is_off_too(make_app, regions_copy):
+    regions_copy.replace("kemerovo", "enabled = true\ndefault = true", "enabled = true\ndefault = false")
+    regions_copy.append("kemerovo", "[plugins.probe]")
+    app = make_app(extra_plugins=[("probe", _Needy.make())])
+    registry = app.extensions["eschool"].plugins
+    with app.app_context():
+        structure.sync_municipalities(registry.region)
+        school = structure.create_school(Municipality.get(Municipality.code == "kemerovo"), "Ш", "Ш")
+        states = plugin_states(registry, scope_for_school(school))
+        assert not states["vacancies"].enabled and not states["probe"].enabled
+        set_toggle(registry, "vacancies", "school", school.id, True)
+        assert plugin_states(registry, scope_for_school(school))["probe"].enabled

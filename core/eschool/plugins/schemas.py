@@ -11,7 +11,7 @@ class PluginStateSchema(Schema):
     version = fields.String()
     required = fields.Boolean()
     enabled = fields.Boolean()
-    source = fields.String(metadata={"description": "required | region | not_in_municipality | municipality | school"})
+    source = fields.String(metadata={"description": "required | region | not_in_municipality | municipality | school | requires"})
 
 
 class ToggleInSchema(Schema):

@@ -2,8 +2,9 @@
 
 Resolution for a school: the profile must allow the plugin in the school's municipality (its
 ``municipalities`` list, empty meaning everywhere); then the school's toggle wins, else the
-municipality's toggle, else the profile's ``default``. Required plugins are always on. At region
-level (no municipality, no school) every allowed plugin is on; region-wide pages filter per school.
+municipality's toggle, else the profile's ``default``; a plugin whose ``requires`` are not all on
+there is off too. Required plugins are always on. At region level (no municipality, no school)
+every allowed plugin is on; region-wide pages filter per school.
 """
 from __future__ import annotations
 
@@ -52,7 +53,7 @@ def _toggles(scope: Scope) -> dict[tuple[str, str], bool]:
 class PluginState:
     plugin: str
     enabled: bool
-    source: str  # required | region | not_in_municipality | municipality | school
+    source: str  # required | region | not_in_municipality | municipality | school | requires
 
 
 def plugin_states(registry, scope: Scope) -> dict[str, PluginState]:
@@ -79,6 +80,19 @@ def plugin_states(registry, scope: Scope) -> dict[str, PluginState]:
         if (name, "school") in toggles:
             state, source = toggles[(name, "school")], "school"
         states[name] = PluginState(name, state, source)
+    return _needs_met(registry, states)
+
+
+def _needs_met(registry, states: dict[str, PluginState]) -> dict[str, PluginState]:
+    """A plugin is off wherever a plugin it requires is off (however the two toggles got there)."""
+    changed = True
+    while changed:
+        changed = False
+        for name, state in states.items():
+            needs = registry.infos[name].requires
+            if state.enabled and any(not states[r].enabled for r in needs if r in states):
+                states[name] = PluginState(name, False, "requires")
+                changed = True
     return states
 
 
