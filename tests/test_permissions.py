@@ -112,3 +112,43 @@ def test_plugin_permission_check_hook_can_veto(make_app, probe):
     client.post("/logout")
     login(client, "teacher")
     assert client.get(f"/probe/secret/{school}").status_code == 403
+
+
+def test_every_menu_entry_and_widget_names_a_real_endpoint_and_a_known_permission(make_app, probe):
+    """The menu drops an entry whose URL cannot be built, so a misspelled endpoint would vanish silently."""
+    from flask import g
+    from flask_login import login_user
+
+    from eschool.auth.models import User
+    from eschool.demo import build_demo
+    from eschool.plugins.services import scope_for_school
+    from eschool.types import Scope
+
+    app = make_app(extra_plugins=[("probe", probe)])
+    ext = app.extensions["eschool"]
+    with app.app_context():
+        school = build_demo(log=lambda *_: None, school_year=False)["school"]
+        users = list(User.select())
+    scopes = [Scope(ext.region.code), Scope(ext.region.code, school.municipality_id, None)]
+    seen, problems = set(), []
+    for user in [None, *users]:
+        with app.test_request_context("/"):
+            if user is not None:
+                login_user(user)
+            for scope in [*scopes, scope_for_school(school)]:
+                g.scope = scope
+                for plugin, items in ext.plugins.call_each("eschool_menu_items", user=user, scope=scope).items():
+                    for item in items:
+                        seen.add(item.endpoint)
+                        if item.endpoint not in app.view_functions:
+                            problems.append(f"{plugin}: menu entry to unknown endpoint {item.endpoint}")
+                        if item.permission and item.permission not in ext.permissions.permissions:
+                            problems.append(f"{plugin}: menu entry {item.endpoint} needs unknown {item.permission}")
+                for plugin, widgets in ext.plugins.call_each("eschool_dashboard_widgets", user=user,
+                                                             scope=scope).items():
+                    for widget in widgets:
+                        if widget.permission and widget.permission not in ext.permissions.permissions:
+                            problems.append(f"{plugin}: widget {widget.key} needs unknown {widget.permission}")
+                        app.jinja_env.get_template(widget.template)  # the template exists
+    assert problems == []
+    assert {"web.dashboard", "plugins_admin.index", "probe.page", "vacancies.region_list"} <= seen

@@ -1,0 +1,131 @@
+"""What the core checks of a plugin at start-up, and how it orders what plugins contribute."""
+import pytest
+from flask import Blueprint
+from peewee import CharField
+from pluggy import PluginValidationError
+
+from eschool import hookimpl
+from eschool.db import BaseModel
+from eschool.regions.services import ProfileError
+from eschool.types import MenuItem, Permission, PluginInfo
+from tests.conftest import login
+from tests.probe_plugin import Probe
+
+
+@pytest.fixture
+def allowed(regions_copy):
+    regions_copy.append("kemerovo", "[plugins.probe]")
+    return regions_copy
+
+
+class _Bare:
+    @hookimpl
+    def eschool_plugin_info(self):
+        return PluginInfo(code="probe", name="Probe")
+
+
+def _start(make_app, plugin):
+    return make_app(extra_plugins=[("probe", plugin)], migrate=False)
+
+
+def test_a_misspelled_hook_stops_start_up(make_app, allowed):
+    class Typo(_Bare):
+        @hookimpl
+        def eschool_menu_item(self, user, scope):
+            return []
+
+    with pytest.raises(PluginValidationError, match="eschool_menu_item"):
+        _start(make_app, Typo())
+
+
+def test_a_plugin_must_say_who_it_is(make_app, allowed):
+    class Nameless:
+        @hookimpl
+        def eschool_menu_items(self, user, scope):
+            return []
+
+    with pytest.raises(ProfileError, match="'probe' does not implement eschool_plugin_info"):
+        _start(make_app, Nameless())
+
+    class Impostor:
+        @hookimpl
+        def eschool_plugin_info(self):
+            return PluginInfo(code="vacancies", name="Impostor")
+
+    with pytest.raises(ProfileError, match="PluginInfo.code is 'vacancies', expected 'probe'"):
+        _start(make_app, Impostor())
+
+
+def test_blueprints_tables_and_permissions_carry_the_plugins_code(make_app, allowed):
+    class WrongBlueprint(_Bare):
+        @hookimpl
+        def eschool_blueprints(self, app):
+            return [Blueprint("journal", __name__)]
+
+    with pytest.raises(ProfileError, match="blueprint 'journal' must be named 'probe' or 'probe_...'"):
+        _start(make_app, WrongBlueprint())
+
+    class Stray(BaseModel):
+        text = CharField()
+
+        class Meta:
+            table_name = "stray"
+
+    class WrongTable(_Bare):
+        @hookimpl
+        def eschool_models(self):
+            return [Stray]
+
+    with pytest.raises(ProfileError, match="table 'stray' must start with 'probe_'"):
+        _start(make_app, WrongTable())
+
+    class WrongPermission(_Bare):
+        @hookimpl
+        def eschool_permissions(self):
+            return [Permission("marks.edit", "Edit marks", ("subject_teacher",))]
+
+    with pytest.raises(ValueError, match="permission 'marks.edit' must start with 'probe.'"):
+        _start(make_app, WrongPermission())
+
+    class UnknownRole(_Bare):
+        @hookimpl
+        def eschool_permissions(self):
+            return [Permission("probe.see", "See", ("janitor",))]
+
+    with pytest.raises(ValueError, match="janitor"):
+        _start(make_app, UnknownRole())
+
+
+def test_settings_for_a_plugin_without_a_settings_schema_are_refused(make_app, regions_copy):
+    regions_copy.append("kemerovo", "[plugins.probe]\n[plugins.probe.settings]\ncolour = \"red\"")
+    with pytest.raises(ProfileError, match="plugins.probe.settings: the plugin 'probe' has no settings"):
+        _start(make_app, _Bare())
+
+
+def test_a_required_plugin_the_profile_does_not_allow_stops_start_up(make_app, allowed):
+    class Needy(_Bare):
+        @hookimpl
+        def eschool_plugin_info(self):
+            return PluginInfo(code="probe", name="Probe", requires=("forum",))
+
+    with pytest.raises(ProfileError, match="'probe' requires the plugin 'forum'"):
+        _start(make_app, Needy())
+
+
+def test_menu_entries_follow_their_order_not_the_plugins(make_app, allowed):
+    from eschool.demo import build_demo
+
+    class Ordered(Probe):
+        @hookimpl
+        def eschool_menu_items(self, user, scope):
+            return [MenuItem("probe.page", "Zeta first", order=-5, url_kwargs={"school_id": 1}, plugin="probe"),
+                    MenuItem("probe.page", "Alpha last", order=10_000, url_kwargs={"school_id": 2}, plugin="probe")]
+
+    app = make_app(extra_plugins=[("probe", Ordered())])
+    with app.app_context():
+        build_demo(log=lambda *_: None, school_year=False)
+    client = app.test_client()
+    login(client, "admin")
+    html = client.get("/dashboard").get_data(as_text=True)
+    nav = html[html.index('<nav class="main-nav"'):]
+    assert nav.index("Zeta first") < nav.index('href="/dashboard"') < nav.index("Alpha last")
