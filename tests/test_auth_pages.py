@@ -146,9 +146,32 @@ def test_the_language_chosen_before_logging_in_stays_after_it(client, demo):
         assert "_user_id" not in session  # only the language outlives the session
 
 
+OUTSIDE = ["https://evil.example/", "//evil.example/", "/\\evil.example/", "/\t/evil.example/", "/\n/evil.example/",
+           "\\\\evil.example/", "https:evil.example"]
+
+
+def _leaves_the_portal(location: str) -> bool:
+    """Where a browser would go: it drops tabs and newlines and reads a backslash as a slash."""
+    cleaned = "".join(c for c in location if c not in "\t\r\n").replace("\\", "/")
+    return cleaned.startswith("//") or "://" in cleaned.split("?")[0] or cleaned.startswith("https:")
+
+
 def test_language_switch_refuses_an_outside_next(client):
-    response = client.post("/language", data={"locale": "en", "next": "https://evil.example/"})
-    assert "evil.example" not in response.headers["Location"]
+    for target in OUTSIDE:
+        response = client.post("/language", data={"locale": "en", "next": target})
+        assert not _leaves_the_portal(response.headers["Location"]), (target, response.headers["Location"])
+    inside = client.post("/language", data={"locale": "en", "next": "/login?next=/dashboard"})
+    assert inside.headers["Location"] == "/login?next=/dashboard"
+
+
+def test_login_refuses_an_outside_next(client, demo):
+    from urllib.parse import quote
+
+    for target in OUTSIDE:
+        response = client.post(f"/login?next={quote(target, safe='')}", data={"login": "admin", "password": "demo-2026"})
+        assert response.status_code == 302
+        assert not _leaves_the_portal(response.headers["Location"]), (target, response.headers["Location"])
+        client.post("/logout")
 
 
 def test_five_wrong_passwords_lock_the_account_for_a_while(app, client, demo):

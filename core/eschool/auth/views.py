@@ -12,6 +12,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 
 from eschool.auth import services
 from eschool.auth.permissions import AUTHENTICATED, public, require
+from eschool.web.services import is_local_path
 
 bp = Blueprint("auth", __name__)
 
@@ -37,7 +38,7 @@ def _fresh_session() -> None:
 
 
 def _safe_next(target: str | None) -> str:
-    if target and target.startswith("/") and not target.startswith("//"):
+    if is_local_path(target):
         return target
     return url_for("web.dashboard")
 

@@ -10,6 +10,14 @@ from eschool.plugins.services import hooks_here
 SECTIONS = ("main", "admin", "public")
 
 
+def is_local_path(target: str | None) -> bool:
+    """A path inside the portal, safe to redirect to: not ``//host``, and no backslash or control
+    character that a browser would drop or turn into ``//`` (a tab in ``/<tab>/evil.example``)."""
+    if not target or not target.startswith("/") or target.startswith("//"):
+        return False
+    return not any(c == "\\" or ord(c) < 32 or ord(c) == 127 for c in target)
+
+
 def menu(user, scope) -> dict[str, list[dict]]:
     """Menu entries by section, filtered by permission and sorted by (order, label)."""
     grouped = {s: [] for s in SECTIONS}

@@ -51,7 +51,7 @@ def set_language():
             current_user.locale = locale
             current_user.save(only=["locale"])
     target = request.form.get("next") or url_for("web.index")
-    if not target.startswith("/") or target.startswith("//"):
+    if not services.is_local_path(target):
         target = url_for("web.index")
     return redirect(target)
 
