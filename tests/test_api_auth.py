@@ -1,4 +1,6 @@
 """The API's bearer tokens, its one error format, and its OpenAPI document."""
+import pytest
+
 from eschool.auth.permissions import declared_permission
 from tests.conftest import bearer, login
 
@@ -152,3 +154,17 @@ def test_the_openapi_document_holds_no_more_than_the_api(app, client):
     schema = document["components"]["schemas"]["ToggleIn"]
     assert set(schema["required"]) == {"scope_type", "scope_id", "state"}
     assert schema["properties"]["state"]["enum"] == ["on", "off", "default"]
+
+
+def test_an_email_logs_in_whatever_its_case(app, client, demo):
+    from eschool.auth import services as auth
+
+    with app.app_context():
+        auth.create_user("ivanova", "Иванова Мария", password="demo-2026", email=" Ivanova@School.Example ",
+                         must_change_password=False)
+        with pytest.raises(auth.AccountError) as taken:
+            auth.create_user("ivanova2", "Иванова Мария", password="demo-2026", email="IVANOVA@school.example")
+        assert taken.value.field == "email"
+    for login_name in ("Ivanova@School.Example", "ivanova@school.example"):
+        response = client.post("/api/v1/auth/token", json={"login": login_name, "password": "demo-2026"})
+        assert response.status_code == 201, login_name

@@ -230,6 +230,19 @@ def test_idle_sessions_end_after_the_schools_time_else_the_regions(app, client, 
     assert client.get("/dashboard").headers["Location"].startswith("/login")  # logged out for good
 
 
+def test_a_schools_longer_idle_time_is_not_cut_short_by_the_cookie(app, client, demo):
+    import datetime as dt
+    from email.utils import parsedate_to_datetime
+
+    from eschool.structure.models import School
+
+    with app.app_context():
+        School.update(session_idle_minutes=120).where(School.id == demo["school"].id).execute()  # Kuzbass: 30
+    flags = _cookie_flags(login(client, "admin"))
+    when = parsedate_to_datetime(next(f for f in flags if f.startswith("expires=")).split("=", 1)[1])
+    assert when - dt.datetime.now(dt.UTC) > dt.timedelta(minutes=119)
+
+
 def test_school_settings_page(app, client, demo):
     from eschool.structure.models import School
 

@@ -13,6 +13,7 @@ from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
 from eschool import db as dbmod
+from eschool.auth.idle import MAX_IDLE_MINUTES
 from eschool.auth.permissions import PermissionRegistry, register_redirects
 from eschool.auth.roles import roles_for_region
 from eschool.config import from_env
@@ -41,7 +42,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app = Flask("eschool", root_path=str(CORE_ROOT), static_folder=None,
                 instance_path=str(Path(config["INSTANCE_PATH"]).resolve()))
     app.config.update(config)
-    app.config["PERMANENT_SESSION_LIFETIME"] = region.rules["session_idle_minutes"] * 60
+    app.config["PERMANENT_SESSION_LIFETIME"] = MAX_IDLE_MINUTES * 60  # auth/idle.py ends idle sessions
     app.extensions["eschool"] = EschoolState(region=region, plugins=registry, permissions=permissions,
                                              roles=roles, database=database, theme_chain=chain, models=models)
 

@@ -11,6 +11,10 @@ from flask import current_app, flash, g, redirect, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, logout_user
 
+#: The longest idle time a region or a school may set; the session cookie lives this long after the
+#: last request, and the check below ends the session sooner where the school or region says so.
+MAX_IDLE_MINUTES = 24 * 60
+
 
 def idle_minutes(scope) -> int:
     """The idle limit where the request is: the school's setting, else the region's rule."""

@@ -59,9 +59,10 @@ def create_user(username: str, full_name: str, password: str | None = None, emai
         raise AccountError("full_name", _l("required"))
     if password is not None:
         check_password_strength(password)
+    email = (email or "").strip().lower() or None  # logins by e-mail compare in lower case
     try:
         with db.atomic():
-            return User.create(username=username, full_name=full_name.strip(), email=(email or None),
+            return User.create(username=username, full_name=full_name.strip(), email=email,
                                phone=(phone or None), locale=locale,
                                password_hash=hash_password(password) if password else "",
                                must_change_password=must_change_password)
