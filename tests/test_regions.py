@@ -108,3 +108,17 @@ def test_cli_regions_list_and_check(regions_copy):
     assert listed.exit_code == 0 and "samara" in listed.output and "INVALID" in listed.output
     nowhere = runner.invoke(cli.main, ["regions", "check", str(regions_copy.root / "nowhere.toml")])
     assert nowhere.exit_code == 1 and "file not found" in nowhere.output
+
+
+def test_each_region_loads_only_the_plugins_its_profile_names(make_app, regions_copy):
+    from tests.probe_plugin import Probe
+
+    regions_copy.append("primorye", "[plugins.probe]")
+    loaded = {}
+    for region in sorted(EXPECTED):
+        app = make_app(region=region, extra_plugins=[("probe", Probe())], migrate=False)
+        ext = app.extensions["eschool"]
+        rules = {rule.rule.split("/")[1] for rule in app.url_map.iter_rules()}
+        loaded[region] = ("probe" in ext.plugins.infos, "probe" in rules,
+                          "probe" in [o.name for o in ext.migration_owners()], "probe.see" in ext.permissions.permissions)
+    assert loaded == {"kemerovo": (False,) * 4, "primorye": (True,) * 4, "samara": (False,) * 4}
