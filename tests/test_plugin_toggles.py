@@ -344,7 +344,7 @@ def test_a_plugin_is_off_wherever_a_plugin_it_needs_is_off(make_app, regions_cop
         user = auth.create_user("admin9", "Админ", password="demo-2026", must_change_password=False)
         auth.grant_role(user, "school_admin", school=school, allowed_roles=app.extensions["eschool"].roles)
     login(admin, "admin9")
-    assert "<td>requires</td>" in admin.get(f"/admin/plugins?school={school.id}").get_data(as_text=True)
+    assert "<td>выключен модуль, без которого он не работает</td>" in admin.get(f"/admin/plugins?school={school.id}").get_data(as_text=True)
 
 
 def test_a_plugin_whose_needed_plugin_is_off_by_default_is_off_too(make_app, regions_copy):
