@@ -60,7 +60,7 @@ def extract(owner: Owner) -> Catalog:
     catalog = Catalog(project="eschool", fuzzy=False)
     for filename, lineno, message, comments, context in extract_from_dir(
             str(owner.root), METHODS, keywords=KEYWORDS, comment_tags=("TRANSLATORS:",), strip_comment_tags=True):
-        if any(s in "/" + filename.replace("\\", "/") + "/" for s in SKIP) or "plugins/" in filename and owner.kind == "core":
+        if any(s in "/" + filename.replace("\\", "/") + "/" for s in SKIP):
             continue
         catalog.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
     return catalog
