@@ -15,6 +15,7 @@ def core_models() -> list:
         Consent,
         Guardian,
         Movement,
+        OneRosterLink,
         StaffFile,
         Student,
     )
@@ -34,7 +35,7 @@ def core_models() -> list:
 
     return [Municipality, School, User, RoleAssignment, ApiToken, PluginToggle, AcademicYear, Period, Subject, Room,
             ClassGroup, Subgroup, CurriculumItem, TeachingAssignment, LessonTime, TimetableEntry, Substitution,
-            Student, Guardian, ClassMembership, Movement, Consent, AuditEntry, StaffFile]
+            Student, Guardian, ClassMembership, Movement, Consent, AuditEntry, StaffFile, OneRosterLink]
 
 
 @hookimpl

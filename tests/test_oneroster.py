@@ -1,0 +1,262 @@
+"""OneRoster 1.1 CSV: the demo school exported, then imported into an empty database, is the same school;
+a bad file is refused with its file, line and reason, and changes nothing."""
+from __future__ import annotations
+
+import csv
+import shutil
+from collections import Counter
+
+import pytest
+from click.testing import CliRunner
+
+from eschool import cli
+from tests.conftest import PG_ADMIN_URL, _pg_connect
+
+
+def school_facts(school) -> dict:
+    """What must survive the trip, by names and usernames (ids differ between databases)."""
+    from eschool.auth.models import RoleAssignment, User
+    from eschool.people.models import ClassMembership, Guardian, Student
+    from eschool.school.models import ClassGroup, CurriculumItem, Period, Subject, TeachingAssignment
+
+    def person(s):
+        return f"{s.last_name} {s.first_name} {s.middle_name} {s.birth_date} {s.gender}"
+
+    classes = {c.id: c.name for c in ClassGroup.select().where(ClassGroup.school == school)}
+    students = {s.id: s for s in Student.select().where(Student.school == school)}
+    users = {u.id: u.username for u in User.select().join(RoleAssignment).where(RoleAssignment.school == school)}
+    subjects = {s.id: s.name for s in Subject.select().where(Subject.school == school)}
+    return {
+        "users": sorted(set(users.values())),
+        "roles": sorted((users[r.user_id], r.role, classes.get(r.class_group_id)) for r in
+                        RoleAssignment.select().where(RoleAssignment.school == school)),
+        "students": sorted(person(s) for s in students.values()),
+        "student logins": sorted((person(s), users.get(s.user_id)) for s in students.values() if s.user_id),
+        "classes": sorted(classes.values()),
+        "class teachers": sorted((c.name, users.get(c.class_teacher_id)) for c in
+                                 ClassGroup.select().where(ClassGroup.school == school)),
+        "memberships": sorted((person(students[m.student_id]), classes[m.class_group_id], m.starts_on, m.ends_on)
+                              for m in ClassMembership.select().where(ClassMembership.student.in_(list(students)))),
+        "assignments": sorted((users[a.teacher_id], classes[a.class_group_id], subjects[a.subject_id])
+                              for a in TeachingAssignment.select().where(
+                                  TeachingAssignment.class_group.in_(list(classes)))),
+        "curriculum": sorted((classes[i.class_group_id], subjects[i.subject_id], float(i.hours_per_week))
+                             for i in CurriculumItem.select().where(CurriculumItem.class_group.in_(list(classes)))),
+        "guardians": sorted((users[g.user_id], person(students[g.student_id]), g.relation)
+                            for g in Guardian.select().where(Guardian.student.in_(list(students)))),
+        "periods": sorted((p.kind, p.number, p.starts_on, p.ends_on, p.grade_from, p.grade_to)
+                          for p in Period.select()),
+    }
+
+
+@pytest.fixture(scope="module")
+def exported(tmp_path_factory):
+    """The demo school (with its year, classes and students) exported once for the module."""
+    from eschool.app import create_app
+    from eschool.demo import build_demo
+    from eschool.people import oneroster
+
+    root = tmp_path_factory.mktemp("oneroster")
+    if PG_ADMIN_URL:  # the leg's own database: the tests reset its schema again before each test
+        import re
+
+        url = re.sub(r"/[^/?]*(\?.*)?$", f"/eschool_oneroster_{__import__('os').getpid()}", PG_ADMIN_URL)
+        admin = _pg_connect(PG_ADMIN_URL)
+        with admin.cursor() as cur:
+            cur.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}"')
+            cur.execute(f'CREATE DATABASE "{url.rsplit("/", 1)[1]}" ENCODING \'UTF8\' TEMPLATE template0')
+    else:
+        url = f"sqlite:///{root / 'source.sqlite3'}"
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("ESCHOOL_REGION", "kemerovo")
+        app = create_app({"TESTING": True, "SECRET_KEY": "x", "DATABASE_URL": url, "REGION": "kemerovo",
+                          "INSTANCE_PATH": str(root / "instance"), "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"})
+        with app.app_context():
+            app.extensions["eschool"].upgrade()
+            school = build_demo(log=lambda *_: None, school_year=True)["school"]
+            folder = root / "files"
+            counts = oneroster.export(school, folder)
+            facts = school_facts(school)
+        app.extensions["eschool"].database.close()
+    if PG_ADMIN_URL:
+        with admin.cursor() as cur:
+            cur.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}"')
+        admin.close()
+    return {"folder": folder, "counts": counts, "facts": facts}
+
+
+def read(path):
+    with open(path, encoding="utf-8", newline="") as fh:
+        return list(csv.reader(fh))
+
+
+def records(path) -> list[dict]:
+    header, *rows = read(path)
+    return [dict(zip(header, row, strict=True)) for row in rows]
+
+
+def invoke(monkeypatch, database_url, tmp_path, *args):
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("ESCHOOL_INSTANCE", str(tmp_path))
+    monkeypatch.setenv("ESCHOOL_REGION", "kemerovo")
+    monkeypatch.setenv("ESCHOOL_NO_PLUGIN_COMMANDS", "1")
+    monkeypatch.setattr(cli, "_APPS", {})
+    return CliRunner().invoke(cli.main, list(args), catch_exceptions=False)
+
+
+@pytest.fixture
+def empty(app):
+    """A fresh database with the region's municipalities (what ``eschool init`` leaves)."""
+    from eschool.structure.services import sync_municipalities
+
+    with app.app_context():
+        sync_municipalities(app.extensions["eschool"].region)
+    return app
+
+
+def test_export_writes_the_specification_files(exported):
+    folder = exported["folder"]
+    manifest = dict(read(folder / "manifest.csv")[1:])
+    assert manifest["oneroster.version"] == "1.1"
+    for name in ("orgs", "academicSessions", "courses", "classes", "users", "enrollments", "demographics"):
+        assert manifest[f"file.{name}"] == "bulk"
+    assert manifest["file.results"] == "absent"
+    users = read(folder / "users.csv")
+    assert users[0][:18] == ["sourcedId", "status", "dateLastModified", "enabledUser", "orgSourcedIds", "role",
+                             "username", "userIds", "givenName", "familyName", "middleName", "identifier", "email",
+                             "sms", "phone", "agentSourcedIds", "grades", "password"]
+    assert read(folder / "enrollments.csv")[0] == ["sourcedId", "status", "dateLastModified", "classSourcedId",
+                                                   "schoolSourcedId", "userSourcedId", "role", "primary",
+                                                   "beginDate", "endDate"]
+    rows = records(folder / "users.csv")
+    by_username = {r["username"]: r for r in rows}
+    parent, student = by_username["parent"], by_username["student"]
+    assert parent["role"] == "parent" and student["role"] == "student"
+    assert parent["agentSourcedIds"] == student["sourcedId"] and student["agentSourcedIds"] == parent["sourcedId"]
+    assert by_username["admin"]["role"] == "administrator" and by_username["uchitel01"]["role"] == "teacher"
+    assert all(r["password"] == "" for r in rows)  # passwords never leave
+    classes = records(folder / "classes.csv")
+    types = Counter(c["classType"] for c in classes)
+    assert types["homeroom"] == len(exported["facts"]["classes"]) and types["scheduled"] > types["homeroom"]
+    enrollments = records(folder / "enrollments.csv")
+    primary = [e for e in enrollments if e["primary"] == "true"]
+    assert [e["userSourcedId"] for e in primary] == [by_username["classteacher"]["sourcedId"]]
+    sexes = {r[4] for r in read(folder / "demographics.csv")[1:]}
+    assert sexes == {"male", "female"}
+
+
+def test_export_then_import_into_an_empty_database_is_the_same_school(empty, exported, monkeypatch, database_url,
+                                                                      tmp_path):
+    from eschool.people import oneroster
+    from eschool.structure.models import School
+
+    result = invoke(monkeypatch, database_url, tmp_path, "import", "oneroster", str(exported["folder"]))
+    assert result.exit_code == 0, result.output
+    assert "Importing" in result.output and "Imported into Демо-школа №1" in result.output
+    with empty.app_context():
+        school = School.get(School.short_name == "Демо-школа №1")
+        facts = school_facts(school)
+        source = exported["facts"]
+        assert len(source["students"]) > 200 and len(source["assignments"]) > 100 and source["guardians"]
+        for key in source:
+            assert facts[key] == source[key], key
+        again = tmp_path / "again"
+        oneroster.export(school, again)
+    # the sourcedIds came with the people: a second export names them the same way
+    first = {r[0] for r in read(exported["folder"] / "users.csv")[1:]}
+    assert {r[0] for r in read(again / "users.csv")[1:]} == first
+    assert {r[0] for r in read(again / "classes.csv")[1:]} == {r[0] for r in read(exported["folder"] / "classes.csv")[1:]}
+
+
+def test_importing_the_same_files_again_creates_nothing(empty, exported):
+    from eschool.auth.models import User
+    from eschool.people import oneroster
+    from eschool.people.models import ClassMembership, Guardian, Student
+    from eschool.structure.models import School
+
+    roles = empty.extensions["eschool"].roles
+    with empty.app_context():
+        files, problems = oneroster.read_folder(exported["folder"])
+        assert problems == []
+        made = oneroster.run(oneroster.check(files, None, roles), roles)
+        assert made["students"] == len(exported["facts"]["students"])
+        counts = (User.select().count(), Student.select().count(), ClassMembership.select().count(),
+                  Guardian.select().count(), School.select().count())
+        plan = oneroster.check(files, None, roles)
+        assert plan.ok and plan.creates == []
+        assert oneroster.run(plan, roles) == {"users": 0, "students": 0, "classes": 0, "memberships": 0,
+                                              "assignments": 0, "guardians": 0}
+        assert (User.select().count(), Student.select().count(), ClassMembership.select().count(),
+                Guardian.select().count(), School.select().count()) == counts
+
+
+def test_dry_run_lists_what_would_be_created_and_writes_nothing(empty, exported, monkeypatch, database_url,
+                                                                tmp_path):
+    from eschool.auth.models import User
+    from eschool.people.models import Student
+
+    result = invoke(monkeypatch, database_url, tmp_path, "import", "oneroster", str(exported["folder"]), "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert "would create school: " in result.output and "would create student: " in result.output
+    assert "would create parent: Родитель Демонстрационный (users.csv, line" in result.output
+    assert "dry run, nothing written" in result.output
+    with empty.app_context():
+        assert Student.select().count() == 0 and User.select().count() == 0
+
+
+def _edit(path, line: int, column: str, value: str) -> None:
+    rows = read(path)
+    rows[line - 1][rows[0].index(column)] = value
+    with open(path, "w", encoding="utf-8", newline="") as fh:
+        csv.writer(fh).writerows(rows)
+
+
+def test_bad_rows_are_named_by_file_line_and_reason_and_nothing_changes(empty, exported, monkeypatch,
+                                                                         database_url, tmp_path):
+    from eschool.auth.models import User
+    from eschool.people.models import Student
+    from eschool.school.models import ClassGroup
+    from eschool.structure.models import School
+
+    folder = tmp_path / "bad"
+    shutil.copytree(exported["folder"], folder)
+    _edit(folder / "enrollments.csv", 3, "classSourcedId", "class-nowhere")
+    _edit(folder / "users.csv", 4, "role", "headmaster")
+    _edit(folder / "demographics.csv", 2, "birthDate", "31.02.2015")
+    _edit(folder / "classes.csv", 5, "title", "")
+    _edit(folder / "enrollments.csv", 6, "role", "janitor")
+    result = invoke(monkeypatch, database_url, tmp_path, "import", "oneroster", str(folder))
+    assert result.exit_code != 0
+    out = result.output
+    assert "enrollments.csv, line 3, classSourcedId: Unknown reference: class-nowhere is not in classes.csv." in out
+    assert "users.csv, line 4, role: Unknown role 'headmaster'" in out
+    assert "demographics.csv, line 2, birthDate: Not a date: '31.02.2015'" in out
+    assert "classes.csv, line 5, title: Required field is missing." in out
+    assert "enrollments.csv, line 6, role: Unknown role 'janitor'" in out
+    assert "nothing was imported" in out
+    dry = invoke(monkeypatch, database_url, tmp_path, "import", "oneroster", str(folder), "--dry-run")
+    assert dry.exit_code != 0 and "enrollments.csv, line 3, classSourcedId" in dry.output
+    with empty.app_context():
+        assert (User.select().count(), Student.select().count(), ClassGroup.select().count(),
+                School.select().count()) == (0, 0, 0, 0)
+
+
+def test_a_folder_without_manifest_or_with_missing_files_is_refused(empty, exported, monkeypatch, database_url,
+                                                                     tmp_path):
+    result = invoke(monkeypatch, database_url, tmp_path, "import", "oneroster", str(tmp_path))
+    assert result.exit_code != 0 and "no manifest.csv" in result.output
+    folder = tmp_path / "partial"
+    shutil.copytree(exported["folder"], folder)
+    (folder / "users.csv").unlink()
+    result = invoke(monkeypatch, database_url, tmp_path, "import", "oneroster", str(folder))
+    assert result.exit_code != 0
+    assert "manifest.csv, line" in result.output and "users.csv but the file is missing" in result.output
+
+
+def test_export_command_writes_the_files(app, demo, monkeypatch, database_url, tmp_path):
+    result = invoke(monkeypatch, database_url, tmp_path, "export", "oneroster", str(tmp_path / "out"),
+                    "--school", "Демо-школа №1")
+    assert result.exit_code == 0, result.output
+    assert (tmp_path / "out" / "manifest.csv").is_file()
+    usernames = {r[6] for r in read(tmp_path / "out" / "users.csv")[1:]}
+    assert {"admin", "director", "parent"} <= usernames and "region" not in usernames
