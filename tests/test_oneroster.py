@@ -260,3 +260,111 @@ def test_export_command_writes_the_files(app, demo, monkeypatch, database_url, t
     assert (tmp_path / "out" / "manifest.csv").is_file()
     usernames = {r[6] for r in read(tmp_path / "out" / "users.csv")[1:]}
     assert {"admin", "director", "parent"} <= usernames and "region" not in usernames
+
+
+def _write(folder, name, text):
+    folder.mkdir(exist_ok=True)
+    (folder / name).write_text(text.strip() + "\n", encoding="utf-8")
+
+
+def other_system(folder):
+    """Files as another system writes them: no metadata.eschool.* columns, a transfer and a leaving."""
+    _write(folder, "manifest.csv", """
+propertyName,value
+manifest.version,1.0
+oneroster.version,1.1
+file.orgs,bulk
+file.academicSessions,bulk
+file.courses,bulk
+file.classes,bulk
+file.users,bulk
+file.enrollments,bulk
+file.demographics,bulk
+file.results,absent
+""")
+    _write(folder, "orgs.csv", """
+sourcedId,status,dateLastModified,name,type,identifier,parentSourcedId
+d1,,,Округ,district,nowhere,
+s1,,,Школа №7,school,7,d1
+""")
+    _write(folder, "academicSessions.csv", """
+sourcedId,status,dateLastModified,title,type,startDate,endDate,parentSourcedId,schoolYear
+y1,,,2026/2027,schoolYear,2026-09-01,2027-05-31,,2027
+t1,,,Trimester 1,term,2026-09-01,2026-11-30,y1,2027
+""")
+    _write(folder, "courses.csv", """
+sourcedId,status,dateLastModified,schoolYearSourcedId,title,courseCode,grades,orgSourcedId,subjects,subjectCodes
+c-hr,,,y1,Grade 5,,05,s1,,
+c-math,,,y1,Mathematics,Мат,05,s1,Математика,
+""")
+    _write(folder, "classes.csv", """
+sourcedId,status,dateLastModified,title,grades,courseSourcedId,classCode,classType,location,schoolSourcedId,termSourcedIds,subjects,subjectCodes,periods
+h5a,,,5А,05,c-hr,5А,homeroom,,s1,y1,,,
+h5b,,,5Б,05,c-hr,5Б,homeroom,,s1,y1,,,
+m5a,,,Математика 5А,05,c-math,5А,scheduled,,s1,t1,,,
+""")
+    _write(folder, "users.csv", """
+sourcedId,status,dateLastModified,enabledUser,orgSourcedIds,role,username,userIds,givenName,familyName,middleName,identifier,email,sms,phone,agentSourcedIds,grades,password
+u-t1,,,true,s1,teacher,petrova.ai,,Анна,Петрова,Ивановна,,petrova@example.org,,,,,
+u-p1,,,true,s1,guardian,orlov.p,,Пётр,Орлов,,,,,,u-s1,,
+u-s1,,,false,s1,student,u-s1,,Глеб,Орлов,Петрович,,,,,u-p1,05,
+u-s2,,,true,s1,student,zueva.m,,Мария,Зуева,,,,,,,05,
+""")
+    _write(folder, "demographics.csv", """
+sourcedId,status,dateLastModified,birthDate,sex
+u-s1,,,2015-03-04,male
+u-s2,,,2015-05-05,female
+""")
+    _write(folder, "enrollments.csv", """
+sourcedId,status,dateLastModified,classSourcedId,schoolSourcedId,userSourcedId,role,primary,beginDate,endDate
+e1,,,h5a,s1,u-s1,student,false,2026-09-01,2026-12-01
+e2,,,h5b,s1,u-s1,student,false,2026-12-01,
+e3,,,h5a,s1,u-s2,student,false,2026-09-01,2027-01-15
+e4,,,m5a,s1,u-t1,teacher,false,,
+e5,,,h5a,s1,u-t1,teacher,true,,
+e6,,,m5a,s1,u-s2,student,false,,
+""")
+
+
+def test_files_of_another_system_go_into_a_named_school(app, demo, monkeypatch, database_url, tmp_path):
+    from eschool.auth.models import RoleAssignment, User
+    from eschool.people.models import ClassMembership, Guardian, Movement, Student
+    from eschool.school.models import AcademicYear, ClassGroup, Period, TeachingAssignment
+
+    other_system(tmp_path / "in")
+    result = invoke(monkeypatch, database_url, tmp_path, "import", "oneroster", str(tmp_path / "in"),
+                    "--school", "Демо-школа №1", "--order", "12-у")
+    assert result.exit_code == 0, result.output
+    with app.app_context():
+        school = demo["school"]
+        year = AcademicYear.get(AcademicYear.school == school)
+        assert (year.name, year.is_current) == ("2026/2027", True)
+        assert [(p.kind, p.number) for p in Period.select()] == [("trimester", 1)]
+        a, b = (ClassGroup.get(ClassGroup.name == n) for n in ("5А", "5Б"))
+        assert (a.grade, a.letter, b.letter) == (5, "А", "Б")
+        teacher = User.get(User.username == "petrova.ai")
+        assert (teacher.full_name, teacher.password_hash) == ("Петрова Анна Ивановна", "")  # a password to set
+        assert a.class_teacher_id == teacher.id
+        roles = {(r.role, r.class_group_id) for r in RoleAssignment.select().where(RoleAssignment.user == teacher)}
+        assert roles == {("subject_teacher", None), ("class_teacher", a.id)}
+        assert [(t.subject.name, t.class_group_id) for t in TeachingAssignment.select()] == [("Математика", a.id)]
+        gleb = Student.get(Student.first_name == "Глеб")
+        assert gleb.user_id is None and gleb.status == "studying"
+        assert [(m.class_group_id, str(m.starts_on), m.ends_on and str(m.ends_on)) for m in
+                gleb.memberships.order_by(ClassMembership.starts_on)] == [
+            (a.id, "2026-09-01", "2026-12-01"), (b.id, "2026-12-01", None)]
+        assert [(m.kind, m.order_number) for m in Movement.select().where(Movement.student == gleb)
+                .order_by(Movement.id)] == [("enrolment", "12-у"), ("transfer", "12-у")]
+        maria = Student.get(Student.first_name == "Мария")
+        assert maria.status == "left" and maria.user.username == "zueva.m"
+        guardian = Guardian.get(Guardian.student == gleb)
+        assert (guardian.user.username, guardian.relation) == ("orlov.p", "guardian")
+        assert RoleAssignment.select().where((RoleAssignment.user == guardian.user)
+                                             & (RoleAssignment.role == "parent")).exists()
+
+
+def test_a_school_the_region_does_not_know_is_refused(empty, monkeypatch, database_url, tmp_path):
+    other_system(tmp_path / "in")
+    result = invoke(monkeypatch, database_url, tmp_path, "import", "oneroster", str(tmp_path / "in"), "--dry-run")
+    assert result.exit_code != 0
+    assert "orgs.csv, line 3, parentSourcedId: The school's district must be a municipality" in result.output

@@ -521,11 +521,9 @@ def import_oneroster(folder, school_ref, order_number, dry_run, region, database
         except StructureError as exc:
             raise click.ClickException(f"--school: {exc}") from exc
     try:
-        files, problems = oneroster.read_folder(folder)
+        plan = oneroster.check_folder(folder, school, roles)
     except oneroster.OneRosterError as exc:
         raise click.ClickException(str(exc)) from exc
-    plan = oneroster.check(files, school, roles)
-    plan.errors[:0] = problems
     for file, line, name, reason in plan.errors:
         click.echo(f"{file}, line {line}, {name}: {reason}", err=True)
     if not plan.ok:
@@ -535,8 +533,14 @@ def import_oneroster(folder, school_ref, order_number, dry_run, region, database
             click.echo(f"would create {what}: {name} ({file}, line {line})")
         click.echo(f"{folder}: correct; {len(plan.creates)} things would be created (dry run, nothing written)")
         return
-    with click.progressbar(length=plan.steps, label="Importing") as bar:
-        made = oneroster.run(plan, roles, order_number=order_number, progress=bar.update)
+    from eschool.auth.services import AccountError
+    from eschool.school.services import SchoolError
+
+    try:
+        with click.progressbar(length=plan.steps, label="Importing") as bar:
+            made = oneroster.run(plan, roles, order_number=order_number, progress=bar.update)
+    except (SchoolError, AccountError) as exc:  # a rule the check did not foresee: the transaction is undone
+        raise click.ClickException(f"{exc}; nothing was imported") from exc
     click.echo(f"Imported into {plan.school.short_name}: " + ", ".join(f"{v} {k}" for k, v in made.items()) + ".")
 
 

@@ -913,6 +913,14 @@ def check(files: dict, school: School | None, allowed_roles: dict) -> Plan:
     return plan
 
 
+def check_folder(folder: Path, school: School | None, allowed_roles: dict) -> Plan:
+    """Read and check a OneRoster folder: the problems with its files come first, then the bad rows."""
+    files, problems = read_folder(folder)
+    plan = check(files, school, allowed_roles)
+    plan.errors[:0] = problems
+    return plan
+
+
 # =========================================================================== importing
 
 
