@@ -230,11 +230,12 @@ def test_bad_rows_are_named_by_file_line_and_reason_and_nothing_changes(empty, e
     result = invoke(monkeypatch, database_url, tmp_path, "import", "oneroster", str(folder))
     assert result.exit_code != 0
     out = result.output
-    assert "enrollments.csv, line 3, classSourcedId: Unknown reference: class-nowhere is not in classes.csv." in out
-    assert "users.csv, line 4, role: Unknown role 'headmaster'" in out
-    assert "demographics.csv, line 2, birthDate: Not a date: '31.02.2015'" in out
-    assert "classes.csv, line 5, title: Required field is missing." in out
-    assert "enrollments.csv, line 6, role: Unknown role 'janitor'" in out
+    # the command speaks the region's language (Russian here); file, line and field are as in the files
+    assert "enrollments.csv, line 3, classSourcedId: Неизвестная ссылка: class-nowhere нет в classes.csv." in out
+    assert "users.csv, line 4, role: Неизвестная роль «headmaster»" in out
+    assert "demographics.csv, line 2, birthDate: Не дата: «31.02.2015»" in out
+    assert "classes.csv, line 5, title: Не заполнено обязательное поле." in out
+    assert "enrollments.csv, line 6, role: Неизвестная роль «janitor»" in out
     assert "nothing was imported" in out
     dry = invoke(monkeypatch, database_url, tmp_path, "import", "oneroster", str(folder), "--dry-run")
     assert dry.exit_code != 0 and "enrollments.csv, line 3, classSourcedId" in dry.output
@@ -246,13 +247,13 @@ def test_bad_rows_are_named_by_file_line_and_reason_and_nothing_changes(empty, e
 def test_a_folder_without_manifest_or_with_missing_files_is_refused(empty, exported, monkeypatch, database_url,
                                                                      tmp_path):
     result = invoke(monkeypatch, database_url, tmp_path, "import", "oneroster", str(tmp_path))
-    assert result.exit_code != 0 and "no manifest.csv" in result.output
+    assert result.exit_code != 0 and "нет manifest.csv" in result.output
     folder = tmp_path / "partial"
     shutil.copytree(exported["folder"], folder)
     (folder / "users.csv").unlink()
     result = invoke(monkeypatch, database_url, tmp_path, "import", "oneroster", str(folder))
     assert result.exit_code != 0
-    assert "manifest.csv, line" in result.output and "users.csv but the file is missing" in result.output
+    assert "manifest.csv, line 16, file.users: Файл users.csv указан в манифесте, но его нет." in result.output
 
 
 def test_export_command_writes_the_files(app, demo, monkeypatch, database_url, tmp_path):
@@ -369,4 +370,4 @@ def test_a_school_the_region_does_not_know_is_refused(empty, monkeypatch, databa
     other_system(tmp_path / "in")
     result = invoke(monkeypatch, database_url, tmp_path, "import", "oneroster", str(tmp_path / "in"), "--dry-run")
     assert result.exit_code != 0
-    assert "orgs.csv, line 3, parentSourcedId: The school's district must be a municipality" in result.output
+    assert "orgs.csv, line 3, parentSourcedId: Округ (district) школы должен быть муниципалитетом" in result.output
