@@ -179,7 +179,7 @@ def export(school: School, folder: Path, year: AcademicYear | None = None) -> di
         keys = {(c, None, s) for c, s in hours} | {(a.class_group_id, a.subgroup_id, a.subject_id) for a in assignments}
         by_id = {c.id: c for c in classes}
         class_sid = {c.id: sid("class", c.id, f"class-{c.id}") for c in classes}
-        section_sid = {}
+        section_sid, section_rows = {}, []
         for class_id, sub_id, subject_id in sorted(keys, key=lambda k: (by_id[k[0]].grade, by_id[k[0]].name,
                                                                        subjects[k[2]].name, k[1] or 0)):
             group, subject = by_id[class_id], subjects[subject_id]
@@ -187,7 +187,7 @@ def export(school: School, folder: Path, year: AcademicYear | None = None) -> di
             section_sid[key] = f"{class_sid[class_id]}-s{subject_id}" + (f"-g{sub_id}" if sub_id else "")
             sub_name = subgroups[sub_id].name if sub_id else ""
             sections.append(key)
-            files["classes.csv"].append({
+            section_rows.append({
                 "sourcedId": section_sid[key], "title": f"{group.name} {subject.name}" + (f" ({sub_name})" if sub_name else ""),
                 "grades": _grade_code(group.grade), "courseSourcedId": f"course-{subject_id}-{group.grade}",
                 "classCode": group.name, "classType": "scheduled", "schoolSourcedId": school_sid,
@@ -200,6 +200,7 @@ def export(school: School, folder: Path, year: AcademicYear | None = None) -> di
                 "courseSourcedId": f"course-homeroom-{group.grade}", "classCode": group.name, "classType": "homeroom",
                 "schoolSourcedId": school_sid, "termSourcedIds": year_sid, META + "kind": group.kind,
                 META + "letter": group.letter, META + "shift": group.shift})
+        files["classes.csv"] += section_rows  # the homerooms first, then the subjects taught in them
         courses = {}
         for group in classes:
             courses[f"course-homeroom-{group.grade}"] = {"title": f"Grade {group.grade}", "grades": group.grade}
