@@ -371,3 +371,45 @@ def test_a_school_the_region_does_not_know_is_refused(empty, monkeypatch, databa
     result = invoke(monkeypatch, database_url, tmp_path, "import", "oneroster", str(tmp_path / "in"), "--dry-run")
     assert result.exit_code != 0
     assert "orgs.csv, line 3, parentSourcedId: Округ (district) школы должен быть муниципалитетом" in result.output
+
+
+def test_a_second_import_matches_people_by_sourced_id(app, demo, tmp_path):
+    from eschool.auth.models import User
+    from eschool.people import oneroster
+    from eschool.people.models import Student
+
+    folder = tmp_path / "in"
+    other_system(folder)
+    roles = app.extensions["eschool"].roles
+    with app.app_context():
+        school = demo["school"]
+        oneroster.run(oneroster.check_folder(folder, school, roles), roles)
+        users, students = User.select().count(), Student.select().count()
+        # the other system renamed a student and added one: the renamed one is still the same person
+        text = (folder / "users.csv").read_text(encoding="utf-8").replace(",Глеб,Орлов,", ",Глеб,Орлов-Сидоров,")
+        (folder / "users.csv").write_text(text + "u-s3,,,false,s1,student,u-s3,,Ян,Белов,,,,,,,05,\n", encoding="utf-8")
+        with open(folder / "demographics.csv", "a", encoding="utf-8") as fh:
+            fh.write("u-s3,,,2015-07-07,male\n")
+        with open(folder / "enrollments.csv", "a", encoding="utf-8") as fh:
+            fh.write("e7,,,h5b,s1,u-s3,student,false,2026-09-01,\n")
+        plan = oneroster.check_folder(folder, school, roles)
+        assert plan.ok, plan.errors
+        assert [(what, name) for what, name, _f, _l in plan.creates] == [("student", "Белов Ян")]
+        assert oneroster.run(plan, roles)["students"] == 1
+        assert (User.select().count(), Student.select().count()) == (users, students + 1)
+        assert Student.select().where(Student.last_name == "Орлов").count() == 1
+
+
+def test_a_username_taken_by_an_account_not_from_the_files_is_refused(app, demo, tmp_path):
+    from eschool.people import oneroster
+
+    folder = tmp_path / "in"
+    other_system(folder)
+    text = (folder / "users.csv").read_text(encoding="utf-8").replace(",petrova.ai,", ",director,")
+    (folder / "users.csv").write_text(text, encoding="utf-8")
+    roles = app.extensions["eschool"].roles
+    with app.app_context():
+        plan = oneroster.check_folder(folder, demo["school"], roles)
+        assert [(f, line, name) for f, line, name, _r in plan.errors] == [("users.csv", 2, "username")]
+        with pytest.raises(ValueError):
+            oneroster.run(plan, roles)

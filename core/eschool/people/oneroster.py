@@ -479,6 +479,8 @@ class _Checker:
     # ---- the files, in dependency order
     def check(self) -> None:
         self.check_orgs()
+        if not hasattr(self, "school_sid"):
+            return  # without the school every other row would be refused for naming it
         self.links = {}
         if self.school is not None:
             self.links = {(r.kind, r.sourced_id): r.object_id
