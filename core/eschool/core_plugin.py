@@ -9,6 +9,18 @@ from eschool.types import MenuItem, Permission, PluginInfo
 
 def core_models() -> list:
     from eschool.auth.models import ApiToken, RoleAssignment, User
+    from eschool.journal.models import (
+        Attendance,
+        FinalMark,
+        Homework,
+        HomeworkFile,
+        HomeworkStudent,
+        Lesson,
+        LessonPlan,
+        LessonPlanItem,
+        Mark,
+        WorkType,
+    )
     from eschool.people.models import (
         AuditEntry,
         ClassMembership,
@@ -34,7 +46,9 @@ def core_models() -> list:
 
     return [Municipality, School, User, RoleAssignment, ApiToken, PluginToggle, AcademicYear, Period, Subject, Room,
             ClassGroup, Subgroup, CurriculumItem, TeachingAssignment, LessonTime, TimetableEntry, Substitution,
-            Student, Guardian, ClassMembership, Movement, Consent, AuditEntry, StaffFile]
+            Student, Guardian, ClassMembership, Movement, Consent, AuditEntry, StaffFile,
+            WorkType, LessonPlan, LessonPlanItem, Lesson, Mark, Attendance, Homework, HomeworkStudent, HomeworkFile,
+            FinalMark]
 
 
 @hookimpl
