@@ -104,7 +104,7 @@ def parse_roles(text: str, roles: dict, classes: dict) -> tuple[list[tuple[str, 
                 problems.append(str(_l("No class %(name)s in the current year.", name=name)))
                 continue
         if code == "class_teacher" and group is None:
-            problems.append(str(_l("Name the class: «классный руководитель 5А».")))
+            problems.append(str(_l("Name the class: «class_teacher 5А».")))
             continue
         if (code, group) not in found:
             found.append((code, group))
@@ -136,7 +136,7 @@ def check(school, rows: list[tuple[int, dict]], allowed_roles) -> tabular.Plan:
         name = " ".join(" ".join(row.get(k, "") for k in ("last_name", "first_name", "middle_name")).split())
         for column in ("last_name", "first_name"):
             if not row.get(column):
-                plan.error(line, column, _l("Missing data for required field."))
+                plan.error(line, column, _l("This field is required."))
         raw = {k: row[k] for k in STAFF_FILE_FIELDS if row.get(k)}
         for column in ("birth_date", "hired_on"):
             if column in raw:

@@ -143,4 +143,4 @@ def email(text: str) -> str:
     return address
 
 
-EMAIL_HELP = _l("Not a valid e-mail address.")
+EMAIL_HELP = _l("Enter a valid e-mail address.")
