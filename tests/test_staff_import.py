@@ -171,3 +171,13 @@ def test_cli_dry_run_then_run(app, school, tmp_path, monkeypatch, database_url):
     assert done.exit_code == 0, done.output
     assert "Added 3 staff" in done.output and "petrova.os\t" in done.output and "volkov\t" not in done.output
     assert count_users(app) == before + 2
+
+
+def test_a_role_the_region_does_not_have_is_refused(app, client, school):
+    """Kuzbass has no psychologist role (Samara does): the row names the role and the known ones."""
+    rows = [HEADER, ["Кузнецова", "Ирина", "", "педагог-психолог", "психолог", "", "", "", ""]]
+    login(client, "admin")
+    response = upload(client, school, xlsx(rows), "staff.xlsx")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "<td>2</td><td>roles</td>" in html and "психолог" in html and "subject_teacher" in html

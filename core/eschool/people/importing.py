@@ -190,8 +190,9 @@ def check(school, rows: list[tuple[int, dict]]) -> Plan:
                 .where(Student.school == school)}
     seen = set()
     parent_rows = []  # (line, the planned row or None, the parents on it)
+    card_fields = set(CardInSchema().fields)
     for line, row in rows:
-        raw = {k: v for k, v in row.items() if k in CardInSchema().fields and v != ""}
+        raw = {k: v for k, v in row.items() if k in card_fields and v != ""}
         if "birth_date" in raw:
             raw["birth_date"] = tabular.parse_date(raw["birth_date"])
         if "gender" in raw:
