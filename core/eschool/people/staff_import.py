@@ -39,7 +39,7 @@ from eschool.validation import as_text
 
 COLUMNS = {
     "фамилия": "last_name", "имя": "first_name", "отчество": "middle_name", "должность": "position",
-    "роли": "roles", "e-mail": "email", "телефон": "phone", "дата рождения": "birth_date", "дата приема": "hired_on",
+    "роли": "roles", "e-mail": "email", "телефон": "phone", "дата рождения": "birth_date", "дата приёма": "hired_on",
     "образование": "education", "адрес": "address", "приказ": "order_number",
 }
 ENGLISH = {"last_name", "first_name", "middle_name", "position", "roles", "email", "phone", "birth_date", "hired_on",
