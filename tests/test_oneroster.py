@@ -254,6 +254,10 @@ def test_a_folder_without_manifest_or_with_missing_files_is_refused(empty, expor
     result = invoke(monkeypatch, database_url, tmp_path, "import", "oneroster", str(folder))
     assert result.exit_code != 0
     assert "manifest.csv, line 16, file.users: Файл users.csv указан в манифесте, но его нет." in result.output
+    (folder / "users.csv").write_text("sourcedId,username,givenName\nu1,ivanov,Иван\n", encoding="utf-8")
+    result = invoke(monkeypatch, database_url, tmp_path, "import", "oneroster", str(folder), "--dry-run")
+    assert result.exit_code != 0
+    assert "users.csv, line 1, role: В строке заголовков нет этого столбца." in result.output
 
 
 def test_export_command_writes_the_files(app, demo, monkeypatch, database_url, tmp_path):

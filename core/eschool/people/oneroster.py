@@ -393,7 +393,11 @@ def _read_csv(path: Path, problems: list) -> list[tuple[int, dict]]:
         start = reader.line_num + 1
     if header is None:
         problems.append((path.name, 1, "", str(_l("The file is empty: it needs at least its header row."))))
-    return rows
+        return []
+    missing = [name for name in REQUIRED.get(path.name, ()) if name not in header]
+    for name in missing:
+        problems.append((path.name, 1, name, str(_l("The header row lacks this column."))))
+    return [] if missing else rows
 
 
 # =========================================================================== checking
