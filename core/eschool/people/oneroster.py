@@ -422,6 +422,15 @@ class Plan:
         return 1 + len(d.get("users", {})) + len(d.get("classes", {})) + len(d.get("sections", {}))
 
 
+def _in_use(column, values: list[str], lower: bool = False) -> set[str]:
+    """Which of ``values`` some account already has in ``column`` (a few queries, not one per row)."""
+    wanted = sorted({v.lower() if lower else v for v in values if v})
+    found = set()
+    for start in range(0, len(wanted), 500):
+        found |= {getattr(u, column.name) for u in User.select(column).where(column.in_(wanted[start:start + 500]))}
+    return found
+
+
 def _date(text: str):
     try:
         return dt.date.fromisoformat(text)
@@ -728,6 +737,9 @@ class _Checker:
                     self.error("demographics.csv", line, "sex", _l("Expected male or female."))
                 demographics[row["sourcedId"]] = {"birth_date": birth, "gender": SEXES.get(sex)}
         taken_names = {}
+        in_use = {name: _in_use(getattr(User, name), [(row.get(column) or "").strip() for _l_, row in users.values()],
+                                lower=name == "email")
+                  for name, column in (("username", "username"), ("email", "email"), ("phone", "phone"))}
         taken_emails = {}
         specs = {}
         for user_sid, (line, row) in users.items():
@@ -807,17 +819,17 @@ class _Checker:
                     self.error(f, line, "username", _l("The username %(name)s appears twice (first on line %(line)s).",
                                                        name=spec["username"], line=taken_names[spec["username"]]))
                     continue
-                if User.select().where(User.username == spec["username"]).exists():
+                if spec["username"] in in_use["username"]:
                     self.error(f, line, "username", _l("The username %(name)s is taken by an account that is not "
                                                        "from this file.", name=spec["username"]))
                     continue
                 taken_names[spec["username"]] = line
                 if spec["email"]:
-                    if spec["email"] in taken_emails or User.select().where(User.email == spec["email"]).exists():
+                    if spec["email"] in taken_emails or spec["email"] in in_use["email"]:
                         self.error(f, line, "email", _l("The e-mail %(email)s is taken.", email=spec["email"]))
                         continue
                     taken_emails[spec["email"]] = line
-                if spec["phone"] and User.select().where(User.phone == spec["phone"]).exists():
+                if spec["phone"] and spec["phone"] in in_use["phone"]:
                     self.error(f, line, "phone", _l("The phone %(phone)s is taken.", phone=spec["phone"]))
                     continue
             if spec["existing"] is None:
