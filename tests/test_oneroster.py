@@ -417,3 +417,35 @@ def test_a_username_taken_by_an_account_not_from_the_files_is_refused(app, demo,
         assert [(f, line, name) for f, line, name, _r in plan.errors] == [("users.csv", 2, "username")]
         with pytest.raises(ValueError):
             oneroster.run(plan, roles)
+
+
+def test_subgroups_and_curriculum_hours_travel_in_metadata_columns(app, demo, tmp_path):
+    from eschool.people import oneroster
+    from eschool.school.models import ClassGroup, CurriculumItem, Subgroup, TeachingAssignment
+
+    folder = tmp_path / "in"
+    other_system(folder)
+    lines = (folder / "classes.csv").read_text(encoding="utf-8").splitlines()
+    lines = [lines[0] + ",metadata.eschool.subgroup,metadata.eschool.hoursPerWeek",
+             lines[1] + ",,", lines[2] + ",,", lines[3] + ",1 группа,4.5",
+             "m5a2,,,Математика 5А (2 группа),05,c-math,5А,scheduled,,s1,t1,,,,2 группа,"]
+    (folder / "classes.csv").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with open(folder / "enrollments.csv", "a", encoding="utf-8") as fh:
+        fh.write("e8,,,m5a2,s1,u-t1,teacher,false,,\n")
+    roles = app.extensions["eschool"].roles
+    with app.app_context():
+        school = demo["school"]
+        plan = oneroster.check_folder(folder, school, roles)
+        assert plan.ok, plan.errors
+        oneroster.run(plan, roles)
+        group = ClassGroup.get(ClassGroup.name == "5А")
+        assert sorted(s.name for s in Subgroup.select().where(Subgroup.class_group == group)) == ["1 группа",
+                                                                                                 "2 группа"]
+        assert sorted(a.subgroup.name for a in TeachingAssignment.select()) == ["1 группа", "2 группа"]
+        assert [float(i.hours_per_week) for i in CurriculumItem.select()] == [4.5]
+        oneroster.export(school, tmp_path / "out")
+    out = {(r["title"], r["metadata.eschool.subgroup"], r["metadata.eschool.hoursPerWeek"])
+           for r in records(tmp_path / "out" / "classes.csv") if r["classType"] == "scheduled"}
+    # the curriculum line is the whole class's; each subgroup is a subject class of its own
+    assert out == {("5А Математика", "", "4.5"), ("5А Математика (1 группа)", "1 группа", ""),
+                   ("5А Математика (2 группа)", "2 группа", "")}
