@@ -6,7 +6,7 @@ import random
 from flask import current_app
 
 from eschool.auth import services as auth
-from eschool.auth.models import User
+from eschool.auth.models import RoleAssignment, User
 from eschool.db import db
 from eschool.structure import services as structure
 from eschool.structure.models import School
@@ -57,7 +57,11 @@ def build_demo(log=print, seed: int = 2026, school_year: bool = True) -> dict:
                 user = auth.create_user(username, full_name, password=DEMO_PASSWORD, must_change_password=False)
             kwargs = {"region": {}, "municipality": {"municipality": muni}, "school": {"school": school},
                       "class": {"school": school, "class_group_id": 1}}[level]
-            auth.grant_role(user, role, allowed_roles=ext.roles, **kwargs)
+            placed = level == "class" and RoleAssignment.select().where(  # moved to a real class since
+                (RoleAssignment.user == user) & (RoleAssignment.role == role)
+                & (RoleAssignment.school == school)).exists()
+            if not placed:
+                auth.grant_role(user, role, allowed_roles=ext.roles, **kwargs)
             accounts.append((username, role))
     year = build_school_year(school, rng, log) if school_year else {}
     from eschool.plugins.services import enabled_plugins, scope_for_school
