@@ -69,7 +69,38 @@ def build_demo(log=print, seed: int = 2026, school_year: bool = True) -> dict:
     enabled = enabled_plugins(scope_for_school(school))
     ext.plugins.call_each("eschool_demo_data", only=enabled, school=school, rng=rng, log=log)
     return {"school": school, "municipalities": munis, "accounts": accounts, "password": DEMO_PASSWORD,
-            "school_year": year}
+            "school_year": year, "notes": account_notes([u for u, _r in accounts]) if year else {}}
+
+
+def account_notes(usernames: list[str]) -> dict[str, str]:
+    """What each demo account is in the school year, for the list ``eschool demo`` prints:
+    ``{"classteacher": "class teacher of 5А; teaches Литература, Русский язык in 5А, 5Б", ...}``."""
+    from eschool.people.models import ClassMembership, Guardian, Student
+    from eschool.school.models import ClassGroup, TeachingAssignment
+
+    users = {u.id: u.username for u in User.select().where(User.username.in_(usernames))}
+    notes: dict[str, list[str]] = {}
+    for group in ClassGroup.select().where(ClassGroup.class_teacher.in_(list(users))):
+        notes.setdefault(users[group.class_teacher_id], []).append(f"class teacher of {group.name}")
+    taught: dict[int, tuple[set, set]] = {}
+    for a in TeachingAssignment.select().where(TeachingAssignment.teacher.in_(list(users))):
+        subjects, classes = taught.setdefault(a.teacher_id, (set(), set()))
+        subjects.add(a.subject.name)
+        classes.add(a.class_group.name)
+    for user_id, (subjects, classes) in taught.items():
+        notes.setdefault(users[user_id], []).append(
+            f"teaches {', '.join(sorted(subjects))} in {', '.join(sorted(classes, key=lambda c: (len(c), c)))}")
+    def class_of(student):
+        membership = ClassMembership.get_or_none((ClassMembership.student == student)
+                                                 & ClassMembership.ends_on.is_null())
+        return membership.class_group.name if membership else "?"
+
+    for student in Student.select().where(Student.user.in_(list(users))):
+        notes.setdefault(users[student.user_id], []).append(f"{student.full_name}, {class_of(student)}")
+    for guardian in Guardian.select().where(Guardian.user.in_(list(users))):
+        notes.setdefault(users[guardian.user_id], []).append(
+            f"{guardian.relation} of {guardian.student.full_name} ({class_of(guardian.student)})")
+    return {username: "; ".join(parts) for username, parts in notes.items()}
 
 
 # --------------------------------------------------------------------------- the school year: what is taught
