@@ -48,13 +48,17 @@ def build_demo(log=print, seed: int = 2026, school_year: bool = True) -> dict:
             school = structure.create_school(
                 muni, "Муниципальное бюджетное общеобразовательное учреждение «Демонстрационная школа №1»",
                 "Демо-школа №1", address="ул. Школьная, 1", phone="+7 900 000-00-01", email="school1@example.org")
-        accounts = []
+        accounts, password_hash = [], None
         for username, full_name, role, level in DEMO_PEOPLE:
             if role not in ext.roles:
                 continue  # an extra role this region does not have
             user = User.get_or_none(User.username == username)
             if user is None:
-                user = auth.create_user(username, full_name, password=DEMO_PASSWORD, must_change_password=False)
+                # one (slow, scrypt) hash for all demo accounts: they share the password anyway
+                password_hash = password_hash or auth.hash_password(DEMO_PASSWORD)
+                user = auth.create_user(username, full_name, must_change_password=False)
+                user.password_hash = password_hash
+                user.save(only=[User.password_hash])
             kwargs = {"region": {}, "municipality": {"municipality": muni}, "school": {"school": school},
                       "class": {"school": school, "class_group_id": 1}}[level]
             placed = level == "class" and RoleAssignment.select().where(  # moved to a real class since
@@ -63,7 +67,7 @@ def build_demo(log=print, seed: int = 2026, school_year: bool = True) -> dict:
             if not placed:
                 auth.grant_role(user, role, allowed_roles=ext.roles, **kwargs)
             accounts.append((username, role))
-    year = build_school_year(school, rng, log) if school_year else {}
+    year = build_school_year(school, rng, log, password_hash) if school_year else {}
     from eschool.plugins.services import enabled_plugins, scope_for_school
 
     enabled = enabled_plugins(scope_for_school(school))
@@ -184,7 +188,7 @@ DEMO_POSITIONS = {"admin": "Системный администратор", "dir
                   "technician": "Рабочий по обслуживанию здания"}
 
 
-def build_school_year(school: School, rng: random.Random, log=print) -> dict:
+def build_school_year(school: School, rng: random.Random, log=print, password_hash: str | None = None) -> dict:
     """The current year with its periods, subjects, bells for two shifts, classes 1-11 (two or three
     letters each), their curriculum, about fifty staff, teaching assignments, a clash-free week, class
     teachers, and some six hundred students with their parents. Idempotent: a school that already has
@@ -203,7 +207,8 @@ def build_school_year(school: School, rng: random.Random, log=print) -> dict:
     with db.atomic():
         year = _create_year(school)
         subjects, groups, rooms = _create_classes(school, year)
-        password_hash = auth.hash_password(DEMO_PASSWORD)  # one hash: every demo account has the same password
+        # one hash for all: every demo account has the same password
+        password_hash = password_hash or auth.hash_password(DEMO_PASSWORD)
         taken = {u.username for u in User.select(User.username)}
         staff = _hire_staff(school, ext.roles, groups, rooms, password_hash, taken, rng)
         units = staff["units"]
