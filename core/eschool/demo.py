@@ -213,14 +213,15 @@ def build_school_year(school: School, rng: random.Random, log=print, password_ha
         staff = _hire_staff(school, ext.roles, groups, rooms, password_hash, taken, rng)
         units = staff["units"]
         assignments = _insert_assignments(units, staff["users"], subjects)
-        entries, windows = _insert_timetable(year, groups, units, staff["users"], rooms, subjects, rng)
+        entries, windows, missing = _insert_timetable(year, groups, units, staff["users"], rooms, subjects, rng)
         _class_teachers(school, groups, units, staff["users"])
         families = _enrol_families(school, groups, password_hash, taken, rng)
     teachers = staff["teachers"]
     log(f"school year 2026/2027: {len(groups)} classes (grades 1–11; 2nd and 3rd in the second shift), "
         f"{len(subjects)} subjects, {len(staff['all'])} staff of whom {len(teachers)} teachers "
         f"(uchitel01–uchitel{len(teachers):02d} and 'classteacher', 'teacher'), {assignments} teaching "
-        f"assignments, {entries} weekly lessons" + (f" ({windows} classes with a free period)" if windows else ""))
+        f"assignments, {entries} weekly lessons" + (f" ({windows} classes with a free period)" if windows else "")
+        + (f"; {missing} lessons found no time" if missing else ""))
     log(f"students: {families['students']} with {families['parents']} parents "
         f"({families['siblings']} families with two children at the school); every account's password is "
         f"{DEMO_PASSWORD}, logins like {families['example_parent']} (parent) and {families['example_student']} "
@@ -338,17 +339,17 @@ def _plan_teaching(groups) -> tuple[list[dict], dict]:
     return units, counts
 
 
-def _person(rng: random.Random, female: bool, first_names=None, born=(1965, 1998)) -> tuple[str, str]:
-    """A believable Russian full name and a birth year: surname in the right gender, a patronymic."""
+def _person(rng: random.Random, female: bool) -> tuple[str, int]:
+    """A believable Russian adult: full name (surname in the right gender, a patronymic), birth year."""
     surname = _surname(rng.choice(SURNAMES), female)
-    first = rng.choice(first_names or (WOMEN if female else MEN))
-    return f"{surname} {first} {_patronymic(rng.choice(list(PATRONYMICS)), female)}", rng.randint(*born)
+    first = rng.choice(WOMEN if female else MEN)
+    return f"{surname} {first} {_patronymic(rng.choice(list(PATRONYMICS)), female)}", rng.randint(1965, 1998)
 
 
 def _hire_staff(school: School, roles: dict, groups, rooms: dict, password_hash: str, taken: set,
                 rng: random.Random) -> dict:
     """Teachers for every subject (the demo's 'classteacher' and 'teacher' among them), the other staff,
-    their personal files, rooms and roles. Returns the units and the staff: users by teacher key."""
+    their roles, personal files and rooms. Returns the units and the staff: users by teacher key."""
     import datetime as dt
 
     from eschool.auth.models import RoleAssignment
@@ -360,11 +361,11 @@ def _hire_staff(school: School, roles: dict, groups, rooms: dict, password_hash:
     keys += [(specialism, i) for specialism in POSITIONS if specialism != "primary"
              for i in range(counts.get(specialism, 0))]
     demo_keys = {("rus", 0): "classteacher", ("math", 0): "teacher"}  # 5А's Russian and mathematics
-    users, new, names = {}, [], set()
+    demo_users = {u.username: u for u in User.select().where(User.username.in_(list(demo_keys.values())))}
+    users, new, names = {}, [], set()  # new: (key, username, full name, birth year)
     for key in keys:
-        demo_user = User.get_or_none(User.username == demo_keys.get(key, ""))
-        if demo_user is not None:
-            users[key] = demo_user
+        if demo_keys.get(key) in demo_users:
+            users[key] = demo_users[demo_keys[key]]
             continue
         female = rng.random() < (0.5 if key[0] in ("pe", "obzr", "inf", "phys") else 0.9)
         full_name, born = _person(rng, female)
@@ -374,51 +375,42 @@ def _hire_staff(school: School, roles: dict, groups, rooms: dict, password_hash:
         username = f"uchitel{len(new) + 1:02d}"
         taken.add(username)
         new.append((key, username, full_name, born))
-    others = []
+    others = []  # (role, position, username, full name, birth year)
     for role, position in OTHER_STAFF:
         if role in roles:
-            female = rng.random() < 0.8
-            full_name, born = _person(rng, female)
+            full_name, born = _person(rng, rng.random() < 0.8)
             others.append((role, position, _login(full_name, taken), full_name, born))
     created = _insert_users([(u, n) for _k, u, n, _b in new] + [(u, n) for _r, _p, u, n, _b in others],
                             password_hash)
     for key, username, _name, _born in new:
         users[key] = created[username]
-    teachers = [created[username] for _k, username, _n, _b in new]
-    grants = [(users[key], "subject_teacher") for key in keys]
-    grants += [(created[username], role) for role, _p, username, _n, _b in others]
-    _insert_rows(RoleAssignment, [{"user": user.id, "role": role, "school": school.id}
-                                         for user, role in grants if user.username not in demo_keys.values()])
-    for username in demo_keys.values():
-        if User.get_or_none(User.username == username) is not None:
-            auth.grant_role(User.get(User.username == username), "subject_teacher", school=school,
-                            allowed_roles=roles)
-    # rooms: the primary classes have their home rooms; each specialist a room of their own
-    number = {"floor": 200}
+    _insert_rows(RoleAssignment, [{"user": created[username].id, "role": "subject_teacher", "school": school.id}
+                                  for _k, username, _n, _b in new]
+                 + [{"user": created[username].id, "role": role, "school": school.id}
+                    for role, _p, username, _n, _b in others])
+    for user in demo_users.values():  # the demo's class teacher teaches a subject too
+        auth.grant_role(user, "subject_teacher", school=school, allowed_roles=roles)
+    # rooms: the primary classes have their home rooms (101-105); each specialist a room of their own
+    cabinets = [str(n) for n in (*range(201, 221), *range(301, 321))]
+    gyms = ["Спортзал", "Малый спортзал", "Спортзал №2"]
     for key in keys:
-        if key[0] == "primary":
-            continue
-        if key[0] == "pe":
-            name = ["Спортзал", "Малый спортзал", "Спортзал №2"][key[1]]
-        else:
-            number["floor"] += 1
-            name = str(number["floor"] + (80 if number["floor"] > 220 else 0))
-        rooms[key] = school_services.add_room(school, {"name": name, "building": "",
-                                                       "capacity": 60 if key[0] == "pe" else 30})
+        if key[0] != "primary":
+            rooms[key] = school_services.add_room(school, {
+                "name": gyms.pop(0) if key[0] == "pe" else cabinets.pop(0), "building": "",
+                "capacity": 60 if key[0] == "pe" else 30})
     # personal files with each one's position
-    hired = dt.date(1995, 8, 25)
-    files = [(users[key], POSITIONS[key[0]], born) for key, (_k, _u, _n, born) in
-             zip([k for k, *_ in new], new, strict=True)]
+    files = [(created[username], POSITIONS[key[0]], born) for key, username, _n, born in new]
     files += [(created[username], position, born) for _r, position, username, _n, born in others]
     files += [(user, DEMO_POSITIONS[user.username], None) for user in
               User.select().where(User.username.in_(list(DEMO_POSITIONS)))]
     _insert_rows(StaffFile, [{
         "school": school.id, "user": user.id, "position": position,
         "birth_date": dt.date(born, rng.randint(1, 12), rng.randint(1, 28)) if born else None,
-        "education": "высшее педагогическое" if "Учитель" in position or "Педагог" in position else "",
-        "hired_on": hired + dt.timedelta(days=365 * rng.randint(0, 30)),
+        "education": "высшее педагогическое" if position.startswith(("Учитель", "Педагог")) else "",
+        "hired_on": dt.date(rng.randint(1995, 2025), 8, rng.randint(20, 31)),
         "order_number": f"{rng.randint(10, 150)}-к"} for user, position, born in files])
     staff = school_services.staff(school)
+    teachers = [created[username] for _k, username, _n, _b in new]
     return {"units": units, "users": users, "rooms": rooms, "teachers": teachers, "all": staff}
 
 
@@ -435,9 +427,9 @@ def _insert_assignments(units, users, subjects) -> int:
 # --------------------------------------------------------------------------- the week's timetable
 
 
-def _insert_timetable(year, groups, units, users, rooms, subjects, rng) -> tuple[int, int]:
-    """Place the week (:func:`_schedule`) and insert it; returns the number of entries and of classes
-    that needed a free period."""
+def _insert_timetable(year, groups, units, users, rooms, subjects, rng) -> tuple[int, int, int]:
+    """Place the week (:func:`_schedule`) and insert it; returns the number of entries, of classes
+    that needed a free period and of lessons left out (none with the demo's numbers)."""
     from eschool.timetable.models import TimetableEntry
 
     placed, windows = _schedule(groups, units, rooms, rng)
@@ -446,7 +438,7 @@ def _insert_timetable(year, groups, units, users, rooms, subjects, rng) -> tuple
              "subject": subjects[unit["subject"]].id, "teacher": users[key].id, "room": rooms[key].id}
             for unit, day, number in placed for key, half in unit["teachers"]]
     _insert_rows(TimetableEntry, rows)
-    return len(rows), windows
+    return len(rows), windows, sum(u["hours"] for u in units) - len(placed)
 
 
 def _schedule(groups, units, rooms, rng) -> tuple[list[tuple[dict, int, int]], int]:
@@ -668,7 +660,8 @@ def _enrol_families(school: School, groups, password_hash: str, taken: set, rng:
                            in zip(students, student_logins, strict=True)])
     ids = [s.id for s in Student.select(Student.id).where((Student.id > before) & (Student.school == school))
            .order_by(Student.id)]
-    assert len(ids) == len(students), "the students' ids did not come back"
+    if len(ids) != len(students):
+        raise RuntimeError("the demo students' ids did not come back in order")
     orders = {g.id: f"{120 + n}-у" for n, g in enumerate(groups)}
     _insert_rows(ClassMembership, [{"student": sid, "class_group": seats[seat].id, "starts_on": first_day}
                                    for sid, (seat, _f, _c) in zip(ids, students, strict=True)])
