@@ -153,7 +153,8 @@ POSITIONS = {"primary": "Учитель начальных классов", "rus
              "phys": "Учитель физики", "chem": "Учитель химии", "art": "Учитель изобразительного искусства",
              "music": "Учитель музыки", "tech": "Учитель технологии",
              "obzr": "Преподаватель-организатор ОБЗР", "pe": "Учитель физической культуры"}
-#: A full teacher's week is 18 hours; nobody here teaches more than this (PE teachers a little more).
+#: How many hours a week a specialist is planned for (a full post is 18): the specialism's hours are
+#: shared out evenly among as few teachers as stay under this, each taking consecutive classes.
 MAX_HOURS = {"pe": 26}
 MAX_HOURS_DEFAULT = 22
 #: Class teachers of grades 5-11 come from these specialisms first.
@@ -218,8 +219,8 @@ def build_school_year(school: School, rng: random.Random, log=print, password_ha
         families = _enrol_families(school, groups, password_hash, taken, rng)
     teachers = staff["teachers"]
     log(f"school year 2026/2027: {len(groups)} classes (grades 1–11; 2nd and 3rd in the second shift), "
-        f"{len(subjects)} subjects, {len(staff['all'])} staff of whom {len(teachers)} teachers "
-        f"(uchitel01–uchitel{len(teachers):02d} and 'classteacher', 'teacher'), {assignments} teaching "
+        f"{len(subjects)} subjects, {len(staff['all'])} staff of whom {len(staff['users'])} teachers "
+        f"(uchitel01–uchitel{len(teachers):02d}, 'classteacher', 'teacher'), {assignments} teaching "
         f"assignments, {entries} weekly lessons" + (f" ({windows} classes with a free period)" if windows else "")
         + (f"; {missing} lessons found no time" if missing else ""))
     log(f"students: {families['students']} with {families['parents']} parents "
