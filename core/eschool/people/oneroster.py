@@ -880,7 +880,7 @@ class _Checker:
                 self.error(f, line, "role", _l("Unknown role '%(value)s' (student, teacher or administrator).",
                                                value=role))
                 continue
-            if not ok or row["classSourcedId"] not in (self.homerooms.keys() | self.sections.keys()):
+            if not ok or (row["classSourcedId"] not in self.homerooms and row["classSourcedId"] not in self.sections):
                 continue
             user = self.user_specs.get(row["userSourcedId"])
             if user is None:
@@ -921,7 +921,10 @@ class _Checker:
 
     def _all(self, file: str) -> set[str]:
         """Every sourcedId of ``file``, its refused rows too (a row naming one is not an unknown reference)."""
-        return {row.get("sourcedId") for _line, row in self.files.get(file, []) if row.get("sourcedId")}
+        cache = self.__dict__.setdefault("_all_cache", {})
+        if file not in cache:
+            cache[file] = {row.get("sourcedId") for _line, row in self.files.get(file, []) if row.get("sourcedId")}
+        return cache[file]
 
 
 def check(files: dict, school: School | None, allowed_roles: dict) -> Plan:
