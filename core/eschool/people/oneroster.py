@@ -988,6 +988,7 @@ def run(plan: Plan, allowed_roles: dict, actor=None, order_number: str = IMPORT_
                 subjects[name] = school_services.add_subject(school, {"name": name, "short_name": short})
         # staff and parents' accounts, with their school-level roles
         accounts = {}
+        parents = {parent for _student, parent in d["guardians"]}
         for user_sid, spec in d["users"].items():
             if spec["role"] == "student":
                 continue
@@ -999,8 +1000,7 @@ def run(plan: Plan, allowed_roles: dict, actor=None, order_number: str = IMPORT_
                     User.update(is_active=False).where(User.id == user.id).execute()
                 made["users"] += 1
             roles = list(spec["roles"])
-            has_children = any(u == user_sid for _s, u in d["guardians"])
-            if has_children and "parent" not in roles:
+            if user_sid in parents and "parent" not in roles:
                 roles.append("parent")
             if spec["teaches"] and not spec.get("class_teacher") and not set(roles) & set(school_services.STAFF_ROLES):
                 roles.append("subject_teacher")
@@ -1106,13 +1106,14 @@ def run(plan: Plan, allowed_roles: dict, actor=None, order_number: str = IMPORT_
             remember("student", user_sid, student.id)
             tick(1)
         # parents
+        linked = {(g.student_id, g.user_id) for g in Guardian.select(Guardian.student, Guardian.user)
+                  .join(Student).where(Student.school == school)}
         for student_sid, parent_sid in d["guardians"]:
             if student_sid not in cards:
                 continue
             spec = d["users"][parent_sid]
             student = cards[student_sid]
-            if not Guardian.select().where((Guardian.student == student)
-                                           & (Guardian.user == accounts[parent_sid])).exists():
+            if (student.id, accounts[parent_sid].id) not in linked:
                 people.link_guardian(student, {"user_id": accounts[parent_sid].id, "relation": spec["relation"],
                                                "legal_representative": True}, actor=actor)
                 made["guardians"] += 1
