@@ -76,9 +76,6 @@ def eschool_permissions():
         Permission("people.view_cards", _l("Read the school's student cards"),
                    ("deputy_director", "psychologist", "medical_worker")),
         Permission("people.audit", _l("Read the audit log of personal-data changes"), ("school_admin",)),
-        Permission("journal.keep", "TEMP", ("subject_teacher", "class_teacher", "deputy_director", "director",
-                                            "school_admin")),
-        Permission("journal.control", "TEMP", ("deputy_director", "director", "school_admin")),
         Permission("people.staff_files", _l("Read and keep staff personal files"), ("school_admin", "hr_specialist")),
     ]
 
