@@ -317,10 +317,9 @@ def test_control_counts_per_teacher_and_class_subject(app, client, world, contro
     rows = {r["teacher"]: r for r in body["teachers"]}
     open_is_overdue = 0  # today's lesson is overdue only after today's deadline (19:00 local)
     with app.app_context():
-        from eschool.oversight import services
+        from eschool.journal import services as journal
 
-        open_is_overdue = int(services.state_of(None, services.deadline_of(world["school"], TODAY),
-                                                dt.datetime.now(dt.UTC).replace(tzinfo=None)) == "overdue")
+        open_is_overdue = int(journal.lesson_state(Lesson(date=TODAY, topic=""), school=world["school"]) == "overdue")
     assert rows["Учитель Предметник"] == {"id": world["teacher"].id, "teacher": "Учитель Предметник", "given": 4,
                                           "no_topic": 2, "no_homework": 3, "late": 1, "overdue": 1 + open_is_overdue}
     assert rows["Учитель Русского"]["given"] == 1 and rows["Учитель Русского"]["no_homework"] == 0

@@ -109,10 +109,9 @@ def choose_range(class_group: ClassGroup, periods: list[Period], period_id=None,
 
 def class_students(class_group: ClassGroup, start: dt.date, end: dt.date) -> list[Student]:
     """Members of the class at any time between ``start`` and ``end``, by name (one query)."""
-    return list(Student.select().join(ClassMembership).where(
-        (ClassMembership.class_group == class_group) & (ClassMembership.starts_on <= end)
-        & (ClassMembership.ends_on.is_null() | (ClassMembership.ends_on >= start)))
-        .distinct().order_by(Student.last_name, Student.first_name, Student.middle_name, Student.id))
+    from eschool.journal import services as journal
+
+    return journal.class_students(class_group, start, end)
 
 
 def _average(weighted, weights) -> float | None:
@@ -269,14 +268,7 @@ def deadline_of(school: School, day: dt.date) -> dt.datetime:
     """When a lesson of ``day`` must be filled (the journal's region rule), UTC."""
     from eschool.journal import services as journal
 
-    return journal.deadline(Lesson(school=school, date=day))
-
-
-def state_of(filled_at, deadline: dt.datetime, now: dt.datetime) -> str:
-    """The same answer as ``journal.services.lesson_state``, from a precomputed deadline."""
-    if filled_at is not None:
-        return "late" if filled_at > deadline else "filled"
-    return "overdue" if now > deadline else "open"
+    return journal.deadline(Lesson(school=school, date=day), school)
 
 
 def check_range(start: dt.date, end: dt.date) -> None:
@@ -313,7 +305,11 @@ def _deadline_case(school: School, start: dt.date, last: dt.date):
 
 def control(school: School, start: dt.date, end: dt.date, now: dt.datetime | None = None,
             today: dt.date | None = None) -> dict:
-    """The control table: per teacher and per class-subject; five queries whatever the school's size."""
+    """The control table: per teacher and per class-subject; six queries whatever the school's size.
+
+    A lesson is filled when its topic is entered, late when that was after the deadline of its date
+    (``filled_at``), overdue when it has no topic after the deadline: ``journal.services.lesson_state``
+    put into SQL, with each date's deadline computed once."""
     check_range(start, end)
     now, today = now or utcnow(), today or local_today()
     given = _given(school, start, end, today)
@@ -326,9 +322,8 @@ def control(school: School, start: dt.date, end: dt.date, now: dt.datetime | Non
         query = (Lesson.select(User.id, User.full_name, fn.COUNT(Lesson.id),
                                fn.SUM(Case(None, [(Lesson.topic == "", 1)], 0)),
                                fn.SUM(Case(None, [(no_homework, 1)], 0)),
-                               fn.SUM(Case(None, [(Lesson.filled_at > case, 1)], 0)),
-                               fn.SUM(Case(None, [(Lesson.filled_at.is_null() & Lesson.date.in_(overdue_days or [None]),
-                                                   1)], 0)))
+                               fn.SUM(Case(None, [((Lesson.topic != "") & (Lesson.filled_at > case), 1)], 0)),
+                               fn.SUM(Case(None, [((Lesson.topic == "") & Lesson.date.in_(overdue_days), 1)], 0)))
                  .join(User, on=Lesson.teacher == User.id).where(given)
                  .group_by(User.id, User.full_name).tuples())
         for user_id, name, count, no_topic, no_hw, late, overdue in query:
@@ -397,7 +392,9 @@ PROBLEMS = {
 def teacher_lessons(school: School, teacher: User, start: dt.date, end: dt.date, now: dt.datetime | None = None,
                     today: dt.date | None = None, only_problems: bool = True) -> list[Lesson]:
     """A teacher's lessons given in the range with what is wrong with each (``lesson.problems``,
-    ``lesson.state``, ``lesson.deadline``): two queries."""
+    ``lesson.state`` from ``journal.services.lesson_state``, ``lesson.deadline``): one query."""
+    from eschool.journal import services as journal
+
     check_range(start, end)
     now, today = now or utcnow(), today or local_today()
     given = _given(school, start, end, today)
@@ -406,13 +403,10 @@ def teacher_lessons(school: School, teacher: User, start: dt.date, end: dt.date,
     lessons = list(Lesson.select(Lesson, ClassGroup, Subject, Subgroup, has_homework.alias("has_homework"))
                    .join(ClassGroup).switch(Lesson).join(Subject).switch(Lesson).join(Subgroup, JOIN.LEFT_OUTER)
                    .where(mine).order_by(Lesson.date, fn.COALESCE(Lesson.number, 99), Lesson.id))
-    deadlines = {}
     result = []
     for lesson in lessons:
-        if lesson.date not in deadlines:
-            deadlines[lesson.date] = deadline_of(school, lesson.date)
-        lesson.deadline = deadlines[lesson.date]
-        lesson.state = state_of(lesson.filled_at, lesson.deadline, now)
+        lesson.deadline = journal.deadline(lesson, school)
+        lesson.state = journal.lesson_state(lesson, now, school)
         problems = []
         if not lesson.topic:
             problems.append("no_topic")
