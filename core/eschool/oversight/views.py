@@ -22,7 +22,7 @@ KEEP, CONTROL = "journal.keep", services.CONTROL
 KIND_LABELS = {"absent": _l("absent"), "ill": _l("ill"), "excused": _l("excused"), "late": _l("late"),
                "present": _l("present")}
 #: Short marks as the paper journal writes them (н, б, у, оп).
-KIND_SHORT = {"absent": _l("abs."), "ill": _l("ill"), "excused": _l("exc."), "late": _l("late")}
+KIND_SHORT = {"absent": _l("abs."), "ill": _l("ill."), "excused": _l("exc."), "late": _l("late.")}
 STATE_LABELS = {"filled": _l("filled"), "late": _l("filled late"), "overdue": _l("overdue"), "open": _l("open")}
 
 
@@ -155,7 +155,7 @@ def reconcile(school_id: int, class_id: int):
     except SchoolError as exc:
         return _day_page(school, group, day_, {exc.field or "_form": [str(exc.message)]}, form,
                          409 if exc.conflict else 400)
-    flash(_("Saved: %(count)s lessons.", count=len(saved)), "success")
+    flash(_("Saved. Lessons changed: %(count)s.", count=len(saved)), "success")
     return redirect(url_for("oversight.day", school_id=school.id, class_id=group.id, date=day_.isoformat()))
 
 
