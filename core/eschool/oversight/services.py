@@ -14,7 +14,7 @@ query as a ``CASE`` over the dates.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -115,9 +115,10 @@ def class_students(class_group: ClassGroup, start: dt.date, end: dt.date) -> lis
 
 
 def _average(weighted, weights) -> float | None:
+    """Σ(mark × weight) / Σweight to two places, half up (as the results' figures round it)."""
     if not weights:
         return None
-    return round(float(Decimal(str(weighted)) / Decimal(str(weights))), 2)
+    return float((Decimal(str(weighted)) / Decimal(str(weights))).quantize(Decimal("0.01"), ROUND_HALF_UP))
 
 
 # --------------------------------------------------------------------------- the class teacher: marks
