@@ -194,14 +194,14 @@ def control(school_id: int):
                            sdescending=sdescending)
 
 
-@bp.get("/control/teachers/<int:teacher_id>")
+@bp.get("/control/teachers/<int:user_id>")
 @require(CONTROL)
-def teacher(school_id: int, teacher_id: int):
+def teacher(school_id: int, user_id: int):
     """A teacher's problem lessons in the range, each linked to the journal grid."""
     school = _school(school_id)
     start, end = _control_range()
     try:
-        user = services.teacher_of_lessons(school, teacher_id)
+        user = services.teacher_of_lessons(school, user_id)
     except SchoolError:
         abort(404)
     every = request.args.get("all") == "1"
