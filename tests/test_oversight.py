@@ -468,3 +468,21 @@ def test_weights_are_kept_as_decimals(app, world):
         cell = data["cells"][(world["students"]["Анна"].id, world["subjects"]["Математика"].id)]
         weight = float(world["kinds"]["oral"].weight)
         assert cell == {"count": 2, "average": round((5 * 2.5 + 2 * weight) / (2.5 + weight), 2)}
+
+
+def test_problem_lessons_link_to_the_journal_grid(make_app, app, client, world, control):
+    """With the journal grid in the portal the drill-down links each lesson to it; without, it names the
+    lesson's id."""
+    from eschool.auth.permissions import require
+
+    login(client, "deputy")
+    url = control_url(world, control, f"/teachers/{world['teacher'].id}")
+    grid = f"/school/{world['sid']}/journal/class/{world['groups']['5А'].id}/subject/{world['subjects']['Математика'].id}"
+    if "journal.grid" not in app.view_functions:
+        assert f"#{control['ids']['overdue']}" in client.get(url).get_data(as_text=True)
+        fresh = make_app()  # the same database; a portal whose grid exists
+        fresh.add_url_rule("/school/<int:school_id>/journal/class/<int:class_id>/subject/<int:subject_id>",
+                           "journal.grid", require("journal.keep")(lambda **kw: "grid"))
+        client = fresh.test_client()
+        login(client, "deputy")
+    assert grid in client.get(url).get_data(as_text=True)

@@ -59,14 +59,17 @@ def _int(name: str):
     return int(value) if value.isdigit() else None
 
 
-def grid_link(lesson) -> str | None:
-    """A link to the lesson in the journal grid, when the grid exists in this portal."""
+def grid_link(lesson, period=None) -> str | None:
+    """A link to the lesson's class-subject in the journal grid (``journal.grid``), when this portal has
+    the grid; ``period`` opens the grid on that period (else the grid's default, the current one)."""
     if "journal.grid" not in current_app.view_functions:
         return None
+    args = {"subgroup": lesson.subgroup_id} if lesson.subgroup_id else {}
+    if period is not None:
+        args["period"] = period.id
     try:
         return url_for("journal.grid", school_id=lesson.school_id, class_id=lesson.class_group_id,
-                       subject_id=lesson.subject_id, start=lesson.date.isoformat(),
-                       **({"subgroup": lesson.subgroup_id} if lesson.subgroup_id else {}))
+                       subject_id=lesson.subject_id, **args)
     except BuildError:
         return None
 
