@@ -486,3 +486,30 @@ def test_problem_lessons_link_to_the_journal_grid(make_app, app, client, world, 
         client = fresh.test_client()
         login(client, "deputy")
     assert grid in client.get(url).get_data(as_text=True)
+
+
+def test_lessons_nobody_opened_count_as_not_filled(app, client, world):
+    """The timetable's lessons exist for the control page and the day even before a teacher opened the
+    journal: the control counts them as given and overdue, the day lists them, nothing is made twice."""
+    from eschool.journal import services as journal
+    from eschool.timetable import services as timetable
+
+    day_ = TODAY - dt.timedelta(days=7)  # the same weekday a week ago
+    with app.app_context():
+        timetable.add_entry(world["school"], {"class_id": world["groups"]["6Б"].id, "weekday": day_.isoweekday(),
+                                              "number": 3, "subject_id": world["subjects"]["Физкультура"].id,
+                                              "teacher_id": world["ct2"].id, "room_id": None})
+    headers = bearer(client, "deputy")
+    url = (f"/api/v1/schools/{world['sid']}/journal-control?start={day_ - dt.timedelta(days=1)}"
+           f"&end={day_ + dt.timedelta(days=1)}")
+    rows = {r["teacher"]: r for r in client.get(url, headers=headers).get_json()["teachers"]}
+    assert rows["Классная Другого Класса"]["given"] == 1 and rows["Классная Другого Класса"]["overdue"] == 1
+    client.get(url, headers=headers)
+    with app.app_context():
+        assert Lesson.select().count() == 1
+        assert journal.ensure_lessons(world["groups"]["6Б"], day_, day_) == 0
+    login(client, "ct2")
+    page = client.get(day_url(world, "6Б", day=day_ + dt.timedelta(days=7)))  # today: made on opening the day
+    assert page.status_code == 200 and "Физ" in page.get_data(as_text=True)
+    with app.app_context():
+        assert Lesson.select().count() == 2

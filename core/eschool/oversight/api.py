@@ -111,7 +111,9 @@ def _day_dump(group, day):
 def day_attendance(school_id, class_id, date):
     school = school_or_404(school_id)
     group = _class(school, class_id)
-    return jsonify(_day_dump(group, _day(date)))
+    day = _day(date)
+    services.ensure_day(group, day)
+    return jsonify(_day_dump(group, day))
 
 
 @bp.post("/classes/<int:class_id>/attendance-days/<date>/reconcile")

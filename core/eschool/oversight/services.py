@@ -28,9 +28,10 @@ from eschool.journal.models import ATTENDANCE_KINDS, Attendance, Homework, Lesso
 from eschool.people.models import ClassMembership, Student
 from eschool.people.services import is_class_teacher
 from eschool.plugins.services import scope_for_school
-from eschool.school.models import ClassGroup, CurriculumItem, Period, Subgroup, Subject
+from eschool.school.models import AcademicYear, ClassGroup, CurriculumItem, Period, Subgroup, Subject
 from eschool.school.services import SchoolError
 from eschool.structure.models import School
+from eschool.timetable.models import Substitution, TimetableEntry
 
 CONTROL = "journal.control"
 #: Kinds that mean the student was not in the lesson (late means they were, but late).
@@ -77,9 +78,71 @@ def check_oversee(user, school: School, class_group: ClassGroup) -> None:
 
 def class_periods(class_group: ClassGroup) -> list[Period]:
     """The study periods of the class's year that cover its grade, in order."""
-    return list(Period.select().where(
-        (Period.academic_year == class_group.academic_year_id) & (Period.grade_from <= class_group.grade)
-        & (Period.grade_to >= class_group.grade)).order_by(Period.starts_on, Period.number))
+    from eschool.journal import services as journal
+
+    return journal.periods_of(class_group)
+
+
+def ensure_day(class_group: ClassGroup, day: dt.date) -> None:
+    """The timetable's lessons of the class on ``day`` exist (``journal.services.ensure_lessons``), so the
+    day shows them even before any teacher opened the journal; not for days far ahead, not in a closed
+    year."""
+    from eschool.journal import services as journal
+
+    if day <= local_today() + dt.timedelta(days=7) and not class_group.academic_year.closed:
+        journal.ensure_lessons(class_group, day, day)
+
+
+def ensure_school_lessons(school: School, start: dt.date, end: dt.date) -> int:
+    """``journal.services.ensure_lessons`` for every class of the school at once, in a fixed number of
+    queries: the lessons the timetable gave between ``start`` and ``end`` (inside each class's study
+    periods; the substitute as the teacher) exist, so lessons nobody opened count as not filled.
+    Open years only. Returns how many were made."""
+    years = [y.id for y in AcademicYear.select().where(
+        (AcademicYear.school == school) & ~AcademicYear.closed & (AcademicYear.starts_on <= end)
+        & (AcademicYear.ends_on >= start))]
+    if not years or end < start:
+        return 0
+    grades = dict(ClassGroup.select(ClassGroup.id, ClassGroup.grade).where(ClassGroup.academic_year.in_(years))
+                  .tuples())
+    periods = list(Period.select().where(Period.academic_year.in_(years)))
+    entries = list(TimetableEntry.select().where(TimetableEntry.academic_year.in_(years)))
+    if not entries:
+        return 0
+    existing = {(entry, day): (lesson_id, teacher) for lesson_id, entry, day, teacher in Lesson.select(
+        Lesson.id, Lesson.timetable_entry, Lesson.date, Lesson.teacher).where(
+        (Lesson.school == school) & (Lesson.date >= start) & (Lesson.date <= end)
+        & Lesson.timetable_entry.is_null(False)).tuples()}
+    subs = {(entry, day): teacher for entry, day, teacher in Substitution.select(
+        Substitution.entry, Substitution.date, Substitution.teacher).join(TimetableEntry).where(
+        TimetableEntry.academic_year.in_(years) & (Substitution.date >= start) & (Substitution.date <= end)).tuples()}
+    by_day: dict[int, list[TimetableEntry]] = {}
+    for entry in entries:
+        by_day.setdefault(entry.weekday, []).append(entry)
+    rows, moved = [], []
+    day = start
+    while day <= end:
+        for entry in by_day.get(day.isoweekday(), ()):
+            grade = grades.get(entry.class_group_id)
+            if not any(p.academic_year_id == entry.academic_year_id and p.grade_from <= grade <= p.grade_to
+                       and p.starts_on <= day <= p.ends_on for p in periods):
+                continue
+            teacher = subs.get((entry.id, day), entry.teacher_id)
+            found = existing.get((entry.id, day))
+            if found is None:
+                rows.append({"school": school.id, "class_group": entry.class_group_id, "subgroup": entry.subgroup_id,
+                             "subject": entry.subject_id, "date": day, "number": entry.number,
+                             "timetable_entry": entry.id, "teacher": teacher})
+            elif found[1] != teacher and (entry.id, day) in subs:
+                moved.append((found[0], teacher))
+        day += dt.timedelta(days=1)
+    if rows or moved:
+        with db.atomic():
+            for i in range(0, len(rows), 200):
+                Lesson.insert_many(rows[i:i + 200]).execute()
+            for lesson_id, teacher in moved:
+                Lesson.update(teacher=teacher).where(Lesson.id == lesson_id).execute()
+    return len(rows)
 
 
 def choose_range(class_group: ClassGroup, periods: list[Period], period_id=None, start=None, end=None,
@@ -220,6 +283,7 @@ def reconcile(user, school: School, class_group: ClassGroup, day: dt.date, stude
     from eschool.journal import services as journal
 
     check_oversee(user, school, class_group)
+    ensure_day(class_group, day)
     if kind not in RECONCILE_KINDS:
         raise SchoolError("kind", _l("Choose what to record."))
     if kind == "late":
@@ -313,6 +377,7 @@ def control(school: School, start: dt.date, end: dt.date, now: dt.datetime | Non
     put into SQL, with each date's deadline computed once."""
     check_range(start, end)
     now, today = now or utcnow(), today or local_today()
+    ensure_school_lessons(school, start, min(end, today))
     given = _given(school, start, end, today)
     last = min(end, today)
     case, deadlines = _deadline_case(school, start, last)
@@ -398,6 +463,7 @@ def teacher_lessons(school: School, teacher: User, start: dt.date, end: dt.date,
 
     check_range(start, end)
     now, today = now or utcnow(), today or local_today()
+    ensure_school_lessons(school, start, min(end, today))
     given = _given(school, start, end, today)
     mine = given & (Lesson.teacher == teacher)
     has_homework = Case(None, [(Lesson.id.in_(_homework_lessons(mine)), 1)], 0)

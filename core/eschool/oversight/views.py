@@ -128,7 +128,9 @@ def day(school_id: int, class_id: int):
     """The day's attendance of the class, lesson by lesson, with the reconciliation form."""
     school = _school(school_id)
     group = _class(school, class_id)
-    return _day_page(school, group, _date("date", services.local_today()))
+    day_ = _date("date", services.local_today())
+    services.ensure_day(group, day_)
+    return _day_page(school, group, day_)
 
 
 @bp.post("/classes/<int:class_id>/day")
