@@ -35,13 +35,18 @@ def small_school(app, demo):
         for grade in (5, 6):
             group = school_services.create_class(s, {
                 "academic_year_id": year.id, "kind": "regular", "grade": grade, "letter": "А", "name": "",
-                "shift": 1, "class_teacher_id": None, "subgroups": []})
+                "shift": 1, "class_teacher_id": None, "subgroups": ["1 группа", "2 группа"] if grade == 6 else []})
             groups.append(group)
             for weekday in range(1, 7 if grade == 6 else 6):  # 6А also learns on Saturdays
                 for number, subject in ((1, subjects[0]), (2, subjects[1])):
                     teacher = teachers[(number + grade) % 2]
                     timetable.add_entry(s, {"class_id": group.id, "weekday": weekday, "number": number + grade % 2 * 2,
                                             "subject_id": subject.id, "teacher_id": teacher.id, "room_id": None})
+            if grade == 6:  # English in two halves at the same time, on Mondays
+                english = school_services.add_subject(s, {"name": "Английский язык", "short_name": ""})
+                for sub, teacher in zip(school_services.classes(s)[-1].subgroups, teachers, strict=True):
+                    timetable.add_entry(s, {"class_id": group.id, "subgroup_id": sub.id, "weekday": 1, "number": 5,
+                                            "subject_id": english.id, "teacher_id": teacher.id, "room_id": None})
             for i in range(20):
                 people.enrol(s, {"last_name": f"Ученик{grade}", "first_name": FIRST[i % 10], "middle_name": str(i),
                                  "birth_date": dt.date(2015, 1, 1), "gender": "f", "document_kind": "birth_certificate",
@@ -99,7 +104,10 @@ def test_a_term_of_lessons_marks_and_attendance(app, small_school):
         rows = list(Attendance.select())
         kinds = Counter(a.kind for a in rows)
         missed = kinds["absent"] + kinds["ill"] + kinds["excused"]
-        assert 0.04 < missed / (20 * len(lessons)) < 0.12
+        subgroup_of = {lesson.id: lesson.subgroup_id for lesson in lessons if lesson.subgroup_id}
+        whole = len(lessons) - len(subgroup_of)
+        whole_missed = sum(1 for a in rows if a.kind != "late" and a.lesson_id not in subgroup_of)
+        assert 0.04 < whole_missed / (20 * whole) < 0.12
         assert kinds["ill"] > kinds["absent"] > 0 and 0 < kinds["late"] < missed
         assert all(a.minutes_late for a in rows if a.kind == "late")
         lesson_day = {lesson.id: lesson.date for lesson in lessons}
@@ -109,6 +117,12 @@ def test_a_term_of_lessons_marks_and_attendance(app, small_school):
                 ill_days.setdefault(a.student_id, set()).add(lesson_day[a.lesson_id])
         longest = max(_longest_run(sorted(days)) for days in ill_days.values())
         assert longest >= 3
+        # a subgroup's lessons mark and record only its half of the class
+        halves: dict[int, set] = {}
+        for row in [*marks, *rows]:
+            if row.lesson_id in subgroup_of:
+                halves.setdefault(subgroup_of[row.lesson_id], set()).add(row.student_id)
+        assert len(halves) == 2 and not set.intersection(*halves.values())
         # nobody has a mark in a lesson they missed
         away = {(a.lesson_id, a.student_id) for a in rows if a.kind != "late"}
         assert not any((m.lesson_id, m.student_id) in away for m in marks)

@@ -26,7 +26,7 @@ from flask import current_app
 from eschool.db import db
 from eschool.journal.models import Attendance, Homework, Lesson, Mark, WorkType
 from eschool.people.models import ClassMembership
-from eschool.school.models import AcademicYear, ClassGroup, CurriculumItem, Period, Subject
+from eschool.school.models import AcademicYear, ClassGroup, CurriculumItem, Period, Subgroup, Subject
 from eschool.structure.models import School
 from eschool.timetable.models import Substitution, TimetableEntry
 
@@ -122,6 +122,12 @@ def build_journal_demo(school: School, rng: random.Random, log=print, today: dt.
                    .where(TimetableEntry.academic_year == year)}
     scales = {(c.class_group_id, c.subject_id): c.scale for c in CurriculumItem.select()
               .where(CurriculumItem.class_group.in_(list(classes)))}
+    first_grade_marks = current_app.extensions["eschool"].region.rules.get("first_grade_marks", False)
+    # The school records no subgroup membership: the demo splits each class's students among its
+    # subgroups by their place in the list, so a subgroup's lesson marks only its half of the class.
+    subgroups: dict[int, list[int]] = {}
+    for sub in Subgroup.select().where(Subgroup.class_group.in_(list(classes))).order_by(Subgroup.name, Subgroup.id):
+        subgroups.setdefault(sub.class_group_id, []).append(sub.id)
     kinds = _work_types(school)
     by_code = {w.code: w for w in kinds}
     ordinary = [by_code[c] for c in ORDINARY if c in by_code] or kinds[:1]
@@ -173,12 +179,14 @@ def build_journal_demo(school: School, rng: random.Random, log=print, today: dt.
     for m in ClassMembership.select().where(ClassMembership.class_group.in_(list(classes))):
         memberships.setdefault(m.class_group_id, []).append(m)
     students = sorted({m.student_id for ms in memberships.values() for m in ms})
+    order = {m.student_id: i for ms in memberships.values()
+             for i, m in enumerate(sorted(ms, key=lambda m: m.student_id))}
     level = {sid: min(4.9, max(2.6, rng.gauss(3.9, 0.55))) for sid in students}
 
     with db.atomic():
         bulk_insert(Lesson, lesson_rows)
         lessons = list(Lesson.select(Lesson.id, Lesson.class_group, Lesson.subject, Lesson.date, Lesson.number,
-                                     Lesson.teacher, Lesson.work_type, Lesson.topic)
+                                     Lesson.teacher, Lesson.work_type, Lesson.topic, Lesson.subgroup)
                        .where(Lesson.school == school).order_by(Lesson.class_group, Lesson.date, Lesson.number)
                        .tuples())
 
@@ -202,11 +210,14 @@ def build_journal_demo(school: School, rng: random.Random, log=print, today: dt.
         attendance_rows, mark_rows, homework_rows = [], [], []
         weights = {w.id: w.weight for w in kinds}
         tests_ids = {w.id for w in tests}
-        for lesson_id, class_id, subject_id, day, number, teacher_id, work_type_id, topic in lessons:
+        for lesson_id, class_id, subject_id, day, number, teacher_id, work_type_id, topic, subgroup_id in lessons:
             at = local(day, 8 + (number or 1))
             present = []
+            split = subgroups.get(class_id, [])
             for m in memberships.get(class_id, []):
                 if m.starts_on > day or (m.ends_on is not None and m.ends_on < day):
+                    continue
+                if subgroup_id is not None and split and split[order[m.student_id] % len(split)] != subgroup_id:
                     continue
                 kind = away.get((m.student_id, day))
                 if kind is None and rng.random() < 0.02:
@@ -221,7 +232,8 @@ def build_journal_demo(school: School, rng: random.Random, log=print, today: dt.
                         "created_at": at, "updated_at": at, "version": 1})
                 if kind in (None, "late"):
                     present.append(m.student_id)
-            scale = scales.get((class_id, subject_id), "five_point")
+            scale = ("none" if classes[class_id].grade == 1 and not first_grade_marks
+                     else scales.get((class_id, subject_id), "five_point"))
             if scale != "none" and topic:
                 marked = present if work_type_id in tests_ids else rng.sample(present, min(len(present),
                                                                                         rng.randint(2, 6)))
