@@ -265,6 +265,11 @@ def test_class_teacher_reconciles_chosen_lessons_and_a_stale_page_is_refused(app
                       json={"student_id": boris, "kind": "present", "lesson_ids": [first]})
     assert api.status_code == 200, api.get_json()
     assert {a["lesson_id"] for a in api.get_json()["attendance"] if a["student_id"] == boris} == {second, third}
+    stale_api = client.post(f"/api/v1/schools/{world['sid']}/classes/{world['groups']['5А'].id}/attendance-days/"
+                            f"{day['date']}/reconcile", headers=bearer(client, "classteacher"),
+                            json={"student_id": boris, "kind": "ill", "versions": {str(second): 1}})
+    assert stale_api.status_code == 409 and stale_api.get_json()["error"]["code"] == "stale"
+    assert stale_api.get_json()["error"]["current"]["kind"] == "excused"
     wrong = client.post(f"/api/v1/schools/{world['sid']}/classes/{world['groups']['5А'].id}/attendance-days/"
                         f"{day['date']}/reconcile", headers=bearer(client, "classteacher"),
                         json={"student_id": world["students"]["Глеб"].id, "kind": "ill"})

@@ -121,8 +121,6 @@ def day_attendance(school_id, class_id, date):
 @doc(summary="The class teacher records the reason of a student's absence for the whole day or chosen lessons",
      request=ReconcileInSchema, response=DayAttendanceSchema, tags=TAGS)
 def reconcile(school_id, class_id, date):
-    from eschool.journal.services import JournalForbidden
-
     school = school_or_404(school_id)
     group = _class(school, class_id)
     day = _day(date)
@@ -137,9 +135,7 @@ def reconcile(school_id, class_id, date):
     try:
         services.reconcile(current_user, school, group, day, data["student_id"], data["kind"], data["reason"],
                            data["lesson_ids"], versions)
-    except JournalForbidden as exc:
-        raise ApiError(403, "forbidden", str(exc.message)) from exc
-    except SchoolError as exc:
+    except SchoolError as exc:  # 403 not allowed, 409 stale (with the current record) or closed, 400
         raise refused(exc) from exc
     return jsonify(_day_dump(group, day))
 

@@ -48,6 +48,8 @@ MAX_RANGE_DAYS = 400
 class OversightForbidden(SchoolError):
     """The user may not see this class's overview (-> 403)."""
 
+    status = 403
+
 
 # --------------------------------------------------------------------------- who may
 
@@ -271,14 +273,15 @@ def day_attendance(class_group: ClassGroup, day: dt.date) -> dict:
 
 
 def reconcile(user, school: School, class_group: ClassGroup, day: dt.date, student_id: int, kind: str,
-              reason: str = "", lesson_ids=None, versions: dict | None = None) -> list:
+              reason: str = "", lesson_ids=None, versions: dict | None = None) -> list[Lesson]:
     """The class teacher records the reason of a student's absence for the whole day (``lesson_ids``
     None) or chosen lessons: each lesson's attendance is set through the journal's services, all or
     nothing. ``kind`` "present" removes the exception. ``versions[lesson_id]`` is the version each row
     had when the page was shown (None: there was no row); a change made since is refused (409).
 
     The whole day means every lesson of the class that day, except another subgroup's lessons: a
-    subgroup's lesson is included only when the student already has a record in it.
+    subgroup's lesson is included only when the student already has a record in it. Returns the
+    lessons whose record changed.
     """
     from eschool.journal import services as journal
 
@@ -306,24 +309,27 @@ def reconcile(user, school: School, class_group: ClassGroup, day: dt.date, stude
         if not lesson_ids:
             raise SchoolError("lesson_ids", _l("Choose at least one lesson."))
         chosen = [by_id[i] for i in dict.fromkeys(lesson_ids)]
-    saved = []
+    expected = {}
+    for lesson in chosen:  # every version is checked before anything is written (events go out per row)
+        row = today["rows"].get((student.id, lesson.id))
+        version = versions.get(lesson.id, row.version if row else None) if versions else (row.version if row else None)
+        if (row.version if row else None) != version:
+            raise journal.StaleEdit("kind", journal.attendance_current(row))
+        expected[lesson.id] = version
+    changed = []
     with db.atomic():
         for lesson in chosen:
             row = today["rows"].get((student.id, lesson.id))
-            version = versions.get(lesson.id, row.version if row else None) if versions else (
-                row.version if row else None)
             if kind == "present":
-                if row is None and version is None:
+                if row is None:
                     continue
-                result = journal.set_attendance(user, lesson, student, None, version=version)
+                journal.set_attendance(user, lesson, student, None, version=expected[lesson.id])
             else:
-                if row is not None and row.kind == kind and row.reason == reason and version == row.version:
-                    saved.append(row)
+                if row is not None and row.kind == kind and row.reason == reason:
                     continue
-                result = journal.set_attendance(user, lesson, student, kind, reason=reason, version=version)
-            if result is not None:
-                saved.append(result)
-    return saved
+                journal.set_attendance(user, lesson, student, kind, reason=reason, version=expected[lesson.id])
+            changed.append(lesson)
+    return changed
 
 
 # --------------------------------------------------------------------------- the deputy director's control

@@ -137,8 +137,6 @@ def day(school_id: int, class_id: int):
 @require(KEEP)
 def reconcile(school_id: int, class_id: int):
     """Record the reason of a student's absence for the whole day or the chosen lessons."""
-    from eschool.journal.services import JournalForbidden
-
     school = _school(school_id)
     group = _class(school, class_id)
     day_ = _date("date", services.local_today())
@@ -155,9 +153,9 @@ def reconcile(school_id: int, class_id: int):
     try:
         saved = services.reconcile(current_user, school, group, day_, student_id or 0, form.get("kind", ""),
                                    form.get("reason", "").strip()[:300], lesson_ids, versions or None)
-    except JournalForbidden as exc:
-        raise PageError(403, str(exc.message)) from exc
     except SchoolError as exc:
+        if getattr(exc, "status", None) == 403:
+            raise PageError(403, str(exc.message)) from exc
         return _day_page(school, group, day_, {exc.field or "_form": [str(exc.message)]}, form,
                          409 if exc.conflict else 400)
     flash(_("Saved. Lessons changed: %(count)s.", count=len(saved)), "success")
