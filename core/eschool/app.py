@@ -114,6 +114,7 @@ def _register_core_blueprints(app: Flask) -> None:
     from eschool.plugins.api import bp as plugins_api_bp
     from eschool.plugins.views import bp as plugins_bp
     from eschool.school.api import bp as school_api_bp
+    from eschool.school.api import municipalities as municipality_api_bp
     from eschool.school.views import bp as school_setup_bp
     from eschool.timetable.api import bp as timetable_api_bp
     from eschool.timetable.views import bp as timetable_bp
@@ -122,7 +123,8 @@ def _register_core_blueprints(app: Flask) -> None:
     csrf = app.extensions["csrf"]
     for bp in (web_bp, auth_bp, plugins_bp, timetable_bp, school_setup_bp, people_bp, invitations_bp):
         app.register_blueprint(bp)
-    for bp in (api_bp, auth_api_bp, plugins_api_bp, school_api_bp, timetable_api_bp, people_api_bp):
+    for bp in (api_bp, auth_api_bp, plugins_api_bp, school_api_bp, timetable_api_bp, people_api_bp,
+               municipality_api_bp):
         csrf.exempt(bp)
         app.register_blueprint(bp)
     register_error_handlers(app)

@@ -21,6 +21,8 @@ def core_models() -> list:
     from eschool.plugins.models import PluginToggle
     from eschool.school.models import (
         AcademicYear,
+        Building,
+        CatchmentStreet,
         ClassGroup,
         CurriculumItem,
         Period,
@@ -34,7 +36,8 @@ def core_models() -> list:
 
     return [Municipality, School, User, RoleAssignment, ApiToken, PluginToggle, AcademicYear, Period, Subject, Room,
             ClassGroup, Subgroup, CurriculumItem, TeachingAssignment, LessonTime, TimetableEntry, Substitution,
-            Student, Guardian, ClassMembership, Movement, Consent, AuditEntry, StaffFile]
+            Student, Guardian, ClassMembership, Movement, Consent, AuditEntry, StaffFile,
+            Building, CatchmentStreet]
 
 
 @hookimpl
