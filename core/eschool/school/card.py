@@ -275,6 +275,22 @@ def _municipality_lines(municipality_id: int, key: str):
             .where((School.municipality == municipality_id) & (CatchmentStreet.street_key == key)))
 
 
+def _same_street(key: str, other: str) -> bool:
+    """The same street: the same key, or the same name where one of the two leaves out the kind of street."""
+    if key == other:
+        return True
+    return _name_only(key) == _name_only(other) and (key == _name_only(key) or other == _name_only(other))
+
+
+def _lines_by_name(municipality_id: int, key: str):
+    """Lines of the municipality whose street has the name of ``key`` (any kind of street)."""
+    name = _name_only(key)
+    longest = max(name.split(), key=len)
+    candidates = (CatchmentStreet.select(CatchmentStreet, School).join(School)
+                  .where((School.municipality == municipality_id) & CatchmentStreet.street_key.contains(longest)))
+    return [line for line in candidates if _name_only(line.street_key) == name]
+
+
 def set_street(school: School, data: dict) -> CatchmentStreet:
     """Assign a street's houses to the school (replacing its earlier line for that street).
 
@@ -285,7 +301,9 @@ def set_street(school: School, data: dict) -> CatchmentStreet:
     if not _name_only(key):
         raise SchoolError("street", _l("Write the street's name."))
     houses = parse_houses(data["houses"])
-    for other in _municipality_lines(school.municipality_id, key).where(CatchmentStreet.school != school.id):
+    for other in _lines_by_name(school.municipality_id, key):
+        if other.school_id == school.id or not _same_street(key, other.street_key):
+            continue
         shared = houses.overlap(parse_houses(other.houses))
         if shared:
             raise SchoolError("houses", _l("%(street)s, %(houses)s is already assigned to %(school)s.",
@@ -317,14 +335,9 @@ def schools_for_address(municipality: Municipality, street: str, house: str) -> 
     if number is None:
         raise SchoolError("house", _l("“%(part)s” is not a house number.", part=house))
     key = street_key(street)
-    name = _name_only(key)
-    if not name:
+    if not _name_only(key):
         raise SchoolError("street", _l("Write the street's name."))
     lines = list(_municipality_lines(municipality.id, key))
     if not lines:
-        longest = max(name.split(), key=len)
-        candidates = (CatchmentStreet.select(CatchmentStreet, School).join(School)
-                      .where((School.municipality == municipality.id)
-                             & CatchmentStreet.street_key.contains(longest)))
-        lines = [line for line in candidates if _name_only(line.street_key) == name]
+        lines = _lines_by_name(municipality.id, key)
     return [line for line in lines if parse_houses(line.houses).covers(number)]

@@ -151,7 +151,7 @@ class SchoolSettingsSchema(Schema):
 def _checked(check, message):
     def run(value):
         if value and not check(value):
-            raise ValidationError(message)
+            raise ValidationError([message])
     return run
 
 
