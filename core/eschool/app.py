@@ -55,6 +55,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     init_babel(app, translation_dirs(CORE_ROOT, plugin_catalogs, chain, region.folder))
 
     _init_login(app)
+    _init_rate_limit(app)
     CSRFProtect(app)
     register_redirects(app)
     _register_core_blueprints(app)
@@ -101,6 +102,12 @@ def _init_login(app: Flask) -> None:
         if header.lower().startswith("bearer "):
             return auth_services.user_for_token(header[7:].strip())
         return None
+
+
+def _init_rate_limit(app: Flask) -> None:
+    from eschool.auth import ratelimit
+
+    ratelimit.init_app(app)
 
 
 def _register_core_blueprints(app: Flask) -> None:
