@@ -339,3 +339,36 @@ def test_the_substitutions_page_cancels_one(app, client, world, lessons):
     assert f"/substitutions/{lessons['sub']}/delete" in html
     done = client.post(f"{page}/{lessons['sub']}/delete", follow_redirects=True)
     assert done.status_code == 200 and "болеет" not in done.get_data(as_text=True)
+
+
+def test_building_room_and_catchment_lists_run_the_same_number_of_queries_for_few_and_many(app, client, world):
+    from playhouse.test_utils import count_queries
+
+    sid = world["school"]
+    headers = bearer(client, "admin")
+    login(client, "admin")
+    urls = [f"/api/v1/schools/{sid}/buildings", f"/api/v1/schools/{sid}/catchment", f"/api/v1/schools/{sid}/rooms",
+            f"/school/{sid}/setup/buildings", f"/school/{sid}/setup/catchment", f"/school/{sid}/setup/rooms",
+            f"/api/v1/municipalities/{world['muni']}/school-for-address?street=Ленина&house=3"]
+
+    def counts():
+        result = {}
+        for url in urls:
+            with app.app_context(), count_queries() as counter:
+                assert client.get(url, headers=headers if "/api/" in url else {}).status_code == 200
+            result[url] = counter.count
+        return result
+
+    def add(start, end):
+        with app.app_context():
+            school = School.get_by_id(sid)
+            for i in range(start, end):
+                building = card.add_building(school, {"name": f"Корпус {i}", "address": f"ул. Садовая, {i}"})
+                school_services.add_room(school, {"name": f"{i}01", "building_id": building.id, "capacity": None})
+                card.set_street(school, {"street": f"ул. Ленина {i}" if i else "ул. Ленина", "houses": "1-15"})
+
+    add(0, 1)
+    counts()  # the token's first use writes its last-use time
+    few = counts()
+    add(1, 13)
+    assert counts() == few
