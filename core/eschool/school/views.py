@@ -390,7 +390,7 @@ def school_card(school_id: int):
                            values=request.form if request.method == "POST" else {}, errors=errors), status
 
 
-CARD_FORM = [("name", _l("Full name")), ("short_name", _l("Short name")), ("address", _l("Legal address")),
-             ("phone", _l("Phone")), ("email", _l("E-mail")), ("website", _l("Website")),
+CARD_FORM = [("name", _l("Full name of the school")), ("short_name", _l("Short name")),
+             ("address", _l("Legal address")), ("phone", _l("Phone")), ("email", _l("E-mail")), ("website", _l("Website")),
              ("director_name", _l("Director")), ("inn", _l("INN")), ("kpp", _l("KPP")), ("ogrn", _l("OGRN")),
              ("okpo", _l("OKPO"))]
