@@ -247,6 +247,24 @@ def test_staff_list_over_the_api_has_roles_and_positions(app, client, world):
     assert client.get(f"{api}/staff/{teacher.id}/file", headers=bearer(client, "teacher")).status_code == 403
 
 
+def test_a_staff_login_is_issued_over_the_api(client, world):
+    api = f"/api/v1/schools/{world['school']}/staff"
+    body = {"full_name": "Смирнова Ольга Петровна", "role": "subject_teacher"}
+    assert client.post(api, json=body, headers=bearer(client, "director")).status_code == 403
+    assert client.post(f"/api/v1/schools/{world['school']}/staff", json=body,
+                       headers=bearer(client, "admin2")).status_code == 403  # another school's administrator
+    admin = bearer(client, "admin")
+    bad = client.post(api, json={**body, "role": "region_operator"}, headers=admin)
+    assert bad.status_code == 400 and list(bad.get_json()["error"]["fields"]) == ["role"]
+    made = client.post(api, json=body, headers=admin)
+    assert made.status_code == 201
+    issued = made.get_json()
+    assert issued["username"] == "smirnova.op" and len(issued["password"]) >= 8
+    first = client.post("/api/v1/auth/token", json={"login": issued["username"], "password": issued["password"]})
+    assert first.status_code == 201 and first.get_json()["must_change_password"] is True
+    assert issued["user_id"] in [r["user_id"] for r in client.get(api, headers=admin).get_json()]
+
+
 def test_staff_list_runs_the_same_number_of_queries_for_few_and_many(app, client, world):
     from playhouse.test_utils import count_queries
 

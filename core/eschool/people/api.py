@@ -21,10 +21,12 @@ from eschool.people.schemas import (
     EnrolInSchema,
     GuardianInSchema,
     GuardianSchema,
+    IssuedLoginSchema,
     LeaveInSchema,
     MovementSchema,
     StaffFileInSchema,
     StaffFileSchema,
+    StaffInSchema,
     StaffMemberSchema,
     StudentBriefSchema,
     TransferInSchema,
@@ -167,6 +169,32 @@ def staff(school_id):
     roles = [code for code, r in current_app.extensions["eschool"].roles.items()
              if r.staff and r.levels in (("school",), ("class",))]
     return jsonify(StaffMemberSchema().dump(services.staff_list(school, roles), many=True))
+
+
+@bp.post("/staff")
+@require("users.manage")
+@doc(summary="Issue a staff login with a handed-out password (shown once; changed at the first login)",
+     request=StaffInSchema, response=IssuedLoginSchema, status=201, tags=TAGS)
+def issue_staff_login(school_id):
+    from flask import current_app
+
+    from eschool.auth import services as auth
+
+    school = school_or_404(school_id)
+    roles = {code: r for code, r in current_app.extensions["eschool"].roles.items()
+             if r.staff and r.levels in (("school",), ("class",))}
+    data = load_json(StaffInSchema())
+    if data["role"] not in roles:
+        raise ApiError(400, "invalid", _("Some fields are not valid."),
+                       fields={"role": [_("Choose a role from the list.")]})
+    try:
+        user, password = auth.issue_account(data["full_name"], data["role"], roles, email=data["email"],
+                                            school=school.id)
+    except auth.AccountError as exc:
+        raise ApiError(400, "invalid", _("Some fields are not valid."), fields={exc.field: [str(exc.message)]}) from exc
+    return jsonify(IssuedLoginSchema().dump({"user_id": user.id, "full_name": user.full_name,
+                                             "username": user.username, "role": data["role"],
+                                             "password": password})), 201
 
 
 def _staff_file_out(user, row) -> dict:

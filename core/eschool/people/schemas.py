@@ -147,3 +147,13 @@ class StaffMemberSchema(Schema):
 
 class StaffFileSchema(StaffFileInSchema):
     user_id = fields.Integer()
+
+
+class IssuedLoginSchema(Schema):
+    """A staff login just issued: the password is shown this once and never stored."""
+
+    user_id = fields.Integer()
+    full_name = fields.String()
+    username = fields.String()
+    role = fields.String()
+    password = fields.String(metadata={"description": "handed out; changed at the first login"})
