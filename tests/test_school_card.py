@@ -390,3 +390,18 @@ def test_building_room_and_catchment_lists_run_the_same_number_of_queries_for_fe
     few = counts()
     add(1, 13)
     assert counts() == few
+
+
+@pytest.mark.parametrize("method, path, username", [
+    ("get", "/card", "parent"), ("put", "/card", "teacher"), ("get", "/settings", "teacher"),
+    ("put", "/settings", "director"), ("get", "/buildings", "parent"), ("post", "/buildings", "teacher"),
+    ("delete", "/buildings/1", "teacher"), ("get", "/catchment", "parent"), ("post", "/catchment", "teacher"),
+    ("delete", "/catchment/1", "secretary"), ("get", "/staff", "secretary"), ("post", "/staff", "teacher"),
+    ("get", "/staff/1/file", "teacher"), ("put", "/staff/1/file", "secretary"),
+    ("delete", "/substitutions/1", "teacher"), ("get", "/timetable/day?date=2026-09-07", "parent"),
+])
+def test_every_new_endpoint_refuses_a_role_without_its_permission(client, world, method, path, username):
+    headers = bearer(client, username)
+    response = getattr(client, method)(f"/api/v1/schools/{world['school']}{path}", json={}, headers=headers)
+    assert response.status_code == 403, (method, path, username)
+    assert client.get(f"/api/v1/schools/{world['school']}/card").status_code == 401  # no token at all
