@@ -9,6 +9,18 @@ from eschool.types import MenuItem, Permission, PluginInfo
 
 def core_models() -> list:
     from eschool.auth.models import ApiToken, RoleAssignment, User
+    from eschool.journal.models import (
+        Attendance,
+        FinalMark,
+        Homework,
+        HomeworkFile,
+        HomeworkStudent,
+        Lesson,
+        LessonPlan,
+        LessonPlanItem,
+        Mark,
+        WorkType,
+    )
     from eschool.people.models import (
         AuditEntry,
         ClassMembership,
@@ -37,6 +49,8 @@ def core_models() -> list:
     return [Municipality, School, User, RoleAssignment, ApiToken, PluginToggle, AcademicYear, Period, Subject, Room,
             ClassGroup, Subgroup, CurriculumItem, TeachingAssignment, LessonTime, TimetableEntry, Substitution,
             Student, Guardian, ClassMembership, Movement, Consent, AuditEntry, StaffFile,
+            WorkType, LessonPlan, LessonPlanItem, Lesson, Mark, Attendance, Homework, HomeworkStudent, HomeworkFile,
+            FinalMark,
             Building, CatchmentStreet]
 
 
@@ -66,6 +80,11 @@ def eschool_permissions():
                    ("deputy_director", "psychologist", "medical_worker")),
         Permission("people.audit", _l("Read the audit log of personal-data changes"), ("school_admin",)),
         Permission("people.staff_files", _l("Read and keep staff personal files"), ("school_admin", "hr_specialist")),
+        Permission("journal.keep", _l("Keep the class journal of one's own lessons"),
+                   ("subject_teacher", "class_teacher", "deputy_director", "director", "school_admin")),
+        Permission("journal.control", _l("Oversee every class's journal, close and reopen periods"),
+                   ("deputy_director", "director", "school_admin")),
+        Permission("diary.view", _l("Read one's own or one's child's diary"), ("student", "parent")),
     ]
 
 
@@ -94,6 +113,8 @@ def eschool_menu_items(user, scope):
                     permission="people.manage", url_kwargs={"school_id": scope.school_id}, plugin="core"),
            MenuItem("people.staff", _l("Staff"), order=805, section="admin",
                     permission="users.manage", url_kwargs={"school_id": scope.school_id}, plugin="core"),
+           MenuItem("journal_settings.page", _l("Journal settings"), order=803, section="admin",
+                    permission="school.manage", url_kwargs={"school_id": scope.school_id}, plugin="core"),
            MenuItem("people.audit", _l("Audit log"), order=820, section="admin",
                     permission="people.audit", url_kwargs={"school_id": scope.school_id}, plugin="core"),
            ] if scope.school_id else []),

@@ -127,6 +127,7 @@ class CurriculumItem(BaseModel):
     class_group = peewee.ForeignKeyField(ClassGroup, backref="curriculum", on_delete="CASCADE")
     subject = peewee.ForeignKeyField(Subject, on_delete="RESTRICT")
     hours_per_week = peewee.DecimalField(max_digits=4, decimal_places=1)
+    scale = peewee.CharField(max_length=16, default="five_point")  # five_point | pass_fail | none (journal)
 
     class Meta:
         table_name = "curriculum_item"

@@ -34,6 +34,7 @@ class School(BaseModel):
     max_class_letter = peewee.CharField(max_length=1, default="Д")  # the highest letter of a class ("5Д")
     medal_average = peewee.DecimalField(max_digits=3, decimal_places=2, default=4.5)  # needed for a medal
     session_idle_minutes = peewee.SmallIntegerField(null=True)  # None: the region's rule
+    journal_edit_days = peewee.SmallIntegerField(null=True)  # None: the region's journal deadline rule
     # The school card: requisites the documents print (ИНН, КПП, ОГРН, ОКПО), the director, the website.
     inn = peewee.CharField(max_length=12, default="")
     kpp = peewee.CharField(max_length=9, default="")

@@ -1,0 +1,1 @@
+"""The class journal (журнал) and the diary (дневник): lessons, marks, attendance, homework, final marks."""
