@@ -98,6 +98,10 @@ def eschool_menu_items(user, scope):
                             url_kwargs={"school_id": a.school_id, "class_id": a.class_group_id})
                    for a in user_assignments(user) if a.role == "class_teacher" and a.class_group_id
                    and a.school_id == scope.school_id][:1]
+    own_classes += [MenuItem("oversight.class_marks", _l("My class: marks and attendance"), order=11, plugin="core",
+                             url_kwargs={"school_id": a.school_id, "class_id": a.class_group_id})
+                    for a in user_assignments(user) if a.role == "class_teacher" and a.class_group_id
+                    and a.school_id == scope.school_id][:1]
     return [*own_classes,
         MenuItem("web.dashboard", _l("Start page"), order=0, plugin="core"),
         MenuItem("plugins_admin.index", _l("Modules"), order=900, section="admin",
@@ -115,6 +119,8 @@ def eschool_menu_items(user, scope):
                     permission="users.manage", url_kwargs={"school_id": scope.school_id}, plugin="core"),
            MenuItem("journal_settings.page", _l("Journal settings"), order=803, section="admin",
                     permission="school.manage", url_kwargs={"school_id": scope.school_id}, plugin="core"),
+           MenuItem("oversight.control", _l("Journal control"), order=30, permission="journal.control",
+                    url_kwargs={"school_id": scope.school_id}, plugin="core"),
            MenuItem("people.audit", _l("Audit log"), order=820, section="admin",
                     permission="people.audit", url_kwargs={"school_id": scope.school_id}, plugin="core"),
            ] if scope.school_id else []),
