@@ -11,7 +11,6 @@ from marshmallow import Schema, ValidationError, fields, validate
 from eschool.api import API_PREFIX, ApiError, doc, load_json
 from eschool.auth.permissions import require
 from eschool.lesson_plans import services
-from eschool.results.services import ResultsForbidden
 from eschool.school import services as school_services
 from eschool.school.api import refused, school_or_404
 from eschool.school.services import SchoolError
@@ -66,16 +65,12 @@ class OutcomeSchema(Schema):
 def _run(func, *args, **kwargs):
     try:
         return func(*args, **kwargs)
-    except ResultsForbidden as exc:
-        raise ApiError(403, "forbidden", str(exc.message)) from exc
     except services.PlanImportError as exc:
         rows = {}
         for line, column, reason in exc.rows:
             rows.setdefault(f"rows.{line}.{column}", []).append(reason)
         raise ApiError(400, "invalid", str(exc.message), fields=rows or {"file": [str(exc.message)]}) from exc
-    except SchoolError as exc:
-        if exc.__class__.__name__ == "JournalForbidden":
-            raise ApiError(403, "forbidden", str(exc.message)) from exc
+    except SchoolError as exc:  # 403 for the forbidden (JournalForbidden), 409, 400
         raise refused(exc) from exc
 
 

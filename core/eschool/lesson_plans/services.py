@@ -269,6 +269,8 @@ def attach(user, plan: LessonPlan, class_group: ClassGroup, subgroup=None) -> Ou
                 journal.set_lesson(user, lesson, data, version=lesson.version)
             except journal.JournalForbidden:
                 raise
+            except journal.StaleEdit:
+                raise
             except SchoolError as exc:  # outside the edit window, a closed year: it keeps what it has
                 outcome.skipped += 1
                 outcome.refused.append((lesson, str(exc.message)))
@@ -297,6 +299,8 @@ def detach(user, plan: LessonPlan, class_group: ClassGroup, subgroup=None) -> Ou
             try:
                 journal.set_lesson(user, lesson, data, version=lesson.version)
             except journal.JournalForbidden:
+                raise
+            except journal.StaleEdit:
                 raise
             except SchoolError as exc:
                 outcome.skipped += 1

@@ -6,8 +6,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from eschool.auth.permissions import require
+from eschool.journal.services import JournalForbidden as ResultsForbidden
 from eschool.lesson_plans import services
-from eschool.results.services import ResultsForbidden
 from eschool.school import services as school_services
 from eschool.school.models import ClassGroup, Subject, TeachingAssignment
 from eschool.school.services import SchoolError
@@ -102,8 +102,6 @@ def _attach_or_detach(school_id: int, plan_id: int, action):
     except ResultsForbidden as exc:
         raise _forbidden(exc) from exc
     except SchoolError as exc:
-        if exc.__class__.__name__ == "JournalForbidden":
-            raise _forbidden(exc) from exc
         raise PageError(409 if exc.conflict else 400, str(exc.message)) from exc
     return school, row, outcome
 

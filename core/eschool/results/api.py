@@ -10,7 +10,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from eschool.api import API_PREFIX, ApiError, doc, load_json, load_query
-from eschool.api.errors import error_response
 from eschool.auth.permissions import require
 from eschool.results import services
 from eschool.results.schemas import (
@@ -38,9 +37,7 @@ TAGS = ["results"]
 def _run(func, *args, **kwargs):
     try:
         return func(*args, **kwargs)
-    except services.ResultsForbidden as exc:
-        raise ApiError(403, "forbidden", str(exc.message)) from exc
-    except SchoolError as exc:
+    except SchoolError as exc:  # 403 for the forbidden, 409 "stale" with the current row, 409, 400
         raise refused(exc) from exc
 
 
@@ -77,17 +74,8 @@ def put_final_mark(school_id, class_id, subject_id):
     school, group, subject = _class_subject(school_id, class_id, subject_id)
     data = load_json(FinalMarkInSchema())
     period = _period(school, data["period_id"]) if data["kind"] == "period" else None
-    try:
-        row = _run(services.set_final_mark, current_user, group, subject, data["student_id"], data["kind"], period,
-                   data["value"], data["version"])
-    except ApiError as exc:
-        cause = exc.__cause__
-        if isinstance(cause, services.StaleFinalMark):
-            response = error_response(409, "stale", str(cause.message), {"version": [str(cause.message)]})
-            body = response.get_json()
-            body["error"]["current"] = cause.current
-            return jsonify(body), 409
-        raise
+    row = _run(services.set_final_mark, current_user, group, subject, data["student_id"], data["kind"], period,
+               data["value"], data["version"])
     if row is None:
         return "", 204
     return jsonify(FinalMarkSchema().dump(row))

@@ -25,9 +25,11 @@ from peewee import JOIN, Case, fn
 from eschool.auth.models import User
 from eschool.auth.permissions import has_permission
 from eschool.db import db, utcnow
+from eschool.journal import services as journal
 from eschool.journal.models import FinalMark, Lesson, Mark
-from eschool.people.models import ClassMembership, Student
-from eschool.people.services import _audit, is_class_teacher
+from eschool.journal.services import JournalForbidden, StaleEdit
+from eschool.people.models import Student
+from eschool.people.services import is_class_teacher, write_audit
 from eschool.plugins.services import scope_for_school
 from eschool.results import figures
 from eschool.school.models import (
@@ -45,20 +47,18 @@ CONTROL = "journal.control"
 KINDS = ("period", "year", "exam")
 
 
-class ResultsForbidden(SchoolError):
-    """The user may not see or set these final marks (403)."""
+class ResultsForbidden(JournalForbidden):
+    """The user may not see or set these final marks, or close periods (403)."""
 
     def __init__(self, message=None):
-        super().__init__(None, message or _l("You do not have permission to do this here."))
+        super().__init__(message or _l("You do not have permission to do this here."))
 
 
-class StaleFinalMark(SchoolError):
+class StaleFinalMark(StaleEdit):
     """Somebody changed the final mark since the edit started (409); ``current`` is the row now."""
 
     def __init__(self, current: dict | None):
-        super().__init__("version", _l("Somebody changed this mark meanwhile; look at the current value and "
-                                       "try again."), conflict=True)
-        self.current = current
+        super().__init__("version", current)
 
 
 # --------------------------------------------------------------------------- lookups and rules
@@ -80,10 +80,7 @@ def period_of(school: School, period_id, field_name: str = "period_id") -> Perio
 
 def periods_for(class_group: ClassGroup) -> list[Period]:
     """The periods of the class's year that cover its grade, in order."""
-    return list(Period.select().where((Period.academic_year == class_group.academic_year_id)
-                                      & (Period.grade_from <= class_group.grade)
-                                      & (Period.grade_to >= class_group.grade))
-                .order_by(Period.starts_on, Period.number))
+    return journal.periods_of(class_group)
 
 
 def _check_period_covers(period: Period, class_group: ClassGroup) -> None:
@@ -112,13 +109,8 @@ def may_read_class(user, class_group: ClassGroup) -> bool:
 
 
 def scale_of(class_group: ClassGroup, subject: Subject) -> str:
-    """five_point | pass_fail | none: the curriculum line's scale; none in grade 1 unless the region marks it."""
-    rules = current_app.extensions["eschool"].region.rules
-    if class_group.grade == 1 and not rules.get("first_grade_marks"):
-        return "none"
-    line = CurriculumItem.get_or_none((CurriculumItem.class_group == class_group)
-                                      & (CurriculumItem.subject == subject))
-    return line.scale if line is not None else "five_point"
+    """five_point | pass_fail | none (the journal's rule)."""
+    return journal.scale_of(class_group, subject)
 
 
 def _scales(class_group: ClassGroup) -> dict[int, str]:
@@ -133,10 +125,7 @@ def _scales(class_group: ClassGroup) -> dict[int, str]:
 
 def students_between(class_group: ClassGroup, start: dt.date, end: dt.date) -> list[Student]:
     """Students who were in the class at any time from ``start`` to ``end``, by name."""
-    return list(Student.select().join(ClassMembership).where(
-        (ClassMembership.class_group == class_group) & (ClassMembership.starts_on <= end)
-        & (ClassMembership.ends_on.is_null() | (ClassMembership.ends_on >= start)))
-        .distinct().order_by(Student.last_name, Student.first_name, Student.id))
+    return journal.class_students(class_group, start, end)
 
 
 def _span(class_group: ClassGroup, kind: str, period: Period | None) -> tuple[dt.date, dt.date]:
@@ -192,8 +181,9 @@ class Sheet:
 
 
 def _final_marks(class_group, subject_ids, kind, period, student_ids) -> list[FinalMark]:
-    query = FinalMark.select().where((FinalMark.class_group == class_group) & (FinalMark.kind == kind)
-                                     & FinalMark.student.in_(student_ids) & FinalMark.subject.in_(subject_ids))
+    query = (FinalMark.select(FinalMark, User).join(User, JOIN.LEFT_OUTER, on=FinalMark.set_by == User.id)
+             .where((FinalMark.class_group == class_group) & (FinalMark.kind == kind)
+                                     & FinalMark.student.in_(student_ids) & FinalMark.subject.in_(subject_ids)))
     if kind == "period":
         query = query.where(FinalMark.period == period)
     return list(query)
@@ -251,13 +241,13 @@ def sheet(user, class_group: ClassGroup, subject: Subject, kind: str, period: Pe
 
 
 def final_mark_as_dict(mark: FinalMark | None) -> dict | None:
-    """The row as the API shows it (also the ``current`` of a stale edit)."""
+    """The row as a stale edit's ``current`` shows it (value, version, who, when)."""
     if mark is None:
         return None
     author = User.get_or_none(User.id == mark.set_by_id) if mark.set_by_id else None
     return {"id": mark.id, "student_id": mark.student_id, "kind": mark.kind, "period_id": mark.period_id,
-            "value": mark.value, "version": mark.version, "set_by": author.full_name if author else None,
-            "set_at": mark.set_at.isoformat() if mark.set_at else None}
+            "value": mark.value, "version": mark.version, "by": author.full_name if author else "",
+            "updated_at": mark.set_at.isoformat() if mark.set_at else None}
 
 
 def set_final_mark(user, class_group: ClassGroup, subject: Subject, student_id: int, kind: str,
@@ -297,13 +287,13 @@ def set_final_mark(user, class_group: ClassGroup, subject: Subject, student_id: 
         school_id = class_group.school_id
         if value is None:
             if row is not None:
-                _audit(school_id, user.id, "final_mark", row.id, {_audit_field(row): (row.value, None)})
+                write_audit(school_id, user.id, "final_mark", row.id, {_audit_field(row): (row.value, None)})
                 row.delete_instance()
             return None
         if row is None:
             row = FinalMark.create(student=student, class_group=class_group, subject=subject, kind=kind,
                                    period=period, value=value, numeric=_numeric(value), set_by=user.id)
-            _audit(school_id, user.id, "final_mark", row.id, {_audit_field(row): (None, value)})
+            write_audit(school_id, user.id, "final_mark", row.id, {_audit_field(row): (None, value)})
             return row
         if row.value == value:
             return row
@@ -313,7 +303,7 @@ def set_final_mark(user, class_group: ClassGroup, subject: Subject, student_id: 
                    .where((FinalMark.id == row.id) & (FinalMark.version == row.version)).execute())
         if not changed:  # somebody saved between our read and our write
             raise StaleFinalMark(final_mark_as_dict(FinalMark.get_or_none(FinalMark.id == row.id)))
-        _audit(school_id, user.id, "final_mark", row.id, {_audit_field(row): (old, value)})
+        write_audit(school_id, user.id, "final_mark", row.id, {_audit_field(row): (old, value)})
         return FinalMark.get_by_id(row.id)
 
 
@@ -354,7 +344,7 @@ def _period_to_toggle(user, school: School, period_id: int, closed: bool) -> Per
                           else _l("The period is open already."), conflict=True)
     with db.atomic():
         Period.update(closed=closed).where(Period.id == period.id).execute()
-        _audit(school, user.id, "period", period.id, {"closed": (not closed, closed)})
+        write_audit(school, user.id, "period", period.id, {"closed": (not closed, closed)})
     period.closed = closed
     return period
 
@@ -408,7 +398,7 @@ def class_report(user, class_group: ClassGroup, kind: str = "period", period: Pe
         & (((FinalMark.kind == "period") & (FinalMark.period == period)) if kind == "period"
            else FinalMark.kind.in_(["period", "year"]))))
     subject_ids = set(scales) | {f.subject_id for f in finals}
-    subjects = list(Subject.select().where(Subject.id.in_(subject_ids)).order_by(Subject.name)) if subject_ids else []
+    subjects = list(Subject.select().where(Subject.id.in_(sorted(subject_ids))).order_by(Subject.name))
     subjects = [s for s in subjects if scales.get(s.id, "five_point") != "none"]
     rule = threshold()
     cells: dict = {}

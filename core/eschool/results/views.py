@@ -11,6 +11,7 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from eschool.auth.permissions import require
+from eschool.journal.services import JournalForbidden
 from eschool.people.services import is_class_teacher
 from eschool.results import services
 from eschool.school import services as school_services
@@ -38,7 +39,7 @@ def _school(school_id: int) -> School:
 def _run(func, *args, **kwargs):
     try:
         return func(*args, **kwargs)
-    except services.ResultsForbidden as exc:
+    except JournalForbidden as exc:
         raise PageError(403, str(exc.message)) from exc
     except SchoolError as exc:
         raise PageError(409 if exc.conflict else 404, str(exc.message)) from exc
@@ -160,7 +161,7 @@ def save_final_marks(school_id: int, class_id: int):
         try:
             services.set_final_mark(current_user, group, subject, student_id, kind, period, value, version)
             saved += 1
-        except services.ResultsForbidden as exc:
+        except JournalForbidden as exc:
             raise PageError(403, str(exc.message)) from exc
         except services.StaleFinalMark as exc:
             errors[student_id] = str(exc.message)
