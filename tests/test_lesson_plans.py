@@ -63,7 +63,7 @@ def test_bad_rows_are_named_by_line_and_nothing_is_imported(app, client, j):
            "3;;1\n"
            "4;Много часов;99\n"
            "1;Повтор;1\n")
-    response = upload(client, j, bearer(client, "teacher"), bad)
+    response = upload(client, j, {**bearer(client, "teacher"), "Accept-Language": "en"}, bad)
     assert response.status_code == 400
     fields = response.get_json()["error"]["fields"]
     assert set(fields) == {"rows.3.number", "rows.4.topic", "rows.5.hours", "rows.6.number"}
