@@ -306,3 +306,32 @@ def test_the_sheet_and_the_report_run_the_same_number_of_queries_for_few_and_man
         put(client, j, headers["teacher"], name, str(4 - i))
     many = counts()
     assert all(n > 0 for n in few.values()) and many == few
+
+
+def test_another_municipalitys_operator_is_refused_and_the_index_lists_what_each_may_open(app, client, j):
+    from eschool.auth import services as auth
+    from eschool.structure.models import Municipality
+
+    with app.app_context():
+        home = Municipality.get_by_id(j["school"].municipality_id)
+        other = Municipality.select().where(Municipality.id != home.id).first()
+        stranger = auth.create_user("stranger", "Оператор Другой", password="demo-2026", must_change_password=False)
+        auth.grant_role(stranger, "municipal_operator", municipality=other,
+                        allowed_roles=app.extensions["eschool"].roles)
+        code = home.code
+    assert client.get(f"/api/v1/municipalities/{code}/results", headers=bearer(client, "stranger")).status_code == 403
+    assert client.get(f"/api/v1/municipalities/{code}/results", headers=bearer(client, "region")).status_code == 200
+    index = f"/school/{j['school'].id}/results"
+    teacher = app.test_client()
+    login(teacher, "teacher")
+    html = teacher.get(index, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Математика" in html and "Class period reports" not in html and "Reopen" not in html
+    classteacher = app.test_client()
+    login(classteacher, "classteacher")
+    html = classteacher.get(index, headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "Class period reports" in html and f"/classes/{j['c5'].id}/report" in html
+    assert f"/classes/{j['c6'].id}/report" not in html
+    for name in ("student", "parent", "secretary"):
+        other_client = app.test_client()
+        login(other_client, name)
+        assert other_client.get(index).status_code == 403, name

@@ -10,9 +10,8 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from eschool.auth.permissions import require
+from eschool.auth.permissions import require, user_assignments
 from eschool.journal.services import JournalForbidden
-from eschool.people.services import is_class_teacher
 from eschool.results import services
 from eschool.school import services as school_services
 from eschool.school.models import ClassGroup, CurriculumItem, Subject, TeachingAssignment
@@ -74,7 +73,9 @@ def index(school_id: int):
             pairs.append(a)
     controls = services.controls(current_user, school)
     classes = school_services.classes(school, year)
-    report_classes = classes if controls else [c for c in classes if is_class_teacher(current_user, c.id)]
+    own = {a.class_group_id for a in user_assignments(current_user) if a.role == "class_teacher"}
+    report_classes = classes if controls else [c for c in classes
+                                               if c.id in own or c.class_teacher_id == current_user.id]
     periods = services.school_periods(school, year)
     return render_template("results/index.html", school=school, year=year, pairs=pairs, periods=periods,
                            report_classes=report_classes, controls=controls, period_label=period_label)
