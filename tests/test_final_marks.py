@@ -268,6 +268,9 @@ def test_the_class_report_is_refused_to_others_and_the_operator_sees_only_rates(
     assert "Аксёнова" not in rates.get_data(as_text=True)
     html = operator.get(f"/results/municipalities/{code}?kind=quarter&number=1").get_data(as_text=True)
     assert "50.0" in html and "Аксёнова" not in html
+    assert put(client, j, bearer(client, "teacher"), "anna", "4", kind="year").status_code == 200
+    year = client.get(f"/api/v1/municipalities/{code}/results?kind=year", headers=bearer(client, "municipal"))
+    assert next(r for r in year.get_json() if r["school_id"] == j["school"].id)["rates"]["quality_rate"] == "100.0"
     for name in ("teacher", "deputy", "director"):
         assert client.get(f"/api/v1/municipalities/{code}/results", headers=bearer(client, name)).status_code == 403
 
@@ -277,10 +280,16 @@ def test_the_sheet_and_the_report_run_the_same_number_of_queries_for_few_and_man
 
     from eschool.journal import services as journal
     from eschool.people import services as people
+    from eschool.structure import services as structure
+    from eschool.structure.models import Municipality
 
-    headers = {"teacher": bearer(client, "teacher"), "classteacher": bearer(client, "classteacher")}
+    with app.app_context():
+        municipality = Municipality.get_by_id(j["school"].municipality_id)
+    headers = {"teacher": bearer(client, "teacher"), "classteacher": bearer(client, "classteacher"),
+               "municipal": bearer(client, "municipal")}
     urls = [("teacher", url(j, period=j["p1"])), ("teacher", url(j, kind="year")),
-            ("classteacher", report_url(j)), ("classteacher", report_url(j, "year"))]
+            ("classteacher", report_url(j)), ("classteacher", report_url(j, "year")),
+            ("municipal", f"/api/v1/municipalities/{municipality.code}/results?kind=quarter&number=1")]
 
     def counts():
         result = {}
@@ -304,6 +313,9 @@ def test_the_sheet_and_the_report_run_the_same_number_of_queries_for_few_and_man
                 journal.set_mark(teacher, _lesson(j, days_ago), student, 0, "4")
     for i, name in enumerate(("anna", "boris")):
         put(client, j, headers["teacher"], name, str(4 - i))
+    with app.app_context():
+        for i in range(3):
+            structure.create_school(municipality, f"Школа №{i + 10}", f"Школа №{i + 10}")
     many = counts()
     assert all(n > 0 for n in few.values()) and many == few
 
