@@ -139,7 +139,23 @@ def _register_core_blueprints(app: Flask) -> None:
                journal_settings_api_bp, municipality_api_bp, oversight_api_bp):
         csrf.exempt(bp)
         app.register_blueprint(bp)
+    _register_results_blueprints(app, csrf)
     register_error_handlers(app)
+
+
+def _register_results_blueprints(app: Flask, csrf) -> None:
+    """Final marks, period reports and lesson plans (issue #4)."""
+    from eschool.lesson_plans.api import bp as lesson_plans_api_bp
+    from eschool.lesson_plans.views import bp as lesson_plans_bp
+    from eschool.results.api import bp as results_api_bp
+    from eschool.results.views import area as results_area_bp
+    from eschool.results.views import bp as results_bp
+
+    for bp in (results_bp, results_area_bp, lesson_plans_bp):
+        app.register_blueprint(bp)
+    for bp in (results_api_bp, lesson_plans_api_bp):
+        csrf.exempt(bp)
+        app.register_blueprint(bp)
 
 
 def _register_plugin_blueprints(app: Flask, registry) -> None:

@@ -85,6 +85,8 @@ def eschool_permissions():
         Permission("journal.control", _l("Oversee every class's journal, close and reopen periods"),
                    ("deputy_director", "director", "school_admin")),
         Permission("diary.view", _l("Read one's own or one's child's diary"), ("student", "parent")),
+        Permission("results.rates", _l("See the pass and quality rates of the schools"),
+                   ("region_operator", "municipal_operator")),
     ]
 
 
@@ -124,4 +126,23 @@ def eschool_menu_items(user, scope):
            MenuItem("people.audit", _l("Audit log"), order=820, section="admin",
                     permission="people.audit", url_kwargs={"school_id": scope.school_id}, plugin="core"),
            ] if scope.school_id else []),
+        *_results_menu(scope),
     ]
+
+
+def _results_menu(scope) -> list:
+    """Final marks and reports, lesson plans (a school); the rates per school (a municipality's operator)."""
+    if scope.school_id:
+        return [MenuItem("results.index", _l("Final marks and reports"), order=32, permission="journal.keep",
+                         url_kwargs={"school_id": scope.school_id}, plugin="core"),
+                MenuItem("lesson_plans.index", _l("Lesson plans"), order=34, permission="journal.keep",
+                         url_kwargs={"school_id": scope.school_id}, plugin="core")]
+    if scope.municipality_id:
+        from eschool.structure.models import Municipality
+
+        municipality = Municipality.get_or_none(Municipality.id == scope.municipality_id)
+        if municipality is not None:
+            return [MenuItem("results_area.school_rates", _l("Pass and quality rates"), order=40,
+                             permission="results.rates", url_kwargs={"municipality_code": municipality.code},
+                             plugin="core")]
+    return []
