@@ -4,11 +4,11 @@ import pytest
 from tests.conftest import login
 
 
-def _pages(app, school_id, vacancy_id, class_id, student_id, user_id):
+def _pages(app, school_id, vacancy_id, class_id, student_id, user_id, subject_id=None):
     """Every GET page of the app, with arguments filled in for those that need them."""
     values = {"school_id": school_id, "vacancy_id": vacancy_id, "municipality_code": "placeholder",
               "filename": "css/eschool.css", "plugin": "vacancies", "class_id": class_id, "student_id": student_id,
-              "user_id": user_id}
+              "user_id": user_id, "subject_id": subject_id}
     urls = []
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods or rule.rule.startswith("/api/") or rule.endpoint in (
@@ -51,7 +51,10 @@ def test_every_page_renders_in_both_languages_under_the_regions_theme(make_app, 
         from eschool.auth.models import User
 
         teacher_id = User.get(User.username == "teacher").id
-    pages = _pages(app, school.id, vacancy.id, group.id, student.id, teacher_id)
+        from eschool.school.models import Subject
+
+        subject_id = Subject.select().where(Subject.school == school).first().id
+    pages = _pages(app, school.id, vacancy.id, group.id, student.id, teacher_id, subject_id)
     assert len(pages) >= 15
     for endpoint, _rule, args in pages:
         if "municipality_code" in args:

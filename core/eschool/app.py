@@ -55,6 +55,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     init_babel(app, translation_dirs(CORE_ROOT, plugin_catalogs, chain, region.folder))
 
     _init_login(app)
+    _init_rate_limit(app)
     CSRFProtect(app)
     register_redirects(app)
     _register_core_blueprints(app)
@@ -103,6 +104,12 @@ def _init_login(app: Flask) -> None:
         return None
 
 
+def _init_rate_limit(app: Flask) -> None:
+    from eschool.auth import ratelimit
+
+    ratelimit.init_app(app)
+
+
 def _register_core_blueprints(app: Flask) -> None:
     from eschool.api.errors import register_error_handlers
     from eschool.api.views import bp as api_bp
@@ -110,12 +117,15 @@ def _register_core_blueprints(app: Flask) -> None:
     from eschool.auth.views import bp as auth_bp
     from eschool.journal.settings import api as journal_settings_api_bp
     from eschool.journal.settings import bp as journal_settings_bp
+    from eschool.oversight.api import bp as oversight_api_bp
+    from eschool.oversight.views import bp as oversight_bp
     from eschool.people.api import bp as people_api_bp
     from eschool.people.views import bp as people_bp
     from eschool.people.views import invitations as invitations_bp
     from eschool.plugins.api import bp as plugins_api_bp
     from eschool.plugins.views import bp as plugins_bp
     from eschool.school.api import bp as school_api_bp
+    from eschool.school.api import municipalities as municipality_api_bp
     from eschool.school.views import bp as school_setup_bp
     from eschool.timetable.api import bp as timetable_api_bp
     from eschool.timetable.views import bp as timetable_bp
@@ -123,13 +133,29 @@ def _register_core_blueprints(app: Flask) -> None:
 
     csrf = app.extensions["csrf"]
     for bp in (web_bp, auth_bp, plugins_bp, timetable_bp, school_setup_bp, people_bp, invitations_bp,
-               journal_settings_bp):
+               journal_settings_bp, oversight_bp):
         app.register_blueprint(bp)
     for bp in (api_bp, auth_api_bp, plugins_api_bp, school_api_bp, timetable_api_bp, people_api_bp,
-               journal_settings_api_bp):
+               journal_settings_api_bp, municipality_api_bp, oversight_api_bp):
         csrf.exempt(bp)
         app.register_blueprint(bp)
+    _register_results_blueprints(app, csrf)
     register_error_handlers(app)
+
+
+def _register_results_blueprints(app: Flask, csrf) -> None:
+    """Final marks, period reports and lesson plans (issue #4)."""
+    from eschool.lesson_plans.api import bp as lesson_plans_api_bp
+    from eschool.lesson_plans.views import bp as lesson_plans_bp
+    from eschool.results.api import bp as results_api_bp
+    from eschool.results.views import area as results_area_bp
+    from eschool.results.views import bp as results_bp
+
+    for bp in (results_bp, results_area_bp, lesson_plans_bp):
+        app.register_blueprint(bp)
+    for bp in (results_api_bp, lesson_plans_api_bp):
+        csrf.exempt(bp)
+        app.register_blueprint(bp)
 
 
 def _register_plugin_blueprints(app: Flask, registry) -> None:

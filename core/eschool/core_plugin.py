@@ -34,6 +34,8 @@ def core_models() -> list:
     from eschool.plugins.models import PluginToggle
     from eschool.school.models import (
         AcademicYear,
+        Building,
+        CatchmentStreet,
         ClassGroup,
         CurriculumItem,
         Period,
@@ -49,7 +51,8 @@ def core_models() -> list:
             ClassGroup, Subgroup, CurriculumItem, TeachingAssignment, LessonTime, TimetableEntry, Substitution,
             Student, Guardian, ClassMembership, Movement, Consent, AuditEntry, StaffFile,
             WorkType, LessonPlan, LessonPlanItem, Lesson, Mark, Attendance, Homework, HomeworkStudent, HomeworkFile,
-            FinalMark, OneRosterLink]
+            FinalMark,
+            Building, CatchmentStreet, OneRosterLink]
 
 
 @hookimpl
@@ -83,6 +86,8 @@ def eschool_permissions():
         Permission("journal.control", _l("Oversee every class's journal, close and reopen periods"),
                    ("deputy_director", "director", "school_admin")),
         Permission("diary.view", _l("Read one's own or one's child's diary"), ("student", "parent")),
+        Permission("results.rates", _l("See the pass and quality rates of the schools"),
+                   ("region_operator", "municipal_operator")),
     ]
 
 
@@ -96,6 +101,10 @@ def eschool_menu_items(user, scope):
                             url_kwargs={"school_id": a.school_id, "class_id": a.class_group_id})
                    for a in user_assignments(user) if a.role == "class_teacher" and a.class_group_id
                    and a.school_id == scope.school_id][:1]
+    own_classes += [MenuItem("oversight.class_marks", _l("My class: marks and attendance"), order=11, plugin="core",
+                             url_kwargs={"school_id": a.school_id, "class_id": a.class_group_id})
+                    for a in user_assignments(user) if a.role == "class_teacher" and a.class_group_id
+                    and a.school_id == scope.school_id][:1]
     return [*own_classes,
         MenuItem("web.dashboard", _l("Start page"), order=0, plugin="core"),
         MenuItem("plugins_admin.index", _l("Modules"), order=900, section="admin",
@@ -113,7 +122,28 @@ def eschool_menu_items(user, scope):
                     permission="users.manage", url_kwargs={"school_id": scope.school_id}, plugin="core"),
            MenuItem("journal_settings.page", _l("Journal settings"), order=803, section="admin",
                     permission="school.manage", url_kwargs={"school_id": scope.school_id}, plugin="core"),
+           MenuItem("oversight.control", _l("Journal control"), order=30, permission="journal.control",
+                    url_kwargs={"school_id": scope.school_id}, plugin="core"),
            MenuItem("people.audit", _l("Audit log"), order=820, section="admin",
                     permission="people.audit", url_kwargs={"school_id": scope.school_id}, plugin="core"),
            ] if scope.school_id else []),
+        *_results_menu(scope),
     ]
+
+
+def _results_menu(scope) -> list:
+    """Final marks and reports, lesson plans (a school); the rates per school (a municipality's operator)."""
+    if scope.school_id:
+        return [MenuItem("results.index", _l("Final marks and reports"), order=32, permission="journal.keep",
+                         url_kwargs={"school_id": scope.school_id}, plugin="core"),
+                MenuItem("lesson_plans.index", _l("Lesson plans"), order=34, permission="journal.keep",
+                         url_kwargs={"school_id": scope.school_id}, plugin="core")]
+    if scope.municipality_id:
+        from eschool.structure.models import Municipality
+
+        municipality = Municipality.get_or_none(Municipality.id == scope.municipality_id)
+        if municipality is not None:
+            return [MenuItem("results_area.school_rates", _l("Pass and quality rates"), order=40,
+                             permission="results.rates", url_kwargs={"municipality_code": municipality.code},
+                             plugin="core")]
+    return []

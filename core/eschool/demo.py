@@ -32,10 +32,11 @@ DEMO_PEOPLE = [
 ]
 
 
-def build_demo(log=print, seed: int = 2026, school_year: bool = True) -> dict:
+def build_demo(log=print, seed: int = 2026, school_year: bool = True, journal: bool = True) -> dict:
     """Idempotent: running it twice leaves one demo school and one set of accounts.
 
-    ``school_year=False`` leaves out the year, classes and timetable (the tests' quick demo).
+    ``school_year=False`` leaves out the year, classes and timetable (the tests' quick demo);
+    ``journal=False`` leaves out the term of lessons, marks, attendance and homework.
     """
     ext = current_app.extensions["eschool"]
     region = ext.region
@@ -68,6 +69,10 @@ def build_demo(log=print, seed: int = 2026, school_year: bool = True) -> dict:
                 auth.grant_role(user, role, allowed_roles=ext.roles, **kwargs)
             accounts.append((username, role))
     year = build_school_year(school, rng, log, password_hash) if school_year else {}
+    if school_year and journal:
+        from eschool.oversight.demo import build_journal_demo
+
+        build_journal_demo(school, rng, log)
     from eschool.plugins.services import enabled_plugins, scope_for_school
 
     enabled = enabled_plugins(scope_for_school(school))

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import re
 import zoneinfo
+from decimal import Decimal
 
 from marshmallow import Schema, ValidationError, fields, validate, validates, validates_schema
 
@@ -89,6 +90,25 @@ class JournalDeadlineSchema(Schema):
     edit_window_days = TomlInteger(load_default=None, validate=validate.Range(min=0, max=366))
 
 
+class TomlFraction(fields.Field):
+    """A TOML number strictly between 0 and 1 (``0.5``), read as a Decimal; a string or boolean is refused."""
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ValidationError(f"Expected a number between 0 and 1 such as 0.5, not {value!r}.")
+        number = Decimal(str(value))
+        if not (0 < number < 1):
+            raise ValidationError(f"Expected a number between 0 and 1 (exclusive) such as 0.5, not {value!r}.")
+        return number
+
+
+class FinalMarkRoundingSchema(Schema):
+    """How an average becomes the suggested final mark: up when its fractional part reaches
+    ``threshold`` (0.5: 3.5 -> 4, 3.49 -> 3)."""
+
+    threshold = TomlFraction(load_default=lambda: Decimal("0.5"))
+
+
 class RulesSchema(Schema):
     year_closing = fields.Nested(YearClosingSchema, required=True)
     password_reset = fields.String(required=True, validate=validate.OneOf(["email", "admin"]))
@@ -103,6 +123,7 @@ class RulesSchema(Schema):
     work_type_weights = fields.Dict(keys=fields.String(validate=validate.OneOf(
         ["oral", "classwork", "homework", "independent", "dictation", "lab", "test"])),
         values=fields.Float(validate=validate.Range(min=0.1, max=10)), load_default=dict)
+    final_mark_rounding = fields.Nested(FinalMarkRoundingSchema, load_default=lambda: {"threshold": Decimal("0.5")})
 
 
 class PluginEntrySchema(Schema):

@@ -1,0 +1,1 @@
+"""Lesson plans (КТП): imported from a file, attached to a class-subject's lessons."""
