@@ -15,15 +15,15 @@ from eschool.api import API_PREFIX, ApiError, doc, load_query
 from eschool.auth.permissions import AUTHENTICATED, require
 from eschool.diary import services
 from eschool.diary.schemas import (
-    AttendanceItemSchema,
+    DiaryAttendanceItemSchema,
+    DiaryFinalMarkSchema,
+    DiaryHomeworkItemSchema,
+    DiaryPeriodMarksSchema,
+    DiaryPeriodQuerySchema,
+    DiaryRangeQuerySchema,
     DiarySchema,
-    FinalMarkSchema,
-    HomeworkItemSchema,
-    PeriodMarksSchema,
-    PeriodQuerySchema,
-    RangeQuerySchema,
-    StudentQuerySchema,
-    StudentsSchema,
+    DiaryStudentQuerySchema,
+    DiaryStudentsSchema,
 )
 from eschool.school.api import refused
 from eschool.school.services import SchoolError
@@ -63,18 +63,18 @@ def _period(student, args):
 
 @bp.get("/students")
 @require(services.VIEW)
-@doc(summary="The students whose diary the user reads (oneself, or one's children)", response=StudentsSchema,
+@doc(summary="The students whose diary the user reads (oneself, or one's children)", response=DiaryStudentsSchema,
      tags=TAGS)
 def students():
-    return jsonify(StudentsSchema().dump({"students": services.visible_students(current_user)}))
+    return jsonify(DiaryStudentsSchema().dump({"students": services.visible_students(current_user)}))
 
 
 @bp.get("")
 @require(services.VIEW)
 @doc(summary="The diary between two dates: each day's lessons with times, topic, homework, marks, attendance",
-     query=RangeQuerySchema, response=DiarySchema, tags=TAGS, description=RULE)
+     query=DiaryRangeQuerySchema, response=DiarySchema, tags=TAGS, description=RULE)
 def diary():
-    args = load_query(RangeQuerySchema())
+    args = load_query(DiaryRangeQuerySchema())
     student = _student(args)
     start, end = _range(args)
     built = services.weeks([student], start, end, all_days=False)[student.id]
@@ -85,50 +85,50 @@ def diary():
 @require(services.VIEW)
 @doc(summary="Marks of a period per subject, with the weighted average, the class average (an aggregate), "
              "the forecast, the final mark and the weekly running average",
-     query=PeriodQuerySchema, response=PeriodMarksSchema, tags=TAGS, description=RULE)
+     query=DiaryPeriodQuerySchema, response=DiaryPeriodMarksSchema, tags=TAGS, description=RULE)
 def marks():
-    args = load_query(PeriodQuerySchema())
+    args = load_query(DiaryPeriodQuerySchema())
     student = _student(args)
     try:
         data = services.period_summary(student, _today(), args["period_id"])
     except SchoolError as exc:
         raise ApiError(404, "not_found", str(exc.message)) from exc
-    return jsonify(PeriodMarksSchema().dump(data))
+    return jsonify(DiaryPeriodMarksSchema().dump(data))
 
 
 @bp.get("/homework")
 @require(services.VIEW)
-@doc(summary="Homework set or due between two dates", query=RangeQuerySchema, response=HomeworkItemSchema,
+@doc(summary="Homework set or due between two dates", query=DiaryRangeQuerySchema, response=DiaryHomeworkItemSchema,
      many=True, tags=TAGS, description=RULE)
 def homework():
-    args = load_query(RangeQuerySchema())
+    args = load_query(DiaryRangeQuerySchema())
     student = _student(args)
     start, end = _range(args)
     rows = services.homework_between(student, start, end)
-    return jsonify(HomeworkItemSchema().dump([hw for _lesson, hw in rows], many=True))
+    return jsonify(DiaryHomeworkItemSchema().dump([hw for _lesson, hw in rows], many=True))
 
 
 @bp.get("/attendance")
 @require(services.VIEW)
 @doc(summary="Missed and late lessons of a period (only exceptions; present is not listed)",
-     query=PeriodQuerySchema, response=AttendanceItemSchema, many=True, tags=TAGS, description=RULE)
+     query=DiaryPeriodQuerySchema, response=DiaryAttendanceItemSchema, many=True, tags=TAGS, description=RULE)
 def attendance():
-    args = load_query(PeriodQuerySchema())
+    args = load_query(DiaryPeriodQuerySchema())
     student = _student(args)
     period = _period(student, args)
     if period is None:
         return jsonify([])
     rows = services.attendance_between(student, period.starts_on, period.ends_on)
-    return jsonify(AttendanceItemSchema().dump(rows, many=True))
+    return jsonify(DiaryAttendanceItemSchema().dump(rows, many=True))
 
 
 @bp.get("/final-marks")
 @require(services.VIEW)
-@doc(summary="Final marks: per period, for the year, exams", query=StudentQuerySchema, response=FinalMarkSchema,
+@doc(summary="Final marks: per period, for the year, exams", query=DiaryStudentQuerySchema, response=DiaryFinalMarkSchema,
      many=True, tags=TAGS, description=RULE)
 def final_marks():
-    student = _student(load_query(StudentQuerySchema()))
-    return jsonify(FinalMarkSchema().dump(services.final_marks(student), many=True))
+    student = _student(load_query(DiaryStudentQuerySchema()))
+    return jsonify(DiaryFinalMarkSchema().dump(services.final_marks(student), many=True))
 
 
 @bp.get("/files/<int:file_id>")

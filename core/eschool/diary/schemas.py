@@ -7,32 +7,32 @@ from marshmallow import Schema, fields, validate
 STUDENT_ID = {"description": "the child (a parent with several children); default: the first one, or oneself"}
 
 
-class StudentQuerySchema(Schema):
+class DiaryStudentQuerySchema(Schema):
     student_id = fields.Integer(load_default=None, metadata=STUDENT_ID)
 
 
-class RangeQuerySchema(StudentQuerySchema):
+class DiaryRangeQuerySchema(DiaryStudentQuerySchema):
     start = fields.Date(required=True, metadata={"description": "first date (ISO 8601)"})
     end = fields.Date(required=True, metadata={"description": "last date, at most 100 days after the start"})
 
 
-class PeriodQuerySchema(StudentQuerySchema):
+class DiaryPeriodQuerySchema(DiaryStudentQuerySchema):
     period_id = fields.Integer(load_default=None,
                                metadata={"description": "a period of the student's class; default the current"})
 
 
-class StudentSchema(Schema):
+class DiaryStudentSchema(Schema):
     id = fields.Integer()
     full_name = fields.String()
     last_name = fields.String()
     first_name = fields.String()
 
 
-class StudentsSchema(Schema):
-    students = fields.List(fields.Nested(StudentSchema))
+class DiaryStudentsSchema(Schema):
+    students = fields.List(fields.Nested(DiaryStudentSchema))
 
 
-class FileSchema(Schema):
+class DiaryFileSchema(Schema):
     id = fields.Integer()
     name = fields.String(attribute="original_name")
     content_type = fields.String()
@@ -41,7 +41,7 @@ class FileSchema(Schema):
                           metadata={"description": "download with the bearer token"})
 
 
-class HomeworkSchema(Schema):
+class DiaryHomeworkSchema(Schema):
     id = fields.Integer()
     lesson_id = fields.Integer()
     text = fields.String()
@@ -49,10 +49,10 @@ class HomeworkSchema(Schema):
     minutes_needed = fields.Integer(allow_none=True)
     due_on = fields.Date(allow_none=True)
     for_all = fields.Boolean(metadata={"description": "false: set for chosen students (this one among them)"})
-    files = fields.List(fields.Nested(FileSchema), attribute="file_list")
+    files = fields.List(fields.Nested(DiaryFileSchema), attribute="file_list")
 
 
-class HomeworkItemSchema(HomeworkSchema):
+class DiaryHomeworkItemSchema(DiaryHomeworkSchema):
     """Homework with its lesson, for the homework list."""
 
     date = fields.Function(lambda h: h.lesson.date.isoformat(), metadata={"description": "the lesson it was set in"})
@@ -61,7 +61,7 @@ class HomeworkItemSchema(HomeworkSchema):
     teacher = fields.Function(lambda h: h.lesson.teacher.full_name)
 
 
-class MarkSchema(Schema):
+class DiaryMarkSchema(Schema):
     id = fields.Integer()
     lesson_id = fields.Integer()
     slot = fields.Integer()
@@ -72,17 +72,17 @@ class MarkSchema(Schema):
     comment = fields.String()
 
 
-class DatedMarkSchema(MarkSchema):
+class DiaryDatedMarkSchema(DiaryMarkSchema):
     date = fields.Function(lambda m: m.lesson.date.isoformat())
 
 
-class AttendanceSchema(Schema):
+class DiaryAttendanceSchema(Schema):
     kind = fields.String(metadata={"description": "absent (н) | ill (б) | excused (у) | late"})
     minutes_late = fields.Integer(allow_none=True)
     reason = fields.String()
 
 
-class AttendanceItemSchema(AttendanceSchema):
+class DiaryAttendanceItemSchema(DiaryAttendanceSchema):
     lesson_id = fields.Integer()
     date = fields.Function(lambda a: a.lesson.date.isoformat())
     number = fields.Function(lambda a: a.lesson.number)
@@ -90,7 +90,7 @@ class AttendanceItemSchema(AttendanceSchema):
     subject = fields.Function(lambda a: a.lesson.subject.name)
 
 
-class LessonSchema(Schema):
+class DiaryLessonSchema(Schema):
     id = fields.Function(lambda i: i.lesson.id)
     number = fields.Function(lambda i: i.lesson.number, allow_none=True)
     starts_at = fields.Time(format="%H:%M", allow_none=True)
@@ -100,24 +100,24 @@ class LessonSchema(Schema):
     subgroup = fields.Function(lambda i: i.lesson.subgroup.name if i.lesson.subgroup_id else None, allow_none=True)
     teacher = fields.Function(lambda i: i.lesson.teacher.full_name)
     topic = fields.Function(lambda i: i.lesson.topic)
-    marks = fields.List(fields.Nested(MarkSchema))
-    attendance = fields.Nested(AttendanceSchema, allow_none=True)
-    homework = fields.List(fields.Nested(HomeworkSchema))
+    marks = fields.List(fields.Nested(DiaryMarkSchema))
+    attendance = fields.Nested(DiaryAttendanceSchema, allow_none=True)
+    homework = fields.List(fields.Nested(DiaryHomeworkSchema))
 
 
-class DaySchema(Schema):
+class DiaryDaySchema(Schema):
     date = fields.Date()
-    lessons = fields.List(fields.Nested(LessonSchema))
+    lessons = fields.List(fields.Nested(DiaryLessonSchema))
 
 
 class DiarySchema(Schema):
-    student = fields.Nested(StudentSchema)
+    student = fields.Nested(DiaryStudentSchema)
     start = fields.Date()
     end = fields.Date()
-    days = fields.List(fields.Nested(DaySchema))
+    days = fields.List(fields.Nested(DiaryDaySchema))
 
 
-class PeriodSchema(Schema):
+class DiaryPeriodSchema(Schema):
     id = fields.Integer()
     kind = fields.String()
     number = fields.Integer()
@@ -126,7 +126,7 @@ class PeriodSchema(Schema):
     closed = fields.Boolean()
 
 
-class SubjectMarksSchema(Schema):
+class DiarySubjectMarksSchema(Schema):
     subject_id = fields.Function(lambda s: s.subject.id)
     subject = fields.Function(lambda s: s.subject.name)
     average = fields.Float(allow_none=True, metadata={"description": "the student's weighted average"})
@@ -135,19 +135,19 @@ class SubjectMarksSchema(Schema):
     forecast = fields.String(allow_none=True, metadata={"description": "the forecast of the period's final mark"})
     final_mark = fields.Function(lambda s: s.final.value if s.final else None, allow_none=True)
     absences = fields.Integer()
-    marks = fields.List(fields.Nested(DatedMarkSchema))
+    marks = fields.List(fields.Nested(DiaryDatedMarkSchema))
     chart = fields.Function(lambda s: [{"week_ending": d.isoformat(), "average": v} for d, v in s.chart],
                             metadata={"description": "the running weighted average at the end of each week"})
 
 
-class PeriodMarksSchema(Schema):
-    student = fields.Nested(StudentSchema)
-    period = fields.Nested(PeriodSchema, allow_none=True)
-    periods = fields.List(fields.Nested(PeriodSchema))
-    subjects = fields.List(fields.Nested(SubjectMarksSchema))
+class DiaryPeriodMarksSchema(Schema):
+    student = fields.Nested(DiaryStudentSchema)
+    period = fields.Nested(DiaryPeriodSchema, allow_none=True)
+    periods = fields.List(fields.Nested(DiaryPeriodSchema))
+    subjects = fields.List(fields.Nested(DiarySubjectMarksSchema))
 
 
-class FinalMarkSchema(Schema):
+class DiaryFinalMarkSchema(Schema):
     subject_id = fields.Integer()
     subject = fields.Function(lambda f: f.subject.name)
     class_name = fields.Function(lambda f: f.class_group.name)
