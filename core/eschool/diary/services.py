@@ -43,9 +43,9 @@ VIEW, PRINT_CLASS = "diary.view", "diary.print_class"
 MAX_RANGE_DAYS = 100
 
 #: Short attendance codes as the paper journal writes them (н, б, у, оп) and their full names.
-ATTENDANCE_CODES = {"absent": _l("abs"), "ill": _l("ill"), "excused": _l("exc"), "late": _l("late")}
+ATTENDANCE_CODES = {"absent": _l("abs"), "ill": _l("sick"), "excused": _l("exc"), "late": _l("late")}
 ATTENDANCE_NAMES = {"absent": _l("absent"), "ill": _l("absent, ill"), "excused": _l("absent, excused"),
-                    "late": _l("late")}
+                    "late": _l("came late")}
 FINAL_KINDS = {"period": _l("period"), "year": _l("year"), "exam": _l("exam")}
 PERIOD_KINDS = {"quarter": _l("quarter"), "semester": _l("semester"), "trimester": _l("trimester")}
 
