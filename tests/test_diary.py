@@ -240,9 +240,9 @@ def test_the_summary_shows_averages_forecast_and_an_aggregate_class_average(app,
     world.mark(l2, world.boris, "4", work_type="oral")  # Boris: 3.00; class average (4.33 + 3.00) / 2 = 3.67
     login(client, "parent")
     html = client.get("/diary/summary").get_data(as_text=True)
-    assert "4.33" in html and "3.67" in html
+    assert "4,33" in html and "3,67" in html  # Russian decimals
     assert 'class="diary-forecast">4<' in html
-    assert "Секретный комментарий" not in html and "3.00" not in html  # no other student's mark or average
+    assert "Секретный комментарий" not in html and "3,00" not in html  # no other student's mark or average
     assert "<svg" in html and "<polyline" in html  # the running average chart, two weeks
     assert "<script" not in html
 

@@ -501,19 +501,21 @@ def final_marks(student: Student) -> list[FinalMark]:
 # --------------------------------------------------------------------------- the chart
 
 
-def chart_points(points, sundays, width: int = 300, height: int = 80, pad: int = 6) -> dict:
-    """Coordinates of a small SVG line chart of the running average (y from 1 to 5), drawn by the
-    template: no chart library, no script."""
+def chart_points(points, sundays, width: int = 300, height: int = 80, pad: int = 8) -> dict:
+    """Coordinates of a small SVG line chart of the running average (y from 2 to 5; lower values sit
+    on the bottom line), drawn by the template: no chart library, no script."""
     if not points or not sundays:
         return {"width": width, "height": height, "points": [], "line": "", "grid": []}
     index = {d: i for i, d in enumerate(sundays)}
     span = max(len(sundays) - 1, 1)
 
+    left = pad + 12  # room for the axis labels
+
     def x(i):
-        return round(pad + (width - 2 * pad) * i / span, 1)
+        return round(left + (width - left - pad) * i / span, 1)
 
     def y(v):
-        return round(pad + (height - 2 * pad) * (5 - v) / 4, 1)
+        return round(pad + (height - 2 * pad) * (5 - max(2.0, min(5.0, v))) / 3, 1)
 
     dots = [{"x": x(index[d]), "y": y(v), "date": d, "value": v} for d, v in points]
     return {"width": width, "height": height, "points": dots,
