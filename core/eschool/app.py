@@ -110,6 +110,8 @@ def _register_core_blueprints(app: Flask) -> None:
     from eschool.auth.views import bp as auth_bp
     from eschool.diary.api import bp as diary_api_bp
     from eschool.diary.views import bp as diary_bp
+    from eschool.journal.settings import api as journal_settings_api_bp
+    from eschool.journal.settings import bp as journal_settings_bp
     from eschool.people.api import bp as people_api_bp
     from eschool.people.views import bp as people_bp
     from eschool.people.views import invitations as invitations_bp
@@ -122,9 +124,11 @@ def _register_core_blueprints(app: Flask) -> None:
     from eschool.web.views import bp as web_bp
 
     csrf = app.extensions["csrf"]
-    for bp in (web_bp, auth_bp, plugins_bp, timetable_bp, school_setup_bp, people_bp, invitations_bp, diary_bp):
+    for bp in (web_bp, auth_bp, plugins_bp, timetable_bp, school_setup_bp, people_bp, invitations_bp,
+               journal_settings_bp):
         app.register_blueprint(bp)
-    for bp in (api_bp, auth_api_bp, plugins_api_bp, school_api_bp, timetable_api_bp, people_api_bp, diary_api_bp):
+    for bp in (api_bp, auth_api_bp, plugins_api_bp, school_api_bp, timetable_api_bp, people_api_bp,
+               journal_settings_api_bp):
         csrf.exempt(bp)
         app.register_blueprint(bp)
     register_error_handlers(app)

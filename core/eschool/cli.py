@@ -99,13 +99,30 @@ def init(region, database):
 @click.option("--serve", is_flag=True, help="Start the development server afterwards.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-def demo(region, database, serve, host, port):
+@click.option("--scale", type=click.Choice(["school", "municipality", "region"]), default=None,
+              help="Also build a benchmark data set: 1 school / 50 schools and 25,000 students / 650 schools "
+                   "and 360,000 students, with a year of journal (a month at region scale).")
+@click.option("--schools", type=int, default=None, help="With --scale: this many schools instead.")
+@click.option("--weeks", type=int, default=None, help="With --scale: this many weeks of journal instead.")
+def demo(region, database, serve, host, port, scale, schools, weeks):
     """Build a demo: the region's municipalities, a demo school, an account for every role."""
     from eschool.demo import build_demo
 
     app = make_app(region, database)
     _upgrade(app)
     result = build_demo(log=lambda m: click.echo(f"  {m}"))
+    if scale:
+        import time
+
+        from eschool.scale import SCALES, build_scale
+
+        total = schools or SCALES[scale][0]
+        started = time.perf_counter()
+        with click.progressbar(length=total, label=f"Building the {scale} data set") as bar:
+            counts = build_scale(scale, log=lambda _m: None, progress=bar.update, schools=schools, weeks=weeks)
+        click.echo(f"  {counts.schools} schools, {counts.students} students, {counts.users} accounts, "
+                   f"{counts.lessons} lessons, {counts.marks} marks, {counts.attendance} absences, "
+                   f"{counts.homework} homework in {time.perf_counter() - started:.0f} s")
     ext = app.extensions["eschool"]
     click.echo(f"\n{ext.region.name('portal', 'ru')} ({ext.region.code}): {len(result['municipalities'])} "
                f"municipalities, demo school #{result['school'].id} «{result['school'].short_name}».")
