@@ -31,44 +31,74 @@ class World:
             return Lesson.create(school=self.school, class_group=class_id or self.c5, subject=getattr(self, subject),
                                  date=day, number=number, teacher=self.teacher, topic=topic).id
 
-    def _lesson(self, lesson_id):
+    def _teacher_and_lesson(self, lesson_id):
         from eschool.journal.models import Lesson
 
-        return Lesson.get_by_id(lesson_id)
+        return User.get_by_id(self.teacher), Lesson.get_by_id(lesson_id)
 
     def mark(self, lesson_id, student_id, value, slot=0, work_type=None, comment=""):
-        from eschool.journal.models import Mark, WorkType
+        """The teacher puts a mark through the journal's rules (``journal.services.set_mark``)."""
+        from eschool.journal import services as journal
+        from eschool.journal.models import WorkType
 
-        with self.app.app_context():
-            wt = WorkType.get_or_none(WorkType.code == work_type) if work_type else None
-            return Mark.create(lesson=lesson_id, student=student_id, slot=slot, value=value,
-                               numeric=int(value) if value.isdigit() else None, work_type=wt,
-                               weight=wt.weight if wt else 1, comment=comment, author=self.teacher).id
+        with self.app.test_request_context():
+            teacher, lesson = self._teacher_and_lesson(lesson_id)
+            wt = WorkType.get((WorkType.school == self.school) & (WorkType.code == work_type)) if work_type else None
+            return journal.set_mark(teacher, lesson, student_id, slot, value, work_type_id=wt.id if wt else None,
+                                    comment=comment).id
 
     def attendance(self, lesson_id, student_id, kind, minutes_late=None):
-        from eschool.journal.models import Attendance
+        from eschool.journal import services as journal
 
-        with self.app.app_context():
-            Attendance.create(lesson=lesson_id, student=student_id, kind=kind, minutes_late=minutes_late,
-                              recorded_by=self.teacher)
+        with self.app.test_request_context():
+            teacher, lesson = self._teacher_and_lesson(lesson_id)
+            journal.set_attendance(teacher, lesson, student_id, kind, minutes_late=minutes_late)
 
     def homework(self, lesson_id, text, student_ids=(), links=""):
-        from eschool.journal.models import Homework, HomeworkStudent
+        from eschool.journal import services as journal
+
+        with self.app.test_request_context():
+            teacher, lesson = self._teacher_and_lesson(lesson_id)
+            return journal.set_homework(teacher, lesson, {"text": text, "links": links,
+                                                          "student_ids": list(student_ids)}).id
+
+    def file(self, homework_id, name, data: bytes):
+        """The teacher attaches a file to homework (``journal.services.add_homework_file``)."""
+        import io
+
+        from werkzeug.datastructures import FileStorage
+
+        from eschool.journal import services as journal
+        from eschool.journal.models import Homework
+
+        with self.app.test_request_context():
+            teacher = User.get_by_id(self.teacher)
+            return journal.add_homework_file(teacher, Homework.get_by_id(homework_id),
+                                             FileStorage(io.BytesIO(data), filename=name)).id
+
+    def bulk(self, days, per_day, students):
+        """Volume for the query guards: lessons with a mark for every student, an absence and homework
+        each, written in bulk (the rules are exercised by the other tests)."""
+        from eschool.journal.models import Attendance, Homework, Lesson, Mark
 
         with self.app.app_context():
-            hw = Homework.create(lesson=lesson_id, text=text, links=links, for_all=not student_ids,
-                                 created_by=self.teacher)
-            for sid in student_ids:
-                HomeworkStudent.create(homework=hw, student=sid)
-            return hw.id
+            for d in range(days):
+                for n in range(per_day):
+                    lesson = Lesson.create(school=self.school, class_group=self.c5, teacher=self.teacher,
+                                           subject=self.maths if n % 2 else self.russian, number=n + 1,
+                                           date=self.monday + dt.timedelta(days=d), topic=f"Тема {d}-{n}")
+                    Mark.insert_many([{"lesson": lesson.id, "student": sid, "value": "4", "numeric": 4, "weight": 1}
+                                      for sid in students]).execute()
+                    Attendance.create(lesson=lesson, student=self.anna, kind="absent")
+                    Homework.create(lesson=lesson, text=f"Задание {d}-{n}")
 
 
 @pytest.fixture
 def world(app, demo):
     """Class 5А (class teacher 'classteacher'): Anna (the demo student's and parent's), Boris; 6Б: Vera (parent2).
     'teacher' teaches maths and Russian in 5А and is also Boris's parent (role switching). One period
-    around today, the bell schedule, two work types (oral x1, test x2)."""
-    from eschool.journal.models import WorkType
+    around today, the bell schedule, the default work types (oral answer x1, test x2)."""
+    from eschool.journal import services as journal
     from eschool.people import services as people
     from eschool.people.models import Student
     from eschool.school import services as school
@@ -101,8 +131,7 @@ def world(app, demo):
         timetable.set_lesson_times(s, 1, [
             {"number": 1, "starts_at": dt.time(8, 0), "ends_at": dt.time(8, 40)},
             {"number": 2, "starts_at": dt.time(8, 50), "ends_at": dt.time(9, 30)}])
-        WorkType.create(school=s, code="oral", name="Устный ответ", weight=1, order=1)
-        WorkType.create(school=s, code="test", name="Контрольная работа", weight=2, order=2)
+        journal.work_types(s)  # the defaults: oral answer weighs 1, a test 2
         enrol = {"date": today - dt.timedelta(days=120), "order_number": "1-у"}
         anna = people.enrol(s, {**CARD, "last_name": "Алексеева", "first_name": "Анна", **enrol, "class_id": groups[5].id})
         boris = people.enrol(s, {**CARD, "last_name": "Борисов", "first_name": "Борис", "gender": "m", **enrol,
@@ -141,7 +170,7 @@ def test_the_parent_sees_the_mark_absence_and_homework_the_teacher_entered(app, 
     world.mark(first, world.boris, "2")  # another child's mark: never on Anna's page
     world.attendance(second, world.anna, "ill")
     world.homework(first, "Задачи 12-15", links="https://example.org/task")
-    world.homework(first, "Доп. задание для Бориса", student_ids=[world.boris])
+    world.homework(second, "Доп. задание для Бориса", student_ids=[world.boris])
     login(client, "parent")
     html = client.get(f"/diary?date={day.isoformat()}").get_data(as_text=True)
     assert "Анна" in html and "Дроби" in html and "Причастие" in html
@@ -161,6 +190,24 @@ def test_homework_for_chosen_students_reaches_them(app, client, world):
     act_as(client, app, "teacher", "parent")
     html = client.get(f"/diary?date={world.today.isoformat()}").get_data(as_text=True)
     assert "Борис" in html and "Доп. задание для Бориса" in html
+
+
+def test_homework_files_download_only_for_those_who_see_the_homework(app, client, world):
+    for_all = world.homework(world.lesson(world.today, 1), "Прочитать текст")
+    for_boris = world.homework(world.lesson(world.today, 2), "Только Борису", student_ids=[world.boris])
+    text = world.file(for_all, "текст.txt", "Жили-были".encode())
+    secret = world.file(for_boris, "borisu.pdf", b"%PDF-1.4 secret")
+    login(client, "parent")
+    html = client.get(f"/diary?date={world.today.isoformat()}").get_data(as_text=True)
+    assert f"/diary/files/{text}" in html and f"/diary/files/{secret}" not in html
+    response = client.get(f"/diary/files/{text}")
+    assert response.status_code == 200 and response.data == "Жили-были".encode()
+    assert "attachment" in response.headers["Content-Disposition"]
+    assert client.get(f"/diary/files/{secret}").status_code == 404  # homework for another child
+    assert client.get("/diary/files/999999").status_code == 404
+    client.post("/logout")
+    login(client, "parent2")
+    assert client.get(f"/diary/files/{text}").status_code == 404  # another family's class
 
 
 def test_week_navigation_and_date_picker(app, client, world):
@@ -232,7 +279,7 @@ def test_the_menu_has_the_diary_for_families_only(client, world):
 
 
 def test_the_summary_shows_averages_forecast_and_an_aggregate_class_average(app, client, world):
-    d1, d2 = world.today - dt.timedelta(days=14), world.today - dt.timedelta(days=1)
+    d1, d2 = world.today - dt.timedelta(days=7), world.today  # two weeks, inside the edit window
     l1, l2 = world.lesson(d1, 1), world.lesson(d2, 1)
     world.mark(l1, world.anna, "5", work_type="test")  # weight 2
     world.mark(l2, world.anna, "3", work_type="oral")  # weight 1 -> (10 + 3) / 3 = 4.33
@@ -249,12 +296,16 @@ def test_the_summary_shows_averages_forecast_and_an_aggregate_class_average(app,
 
 def test_the_class_average_is_computed_by_the_database_as_an_aggregate(app, world):
     from eschool.diary import services
+    from eschool.school.models import CurriculumItem
 
     l1 = world.lesson(world.today, 1)
     world.mark(l1, world.anna, "5")
     world.mark(l1, world.anna, "3", slot=1)
     world.mark(l1, world.boris, "2")
-    world.mark(l1, world.anna, "pass", slot=2)  # pass/fail marks do not count
+    with app.app_context():  # Russian is marked pass/fail in 5А: those marks do not count
+        CurriculumItem.update(scale="pass_fail").where((CurriculumItem.class_group == world.c5)
+                                                       & (CurriculumItem.subject == world.russian)).execute()
+    world.mark(world.lesson(world.today, 2, "russian"), world.anna, "pass")
     with app.app_context():
         averages = services.class_averages([world.c5], world.today, world.today)
     assert averages == {world.maths: 3.0}  # mean of 4.0 and 2.0, not the pooled 3.33
@@ -352,22 +403,11 @@ def test_the_week_runs_the_same_number_of_queries_for_small_and_large_classes_an
         client.post("/logout")
         return result
 
-    def fill(students, days, per_day):
-        for d in range(days):
-            for n in range(per_day):
-                lesson = world.lesson(day + dt.timedelta(days=d), n + 1, "maths" if n % 2 else "russian",
-                                      topic=f"Тема {d}-{n}")
-                for sid in students:
-                    world.mark(lesson, sid, "45"[n % 2], work_type="oral")
-                if n == 0:
-                    world.attendance(lesson, world.anna, "absent")
-                world.homework(lesson, f"Задание {d}-{n}")
-
     class_print = [f"/diary/classes/{world.c5}/print?date={day.isoformat()}"]
     ten = [world.anna, world.boris, *_add_students(app, world, 8)]
-    fill(ten, 5, 1)  # 10 students, 5 lessons in the week
+    world.bulk(5, 1, ten)  # 10 students, 5 lessons in the week
     few = {**counts("parent", urls), **counts("classteacher", class_print)}
     more = _add_students(app, world, 25, start=8)  # 35 students
-    fill([*ten, *more], 5, 11)  # 60 lessons in the week
+    world.bulk(5, 11, [*ten, *more])  # 60 lessons in the week
     many = {**counts("parent", urls), **counts("classteacher", class_print)}
     assert all(n > 0 for n in few.values()) and many == few

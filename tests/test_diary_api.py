@@ -31,7 +31,7 @@ def test_the_parent_reads_the_week_through_the_api(app, client, world: World):
     world.mark(lesson, world.boris, "2")
     world.attendance(other, world.anna, "absent")
     world.homework(lesson, "Задачи 12-15", links="https://example.org/a\nhttps://example.org/b")
-    world.homework(lesson, "Только Борису", student_ids=[world.boris])
+    world.homework(other, "Только Борису", student_ids=[world.boris])
     with app.app_context():
         from eschool.school.models import Period
 
@@ -63,6 +63,20 @@ def test_the_parent_reads_the_week_through_the_api(app, client, world: World):
     assert [(f["subject"], f["kind"], f["value"]) for f in finals] == [("Математика", "period", "4")]
     students = client.get("/api/v1/diary/students", headers=headers).get_json()["students"]
     assert [s["id"] for s in students] == [world.anna]
+
+
+def test_homework_files_through_the_api(client, world: World):
+    hw = world.homework(world.lesson(world.today, 1), "Прочитать текст")
+    file_id = world.file(hw, "text.txt", b"hello")
+    headers = bearer(client, "parent")
+    day = world.today.isoformat()
+    [item] = client.get(f"/api/v1/diary/homework?start={day}&end={day}", headers=headers).get_json()
+    assert item["files"] == [{"id": file_id, "name": "text.txt", "content_type": "text/plain", "size": 5,
+                              "url": f"/api/v1/diary/files/{file_id}"}]
+    response = client.get(item["files"][0]["url"], headers=headers)
+    assert response.status_code == 200 and response.data == b"hello"
+    assert client.get(item["files"][0]["url"], headers=bearer(client, "parent2")).status_code == 404
+    assert client.get(item["files"][0]["url"]).status_code == 401
 
 
 @pytest.mark.parametrize("username, anna, vera", [("student", 200, 404), ("parent", 200, 404), ("parent2", 404, 200)])
@@ -118,8 +132,6 @@ def test_the_endpoints_are_in_the_openapi_document(client):
 def test_the_api_runs_the_same_number_of_queries_for_small_and_large_data(app, client, world):
     from playhouse.test_utils import count_queries
 
-    from eschool.journal.models import Mark
-
     monday = world.monday
     headers = bearer(client, "parent")
     urls = [f"/api/v1/diary?start={monday.isoformat()}&end={(monday + dt.timedelta(days=6)).isoformat()}",
@@ -136,20 +148,9 @@ def test_the_api_runs_the_same_number_of_queries_for_small_and_large_data(app, c
             result[url] = counter.count
         return result
 
-    def fill(students, days, per_day):
-        for d in range(days):
-            for n in range(per_day):
-                lesson = world.lesson(monday + dt.timedelta(days=d), n + 1, "maths" if n % 2 else "russian")
-                with app.app_context():
-                    Mark.insert_many([{"lesson": lesson, "student": s, "value": "4", "numeric": 4, "weight": 1}
-                                      for s in students]).execute()
-                if n == 0:
-                    world.attendance(lesson, world.anna, "ill")
-                world.homework(lesson, f"Задание {d}-{n}")
-
     ten = [world.anna, world.boris, *_add_students(app, world, 8)]
-    fill(ten, 5, 1)
+    world.bulk(5, 1, ten)
     few = counts()
-    fill([*ten, *_add_students(app, world, 25, start=8)], 5, 11)
+    world.bulk(5, 11, [*ten, *_add_students(app, world, 25, start=8)])
     many = counts()
     assert all(n > 0 for n in few.values()) and many == few

@@ -125,10 +125,10 @@ def _register_core_blueprints(app: Flask) -> None:
 
     csrf = app.extensions["csrf"]
     for bp in (web_bp, auth_bp, plugins_bp, timetable_bp, school_setup_bp, people_bp, invitations_bp,
-               journal_settings_bp):
+               journal_settings_bp, diary_bp):
         app.register_blueprint(bp)
     for bp in (api_bp, auth_api_bp, plugins_api_bp, school_api_bp, timetable_api_bp, people_api_bp,
-               journal_settings_api_bp):
+               journal_settings_api_bp, diary_api_bp):
         csrf.exempt(bp)
         app.register_blueprint(bp)
     register_error_handlers(app)

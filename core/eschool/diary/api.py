@@ -25,6 +25,7 @@ from eschool.diary.schemas import (
     DiaryStudentQuerySchema,
     DiaryStudentsSchema,
 )
+from eschool.journal import services as journal
 from eschool.school.api import refused
 from eschool.school.services import SchoolError
 
@@ -34,9 +35,7 @@ RULE = "A student reads their own diary, a parent their children's (student_id);
 
 
 def _today():
-    from eschool.diary.views import local_today
-
-    return local_today()
+    return journal.local_today()
 
 
 def _student(args):
@@ -135,8 +134,6 @@ def final_marks():
 @require(AUTHENTICATED)
 @doc(summary="Download a homework file (the journal's permission check; not visible: 404)", tags=TAGS)
 def homework_file(file_id):
-    from eschool.journal import services as journal
-
     try:
         row, path = journal.open_homework_file(current_user, file_id)
     except SchoolError:

@@ -4,6 +4,8 @@ from __future__ import annotations
 from flask import url_for
 from marshmallow import Schema, fields, validate
 
+from eschool.journal.services import work_type_label
+
 STUDENT_ID = {"description": "the child (a parent with several children); default: the first one, or oneself"}
 
 
@@ -68,7 +70,8 @@ class DiaryMarkSchema(Schema):
     value = fields.String(metadata={"description": "'5'..'1', 'pass' or 'fail'"})
     numeric = fields.Integer(allow_none=True)
     weight = fields.Float()
-    work_type = fields.Function(lambda m: m.work_type.name if m.work_type_id else None, allow_none=True)
+    work_type = fields.Function(lambda m: work_type_label(m.work_type) if m.work_type_id else None, allow_none=True,
+                                metadata={"description": "the kind of work, in the user's language"})
     comment = fields.String()
 
 

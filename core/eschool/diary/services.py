@@ -33,7 +33,7 @@ from eschool.journal.models import (
     Mark,
     WorkType,
 )
-from eschool.people.models import ClassMembership, Guardian, Student
+from eschool.people.models import ClassMembership, Student
 from eschool.school.models import ClassGroup, CurriculumItem, Period, Subgroup, Subject
 from eschool.school.services import SchoolError
 from eschool.timetable.models import LessonTime
@@ -93,19 +93,10 @@ def forecast(average: float | None) -> str | None:
 
 def visible_students(user) -> list[Student]:
     """The students whose diary the user reads in the role they act in now: themselves as a student,
-    their children as a parent (one query)."""
-    if user is None or not getattr(user, "is_authenticated", False):
-        return []
-    roles = {a.role for a in user_assignments(user)}
-    condition = None
-    if "student" in roles:
-        condition = Student.user == user.id
-    if "parent" in roles:
-        children = Student.id.in_(Guardian.select(Guardian.student).where(Guardian.user == user.id))
-        condition = children if condition is None else (condition | children)
-    if condition is None:
-        return []
-    return list(Student.select().where(condition).order_by(Student.last_name, Student.first_name, Student.id))
+    their children as a parent (the journal's one rule, ``journal.services.readable_students``)."""
+    from eschool.journal.services import readable_students
+
+    return readable_students(user)
 
 
 def student_for(user, student_id: int | None = None) -> tuple[Student, list[Student]]:

@@ -3,14 +3,14 @@ every student of a class for the class teacher), and homework file downloads."""
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from eschool.auth.permissions import AUTHENTICATED, require
 from eschool.diary import services
+from eschool.journal import services as journal
 from eschool.school.models import ClassGroup
 from eschool.school.services import SchoolError
 from eschool.web.errors import PageError
@@ -20,7 +20,7 @@ bp = Blueprint("diary", __name__, url_prefix="/diary")
 
 def local_today() -> dt.date:
     """Today in the region's timezone (lesson dates are local dates)."""
-    return dt.datetime.now(ZoneInfo(current_app.extensions["eschool"].region.timezone)).date()
+    return journal.local_today()
 
 
 def _int_arg(name: str) -> int | None:
@@ -44,7 +44,8 @@ def _student():
 
 def _context(student, students):
     return {"student": student, "students": students, "codes": services.ATTENDANCE_CODES,
-            "attendance_names": services.ATTENDANCE_NAMES, "today": local_today()}
+            "attendance_names": services.ATTENDANCE_NAMES, "today": local_today(),
+            "work_type_label": journal.work_type_label}
 
 
 @bp.get("")
@@ -107,15 +108,13 @@ def print_class(class_id: int):
     diaries = services.class_weeks(group, _date_arg())
     return render_template("diary/print.html", diaries=diaries, group=group, student=None, students=[],
                            codes=services.ATTENDANCE_CODES, attendance_names=services.ATTENDANCE_NAMES,
-                           today=local_today())
+                           today=local_today(), work_type_label=journal.work_type_label)
 
 
 @bp.get("/files/<int:file_id>")
 @require(AUTHENTICATED)
 def homework_file(file_id: int):
     """A homework file, through the journal's permission check (not visible: 404)."""
-    from eschool.journal import services as journal
-
     try:
         row, path = journal.open_homework_file(current_user, file_id)
     except SchoolError:
