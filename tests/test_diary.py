@@ -7,7 +7,7 @@ import pytest
 
 from eschool.auth import services as auth
 from eschool.auth.models import RoleAssignment, User
-from tests.conftest import login
+from tests.conftest import bearer, login
 
 CARD = {"middle_name": "", "birth_date": dt.date(2015, 3, 4), "gender": "f", "document_kind": "birth_certificate",
         "document_number": "", "snils": "", "address": ""}
@@ -181,6 +181,26 @@ def test_the_parent_sees_the_mark_absence_and_homework_the_teacher_entered(app, 
     assert "att-ill" in html
     assert "08:00" in html and "08:50" in html  # the bell schedule
     assert html.index("Дроби") < html.index("Причастие")  # lessons in order
+
+
+def test_homework_is_shown_where_it_is_set_and_on_the_day_it_is_due(app, client, world):
+    from eschool.journal import services as journal
+    from eschool.journal.models import Lesson
+
+    earlier = world.lesson(world.today - dt.timedelta(days=7), 1, "maths", topic="Дроби")
+    world.lesson(world.today, 3, "maths", topic="Десятичные дроби")
+    with app.test_request_context():
+        journal.set_homework(User.get_by_id(world.teacher), Lesson.get_by_id(earlier),
+                             {"text": "Задачи к сегодняшнему уроку", "due_on": world.today})
+    login(client, "student")
+    html = client.get(f"/diary?date={world.today.isoformat()}").get_data(as_text=True)
+    assert "Задачи к сегодняшнему уроку" in html and 'class="diary-homework diary-due"' in html
+    html = client.get(f"/diary?date={(world.today - dt.timedelta(days=7)).isoformat()}").get_data(as_text=True)
+    assert "Задачи к сегодняшнему уроку" in html and "diary-due" not in html
+    day = world.today.isoformat()
+    body = client.get(f"/api/v1/diary?start={day}&end={day}", headers=bearer(client, "student")).get_json()
+    [lesson] = body["days"][0]["lessons"]
+    assert [h["text"] for h in lesson["homework_due"]] == ["Задачи к сегодняшнему уроку"] and lesson["homework"] == []
 
 
 def test_homework_for_chosen_students_reaches_them(app, client, world):

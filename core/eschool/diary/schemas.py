@@ -105,7 +105,9 @@ class DiaryLessonSchema(Schema):
     topic = fields.Function(lambda i: i.lesson.topic)
     marks = fields.List(fields.Nested(DiaryMarkSchema))
     attendance = fields.Nested(DiaryAttendanceSchema, allow_none=True)
-    homework = fields.List(fields.Nested(DiaryHomeworkSchema))
+    homework = fields.List(fields.Nested(DiaryHomeworkSchema), metadata={"description": "set in this lesson"})
+    homework_due = fields.List(fields.Nested(DiaryHomeworkSchema), attribute="due",
+                               metadata={"description": "set earlier, due on this day (first lesson of the subject)"})
 
 
 class DiaryDaySchema(Schema):

@@ -155,7 +155,8 @@ class DiaryLesson:
     ends_at: dt.time | None = None
     marks: list = field(default_factory=list)
     attendance: Attendance | None = None
-    homework: list = field(default_factory=list)
+    homework: list = field(default_factory=list)  # set in this lesson
+    due: list = field(default_factory=list)  # set earlier, due on this lesson's day (same subject)
 
 
 @dataclass
@@ -203,9 +204,9 @@ def _in_class(memberships, class_id: int, day: dt.date) -> bool:
 
 def weeks(students: list[Student], start: dt.date, end: dt.date, all_days: bool = True) -> dict[int, DiaryWeek]:
     """The diary of each student from ``start`` to ``end``: each day's lessons in order with the bell
-    times, subject, teacher and topic, the student's own marks, attendance and homework (the homework
-    for chosen students only to them), with its files. Eight queries, whatever the number of students
-    and lessons. ``all_days`` lists the days without lessons too (Monday to Saturday; Sunday if any)."""
+    times, subject, teacher and topic, the student's own marks, attendance, the homework set in the
+    lesson and the homework due that day (the homework for chosen students only to them), with files.
+    Eight queries, whatever the number of students and lessons. ``all_days`` lists the days without lessons too (Monday to Saturday; Sunday if any)."""
     ids = [s.id for s in students]
     memberships = _memberships(ids, start, end)
     by_student = defaultdict(list)
@@ -227,8 +228,11 @@ def weeks(students: list[Student], start: dt.date, end: dt.date, all_days: bool 
         marks[(mark.lesson_id, mark.student_id)].append(mark)
     attendance = {(a.lesson_id, a.student_id): a for a in
                   Attendance.select().where(Attendance.lesson.in_(lesson_ids) & Attendance.student.in_(ids))}
-    homework = defaultdict(list)
-    hw_rows = list(Homework.select().where(Homework.lesson.in_(lesson_ids)).order_by(Homework.id))
+    homework, due = defaultdict(list), defaultdict(list)
+    hw_rows = list(Homework.select(Homework, Lesson, Subject).join(Lesson).join(Subject)
+                   .where(Homework.lesson.in_(lesson_ids)
+                          | (Lesson.class_group.in_(class_ids) & Homework.due_on.between(start, end)))
+                   .order_by(Lesson.date, Homework.id))
     hw_ids = [h.id for h in hw_rows]
     chosen = defaultdict(set)
     for row in HomeworkStudent.select(HomeworkStudent.homework, HomeworkStudent.student).where(
@@ -240,7 +244,10 @@ def weeks(students: list[Student], start: dt.date, end: dt.date, all_days: bool 
     for h in hw_rows:
         h.file_list = files[h.id]
         h.link_list = [line.strip() for line in (h.links or "").splitlines() if line.strip()]
-        homework[h.lesson_id].append(h)
+        if start <= h.lesson.date <= end:
+            homework[h.lesson_id].append(h)
+        if h.due_on is not None and start <= h.due_on <= end and h.due_on > h.lesson.date:
+            due[(h.lesson.class_group_id, h.lesson.subject_id, h.due_on)].append(h)
 
     result = {}
     for student in students:
@@ -248,6 +255,7 @@ def weeks(students: list[Student], start: dt.date, end: dt.date, all_days: bool 
         week = DiaryWeek(student=student, start=start, end=end,
                          class_names=list(dict.fromkeys(m.class_group.name for m in own)))
         days: dict[dt.date, DiaryDay] = {}
+        shown_due = set()
         if all_days:
             day = start
             while day <= end:
@@ -261,6 +269,11 @@ def weeks(students: list[Student], start: dt.date, end: dt.date, all_days: bool 
             item = DiaryLesson(lesson, t.starts_at if t else None, t.ends_at if t else None,
                                marks[(lesson.id, student.id)], attendance.get((lesson.id, student.id)),
                                [h for h in homework[lesson.id] if h.for_all or student.id in chosen[h.id]])
+            key = (lesson.class_group_id, lesson.subject_id, lesson.date)
+            if key not in shown_due:  # the first lesson of the subject that day
+                shown_due.add(key)
+                item.due = [h for h in due[key] if (h.for_all or student.id in chosen[h.id])
+                            and _in_class(own, h.lesson.class_group_id, h.lesson.date)]
             days.setdefault(lesson.date, DiaryDay(lesson.date)).lessons.append(item)
         week.days = [days[d] for d in sorted(days)]
         result[student.id] = week
