@@ -305,8 +305,16 @@ def test_the_summary_shows_averages_forecast_and_an_aggregate_class_average(app,
     world.mark(l2, world.anna, "3", work_type="oral")  # weight 1 -> (10 + 3) / 3 = 4.33
     world.mark(l1, world.boris, "2", work_type="oral", comment="Секретный комментарий")
     world.mark(l2, world.boris, "4", work_type="oral")  # Boris: 3.00; class average (4.33 + 3.00) / 2 = 3.67
+    with app.app_context():
+        from eschool.journal.models import FinalMark
+        from eschool.school.models import Period
+
+        period = Period.get((Period.academic_year == world.year) & (Period.number == 2))
+        FinalMark.create(student=world.anna, class_group=world.c5, subject=world.russian, kind="period",
+                         period=period, value="5", numeric=5)
     login(client, "parent")
     html = client.get("/diary/summary").get_data(as_text=True)
+    assert 'class="diary-final">5<' in html  # Russian's final mark for the period
     assert "4,33" in html and "3,67" in html  # Russian decimals
     assert 'class="diary-forecast">4<' in html
     assert "Секретный комментарий" not in html and "3,00" not in html  # no other student's mark or average

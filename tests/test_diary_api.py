@@ -35,7 +35,7 @@ def test_the_parent_reads_the_week_through_the_api(app, client, world: World):
     with app.app_context():
         from eschool.school.models import Period
 
-        period = Period.get((Period.academic_year == world.year) & (Period.number == 1))
+        period = Period.get((Period.academic_year == world.year) & (Period.number == 2))
         FinalMark.create(student=world.anna, class_group=world.c5, subject=world.maths, kind="period",
                          period=period, value="4", numeric=4)
     headers = bearer(client, "parent")
@@ -53,6 +53,7 @@ def test_the_parent_reads_the_week_through_the_api(app, client, world: World):
     marks = client.get("/api/v1/diary/marks", headers=headers).get_json()
     maths = next(s for s in marks["subjects"] if s["subject"] == "Математика")
     assert maths["average"] == 5.0 and maths["class_average"] == 3.5 and maths["forecast"] == "5"
+    assert maths["final_mark"] == "4" and marks["period"]["number"] == 2
     assert [m["value"] for m in maths["marks"]] == ["5"]  # only her own
     homework = client.get(f"/api/v1/diary/homework?start={day.isoformat()}&end={day.isoformat()}",
                           headers=headers).get_json()
@@ -60,7 +61,8 @@ def test_the_parent_reads_the_week_through_the_api(app, client, world: World):
     attendance = client.get("/api/v1/diary/attendance", headers=headers).get_json()
     assert [(a["kind"], a["subject"]) for a in attendance] == [("absent", "Русский язык")]
     finals = client.get("/api/v1/diary/final-marks", headers=headers).get_json()
-    assert [(f["subject"], f["kind"], f["value"]) for f in finals] == [("Математика", "period", "4")]
+    assert [(f["subject"], f["kind"], f["period_number"], f["value"]) for f in finals] == [
+        ("Математика", "period", 2, "4")]
     students = client.get("/api/v1/diary/students", headers=headers).get_json()["students"]
     assert [s["id"] for s in students] == [world.anna]
 

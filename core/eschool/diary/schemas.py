@@ -158,5 +158,7 @@ class DiaryFinalMarkSchema(Schema):
     class_name = fields.Function(lambda f: f.class_group.name)
     kind = fields.String(validate=validate.OneOf(("period", "year", "exam")))
     period_id = fields.Integer(allow_none=True)
-    period = fields.Function(lambda f: f"{f.period.number} {f.period.kind}" if f.period_id else None, allow_none=True)
+    period_kind = fields.Function(lambda f: f.period.kind if f.period_id else None, allow_none=True,
+                                  metadata={"description": "quarter | semester | trimester"})
+    period_number = fields.Function(lambda f: f.period.number if f.period_id else None, allow_none=True)
     value = fields.String()

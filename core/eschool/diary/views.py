@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, abort, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, g, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -88,8 +88,6 @@ def print_week():
 @require(services.PRINT_CLASS)
 def class_print_choice():
     """The class teacher's printouts: choose a class (their own first) and a week."""
-    from flask import g
-
     classes = services.printable_classes(current_user, g.scope.school_id)
     if len(classes) == 1 and "date" in request.args:
         return redirect(url_for("diary.print_class", class_id=classes[0].id, date=request.args["date"]))
