@@ -108,6 +108,8 @@ def _register_core_blueprints(app: Flask) -> None:
     from eschool.api.views import bp as api_bp
     from eschool.auth.api import bp as auth_api_bp
     from eschool.auth.views import bp as auth_bp
+    from eschool.journal.api import bp as journal_api_bp
+    from eschool.journal.views import bp as journal_bp
     from eschool.people.api import bp as people_api_bp
     from eschool.people.views import bp as people_bp
     from eschool.people.views import invitations as invitations_bp
@@ -120,9 +122,11 @@ def _register_core_blueprints(app: Flask) -> None:
     from eschool.web.views import bp as web_bp
 
     csrf = app.extensions["csrf"]
-    for bp in (web_bp, auth_bp, plugins_bp, timetable_bp, school_setup_bp, people_bp, invitations_bp):
+    for bp in (web_bp, auth_bp, plugins_bp, timetable_bp, school_setup_bp, people_bp, invitations_bp,
+               journal_bp):
         app.register_blueprint(bp)
-    for bp in (api_bp, auth_api_bp, plugins_api_bp, school_api_bp, timetable_api_bp, people_api_bp):
+    for bp in (api_bp, auth_api_bp, plugins_api_bp, school_api_bp, timetable_api_bp, people_api_bp,
+               journal_api_bp):
         csrf.exempt(bp)
         app.register_blueprint(bp)
     register_error_handlers(app)
