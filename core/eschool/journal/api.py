@@ -192,7 +192,7 @@ def _refused(exc: SchoolError):
     if isinstance(exc, services.JournalForbidden):
         status, code = 403, "forbidden"
     elif isinstance(exc, services.StaleEdit):
-        status, code = 409, "stale_edit"
+        status, code = 409, "stale"
     elif exc.conflict:
         status, code = 409, "conflict"
     else:

@@ -13,7 +13,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from eschool.auth.models import User
 from eschool.journal import services
 from eschool.journal.models import Attendance, Homework, Lesson, Mark, WorkType
-from eschool.people.models import ClassMembership, Student
+from eschool.people.models import ClassMembership
 from eschool.school.models import AcademicYear, ClassGroup, Period, Subgroup, Subject, TeachingAssignment
 
 

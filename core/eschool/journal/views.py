@@ -148,7 +148,7 @@ def grid(school_id: int, class_id: int, subject_id: int):
 
 def _json_error(status: int, code: str, message: str, fields: dict | None = None, current=None):
     body = {"error": {"code": code, "message": message, "fields": fields or {}}}
-    if current is not None or code == "stale_edit":
+    if current is not None or code == "stale":
         body["error"]["current"] = current
     response = jsonify(body)
     response.status_code = status
@@ -161,7 +161,7 @@ def refusal(exc: SchoolError):
     if isinstance(exc, services.JournalForbidden):
         return _json_error(403, "forbidden", str(exc.message))
     if isinstance(exc, services.StaleEdit):
-        return _json_error(409, "stale_edit", str(exc.message), fields, current=exc.current)
+        return _json_error(409, "stale", str(exc.message), fields, current=exc.current)
     if exc.conflict:
         return _json_error(409, "conflict", str(exc.message), fields)
     return _json_error(400, "invalid", str(exc.message), fields)
