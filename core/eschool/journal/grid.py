@@ -10,6 +10,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
+from peewee import JOIN
+
 from eschool.auth.models import User
 from eschool.journal import services
 from eschool.journal.models import Attendance, Homework, Lesson, Mark, WorkType
@@ -95,7 +97,8 @@ def teaches(user, class_group: ClassGroup, subject_id: int, subgroup_id: int | N
 
 def build(class_group: ClassGroup, subject: Subject, *, subgroup: Subgroup | None = None,
           period: Period | None = None, periods: list | None = None, start: dt.date | None = None,
-          end: dt.date | None = None, user=None, today: dt.date | None = None) -> Grid:
+          end: dt.date | None = None, user=None, today: dt.date | None = None, keeper: bool | None = None,
+          school=None) -> Grid:
     """The grid of a class (or subgroup) and subject over a period (or ``start``..``end``)."""
     today = today or services.local_today()
     if periods is None:
@@ -126,7 +129,7 @@ def build(class_group: ClassGroup, subject: Subject, *, subgroup: Subgroup | Non
 
     author = User.alias()
     marks = list(Mark.select(Mark, author.full_name.alias("author_name"))
-                 .join(author, join_type="LEFT OUTER", on=(Mark.author == author.id))
+                 .join(author, join_type=JOIN.LEFT_OUTER, on=(Mark.author == author.id))
                  .where(Mark.lesson.in_(lesson_ids)).order_by(Mark.slot).objects())
     pairs: dict[int, list] = {}
     counts = {sid: {"marks": 0, "absent": 0} for sid in student_ids}
@@ -137,7 +140,7 @@ def build(class_group: ClassGroup, subject: Subject, *, subgroup: Subgroup | Non
             counts[mark.student_id]["marks"] += 1
     recorder = User.alias()
     for row in (Attendance.select(Attendance, recorder.full_name.alias("recorder_name"))
-                .join(recorder, join_type="LEFT OUTER", on=(Attendance.recorded_by == recorder.id))
+                .join(recorder, join_type=JOIN.LEFT_OUTER, on=(Attendance.recorded_by == recorder.id))
                 .where(Attendance.lesson.in_(lesson_ids)).objects()):
         cell_of(row.student_id, row.lesson_id).attendance = row
         if row.student_id in counts and row.kind != "late":
@@ -157,18 +160,19 @@ def build(class_group: ClassGroup, subject: Subject, *, subgroup: Subgroup | Non
                 averages={sid: weighted_average(pairs.get(sid, ())) for sid in student_ids},
                 counts=counts, homework=homework, work_types=types)
     if user is not None:
-        grid.keeper = teaches(user, class_group, subject.id, subgroup.id if subgroup else None)
-        grid.editable = _editable(grid, user, today)
+        grid.keeper = keeper if keeper is not None else teaches(user, class_group, subject.id,
+                                                                subgroup.id if subgroup else None)
+        grid.editable = _editable(grid, user, today, school)
     return grid
 
 
-def _editable(grid: Grid, user, today: dt.date) -> dict:
+def _editable(grid: Grid, user, today: dt.date, school=None) -> dict:
     """Which lessons the user may change now (a hint for the page; the services check every save)."""
     from eschool.auth.permissions import has_permission
     from eschool.plugins.services import scope_for_school
     from eschool.structure.models import School
 
-    school = School.get_by_id(grid.class_group.school_id)
+    school = school or School.get_by_id(grid.class_group.school_id)
     if not has_permission(user, services.KEEP, scope_for_school(school)):
         return {}
     year = AcademicYear.get_by_id(grid.class_group.academic_year_id)

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import pgettext
 from flask_login import current_user
+from peewee import JOIN
 
 from eschool.auth.permissions import has_permission, require
 from eschool.journal import grid as gridmod
@@ -82,7 +83,7 @@ def my_assignments(user, school: School):
         return []
     return list(TeachingAssignment.select(TeachingAssignment, ClassGroup, Subject, Subgroup)
                 .join(ClassGroup).switch(TeachingAssignment).join(Subject)
-                .switch(TeachingAssignment).join(Subgroup, join_type="LEFT OUTER")
+                .switch(TeachingAssignment).join(Subgroup, join_type=JOIN.LEFT_OUTER)
                 .where((TeachingAssignment.teacher == user.id) & (ClassGroup.academic_year == year.id))
                 .order_by(ClassGroup.grade, ClassGroup.name, Subject.name))
 
@@ -127,7 +128,7 @@ def grid(school_id: int, class_id: int, subject_id: int):
     if period is not None and period.starts_on <= today + dt.timedelta(days=7):
         services.ensure_lessons(group, period.starts_on, min(period.ends_on, today + dt.timedelta(days=7)))
     data = gridmod.build(group, subject, subgroup=subgroup, period=period, periods=periods, user=current_user,
-                         today=today)
+                         today=today, keeper=keeper, school=school)
     letters = attendance_letters()
 
     def cell_marks(cell):
