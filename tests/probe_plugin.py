@@ -79,6 +79,14 @@ class Probe:
         self.calls.append(("mark_saved", mark))
 
     @hookimpl
+    def eschool_on_absence_recorded(self, attendance, created, actor, scope):
+        self.calls.append(("absence_recorded", attendance))
+
+    @hookimpl
+    def eschool_on_homework_set(self, homework, created, actor, scope):
+        self.calls.append(("homework_set", homework))
+
+    @hookimpl
     def eschool_check_permission(self, user, permission, obj, scope):
         self.calls.append(("check", permission))
         if permission == "probe.see" and getattr(user, "username", "") == "vetoed":

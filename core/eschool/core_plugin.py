@@ -77,6 +77,11 @@ def eschool_permissions():
                    ("deputy_director", "psychologist", "medical_worker")),
         Permission("people.audit", _l("Read the audit log of personal-data changes"), ("school_admin",)),
         Permission("people.staff_files", _l("Read and keep staff personal files"), ("school_admin", "hr_specialist")),
+        Permission("journal.keep", _l("Keep the class journal of one's own lessons"),
+                   ("subject_teacher", "class_teacher", "deputy_director", "director", "school_admin")),
+        Permission("journal.control", _l("Oversee every class's journal, close and reopen periods"),
+                   ("deputy_director", "director", "school_admin")),
+        Permission("diary.view", _l("Read one's own or one's child's diary"), ("student", "parent")),
     ]
 
 

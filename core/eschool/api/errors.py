@@ -10,13 +10,20 @@ from eschool.web.errors import PageError
 
 
 class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str, fields: dict | None = None):
+    """An API refusal. ``current`` (a stale edit's 409) carries the value now stored, so a client can
+    show it instead of silently overwriting it."""
+
+    def __init__(self, status: int, code: str, message: str, fields: dict | None = None, current=None):
         super().__init__(message)
         self.status, self.code, self.message, self.fields = status, code, message, fields or {}
+        self.current = current
 
 
-def error_response(status: int, code: str, message: str, fields: dict | None = None):
-    response = jsonify({"error": {"code": code, "message": message, "fields": fields or {}}})
+def error_response(status: int, code: str, message: str, fields: dict | None = None, current=None):
+    body = {"code": code, "message": message, "fields": fields or {}}
+    if current is not None or code == "stale":
+        body["current"] = current
+    response = jsonify({"error": body})
     response.status_code = status
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="eschool"'
@@ -43,7 +50,7 @@ def _message_for(status: int) -> str:
 def register_error_handlers(app) -> None:
     @app.errorhandler(ApiError)
     def _api_error(exc: ApiError):
-        return error_response(exc.status, exc.code, exc.message, exc.fields)
+        return error_response(exc.status, exc.code, exc.message, exc.fields, exc.current)
 
     @app.errorhandler(PageError)
     def _page_error(exc: PageError):

@@ -85,6 +85,11 @@ def _audit(school, actor, record: str, record_id: int, changes: dict[str, tuple]
                           old_value=None if old is None else str(old), new_value=None if new is None else str(new))
 
 
+def write_audit(school, actor, record: str, record_id: int, changes: dict[str, tuple]) -> None:
+    """Write changes of any record (a card, a mark, attendance) to the audit log: who, when, old, new."""
+    _audit(school, actor, record, record_id, changes)
+
+
 def audit_log(school: School, record: str | None = None, record_id: int | None = None, limit: int = 200):
     query = AuditEntry.select().where(AuditEntry.school == school)
     if record:

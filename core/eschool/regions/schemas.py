@@ -99,6 +99,10 @@ class RulesSchema(Schema):
         ["mail", "forum", "news", "blogs", "communities", "sms", "announcements"])), load_default=list)
     first_grade_marks = TomlBoolean(load_default=False)
     session_idle_minutes = TomlInteger(load_default=30, validate=validate.Range(min=5, max=24 * 60))
+    # The weights of the default work types (oral, classwork, homework, independent, dictation, lab, test).
+    work_type_weights = fields.Dict(keys=fields.String(validate=validate.OneOf(
+        ["oral", "classwork", "homework", "independent", "dictation", "lab", "test"])),
+        values=fields.Float(validate=validate.Range(min=0.1, max=10)), load_default=dict)
 
 
 class PluginEntrySchema(Schema):

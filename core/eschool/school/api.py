@@ -40,8 +40,13 @@ def school_or_404(school_id: int) -> School:
 
 
 def refused(exc: SchoolError) -> ApiError:
-    """A rule's refusal as an API error: 409 for a state conflict, else 400, naming the field."""
+    """A rule's refusal as an API error: 403 when the user may not, 409 for a state conflict (``stale``
+    with the current value when somebody saved in between), else 400, naming the field."""
     fields = {exc.field: [str(exc.message)]} if exc.field else {}
+    if getattr(exc, "status", None) == 403:
+        return ApiError(403, "forbidden", str(exc.message))
+    if hasattr(exc, "current"):
+        return ApiError(409, "stale", str(exc.message), fields=fields, current=exc.current)
     if exc.conflict:
         return ApiError(409, "conflict", str(exc.message), fields=fields)
     return ApiError(400, "invalid", _("Some fields are not valid."), fields=fields)

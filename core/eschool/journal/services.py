@@ -1,0 +1,788 @@
+"""The rules of keeping the journal.
+
+* A teacher keeps (marks, attendance, topic, homework) only the lessons of their own teaching
+  assignments (the class or the subgroup, and the subject) and the lessons they gave as a substitute;
+  the class teacher also reconciles attendance of their class's lessons.
+* Only inside the edit window (the school's setting, else the region's rule), never for a past
+  (closed) year, never marks in a closed period, never marks or attendance for a lesson still to come.
+* Every change of a mark or of attendance goes to the audit log with the old and the new value.
+* Each row has a ``version``: a save names the version it started from and is refused with the
+  current value when somebody saved in between (compare-and-swap in one UPDATE), never overwritten.
+* Events (``mark_saved``, ``absence_recorded``, ``homework_set``) are fired after the commit.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import zoneinfo
+from decimal import Decimal
+from pathlib import Path
+
+from flask import current_app
+from flask_babel import lazy_gettext as _l
+from peewee import IntegrityError
+
+from eschool.auth.models import User
+from eschool.auth.permissions import has_permission, user_assignments
+from eschool.db import db, utcnow
+from eschool.journal.models import (
+    ATTENDANCE_KINDS,
+    Attendance,
+    Homework,
+    HomeworkFile,
+    HomeworkStudent,
+    Lesson,
+    LessonPlanItem,
+    Mark,
+    WorkType,
+)
+from eschool.people.models import ClassMembership, Guardian, Student
+from eschool.people.services import is_class_teacher, write_audit
+from eschool.plugins.services import fire_event, scope_for_school
+from eschool.school import services as school_services
+from eschool.school.models import (
+    AcademicYear,
+    ClassGroup,
+    CurriculumItem,
+    Period,
+    Subgroup,
+    Subject,
+    TeachingAssignment,
+)
+from eschool.school.services import SchoolError
+from eschool.structure.models import School
+from eschool.timetable.models import Substitution, TimetableEntry
+
+KEEP, CONTROL, DIARY = "journal.keep", "journal.control", "diary.view"
+
+#: The edit window where neither the school nor the region sets one (days after the lesson).
+DEFAULT_EDIT_WINDOW_DAYS = 7
+#: Homework uploads: at most this many bytes (``HOMEWORK_MAX_BYTES`` in the config overrides it).
+HOMEWORK_MAX_BYTES = 10 * 1024 * 1024
+#: File types a homework may carry (by extension), with the content type they are served with.
+HOMEWORK_TYPES = {
+    "pdf": "application/pdf", "txt": "text/plain", "rtf": "application/rtf",
+    "doc": "application/msword",
+    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+    "odt": "application/vnd.oasis.opendocument.text",
+    "xls": "application/vnd.ms-excel",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    "ods": "application/vnd.oasis.opendocument.spreadsheet",
+    "ppt": "application/vnd.ms-powerpoint",
+    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+    "odp": "application/vnd.oasis.opendocument.presentation",
+    "jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "gif": "image/gif",
+    "mp3": "audio/mpeg", "mp4": "video/mp4", "zip": "application/zip",
+}
+
+#: The work types every school starts with: code, label, weight (a region may change the weights).
+DEFAULT_WORK_TYPES = (
+    ("oral", _l("Oral answer"), "1"),
+    ("classwork", _l("Classwork"), "1"),
+    ("homework", _l("Homework"), "1"),
+    ("independent", _l("Independent work"), "1.5"),
+    ("dictation", _l("Dictation"), "1.5"),
+    ("lab", _l("Lab work"), "1.5"),
+    ("test", _l("Test"), "2"),
+)
+_DEFAULT_LABELS = {code: label for code, label, _w in DEFAULT_WORK_TYPES}
+
+FIVE_POINT = {"5": 5, "4": 4, "3": 3, "2": 2, "1": 1}
+PASS_FAIL = {"pass": "pass", "зач": "pass", "зачёт": "pass", "зачет": "pass",
+             "fail": "fail", "незач": "fail", "н/з": "fail", "незачёт": "fail", "незачет": "fail"}
+#: Letters teachers type for attendance (Russian journal letters and English ones).
+ATTENDANCE_LETTERS = {"н": "absent", "б": "ill", "у": "excused", "оп": "late", "п": "late",
+                      "a": "absent", "i": "ill", "e": "excused", "l": "late"}
+
+
+class JournalForbidden(SchoolError):
+    """The user may not keep this lesson (403)."""
+
+    status = 403
+
+    def __init__(self, message=None):
+        super().__init__(None, message or _l("This is not your lesson: you do not teach this class and subject."))
+
+
+class StaleEdit(SchoolError):
+    """Somebody saved this cell after the edit started (409); ``current`` is what is there now."""
+
+    def __init__(self, field: str, current: dict | None):
+        if current is None:
+            message = _l("Somebody else cleared this in the meantime; look again before saving.")
+        else:
+            message = _l("Changed in the meantime by %(who)s: now %(value)s. Your change was not saved.",
+                         who=current.get("by") or "?", value=current.get("value") or "-")
+        super().__init__(field, message, conflict=True)
+        self.current = current
+
+
+# --------------------------------------------------------------------------- time
+
+
+def region_tz() -> zoneinfo.ZoneInfo:
+    return zoneinfo.ZoneInfo(current_app.extensions["eschool"].region.timezone)
+
+
+def local_now() -> dt.datetime:
+    return dt.datetime.now(region_tz())
+
+
+def local_today() -> dt.date:
+    return local_now().date()
+
+
+def _to_utc(local: dt.datetime) -> dt.datetime:
+    return local.replace(tzinfo=region_tz()).astimezone(dt.UTC).replace(tzinfo=None)
+
+
+# --------------------------------------------------------------------------- lookups
+
+
+def lesson_of(school: School, lesson_id, field: str = "lesson_id") -> Lesson:
+    lesson = (Lesson.select(Lesson, ClassGroup, Subject).join(ClassGroup).switch(Lesson).join(Subject)
+              .where((Lesson.id == lesson_id) & (Lesson.school == school)).first()) if lesson_id else None
+    if lesson is None:
+        raise SchoolError(field, _l("No such lesson at this school."))
+    return lesson
+
+
+def student_in_lesson(lesson: Lesson, student_id, field: str = "student_id") -> Student:
+    """A student who was in the lesson's class on its date."""
+    student = (Student.select().join(ClassMembership)
+               .where((Student.id == student_id) & (ClassMembership.class_group == lesson.class_group_id)
+                      & (ClassMembership.starts_on <= lesson.date)
+                      & (ClassMembership.ends_on.is_null() | (ClassMembership.ends_on >= lesson.date)))
+               .first()) if student_id else None
+    if student is None:
+        raise SchoolError(field, _l("The student was not in this class on the lesson's date."))
+    return student
+
+
+def period_of(class_group: ClassGroup, date: dt.date) -> Period | None:
+    return (Period.select().where((Period.academic_year == class_group.academic_year_id)
+                                  & (Period.grade_from <= class_group.grade) & (Period.grade_to >= class_group.grade)
+                                  & (Period.starts_on <= date) & (Period.ends_on >= date))
+            .order_by(Period.starts_on.desc()).first())
+
+
+def periods_of(class_group: ClassGroup) -> list[Period]:
+    """The study periods of the class's grade, in order (quarters, or semesters for grades 10-11)."""
+    return list(Period.select().where((Period.academic_year == class_group.academic_year_id)
+                                      & (Period.grade_from <= class_group.grade)
+                                      & (Period.grade_to >= class_group.grade)).order_by(Period.starts_on))
+
+
+def lessons_of(class_group: ClassGroup, subject, start: dt.date, end: dt.date, subgroup=None,
+               any_subgroup: bool = False) -> list[Lesson]:
+    """A class-subject's lessons in a date range; whole-class lessons, one subgroup's, or all."""
+    query = Lesson.select().where((Lesson.class_group == class_group) & (Lesson.subject == subject)
+                                  & (Lesson.date >= start) & (Lesson.date <= end))
+    if not any_subgroup:
+        query = query.where(Lesson.subgroup.is_null() if subgroup is None else (Lesson.subgroup == subgroup))
+    return list(query.order_by(Lesson.date, Lesson.number, Lesson.id))
+
+
+def class_students(class_group: ClassGroup, start: dt.date, end: dt.date, subgroup=None) -> list[Student]:
+    """Students who were in the class at any time between ``start`` and ``end``, by name (one query).
+
+    Subgroup membership is not recorded yet: a subgroup's lessons list the whole class.
+    """
+    return list(Student.select().join(ClassMembership)
+                .where((ClassMembership.class_group == class_group) & (ClassMembership.starts_on <= end)
+                       & (ClassMembership.ends_on.is_null() | (ClassMembership.ends_on >= start)))
+                .order_by(Student.last_name, Student.first_name, Student.middle_name, Student.id).distinct())
+
+
+def scale_of(class_group: ClassGroup, subject) -> str:
+    """The mark scale of a class's subject: none in the 1st grade where the region says so."""
+    rules = current_app.extensions["eschool"].region.rules
+    if class_group.grade == 1 and not rules.get("first_grade_marks", False):
+        return "none"
+    item = CurriculumItem.get_or_none((CurriculumItem.class_group == class_group)
+                                      & (CurriculumItem.subject == subject))
+    return item.scale if item is not None else "five_point"
+
+
+# --------------------------------------------------------------------------- work types
+
+
+def work_types(school: School) -> list[WorkType]:
+    """The school's active work types; the defaults (with the region's weights) on first use."""
+    rows = list(WorkType.select().where(WorkType.school == school).order_by(WorkType.order, WorkType.id))
+    if not rows:
+        weights = current_app.extensions["eschool"].region.rules.get("work_type_weights") or {}
+        with db.atomic():
+            for order, (code, _label, weight) in enumerate(DEFAULT_WORK_TYPES):
+                WorkType.get_or_create(school=school, code=code, defaults={
+                    "name": "", "weight": Decimal(str(weights.get(code, weight))), "order": order * 10})
+        rows = list(WorkType.select().where(WorkType.school == school).order_by(WorkType.order, WorkType.id))
+    return [r for r in rows if r.active]
+
+
+def work_type_label(work_type: WorkType | None) -> str:
+    """A default type's name in the user's language; a school's own type by the name it was given."""
+    if work_type is None:
+        return ""
+    if not work_type.name and work_type.code in _DEFAULT_LABELS:
+        return str(_DEFAULT_LABELS[work_type.code])
+    return work_type.name or work_type.code
+
+
+def save_work_type(school: School, data: dict, work_type_id: int | None = None) -> WorkType:
+    """Add a school's own work type or change one's name, weight, order or whether it is offered."""
+    work_types(school)
+    if work_type_id is None:
+        if WorkType.select().where((WorkType.school == school) & (WorkType.code == data["code"])).exists():
+            raise SchoolError("code", _l("The school already has a work type with this code."))
+        return WorkType.create(school=school, **data)
+    row = WorkType.get_or_none((WorkType.id == work_type_id) & (WorkType.school == school))
+    if row is None:
+        raise SchoolError("work_type_id", _l("No such work type at this school."))
+    for key, value in data.items():
+        if key != "code":
+            setattr(row, key, value)
+    row.save()
+    return row
+
+
+def _work_type(school_id: int, work_type_id) -> WorkType | None:
+    if work_type_id in (None, ""):
+        return None
+    row = WorkType.get_or_none((WorkType.id == work_type_id) & (WorkType.school == school_id))
+    if row is None:
+        raise SchoolError("work_type_id", _l("No such work type at this school."))
+    return row
+
+
+# --------------------------------------------------------------------------- lessons
+
+
+def ensure_lessons(class_group: ClassGroup, start: dt.date, end: dt.date) -> int:
+    """Make the lessons the weekly timetable gives between ``start`` and ``end`` (inside the class's
+    study periods), with the substitute as the teacher where there is one. Idempotent; returns how many
+    were made. A fixed number of queries whatever the range."""
+    periods = periods_of(class_group)
+    if not periods:
+        return 0
+    start, end = max(start, periods[0].starts_on), min(end, periods[-1].ends_on)
+    if start > end:
+        return 0
+    entries = list(TimetableEntry.select().where((TimetableEntry.class_group == class_group)
+                                                 & (TimetableEntry.academic_year == class_group.academic_year_id)))
+    if not entries:
+        return 0
+    by_day: dict[int, list[TimetableEntry]] = {}
+    for entry in entries:
+        by_day.setdefault(entry.weekday, []).append(entry)
+    existing = {(row.timetable_entry_id, row.date): row for row in Lesson.select().where(
+        (Lesson.class_group == class_group) & (Lesson.date >= start) & (Lesson.date <= end)
+        & Lesson.timetable_entry.is_null(False))}
+    subs = {(s.entry_id, s.date): s.teacher_id for s in Substitution.select().where(
+        Substitution.entry.in_([e.id for e in entries]) & (Substitution.date >= start) & (Substitution.date <= end))}
+    new_rows = []
+    day = start
+    while day <= end:
+        if any(p.starts_on <= day <= p.ends_on for p in periods):
+            for entry in by_day.get(day.isoweekday(), ()):
+                teacher = subs.get((entry.id, day), entry.teacher_id)
+                lesson = existing.get((entry.id, day))
+                if lesson is None:
+                    new_rows.append({"school": class_group.school_id, "class_group": class_group.id,
+                                     "subgroup": entry.subgroup_id, "subject": entry.subject_id, "date": day,
+                                     "number": entry.number, "timetable_entry": entry.id, "teacher": teacher})
+                elif lesson.teacher_id != teacher and (entry.id, day) in subs:
+                    Lesson.update(teacher=teacher).where(Lesson.id == lesson.id).execute()
+        day += dt.timedelta(days=1)
+    if new_rows:
+        with db.atomic():
+            for i in range(0, len(new_rows), 200):
+                Lesson.insert_many(new_rows[i:i + 200]).execute()
+    return len(new_rows)
+
+
+def add_lesson(user, class_group: ClassGroup, data: dict) -> Lesson:
+    """A lesson added by hand (an extra lesson, a lesson moved): by a teacher of that class-subject."""
+    school = class_group.school
+    subject = school_services.subject_of(school, data["subject_id"])
+    subgroup = school_services.subgroup_of(class_group, data.get("subgroup_id"))
+    school_services.editable(class_group.academic_year)
+    if period_of(class_group, data["date"]) is None:
+        raise SchoolError("date", _l("The date is outside the class's study periods."))
+    probe = Lesson(school=school, class_group=class_group, subgroup=subgroup, subject=subject, date=data["date"],
+                   number=data.get("number"), teacher=user)
+    if not _teaches(user, probe) and not has_permission(user, CONTROL, scope_for_school(school)):
+        raise JournalForbidden()
+    if not has_permission(user, KEEP, scope_for_school(school)):
+        raise JournalForbidden()
+    probe.save()
+    return probe
+
+
+def _teaches(user, lesson: Lesson) -> bool:
+    """The user holds the teaching assignment the lesson belongs to (the class or its subgroup)."""
+    query = TeachingAssignment.select().where(
+        (TeachingAssignment.teacher == user.id) & (TeachingAssignment.class_group == lesson.class_group_id)
+        & (TeachingAssignment.subject == lesson.subject_id))
+    if lesson.subgroup_id is None:
+        query = query.where(TeachingAssignment.subgroup.is_null())
+    else:
+        query = query.where(TeachingAssignment.subgroup.is_null() | (TeachingAssignment.subgroup == lesson.subgroup_id))
+    return query.exists()
+
+
+def may_keep(user, lesson: Lesson) -> bool:
+    """The teacher who gave the lesson (a substitute too) or who holds its teaching assignment."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    return lesson.teacher_id == user.id or _teaches(user, lesson)
+
+
+def edit_window_days(school: School) -> int:
+    """How many days after a lesson its records may still be changed."""
+    if school.journal_edit_days is not None:
+        return school.journal_edit_days
+    rule = current_app.extensions["eschool"].region.rules.get("journal_deadline") or {}
+    if rule.get("edit_window_days") is not None:
+        return rule["edit_window_days"]
+    return DEFAULT_EDIT_WINDOW_DAYS
+
+
+def deadline(lesson: Lesson, school: School | None = None) -> dt.datetime:
+    """When the lesson must be filled (UTC): the region's time on the lesson's day ("by 19:00"), the
+    end of that day, or, where the region gives an edit window, the end of the window's last day."""
+    rule = current_app.extensions["eschool"].region.rules.get("journal_deadline") or {}
+    if rule.get("kind") == "edit_window":
+        school = school or lesson.school
+        last = lesson.date + dt.timedelta(days=edit_window_days(school))
+        return _to_utc(dt.datetime.combine(last, dt.time(23, 59, 59)))
+    if rule.get("time"):
+        return _to_utc(dt.datetime.combine(lesson.date, dt.time.fromisoformat(rule["time"])))
+    return _to_utc(dt.datetime.combine(lesson.date, dt.time(23, 59, 59)))
+
+
+def lesson_state(lesson: Lesson, now: dt.datetime | None = None, school: School | None = None) -> str:
+    """``filled`` in time, filled ``late``, ``overdue`` (no topic after the deadline) or still ``open``."""
+    limit = deadline(lesson, school)
+    if lesson.topic:
+        return "late" if lesson.filled_at is not None and lesson.filled_at > limit else "filled"
+    return "overdue" if (now or utcnow()) > limit else "open"
+
+
+def check_keep(user, lesson: Lesson, what: str) -> None:
+    """Refuse unless ``user`` may change ``what`` (marks, attendance, topic, homework) of ``lesson`` now."""
+    school = lesson.school
+    scope = scope_for_school(school)
+    class_teacher_attendance = what == "attendance" and is_class_teacher(user, lesson.class_group_id)
+    if not has_permission(user, KEEP, scope):
+        raise JournalForbidden(_l("You do not keep the journal in this school."))
+    if not (may_keep(user, lesson) or class_teacher_attendance):
+        raise JournalForbidden()
+    year = AcademicYear.get_by_id(lesson.class_group.academic_year_id)
+    if year.closed:
+        raise SchoolError(None, _l("The academic year %(name)s is closed: past years are read-only.",
+                                   name=year.name), conflict=True)
+    today = local_today()
+    if what in ("marks", "attendance") and lesson.date > today:
+        raise SchoolError("date", _l("The lesson has not taken place yet: marks and attendance come on its day."),
+                          conflict=True)
+    if what == "marks":
+        period = period_of(lesson.class_group, lesson.date)
+        if period is not None and period.closed:
+            raise SchoolError("date", _l("The period is closed: ask the deputy director to reopen it."),
+                              conflict=True)
+    days = edit_window_days(school)
+    if lesson.date < today - dt.timedelta(days=days):
+        raise SchoolError("date", _l("The edit window has ended: lessons are kept for %(days)s days after the lesson.",
+                                     days=days), conflict=True)
+
+
+def set_lesson(user, lesson: Lesson, data: dict, version: int | None = None) -> Lesson:
+    """Change a lesson's topic, default work type or lesson-plan item."""
+    check_keep(user, lesson, "topic")
+    changes = {}
+    if "topic" in data:
+        changes["topic"] = (data["topic"] or "").strip()
+        if changes["topic"] and not lesson.topic and lesson.filled_at is None:
+            changes["filled_at"] = utcnow()
+    if "work_type_id" in data:
+        work_type = _work_type(lesson.school_id, data["work_type_id"])
+        changes["work_type"] = work_type.id if work_type else None
+    if "plan_item_id" in data:
+        item = None
+        if data["plan_item_id"] not in (None, ""):
+            item = LessonPlanItem.get_or_none(LessonPlanItem.id == data["plan_item_id"])
+            if item is None or item.plan.school_id != lesson.school_id:
+                raise SchoolError("plan_item_id", _l("No such lesson-plan item at this school."))
+        changes["plan_item"] = item.id if item else None
+    if not changes:
+        return lesson
+    expected = lesson.version if version is None else version
+    updated = (Lesson.update(**changes, updated_at=utcnow(), version=Lesson.version + 1)
+               .where((Lesson.id == lesson.id) & (Lesson.version == expected)).execute())
+    if not updated:
+        now = Lesson.get_by_id(lesson.id)
+        raise StaleEdit("topic", {"value": now.topic, "version": now.version, "by": "",
+                                  "updated_at": now.updated_at.isoformat()})
+    return Lesson.get_by_id(lesson.id)
+
+
+# --------------------------------------------------------------------------- marks
+
+
+def _mark_value(scale: str, value: str) -> tuple[str, int | None]:
+    text = str(value).strip().lower()
+    if scale == "none":
+        raise SchoolError("value", _l("No marks are given in this class for this subject."))
+    if scale == "pass_fail":
+        if text not in PASS_FAIL:
+            raise SchoolError("value", _l("Pass or fail is expected here."))
+        return PASS_FAIL[text], None
+    if text not in FIVE_POINT:
+        raise SchoolError("value", _l("A mark from 1 to 5 is expected here."))
+    return text, FIVE_POINT[text]
+
+
+def mark_current(mark: Mark | None) -> dict | None:
+    """A mark as a stale-edit answer shows it."""
+    if mark is None:
+        return None
+    author = User.get_or_none(User.id == mark.author_id) if mark.author_id else None
+    return {"id": mark.id, "value": mark.value, "version": mark.version, "comment": mark.comment,
+            "work_type_id": mark.work_type_id, "by": author.full_name if author else "",
+            "updated_at": mark.updated_at.isoformat()}
+
+
+def set_mark(user, lesson: Lesson, student, slot: int, value, *, work_type_id=None, comment=None,
+             version: int | None = None) -> Mark | None:
+    """Put, change or (``value`` empty) clear the mark in slot ``slot`` of a student in a lesson.
+
+    ``version`` is the mark's version when the edit started (None for an empty cell): a mark saved by
+    somebody else in between makes a :class:`StaleEdit` with the current mark.
+    """
+    check_keep(user, lesson, "marks")
+    if not isinstance(student, Student):
+        student = student_in_lesson(lesson, student)
+    else:
+        student = student_in_lesson(lesson, student.id)
+    if not isinstance(slot, int) or not 0 <= slot < 10:
+        raise SchoolError("slot", _l("A lesson holds at most ten marks per student."))
+    existing = Mark.get_or_none((Mark.lesson == lesson) & (Mark.student == student) & (Mark.slot == slot))
+    if existing is not None and version != existing.version or existing is None and version is not None:
+        raise StaleEdit("value", mark_current(existing))
+    if value in (None, ""):
+        if existing is None:
+            return None
+        with db.atomic():
+            deleted = Mark.delete().where((Mark.id == existing.id) & (Mark.version == existing.version)).execute()
+            if not deleted:
+                raise StaleEdit("value", mark_current(Mark.get_or_none(Mark.id == existing.id)))
+            write_audit(lesson.school_id, user, "mark", existing.id, {"value": (existing.value, None)})
+        return None
+    text, numeric = _mark_value(scale_of(lesson.class_group, lesson.subject_id), value)
+    work_type = _work_type(lesson.school_id, work_type_id) if work_type_id not in (None, "") else None
+    if work_type is None:
+        work_type = (WorkType.get_or_none(WorkType.id == existing.work_type_id) if existing and work_type_id is None
+                     and existing.work_type_id else None)
+    if work_type is None and lesson.work_type_id:
+        work_type = WorkType.get_or_none(WorkType.id == lesson.work_type_id)
+    if work_type is None:
+        work_type = work_types(lesson.school)[0]
+    comment = (existing.comment if existing else "") if comment is None else comment.strip()[:500]
+    now = utcnow()
+    try:
+        with db.atomic():
+            if existing is None:
+                mark = Mark.create(lesson=lesson, student=student, slot=slot, value=text, numeric=numeric,
+                                   work_type=work_type, weight=work_type.weight, comment=comment, author=user,
+                                   created_at=now, updated_at=now)
+                write_audit(lesson.school_id, user, "mark", mark.id, {"value": (None, text)})
+            else:
+                updated = (Mark.update(value=text, numeric=numeric, work_type=work_type, weight=work_type.weight,
+                                       comment=comment, author=user, updated_at=now, version=Mark.version + 1)
+                           .where((Mark.id == existing.id) & (Mark.version == existing.version)).execute())
+                if not updated:
+                    raise StaleEdit("value", mark_current(Mark.get_or_none(Mark.id == existing.id)))
+                mark = Mark.get_by_id(existing.id)
+                changes = {"value": (existing.value, text)} if existing.value != text else {}
+                if existing.comment != comment:
+                    changes["comment"] = (existing.comment, comment)
+                if existing.work_type_id != work_type.id:
+                    changes["work_type"] = (existing.work_type_id, work_type.id)
+                write_audit(lesson.school_id, user, "mark", mark.id, changes)
+    except IntegrityError as exc:  # two saves of one empty cell at once: the later one loses
+        raise StaleEdit("value", mark_current(Mark.get_or_none(
+            (Mark.lesson == lesson) & (Mark.student == student) & (Mark.slot == slot)))) from exc
+    fire_event("mark_saved", scope_for_school(lesson.school), mark=mark, created=existing is None, actor=user)
+    return mark
+
+
+# --------------------------------------------------------------------------- attendance
+
+
+def attendance_kind(value) -> str | None:
+    """``absent`` / ``ill`` / ``excused`` / ``late`` from a code or a journal letter; '' means present."""
+    if value in (None, ""):
+        return None
+    text = str(value).strip().lower()
+    if text in ATTENDANCE_KINDS:
+        return text
+    if text in ATTENDANCE_LETTERS:
+        return ATTENDANCE_LETTERS[text]
+    raise SchoolError("kind", _l("Attendance is one of: absent (н), ill (б), excused (у), late (оп)."))
+
+
+def attendance_current(row: Attendance | None) -> dict | None:
+    if row is None:
+        return None
+    who = User.get_or_none(User.id == row.recorded_by_id) if row.recorded_by_id else None
+    return {"id": row.id, "value": row.kind, "kind": row.kind, "reason": row.reason, "version": row.version,
+            "by": who.full_name if who else "", "updated_at": row.updated_at.isoformat()}
+
+
+def set_attendance(user, lesson: Lesson, student, kind, *, reason: str = "", minutes_late=None,
+                   version: int | None = None) -> Attendance | None:
+    """Record an absence, illness, excuse or lateness (``kind`` empty: the student was there)."""
+    check_keep(user, lesson, "attendance")
+    student = student_in_lesson(lesson, student.id if isinstance(student, Student) else student)
+    kind = attendance_kind(kind)
+    existing = Attendance.get_or_none((Attendance.lesson == lesson) & (Attendance.student == student))
+    if existing is not None and version != existing.version or existing is None and version is not None:
+        raise StaleEdit("kind", attendance_current(existing))
+    if kind is None:
+        if existing is None:
+            return None
+        with db.atomic():
+            if not Attendance.delete().where((Attendance.id == existing.id)
+                                             & (Attendance.version == existing.version)).execute():
+                raise StaleEdit("kind", attendance_current(Attendance.get_or_none(Attendance.id == existing.id)))
+            write_audit(lesson.school_id, user, "attendance", existing.id, {"kind": (existing.kind, None)})
+        return None
+    if kind == "late" and minutes_late not in (None, ""):
+        try:
+            minutes_late = int(minutes_late)
+        except (TypeError, ValueError):
+            minutes_late = -1
+        if not 0 < minutes_late <= 240:
+            raise SchoolError("minutes_late", _l("Minutes late: a number from 1 to 240."))
+    else:
+        minutes_late = None
+    reason = (reason or "").strip()[:300]
+    now = utcnow()
+    try:
+        with db.atomic():
+            if existing is None:
+                row = Attendance.create(lesson=lesson, student=student, kind=kind, reason=reason,
+                                        minutes_late=minutes_late, recorded_by=user, created_at=now, updated_at=now)
+                write_audit(lesson.school_id, user, "attendance", row.id, {"kind": (None, kind)})
+            else:
+                if not (Attendance.update(kind=kind, reason=reason, minutes_late=minutes_late, recorded_by=user,
+                                          updated_at=now, version=Attendance.version + 1)
+                        .where((Attendance.id == existing.id) & (Attendance.version == existing.version)).execute()):
+                    raise StaleEdit("kind", attendance_current(Attendance.get_or_none(Attendance.id == existing.id)))
+                row = Attendance.get_by_id(existing.id)
+                changes = {"kind": (existing.kind, kind)} if existing.kind != kind else {}
+                if existing.reason != reason:
+                    changes["reason"] = (existing.reason, reason)
+                write_audit(lesson.school_id, user, "attendance", row.id, changes)
+    except IntegrityError as exc:
+        raise StaleEdit("kind", attendance_current(Attendance.get_or_none(
+            (Attendance.lesson == lesson) & (Attendance.student == student)))) from exc
+    fire_event("absence_recorded", scope_for_school(lesson.school), attendance=row, created=existing is None,
+               actor=user)
+    return row
+
+
+# --------------------------------------------------------------------------- homework
+
+
+def next_lesson_date(lesson: Lesson) -> dt.date | None:
+    """The date of the class-subject's next lesson: homework is due then by default."""
+    nxt = (Lesson.select(Lesson.date).where((Lesson.class_group == lesson.class_group_id)
+                                            & (Lesson.subject == lesson.subject_id) & (Lesson.date > lesson.date))
+           .order_by(Lesson.date).first())
+    if nxt is not None:
+        return nxt.date
+    entries = TimetableEntry.select(TimetableEntry.weekday).where(
+        (TimetableEntry.class_group == lesson.class_group_id) & (TimetableEntry.subject == lesson.subject_id))
+    weekdays = {e.weekday for e in entries}
+    for days in range(1, 15):
+        day = lesson.date + dt.timedelta(days=days)
+        if day.isoweekday() in weekdays:
+            return day
+    return None
+
+
+def homework_of(lesson: Lesson) -> Homework | None:
+    return Homework.select().where(Homework.lesson == lesson).order_by(Homework.id).first()
+
+
+def _links(value) -> str:
+    items = value if isinstance(value, list | tuple) else str(value or "").splitlines()
+    links = [str(item).strip() for item in items if str(item).strip()]
+    for index, link in enumerate(links):
+        if not link.lower().startswith(("http://", "https://")) or len(link) > 1000 or " " in link:
+            raise SchoolError(f"links.{index}", _l("A link must start with http:// or https://."))
+    return "\n".join(links)
+
+
+def set_homework(user, lesson: Lesson, data: dict, version: int | None = None) -> Homework:
+    """Set or change the lesson's homework: text, links, time needed, due date, for all or chosen students."""
+    check_keep(user, lesson, "homework")
+    text = (data.get("text") or "").strip()
+    links = _links(data.get("links"))
+    minutes = data.get("minutes_needed")
+    if minutes not in (None, ""):
+        try:
+            minutes = int(minutes)
+        except (TypeError, ValueError):
+            minutes = -1
+        if not 1 <= minutes <= 600:
+            raise SchoolError("minutes_needed", _l("Time needed: minutes from 1 to 600."))
+    else:
+        minutes = None
+    due_on = data.get("due_on") or next_lesson_date(lesson)
+    if due_on is not None and due_on < lesson.date:
+        raise SchoolError("due_on", _l("Homework cannot be due before the lesson it is set in."))
+    student_ids = [int(s) for s in data.get("student_ids") or []]
+    students = [student_in_lesson(lesson, sid, f"student_ids.{i}") for i, sid in enumerate(student_ids)]
+    existing = homework_of(lesson)
+    if existing is not None and version is not None and version != existing.version or \
+            existing is None and version is not None:
+        raise StaleEdit("text", None if existing is None else {"value": existing.text, "version": existing.version,
+                                                               "by": "", "updated_at": existing.updated_at.isoformat()})
+    now = utcnow()
+    with db.atomic():
+        if existing is None:
+            homework = Homework.create(lesson=lesson, text=text, links=links, minutes_needed=minutes, due_on=due_on,
+                                       for_all=not students, created_by=user, created_at=now, updated_at=now)
+        else:
+            if not (Homework.update(text=text, links=links, minutes_needed=minutes, due_on=due_on,
+                                    for_all=not students, updated_at=now, version=Homework.version + 1)
+                    .where((Homework.id == existing.id) & (Homework.version == existing.version)).execute()):
+                raise StaleEdit("text", {"value": existing.text, "version": existing.version, "by": "",
+                                         "updated_at": existing.updated_at.isoformat()})
+            homework = Homework.get_by_id(existing.id)
+            HomeworkStudent.delete().where(HomeworkStudent.homework == homework).execute()
+        if students:
+            HomeworkStudent.insert_many([{"homework": homework.id, "student": s.id} for s in students]).execute()
+    fire_event("homework_set", scope_for_school(lesson.school), homework=homework, created=existing is None,
+               actor=user)
+    return homework
+
+
+def _upload_dir() -> Path:
+    folder = Path(current_app.instance_path) / "uploads" / "homework"
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def add_homework_file(user, homework: Homework, storage) -> HomeworkFile:
+    """Attach a file: checked for size and type, stored outside the web root under a generated name."""
+    lesson = Lesson.get_by_id(homework.lesson_id)
+    check_keep(user, lesson, "homework")
+    name = Path(getattr(storage, "filename", "") or "").name
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if extension not in HOMEWORK_TYPES:
+        raise SchoolError("file", _l("This type of file is not accepted: send %(types)s.",
+                                     types=", ".join(sorted(HOMEWORK_TYPES))))
+    limit = current_app.config.get("HOMEWORK_MAX_BYTES", HOMEWORK_MAX_BYTES)
+    data = storage.read(limit + 1)
+    if len(data) > limit:
+        raise SchoolError("file", _l("The file is larger than %(size)s MB.", size=round(limit / 1048576, 1)))
+    if not data:
+        raise SchoolError("file", _l("The file is empty."))
+    stored = secrets.token_hex(16)
+    (_upload_dir() / stored).write_bytes(data)
+    return HomeworkFile.create(homework=homework, stored_name=stored, original_name=name[:255],
+                               content_type=HOMEWORK_TYPES[extension], size=len(data), uploaded_by=user)
+
+
+def remove_homework_file(user, file_id: int) -> None:
+    row = HomeworkFile.get_or_none(HomeworkFile.id == file_id)
+    if row is None:
+        raise SchoolError("file_id", _l("No such file."))
+    check_keep(user, Lesson.get_by_id(row.homework.lesson_id), "homework")
+    row.delete_instance()
+    (_upload_dir() / row.stored_name).unlink(missing_ok=True)
+
+
+def can_read_homework(user, homework: Homework) -> bool:
+    """Who sees a homework: the lesson's keepers and the school's staff; the students it is for and
+    their parents."""
+    lesson = Lesson.get_by_id(homework.lesson_id)
+    if can_read_class(user, lesson.class_group, lesson) or may_keep(user, lesson):
+        return True
+    students = _own_students(user)
+    if not students:
+        return False
+    if homework.for_all:
+        return (ClassMembership.select().where((ClassMembership.class_group == lesson.class_group_id)
+                                               & ClassMembership.student.in_(students)
+                                               & (ClassMembership.starts_on <= lesson.date)
+                                               & (ClassMembership.ends_on.is_null()
+                                                  | (ClassMembership.ends_on >= lesson.date))).exists())
+    return HomeworkStudent.select().where((HomeworkStudent.homework == homework)
+                                          & HomeworkStudent.student.in_(students)).exists()
+
+
+def open_homework_file(user, file_id: int) -> tuple[HomeworkFile, Path]:
+    row = HomeworkFile.get_or_none(HomeworkFile.id == file_id)
+    if row is None or not can_read_homework(user, Homework.get_by_id(row.homework_id)):
+        raise JournalForbidden(_l("No such file, or it is not yours to see."))
+    return row, _upload_dir() / row.stored_name
+
+
+# --------------------------------------------------------------------------- who reads
+
+
+def _own_students(user) -> list[int]:
+    """The students the user reads as a student (themselves) or a parent (their children), acting in
+    those roles now."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return []
+    acting = {a.role for a in user_assignments(user)}
+    ids = []
+    if "student" in acting:
+        ids += [s.id for s in Student.select(Student.id).where(Student.user == user.id)]
+    if "parent" in acting:
+        ids += [g.student_id for g in Guardian.select(Guardian.student).where(Guardian.user == user.id)]
+    return ids
+
+
+def can_read_class(user, class_group: ClassGroup, lesson: Lesson | None = None) -> bool:
+    """The whole class's journal: its class teacher, its teachers, and the school's leadership."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    school = School.get_by_id(class_group.school_id)
+    if has_permission(user, CONTROL, scope_for_school(school)):
+        return True
+    if not has_permission(user, KEEP, scope_for_school(school)):
+        return False
+    if is_class_teacher(user, class_group.id):
+        return True
+    return TeachingAssignment.select().where((TeachingAssignment.teacher == user.id)
+                                             & (TeachingAssignment.class_group == class_group.id)).exists()
+
+
+def can_read_student(user, student: Student) -> bool:
+    """A student's marks: the student, their parents, the teachers and class teacher of their class
+    now, the school's leadership. Nobody else (another family, another class's teacher)."""
+    if student.id in _own_students(user):
+        return True
+    membership = (ClassMembership.select().where((ClassMembership.student == student)
+                                                 & ClassMembership.ends_on.is_null()).first())
+    if membership is not None:
+        return can_read_class(user, ClassGroup.get_by_id(membership.class_group_id))
+    return has_permission(user, CONTROL, scope_for_school(School.get_by_id(student.school_id)))
+
+
+def readable_students(user) -> list[Student]:
+    """The children a parent (or the student themselves) may open in the diary, by name."""
+    ids = _own_students(user)
+    return list(Student.select().where(Student.id.in_(ids)).order_by(Student.last_name, Student.first_name)) \
+        if ids else []
+
+
+def subgroup_of_lesson(lesson: Lesson) -> Subgroup | None:
+    return Subgroup.get_or_none(Subgroup.id == lesson.subgroup_id) if lesson.subgroup_id else None
