@@ -17,6 +17,7 @@ from eschool.auth.permissions import AUTHENTICATED, require
 from eschool.journal import services
 from eschool.journal.models import ATTENDANCE_KINDS, Attendance, HomeworkFile, HomeworkStudent, Lesson, Mark
 from eschool.people.services import is_class_teacher
+from eschool.school.api import refused
 from eschool.school.models import ClassGroup, Subgroup, Subject
 from eschool.school.services import SchoolError
 
@@ -186,41 +187,13 @@ def _readable(lesson_id: int) -> Lesson:
     return lesson
 
 
-def _refused(exc: SchoolError):
-    """403 not yours, 409 stale (with ``error.current``) or a closed state, else 400."""
-    fields_ = {exc.field: [str(exc.message)]} if exc.field else {}
-    if isinstance(exc, services.JournalForbidden):
-        status, code = 403, "forbidden"
-    elif isinstance(exc, services.StaleEdit):
-        status, code = 409, "stale"
-    elif exc.conflict:
-        status, code = 409, "conflict"
-    else:
-        status, code = 400, "invalid"
-    body = {"error": {"code": code, "message": str(exc.message), "fields": fields_}}
-    if isinstance(exc, services.StaleEdit):
-        body["error"]["current"] = exc.current
-    response = jsonify(body)
-    response.status_code = status
-    return response
-
-
-class _Refusal(Exception):
-    def __init__(self, response):
-        super().__init__("refused")
-        self.response = response
-
-
 def _run(func, *args, **kwargs):
+    """A rule's refusal as the API's error: 403 not yours, 409 ``stale`` with ``error.current`` or a closed
+    state, else 400 (``eschool.school.api.refused``)."""
     try:
         return func(*args, **kwargs)
     except SchoolError as exc:
-        raise _Refusal(_refused(exc)) from exc
-
-
-@bp.errorhandler(_Refusal)
-def _on_refusal(exc: _Refusal):
-    return exc.response
+        raise refused(exc) from exc
 
 
 def _homework_out(homework):
