@@ -180,6 +180,9 @@ def _editable(grid: Grid, user, today: dt.date, school=None) -> dict:
         return {}
     first_day = today - dt.timedelta(days=services.edit_window_days(school))
     closed = [(p.starts_on, p.ends_on) for p in grid.periods if p.closed]
+    from eschool.people.services import is_class_teacher
+
+    reconciles = is_class_teacher(user, grid.class_group.id)  # the class teacher fixes attendance too
     result = {}
     for lesson in grid.lessons:
         mine = grid.keeper or lesson.teacher_id == user.id
@@ -187,7 +190,7 @@ def _editable(grid: Grid, user, today: dt.date, school=None) -> dict:
         past = lesson.date <= today
         period_open = not any(s <= lesson.date <= e for s, e in closed)
         result[lesson.id] = {"marks": mine and in_window and past and period_open,
-                             "attendance": mine and in_window and past,
+                             "attendance": (mine or reconciles) and in_window and past,
                              "topic": mine and in_window}
     return result
 
@@ -222,7 +225,8 @@ def my_lessons(user, start: dt.date, end: dt.date, school=None, ensure: bool = T
         if a.subgroup_id is not None:
             part &= Lesson.subgroup == a.subgroup_id
         condition |= part
-    lessons = (Lesson.select(Lesson, ClassGroup, Subject).join(ClassGroup).switch(Lesson).join(Subject)
+    lessons = (Lesson.select(Lesson, ClassGroup, Subject, TimetableEntry).join(ClassGroup).switch(Lesson).join(Subject)
+               .switch(Lesson).join(TimetableEntry, JOIN.LEFT_OUTER)
                .where((Lesson.date >= start) & (Lesson.date <= end) & condition))
     if school is not None:
         lessons = lessons.where(Lesson.school == school.id)
