@@ -40,6 +40,7 @@
   }
 
   function text(cell) {
+    if (cell._pending) { return cell._typed; }
     var s = state(cell);
     var parts = s.marks.map(function (m) { return m.text || m.value; });
     if (s.att) { parts.push(s.att.text || letters[s.att.kind] || s.att.kind); }
@@ -49,6 +50,7 @@
   function render(cell) {
     var s = state(cell);
     while (cell.firstChild) { cell.removeChild(cell.firstChild); }
+    if (cell._pending) { cell.appendChild(document.createTextNode(cell._typed)); return; }
     s.marks.forEach(function (m) {
       var span = document.createElement("span");
       span.className = "jmark";
@@ -147,7 +149,7 @@
     var error = (result.data && result.data.error) || {};
     var message = error.message || table.getAttribute("data-msg-error");
     if (error.current && error.current.updated_at) { message += " (" + when(error.current.updated_at) + ")"; }
-    if (error.code === "stale_edit") { apply(error.current || null); }
+    if (error.code === "stale") { apply(error.current || null); }
     render(cell);
     cell.classList.add("error");
     cell.setAttribute("title", message);
@@ -185,18 +187,12 @@
     s.marks.sort(function (a, b) { return a.slot - b.slot; });
   }
 
-  function save(cell, input) {
-    var wanted = parse(input);
-    cell.classList.remove("error");
-    cell.removeAttribute("title");
-    if (wanted.bad) {
-      cell.classList.add("error");
-      say(table.getAttribute("data-msg-bad"), true);
-      return Promise.resolve(false);
-    }
+  /* Saves of one cell run one after the other (a fast typist may change a cell again before the first
+   * answer): each computes its changes from the state the previous one left. After a refusal the queued
+   * saves of that cell are dropped, so nothing typed over a stale value reaches the server. */
+  function run(cell, wanted) {
+    if (cell._failed) { return Promise.resolve(false); }
     var ops = changes(cell, wanted), s = state(cell);
-    if (!ops.length) { return Promise.resolve(true); }
-    cell.classList.add("saving");
     var chain = Promise.resolve(true);
     ops.forEach(function (op) {
       chain = chain.then(function (ok) {
@@ -225,17 +221,37 @@
         });
       });
     });
-    return chain.then(function (ok) {
-      cell.classList.remove("saving");
-      render(cell);
-      if (ok) { say(table.getAttribute("data-msg-saved"), false); }
-      return ok;
-    }, function () {
-      cell.classList.remove("saving");
+    return chain;
+  }
+
+  function save(cell, input) {
+    var wanted = parse(input);
+    if (wanted.bad) {
       cell.classList.add("error");
-      say(table.getAttribute("data-msg-error"), true);
-      return false;
-    });
+      say(table.getAttribute("data-msg-bad"), true);
+      return Promise.resolve(false);
+    }
+    if (!cell._pending) {
+      cell.classList.remove("error");
+      cell.removeAttribute("title");
+      cell._failed = false;
+    }
+    cell._pending = (cell._pending || 0) + 1;
+    cell._typed = input.replace(/\s+/g, " ").trim();
+    cell.classList.add("saving");
+    cell._queue = (cell._queue || Promise.resolve(true)).then(function () { return run(cell, wanted); })
+      .then(function (ok) { return ok; }, function () { return false; })
+      .then(function (ok) {
+        if (!ok) { cell._failed = true; }
+        cell._pending -= 1;
+        if (!cell._pending) {
+          cell.classList.remove("saving");
+          render(cell);
+          if (cell._failed) { cell.classList.add("error"); } else { say(table.getAttribute("data-msg-saved"), false); }
+        }
+        return ok;
+      });
+    return cell._queue;
   }
 
   function closeEditor(commit, then) {
