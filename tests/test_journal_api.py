@@ -139,3 +139,43 @@ def test_the_teacher_endpoints_are_in_the_openapi_document(client):
     assert "put" in paths["/api/v1/journal/lessons/{lesson_id}/homework"]
     assert "TeacherLessonDetail" in doc["components"]["schemas"]
     assert paths["/api/v1/journal/lessons"]["get"]["x-permission"] == "journal.keep"
+
+
+def test_a_substitute_keeps_the_lesson_they_gave_and_no_other(app, client, world):
+    from eschool.journal.models import Lesson
+    from eschool.structure.models import School
+    from eschool.timetable import services as timetable
+
+    lesson = recent_lesson(app, world)
+    with app.app_context():
+        timetable.substitute(School.get_by_id(world["school"]), {
+            "entry_id": lesson.timetable_entry_id, "date": lesson.date, "teacher_id": world["other"], "note": ""})
+        earlier = (Lesson.select().where((Lesson.class_group == world["c5"]) & (Lesson.date < lesson.date))
+                   .order_by(Lesson.date.desc()).first())
+    headers = bearer(client, "other")
+    day = lesson.date.isoformat()
+    listed = client.get(f"{API}/lessons", query_string={"from": day, "to": day}, headers=headers).get_json()
+    assert lesson.id in [row["id"] for row in listed]  # made the substitute's by the listing
+    a = world["students"][0]
+    assert client.put(f"{API}/lessons/{lesson.id}/marks", json={"student_id": a, "slot": 0, "value": "5"},
+                      headers=headers).status_code == 200
+    assert client.put(f"{API}/lessons/{earlier.id}/marks", json={"student_id": a, "slot": 0, "value": "5"},
+                      headers=headers).status_code == 403
+
+
+def test_my_lessons_run_the_same_number_of_queries_for_a_week_and_two_months(app, client, world):
+    from playhouse.test_utils import count_queries
+
+    headers = bearer(client, "teacher")
+    today = world["today"]
+
+    def count(days):
+        args = {"from": (today - dt.timedelta(days=days)).isoformat(), "to": today.isoformat()}
+        client.get(f"{API}/lessons", query_string=args, headers=headers)  # the lessons made once
+        with app.app_context(), count_queries() as counter:
+            response = client.get(f"{API}/lessons", query_string=args, headers=headers)
+        assert response.status_code == 200
+        return counter.count, len(response.get_json())
+
+    week, month = count(6), count(60)
+    assert month[1] > week[1] and month[0] == week[0]
