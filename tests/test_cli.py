@@ -161,3 +161,10 @@ def test_users_get_roles_at_every_level_and_refuse_bad_input(run):
         role = RoleAssignment.get(RoleAssignment.user == user)
         assert role.role == "municipal_operator" and role.municipality.code == "belovo"
         assert User.select().where(User.username.in_(["x.teacher", "y.teacher"])).count() == 0
+
+
+def test_demo_with_a_benchmark_scale(run):
+    result = run("demo", "--scale", "municipality", "--schools", "1", "--weeks", "1")
+    assert "1 schools" in result.output and "lessons" in result.output and "Accounts" in result.output
+    again = run("demo", "--scale", "municipality", "--schools", "1", "--weeks", "1")
+    assert "0 schools" in again.output

@@ -109,6 +109,8 @@ def _register_core_blueprints(app: Flask) -> None:
     from eschool.auth.api import bp as auth_api_bp
     from eschool.auth.views import bp as auth_bp
     from eschool.journal.api import bp as journal_api_bp
+    from eschool.journal.settings import api as journal_settings_api_bp
+    from eschool.journal.settings import bp as journal_settings_bp
     from eschool.journal.views import bp as journal_bp
     from eschool.people.api import bp as people_api_bp
     from eschool.people.views import bp as people_bp
@@ -123,10 +125,10 @@ def _register_core_blueprints(app: Flask) -> None:
 
     csrf = app.extensions["csrf"]
     for bp in (web_bp, auth_bp, plugins_bp, timetable_bp, school_setup_bp, people_bp, invitations_bp,
-               journal_bp):
+               journal_settings_bp, journal_bp):
         app.register_blueprint(bp)
     for bp in (api_bp, auth_api_bp, plugins_api_bp, school_api_bp, timetable_api_bp, people_api_bp,
-               journal_api_bp):
+               journal_settings_api_bp, journal_api_bp):
         csrf.exempt(bp)
         app.register_blueprint(bp)
     register_error_handlers(app)

@@ -99,13 +99,30 @@ def init(region, database):
 @click.option("--serve", is_flag=True, help="Start the development server afterwards.")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
-def demo(region, database, serve, host, port):
+@click.option("--scale", type=click.Choice(["school", "municipality", "region"]), default=None,
+              help="Also build a benchmark data set: 1 school / 50 schools and 25,000 students / 650 schools "
+                   "and 360,000 students, with a year of journal (a month at region scale).")
+@click.option("--schools", type=int, default=None, help="With --scale: this many schools instead.")
+@click.option("--weeks", type=int, default=None, help="With --scale: this many weeks of journal instead.")
+def demo(region, database, serve, host, port, scale, schools, weeks):
     """Build a demo: the region's municipalities, a demo school, an account for every role."""
     from eschool.demo import build_demo
 
     app = make_app(region, database)
     _upgrade(app)
     result = build_demo(log=lambda m: click.echo(f"  {m}"))
+    if scale:
+        import time
+
+        from eschool.scale import SCALES, build_scale
+
+        total = schools or SCALES[scale][0]
+        started = time.perf_counter()
+        with click.progressbar(length=total, label=f"Building the {scale} data set") as bar:
+            counts = build_scale(scale, log=lambda _m: None, progress=bar.update, schools=schools, weeks=weeks)
+        click.echo(f"  {counts.schools} schools, {counts.students} students, {counts.users} accounts, "
+                   f"{counts.lessons} lessons, {counts.marks} marks, {counts.attendance} absences, "
+                   f"{counts.homework} homework in {time.perf_counter() - started:.0f} s")
     ext = app.extensions["eschool"]
     click.echo(f"\n{ext.region.name('portal', 'ru')} ({ext.region.code}): {len(result['municipalities'])} "
                f"municipalities, demo school #{result['school'].id} «{result['school'].short_name}».")
@@ -474,11 +491,60 @@ def import_students(path, school_ref, order_number, date, dry_run, region, datab
     if not plan.ok:
         raise click.ClickException(f"{len({e[0] for e in plan.errors})} bad rows; nothing was imported")
     if dry_run:
-        click.echo(f"{path.name}: correct; {len(plan.rows)} students would be enrolled (dry run, nothing written)")
+        for parent in plan.parents:
+            account = "new account" if parent.new else f"existing account {parent.user.username}"
+            click.echo(f"{path.name}, lines {', '.join(map(str, parent.lines))}: parent {parent.name} ({account})")
+        click.echo(f"{path.name}: correct; {len(plan.rows)} students would be enrolled, "
+                   f"{len(plan.new_parents)} new parents created and {len(plan.linked_parents)} existing "
+                   "parent accounts linked (dry run, nothing written)")
         return
     with click.progressbar(length=len(plan.rows), label="Enrolling") as bar:
         count = importing.run(school, plan, when, order_number, progress=bar.update)
-    click.echo(f"Enrolled {count} students into {school.short_name} (order {order_number}).")
+    click.echo(f"Enrolled {count} students into {school.short_name} (order {order_number}); "
+               f"parents: {len(plan.new_parents)} new, {len(plan.linked_parents)} existing linked.")
+
+
+@import_.command("staff")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--school", "school_ref", required=True, help="The school's id or short name.")
+@click.option("--dry-run", is_flag=True, help="Only check the file and say what would change.")
+@region_option
+@database_option
+def import_staff(path, school_ref, dry_run, region, database):
+    """Create the staff listed in a CSV or XLSX file with their roles and personal files (columns: see
+    docs/people.md); prints each new account's login and password once (to be changed at first login)."""
+    from eschool.people import staff_import
+    from eschool.structure.services import StructureError, find_school
+
+    app = make_app(region, database)
+    allowed = app.extensions["eschool"].roles
+    try:
+        school = find_school(school_ref)
+    except StructureError as exc:
+        raise click.ClickException(f"--school: {exc}") from exc
+    try:
+        plan = staff_import.check(school, staff_import.read_rows(path.read_bytes(), path.name), allowed)
+    except staff_import.tabular.ImportFileError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for line, name in plan.skipped:
+        click.echo(f"{path.name}, line {line}: {name} already works at the school; skipped")
+    for line, column, reason in plan.errors:
+        click.echo(f"{path.name}, line {line}, {column}: {reason}", err=True)
+    if not plan.ok:
+        raise click.ClickException(f"{plan.bad_lines} bad rows; nothing was imported")
+    if dry_run:
+        for item in plan.rows:
+            roles = ", ".join(code + (f" {group.name}" if group else "") for code, group in item["roles"])
+            account = f"existing account {item['user'].username}" if item["user"] else "new account"
+            click.echo(f"{path.name}, line {item['line']}: {item['name']}: {roles} ({account})")
+        click.echo(f"{path.name}: correct; {len(plan.rows)} staff would be added (dry run, nothing written)")
+        return
+    with click.progressbar(length=len(plan.rows), label="Adding staff") as bar:
+        done = staff_import.run(school, plan, allowed, progress=bar.update)
+    click.echo(f"Added {len(done)} staff to {school.short_name}. New logins (shown once; changed at first login):")
+    for user, password, _roles in done:
+        if password:
+            click.echo(f"{user.username}\t{password}\t{user.full_name}")
 
 
 # ------------------------------------------------------------------ i18n

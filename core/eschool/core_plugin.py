@@ -110,6 +110,8 @@ def eschool_menu_items(user, scope):
                     permission="people.manage", url_kwargs={"school_id": scope.school_id}, plugin="core"),
            MenuItem("people.staff", _l("Staff"), order=805, section="admin",
                     permission="users.manage", url_kwargs={"school_id": scope.school_id}, plugin="core"),
+           MenuItem("journal_settings.page", _l("Journal settings"), order=803, section="admin",
+                    permission="school.manage", url_kwargs={"school_id": scope.school_id}, plugin="core"),
            MenuItem("people.audit", _l("Audit log"), order=820, section="admin",
                     permission="people.audit", url_kwargs={"school_id": scope.school_id}, plugin="core"),
            MenuItem("journal.index", _l("Journal"), order=15, permission="journal.keep",

@@ -13,107 +13,171 @@ Columns (the header row; Russian or English names, any order, extra columns igno
 | Документ | document_number | | II-ЛО 123456 |
 | СНИЛС | snils | | 123-456-789 01 |
 | Адрес | address | | ул. Ленина, 1 |
+| Мать ФИО, Мать телефон, Мать e-mail | mother_name, mother_phone, mother_email | | Соколова Ирина Петровна |
+| Отец ФИО, Отец телефон, Отец e-mail | father_name, father_phone, father_email | | |
+| Представитель ФИО, ... телефон, ... e-mail | guardian_name, guardian_phone, guardian_email | | |
 
-``check`` reads every row and reports each bad one with its line number and the reason, and the
-students it would enrol; ``run`` enrols them all in one transaction, or nothing if any row is bad.
-A student already in the school (same name and date of birth) is reported and skipped.
+``check`` reads every row and reports each bad one with its line number, column and the reason, the
+students it would enrol and the parents it would create or link; ``run`` enrols them all in one
+transaction, or nothing if any row is bad. A student already in the school (same name and date of
+birth) is reported and skipped, with the parents on that row. A parent whose e-mail or phone is
+already an account's is linked with that account (and gets the parent role at the school); the same
+e-mail or phone on several rows is one parent (the children of one family share them). New parents
+get an account without a password: their login comes later from the class teacher (the class's
+credentials slips) or an invitation.
 """
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 
+from eschool.auth.models import User
 from eschool.db import db
-from eschool.people import services
+from eschool.people import services, tabular
 from eschool.people.models import Student
 from eschool.people.schemas import CardInSchema
+from eschool.people.tabular import ImportFileError  # noqa: F401 - the import's own error, as before
 from eschool.school import services as school_services
 from eschool.validation import as_text
 
+#: The parents' groups of columns: relation (as Guardian.relation) and its Russian header word.
+PARENTS = (("mother", "Мать"), ("father", "Отец"), ("guardian", "Представитель"))
+
+#: The Russian headers, as the import page lists them.
 COLUMNS = {
     "фамилия": "last_name", "имя": "first_name", "отчество": "middle_name", "дата рождения": "birth_date",
     "пол": "gender", "класс": "class", "документ": "document_number", "снилс": "snils", "адрес": "address",
+    **{f"{word.lower()} {part}": f"{relation}_{key}" for relation, word in PARENTS
+       for part, key in (("фио", "name"), ("телефон", "phone"), ("e-mail", "email"))},
 }
 ENGLISH = {"last_name", "first_name", "middle_name", "birth_date", "gender", "class", "document_number", "snils",
-           "address"}
+           "address", *(f"{relation}_{key}" for relation, _w in PARENTS for key in ("name", "phone", "email"))}
+_GENITIVE = {"mother": "матери", "father": "отца", "guardian": "представителя"}
+#: Every header accepted: the Russian ones, the English keys, and a few other ways people write them.
+ALIASES = {
+    **COLUMNS, **{key: key for key in ENGLISH},
+    **{f"{word.lower()}": f"{relation}_name" for relation, word in PARENTS},
+    **{f"{word.lower()} {part}": f"{relation}_{key}" for relation, word in PARENTS
+       for part, key in (("email", "email"), ("эл. почта", "email"), ("почта", "email"))},
+    **{f"{part} {_GENITIVE[relation]}": f"{relation}_{key}" for relation, _w in PARENTS
+       for part, key in (("фио", "name"), ("телефон", "phone"), ("e-mail", "email"), ("email", "email"))},
+    "законный представитель": "guardian_name", "законный представитель фио": "guardian_name",
+}
+REQUIRED = {"last_name", "first_name", "birth_date", "gender", "class"}
 GENDERS = {"м": "m", "ж": "f", "m": "m", "f": "f", "муж": "m", "жен": "f"}
 
 
-class ImportFileError(ValueError):
-    """The file itself cannot be read (not the rows in it)."""
+@dataclass(eq=False)
+class ParentPlan:
+    """A parent the import creates (``user`` is None) or links (an existing account)."""
+
+    name: str
+    email: str | None
+    phone: str | None
+    user: User | None = None
+    lines: list[int] = field(default_factory=list)
+
+    @property
+    def new(self) -> bool:
+        return self.user is None
 
 
 @dataclass
-class Plan:
-    rows: list[dict] = field(default_factory=list)  # {"line", "card", "class"} of students to enrol
-    errors: list[tuple[int, str, str]] = field(default_factory=list)  # (line, column, reason)
-    skipped: list[tuple[int, str]] = field(default_factory=list)  # (line, name) already in the school
+class Plan(tabular.Plan):
+    """The students to enrol (rows: {"line", "card", "class", "parents": [(relation, ParentPlan)]})."""
+
+    parents: list[ParentPlan] = field(default_factory=list)
 
     @property
-    def ok(self) -> bool:
-        return not self.errors
+    def new_parents(self) -> list[ParentPlan]:
+        return [p for p in self.parents if p.new]
+
+    @property
+    def linked_parents(self) -> list[ParentPlan]:
+        return [p for p in self.parents if not p.new]
 
 
 def read_rows(data: bytes, filename: str) -> list[tuple[int, dict]]:
     """``[(line number, {column: text})]`` from a CSV (UTF-8, ``;`` or ``,``) or XLSX file."""
-    name = filename.lower()
-    if name.endswith(".xlsx"):
-        import openpyxl
+    return tabular.read_rows(data, filename, ALIASES, REQUIRED)
 
-        try:
-            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises several kinds for a damaged file
-            raise ImportFileError(_l("%(file)s: not a readable XLSX file.", file=filename)) from exc
-        sheet = book.worksheets[0]
-        table = [[_cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-    elif name.endswith(".csv"):
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise ImportFileError(_l("%(file)s: save the CSV file in UTF-8.", file=filename)) from exc
-        delimiter = ";" if text.split("\n", 1)[0].count(";") >= text.split("\n", 1)[0].count(",") else ","
-        table = [list(r) for r in csv.reader(io.StringIO(text), delimiter=delimiter)]
-    else:
-        raise ImportFileError(_l("%(file)s: send a .csv or .xlsx file.", file=filename))
-    if not table:
-        raise ImportFileError(_l("%(file)s: the file is empty.", file=filename))
-    header = []
-    for title in table[0]:
-        key = (title or "").strip().lower()
-        header.append(COLUMNS.get(key) or (key if key in ENGLISH else None))
-    missing = {"last_name", "first_name", "birth_date", "gender", "class"} - set(header)
-    if missing:
-        raise ImportFileError(_l("%(file)s, line 1: missing columns: %(columns)s.", file=filename,
-                                 columns=", ".join(sorted(missing))))
-    rows = []
-    for number, values in enumerate(table[1:], start=2):
-        if not any((v or "").strip() for v in values):
+
+def _parent_cells(plan: Plan, line: int, row: dict) -> list[tuple[str, dict]]:
+    """The parents named on a row, checked: ``[(relation, {"name", "email", "phone"})]``."""
+    found = []
+    for relation, _word in PARENTS:
+        name, email, phone = (row.get(f"{relation}_{k}", "") for k in ("name", "email", "phone"))
+        if not (name or email or phone):
             continue
-        rows.append((number, {key: (values[i] or "").strip() for i, key in enumerate(header)
-                              if key and i < len(values)}))
-    return rows
+        good = True
+        if len(" ".join(name.split())) < 3:
+            plan.error(line, f"{relation}_name", _l("Give the parent's full name."))
+            good = False
+        if email:
+            try:
+                email = tabular.email(email)
+            except ValueError:
+                plan.error(line, f"{relation}_email", tabular.EMAIL_HELP)
+                good = False
+        if phone:
+            try:
+                phone = tabular.phone(phone)
+            except ValueError:
+                plan.error(line, f"{relation}_phone", tabular.PHONE_HELP)
+                good = False
+        if good:
+            found.append((relation, {"name": " ".join(name.split()), "email": email or None, "phone": phone or None}))
+    return found
 
 
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, dt.datetime | dt.date):
-        return value.strftime("%Y-%m-%d")
-    return str(value)
+def _accounts(parent_rows) -> tuple[dict, dict]:
+    """Existing accounts by e-mail and by phone, for every contact in the file (one query)."""
+    emails = {p["email"] for _line, _item, found in parent_rows for _r, p in found if p["email"]}
+    phones = {p["phone"] for _line, _item, found in parent_rows for _r, p in found if p["phone"]}
+    if not emails and not phones:
+        return {}, {}
+    users = list(User.select().where(User.email.in_(list(emails) or [""]) | User.phone.in_(list(phones) or [""])))
+    return ({u.email: u for u in users if u.email}, {u.phone: u for u in users if u.phone})
 
 
-def _date(text: str) -> str:
-    for fmt in ("%d.%m.%Y", "%Y-%m-%d"):
-        try:
-            return dt.datetime.strptime(text, fmt).date().isoformat()
-        except ValueError:
-            continue
-    return text  # the schema says what is wrong
+def _plan_parents(plan: Plan, parent_rows) -> None:
+    """One ParentPlan per person: the same e-mail or phone (in the file or in an account) is one parent."""
+    by_email, by_phone = _accounts(parent_rows)
+    planned_email: dict[str, ParentPlan] = {}
+    planned_phone: dict[str, ParentPlan] = {}
+    for line, item, found in parent_rows:
+        linked = []
+        for relation, p in found:
+            account_e = by_email.get(p["email"]) if p["email"] else None
+            account_p = by_phone.get(p["phone"]) if p["phone"] else None
+            if account_e and account_p and account_e.id != account_p.id:
+                plan.error(line, f"{relation}_phone", _l("The e-mail and the phone belong to two different accounts."))
+                continue
+            planned = {x for x in (planned_email.get(p["email"]), planned_phone.get(p["phone"])) if x is not None}
+            if len(planned) > 1:
+                plan.error(line, f"{relation}_phone",
+                           _l("The e-mail and the phone belong to two different parents in the file."))
+                continue
+            parent = planned.pop() if planned else None
+            if parent is None:
+                parent = ParentPlan(p["name"], p["email"], p["phone"], user=account_e or account_p)
+                plan.parents.append(parent)
+            else:
+                parent.email = parent.email or p["email"]
+                parent.phone = parent.phone or p["phone"]
+            if any(other is parent for _r, other in linked):
+                plan.error(line, f"{relation}_name", _l("The same person is named twice for this student."))
+                continue
+            for key, index in (("email", planned_email), ("phone", planned_phone)):
+                if getattr(parent, key):
+                    index.setdefault(getattr(parent, key), parent)
+            parent.lines.append(line)
+            linked.append((relation, parent))
+        if item is not None:
+            item["parents"] = linked
 
 
 def check(school, rows: list[tuple[int, dict]]) -> Plan:
@@ -125,45 +189,67 @@ def check(school, rows: list[tuple[int, dict]]) -> Plan:
                 Student.select(Student.last_name, Student.first_name, Student.birth_date)
                 .where(Student.school == school)}
     seen = set()
+    parent_rows = []  # (line, the planned row or None, the parents on it)
+    card_fields = set(CardInSchema().fields)
     for line, row in rows:
-        raw = {k: v for k, v in row.items() if k != "class" and v != ""}
+        raw = {k: v for k, v in row.items() if k in card_fields and v != ""}
         if "birth_date" in raw:
-            raw["birth_date"] = _date(raw["birth_date"])
+            raw["birth_date"] = tabular.parse_date(raw["birth_date"])
         if "gender" in raw:
             raw["gender"] = GENDERS.get(raw["gender"].lower(), raw["gender"])
         try:
             card = CardInSchema().load(raw)
         except ValidationError as exc:
             for column, messages in as_text(exc.messages).items():
-                plan.errors.append((line, column, " ".join(messages)))
+                plan.error(line, column, " ".join(messages))
             card = None
         group = classes.get(row.get("class", "").replace(" ", "").upper())
         if group is None:
-            plan.errors.append((line, "class", str(_l("No class %(name)s in the current year.",
-                                                      name=row.get("class", "")))))
+            plan.error(line, "class", _l("No class %(name)s in the current year.", name=row.get("class", "")))
+        found = _parent_cells(plan, line, row)
         if card is None or group is None:
             continue
         key = (card["last_name"].lower(), card["first_name"].lower(), card["birth_date"])
         if key in seen:
-            plan.errors.append((line, "last_name", str(_l("The same student appears twice in the file."))))
+            plan.error(line, "last_name", _l("The same student appears twice in the file."))
             continue
         seen.add(key)
         if key in existing:
             plan.skipped.append((line, f"{card['last_name']} {card['first_name']}"))
             continue
-        plan.rows.append({"line": line, "card": card, "class": group})
+        item = {"line": line, "card": card, "class": group, "parents": []}
+        plan.rows.append(item)
+        parent_rows.append((line, item, found))
+    _plan_parents(plan, parent_rows)
     return plan
 
 
+def _parent_user(school, parent: ParentPlan, actor=None) -> User:
+    """The parent's account: the existing one (with the parent role here) or a new one without a password."""
+    from eschool.auth import services as auth
+
+    if parent.user is None:
+        parent.user = auth.create_user(auth.suggest_username(parent.name), parent.name, password=None,
+                                       email=parent.email, phone=parent.phone, must_change_password=True)
+        services._audit(school, actor, "parent", parent.user.id, {"account": (None, parent.user.username)})
+    auth.grant_role(parent.user, "parent", school=school)
+    return parent.user
+
+
 def run(school, plan: Plan, date: dt.date, order_number: str, actor=None, progress=None) -> int:
-    """Enrol every planned student in one transaction; nothing if the plan has errors."""
+    """Enrol every planned student and link their parents in one transaction; nothing if the plan has errors."""
     if not plan.ok:
         raise ValueError("the plan has errors; nothing was imported")
     enrolled = []
     with db.atomic():
         for item in plan.rows:
-            enrolled.append(services.enrol(school, {**item["card"], "class_id": item["class"].id, "date": date,
-                                                    "order_number": order_number}, actor=actor, notify=False))
+            student = services.enrol(school, {**item["card"], "class_id": item["class"].id, "date": date,
+                                              "order_number": order_number}, actor=actor, notify=False)
+            for relation, parent in item.get("parents", []):
+                user = _parent_user(school, parent, actor)
+                services.link_guardian(student, {"user_id": user.id, "relation": relation,
+                                                 "legal_representative": True}, actor=actor)
+            enrolled.append(student)
             if progress is not None:
                 progress(1)
     for student in enrolled:  # after the commit: plugins hear of what is really stored

@@ -291,7 +291,7 @@ def read_invitation(token: str) -> tuple[Student, str, str]:
 
     data = load_signed(token, "invitation", INVITE_SECONDS)
     student = Student.get_or_none(Student.id == data.get("s"))
-    if student is None or User.select().where(User.email == data.get("e")).exists():
+    if student is None or User.select().where((User.email == data.get("e")) & (User.password_hash != "")).exists():
         raise LinkInvalid()  # the student is gone, or the invitation was accepted already
     return student, data["e"], data["r"]
 
@@ -302,11 +302,31 @@ def accept_invitation(token: str, username: str, full_name: str, password: str, 
 
     student, email, relation = read_invitation(token)
     with db.atomic():
-        user = auth.create_user(username, full_name, password=password, email=email, must_change_password=False)
+        user = User.get_or_none((User.email == email) & (User.password_hash == ""))
+        if user is not None:  # an imported parent without a password yet takes their account over
+            _claim_account(user, username, full_name, password)
+        else:
+            user = auth.create_user(username, full_name, password=password, email=email, must_change_password=False)
         auth.grant_role(user, "parent", school=student.school_id, allowed_roles=allowed_roles)
         link_guardian(student, {"user_id": user.id, "relation": relation, "legal_representative": True},
                       actor=user.id)
     return user
+
+
+def _claim_account(user: User, username: str, full_name: str, password: str) -> None:
+    """An account made by an import (no password yet) gets the login, name and password its owner chose."""
+    from eschool.auth import services as auth
+
+    username = (username or "").strip()
+    if not auth.USERNAME.match(username):
+        raise auth.AccountError("username", _l("3-150 Latin letters, digits or . _ @ -"))
+    if User.select().where((User.username == username) & (User.id != user.id)).exists():
+        raise auth.AccountError("username", _l("already taken"))
+    if not (full_name or "").strip():
+        raise auth.AccountError("full_name", _l("required"))
+    user.username, user.full_name = username, full_name.strip()
+    user.save(only=[User.username, User.full_name])
+    auth.set_password(user, password, must_change=False)
 
 
 # --------------------------------------------------------------------------- staff personal files
@@ -339,3 +359,45 @@ def save_staff_file(school: School, user_id: int, data: dict, actor=None):
             row.save()
             _audit(school, actor, "staff_file", row.id, changes)
     return row
+
+
+# --------------------------------------------------------------------------- a whole class's logins at once
+
+
+def class_without_logins(class_group: ClassGroup, students: list[Student] | None = None) -> tuple[list, list]:
+    """The class's students without a login, and their parents whose account has no password yet
+    (imported parents), each parent once: ``([student], [(parent user, [child names])])``."""
+    students = class_students(class_group) if students is None else students
+    bare = [s for s in students if s.user_id is None]
+    position = {s.id: n for n, s in enumerate(students)}
+    parents: dict[int, list] = {}
+    if position:
+        links = (Guardian.select(Guardian, User).join(User)
+                 .where(Guardian.student.in_(list(position)) & (User.password_hash == "") & User.is_active))
+        for link in sorted(links, key=lambda g: position[g.student_id]):
+            entry = parents.setdefault(link.user_id, [link.user, []])
+            entry[1].append(students[position[link.student_id]].full_name)
+    return bare, [tuple(p) for p in parents.values()]
+
+
+def issue_class_logins(school: School, class_group: ClassGroup, who: set[str], allowed_roles,
+                       actor=None) -> list[dict]:
+    """Logins for every student of the class without one and/or every parent of theirs without a
+    password, in one transaction: ``[{"kind": "student"|"parent", "user", "password", "children"}]``.
+    The passwords are shown once (the slips) and must be changed at the first login."""
+    from eschool.auth import services as auth
+
+    students, parents = class_without_logins(class_group)
+    issued = []
+    with db.atomic():
+        if "students" in who:
+            for student in students:
+                user, password = issue_student_login(student, allowed_roles, actor=actor)
+                issued.append({"kind": "student", "user": user, "password": password, "children": []})
+        if "parents" in who:
+            for user, children in parents:
+                password = auth.generate_password()
+                auth.set_password(user, password, must_change=True)
+                _audit(school, actor, "parent", user.id, {"login": (None, user.username)})
+                issued.append({"kind": "parent", "user": user, "password": password, "children": children})
+    return issued

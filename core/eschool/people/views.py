@@ -26,6 +26,7 @@ bp = Blueprint("people", __name__, url_prefix="/school/<int:school_id>")
 GENDERS = {"m": _l("male"), "f": _l("female")}
 DOCUMENTS = {"birth_certificate": _l("birth certificate"), "passport": _l("passport")}
 KINDS = {"enrolment": _l("enrolment"), "transfer": _l("transfer"), "leaving": _l("leaving")}
+RELATIONS = {"mother": _l("mother"), "father": _l("father"), "guardian": _l("guardian"), "other": _l("other")}
 
 
 def _school(school_id: int) -> School:
@@ -48,10 +49,45 @@ def class_list(school_id: int, class_id: int):
     except SchoolError:
         abort(404)
     students = services.class_students(group)
-    can_open = services.can_edit_class(current_user, school, group) or services.has_permission(
-        current_user, services.VIEW_CARDS, services.scope_for_school(school))
+    can_edit = services.can_edit_class(current_user, school, group)
+    can_open = can_edit or services.has_permission(current_user, services.VIEW_CARDS, services.scope_for_school(school))
+    bare, parents = services.class_without_logins(group, students) if can_edit else ([], [])
     return render_template("people/class_list.html", school=school, group=group, students=students,
-                           can_open=can_open, classes=school_services.classes(school, group.academic_year))
+                           can_open=can_open, can_edit=can_edit, bare_students=len(bare), bare_parents=len(parents),
+                           classes=school_services.classes(school, group.academic_year))
+
+
+@bp.post("/classes/<int:class_id>/logins")
+@require(AUTHENTICATED)
+def class_logins(school_id: int, class_id: int):
+    """Logins for every student (``who=students``), parent (``parents``) or both (``all``) of the class that
+    has none yet, on one printable page of slips: the class teacher's job for their own class (and the
+    secretary's, administrator's, director's); refused for anyone else."""
+    from flask import current_app
+
+    school = _school(school_id)
+    try:
+        group = school_services.class_of(school, class_id)
+    except SchoolError:
+        abort(404)
+    if not services.can_edit_class(current_user, school, group):
+        raise PageError(403, _("You do not have permission to do this here."))
+    back = url_for("people.class_list", school_id=school.id, class_id=group.id)
+    who = {"students": {"students"}, "parents": {"parents"}}.get(request.form.get("who"), {"students", "parents"})
+    try:
+        issued = services.issue_class_logins(school, group, who, current_app.extensions["eschool"].roles,
+                                             actor=current_user.id)
+    except SchoolError as exc:
+        flash(str(exc.message), "error")
+        return redirect(back)
+    if not issued:
+        flash(_("Everyone here already has a login."), "success")
+        return redirect(back)
+    entries = [(i["user"].full_name,
+                _("Student, class %(name)s", name=group.name) if i["kind"] == "student"
+                else _("Parent of %(children)s", children=", ".join(i["children"])),
+                i["user"].username, i["password"]) for i in issued]
+    return _slip(school, entries, back)
 
 
 def _card_sections(student):
@@ -225,13 +261,38 @@ def _import_dir():
     return folder
 
 
+def _import_file(kind: str):
+    """``(data, filename, stored path or None)`` of the file to check: the one kept from the check a
+    moment ago (``token`` in the form), or the upload; ``None`` and a message when there is neither."""
+    from pathlib import Path
+
+    token = request.form.get("token", "")
+    if token:
+        stored = next((p for p in _import_dir().glob(f"{kind}{Path(token).name}.*")), None)
+        if stored is None:
+            return None, _("The checked file is gone; upload it again.")
+        return (stored.read_bytes(), stored.name, stored), None
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        return None, _("Choose a .csv or .xlsx file.")
+    return (upload.read(), upload.filename, None), None
+
+
+def _keep_import_file(kind: str, data: bytes, filename: str) -> str:
+    """Keep a checked file for the confirmation; returns its token."""
+    import secrets
+
+    token = secrets.token_hex(16)
+    suffix = ".xlsx" if filename.lower().endswith(".xlsx") else ".csv"
+    (_import_dir() / f"{kind}{token}{suffix}").write_bytes(data)
+    return token
+
+
 @bp.route("/import", methods=["GET", "POST"])
 @require(services.MANAGE)
 def import_students(school_id: int):
     """Upload a CSV or XLSX list of students; check it (nothing written), then import all of it."""
     import datetime as dt
-    import secrets
-    from pathlib import Path
 
     from eschool.people import importing
 
@@ -239,7 +300,7 @@ def import_students(school_id: int):
     form = {"date": request.form.get("date") or dt.date.today().isoformat(),
             "order_number": request.form.get("order_number", "").strip()}
     context = {"school": school, "form": form, "plan": None, "token": None, "file_error": None, "columns":
-               importing.COLUMNS}
+               importing.COLUMNS, "relations": RELATIONS}
     if request.method == "GET":
         return render_template("people/import.html", **context)
     if not form["order_number"]:
@@ -250,35 +311,69 @@ def import_students(school_id: int):
     except ValueError:
         context["file_error"] = _("Give the enrolment date as YYYY-MM-DD.")
         return render_template("people/import.html", **context), 400
-    token = request.form.get("token", "")
-    if token:  # the second step: import the file checked a moment ago
-        stored = next((p for p in _import_dir().glob(f"{Path(token).name}.*")), None)
-        if stored is None:
-            context["file_error"] = _("The checked file is gone; upload it again.")
-            return render_template("people/import.html", **context), 400
-        data, filename = stored.read_bytes(), stored.name
-    else:
-        upload = request.files.get("file")
-        if upload is None or not upload.filename:
-            context["file_error"] = _("Choose a .csv or .xlsx file.")
-            return render_template("people/import.html", **context), 400
-        data, filename = upload.read(), upload.filename
+    found, problem = _import_file("")  # the second step (a token): the file checked a moment ago
+    if found is None:
+        context["file_error"] = problem
+        return render_template("people/import.html", **context), 400
+    data, filename, stored = found
     try:
         plan = importing.check(school, importing.read_rows(data, filename))
     except importing.ImportFileError as exc:
         context["file_error"] = str(exc)
         return render_template("people/import.html", **context), 400
-    if token and plan.ok:
+    if stored is not None and plan.ok:
         count = importing.run(school, plan, date, form["order_number"], actor=current_user.id)
         stored.unlink(missing_ok=True)
         flash(_("Imported: %(count)s students.", count=count), "success")
         return redirect(url_for("people.movement_book", school_id=school.id))
     context["plan"] = plan
     if plan.ok and plan.rows:
-        context["token"] = secrets.token_hex(16)
-        suffix = ".xlsx" if filename.lower().endswith(".xlsx") else ".csv"
-        (_import_dir() / f"{context['token']}{suffix}").write_bytes(data)
+        context["token"] = _keep_import_file("", data, filename)
     return render_template("people/import.html", **context), 200 if plan.ok else 400
+
+
+@bp.route("/staff/import", methods=["GET", "POST"])
+@require("users.manage")
+def import_staff(school_id: int):
+    """Upload a CSV or XLSX list of staff; check it (nothing written), then create every account with its
+    roles and personal file, and show the new accounts' credentials slips."""
+    from flask import current_app
+
+    from eschool.auth.roles import ROLES
+    from eschool.people import staff_import
+
+    school = _school(school_id)
+    allowed = current_app.extensions["eschool"].roles
+    roles = staff_import.staff_roles(allowed)
+    context = {"school": school, "plan": None, "token": None, "file_error": None, "columns": staff_import.COLUMNS,
+               "roles": roles}
+    if request.method == "GET":
+        return render_template("people/import_staff.html", **context)
+    found, problem = _import_file("staff-")
+    if found is None:
+        context["file_error"] = problem
+        return render_template("people/import_staff.html", **context), 400
+    data, filename, stored = found
+    try:
+        plan = staff_import.check(school, staff_import.read_rows(data, filename), allowed)
+    except staff_import.tabular.ImportFileError as exc:
+        context["file_error"] = str(exc)
+        return render_template("people/import_staff.html", **context), 400
+    if stored is not None and plan.ok:
+        done = staff_import.run(school, plan, allowed, actor=current_user.id)
+        stored.unlink(missing_ok=True)
+        back = url_for("people.staff", school_id=school.id)
+        entries = [(user.full_name, ", ".join(str(ROLES[code].label) + (f" {group.name}" if group else "")
+                                             for code, group in item_roles), user.username, password)
+                   for user, password, item_roles in done if password]
+        flash(_("Imported: %(count)s staff.", count=len(done)), "success")
+        if not entries:
+            return redirect(back)
+        return _slip(school, entries, back)
+    context["plan"] = plan
+    if plan.ok and plan.rows:
+        context["token"] = _keep_import_file("staff-", data, filename)
+    return render_template("people/import_staff.html", **context), 200 if plan.ok else 400
 
 
 # --------------------------------------------------------------------------- invitations

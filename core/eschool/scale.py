@@ -1,0 +1,309 @@
+"""Region-scale data sets for benchmarks: ``eschool demo --scale school|municipality|region``.
+
+The believable demo school (``eschool.demo``) is built through the services, row by row, so that it
+obeys every rule. Benchmarks need far more: a municipality is about 50 schools and 25,000 students
+with a year of lessons, marks, attendance and homework (millions of rows). This generator writes
+them in bulk: ids are assigned here, rows go in with one ``executemany`` (SQLite) or
+``execute_values`` (PostgreSQL) per batch, and PostgreSQL's sequences are moved past the new ids at
+the end. The shapes are those of a real school (grades 1-11, about 25 students a class, 30 lessons
+a week, a mark for about one student in six per lesson, 5% absences, homework in most lessons); the
+timetable is not checked for teacher clashes, which the benchmarks do not need.
+
+Every scale's schools are new schools named «Школа нагрузки №N»; running it again adds nothing
+when they exist. Accounts: ``scale-teacher-<school>-<n>``, ``scale-parent-<student id>``, all with
+the demo password.
+"""
+from __future__ import annotations
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+
+from flask import current_app
+
+from eschool.db import db
+
+SCALES = {
+    # schools, students per school, weeks of journal
+    "school": (1, 600, 34),
+    "municipality": (50, 500, 34),
+    "region": (650, 550, 4),
+}
+PASSWORD = "demo-2026"
+NAME_PREFIX = "Школа нагрузки №"
+SUBJECTS = [("Русский язык", 5), ("Литература", 3), ("Математика", 5), ("Английский язык", 3),
+            ("История", 2), ("Окружающий мир", 2), ("Биология", 2), ("Физика", 2), ("Информатика", 1),
+            ("Физическая культура", 3), ("География", 2)]  # 30 lessons a week
+LAST = ["Иванов", "Смирнов", "Кузнецов", "Попов", "Васильев", "Петров", "Соколов", "Михайлов", "Новиков",
+        "Фёдоров", "Морозов", "Волков", "Алексеев", "Лебедев", "Семёнов", "Егоров", "Павлов", "Козлов"]
+FIRST_M = ["Александр", "Дмитрий", "Максим", "Сергей", "Андрей", "Алексей", "Артём", "Илья", "Кирилл", "Михаил"]
+FIRST_F = ["Анастасия", "Мария", "Дарья", "Анна", "Елизавета", "Полина", "Виктория", "Екатерина", "Софья"]
+PATRON_M = ["Александрович", "Дмитриевич", "Сергеевич", "Андреевич", "Алексеевич", "Игоревич"]
+PATRON_F = ["Александровна", "Дмитриевна", "Сергеевна", "Андреевна", "Алексеевна", "Игоревна"]
+TOPICS = ["Повторение", "Новая тема", "Практическая работа", "Решение задач", "Контроль знаний", "Обобщение"]
+
+
+class Bulk:
+    """Insert many rows of a model fast, ids given by the caller; fields left out take their default."""
+
+    def __init__(self, database, batch: int = 5000):
+        self.database, self.batch = database, batch
+        self.postgres = not database.__class__.__name__.startswith("Sqlite")
+        self.touched: set = set()
+
+    def next_id(self, model) -> int:
+        row = model.select(model.id).order_by(model.id.desc()).first()
+        return (row.id if row else 0) + 1
+
+    def insert(self, model, rows: list[dict]) -> int:
+        if not rows:
+            return 0
+        given = list(rows[0].keys())
+        defaults = {}
+        for name, field in model._meta.fields.items():
+            if name in given:
+                continue
+            if field.default is not None:
+                value = field.default() if callable(field.default) else field.default
+                defaults[name] = field.db_value(value)
+        names = given + list(defaults)
+        columns = ", ".join(f'"{model._meta.fields[n].column_name}"' for n in names)
+        table = model._meta.table_name
+        fields = [model._meta.fields[n] for n in given]
+        tail = tuple(defaults.values())
+        cursor = self.database.cursor()
+        for start in range(0, len(rows), self.batch):
+            chunk = [tuple(f.db_value(r[n]) for f, n in zip(fields, given, strict=True)) + tail
+                     for r in rows[start:start + self.batch]]
+            if self.postgres:
+                from psycopg2.extras import execute_values
+
+                execute_values(cursor, f'INSERT INTO "{table}" ({columns}) VALUES %s', chunk, page_size=self.batch)
+            else:
+                marks = ", ".join("?" for _ in names)
+                cursor.executemany(f'INSERT INTO "{table}" ({columns}) VALUES ({marks})', chunk)
+        self.touched.add(model)
+        return len(rows)
+
+    def fix_sequences(self) -> None:
+        if not self.postgres:
+            return
+        for model in self.touched:
+            table = model._meta.table_name
+            self.database.execute_sql(
+                f"SELECT setval(pg_get_serial_sequence('\"{table}\"', 'id'), "
+                f"COALESCE((SELECT MAX(id) FROM \"{table}\"), 1))")
+
+
+@dataclass
+class Counts:
+    schools: int = 0
+    students: int = 0
+    users: int = 0
+    lessons: int = 0
+    marks: int = 0
+    attendance: int = 0
+    homework: int = 0
+
+
+def build_scale(scale: str, log=print, progress=None, seed: int = 2026, schools: int | None = None,
+                students_per_school: int | None = None, weeks: int | None = None) -> Counts:
+    """Build the data set of ``scale`` (see :data:`SCALES`); the other arguments override its shape.
+
+    ``progress(n)`` is called once per school built (a click progress bar's ``update``).
+    """
+    from eschool.auth.models import RoleAssignment, User
+    from eschool.auth.services import hash_password
+    from eschool.journal.models import Attendance, Homework, Lesson, Mark, WorkType
+    from eschool.journal.services import DEFAULT_WORK_TYPES
+    from eschool.people.models import ClassMembership, Guardian, Movement, Student
+    from eschool.school.models import (
+        AcademicYear,
+        ClassGroup,
+        CurriculumItem,
+        Period,
+        Subject,
+        TeachingAssignment,
+    )
+    from eschool.structure.models import School
+    from eschool.structure.services import sync_municipalities
+    from eschool.timetable.models import LessonTime, TimetableEntry
+
+    n_schools, per_school, n_weeks = SCALES[scale]
+    n_schools = schools or n_schools
+    per_school = students_per_school or per_school
+    n_weeks = weeks if weeks is not None else n_weeks
+    ext = current_app.extensions["eschool"]
+    database = ext.database
+    rng = random.Random(seed)
+    munis = sync_municipalities(ext.region)
+    existing = {s.name for s in School.select(School.name).where(School.name.startswith(NAME_PREFIX))}
+    bulk = Bulk(database)
+    counts = Counts()
+    password = hash_password(PASSWORD)
+    start = dt.date(2026, 9, 1)
+    year_end = dt.date(2027, 5, 31)
+    weight_of = {code: float(weight) for code, _label, weight in DEFAULT_WORK_TYPES}
+    work_codes = [code for code, _label, _w in DEFAULT_WORK_TYPES]
+    school_days = [start + dt.timedelta(days=d) for d in range(n_weeks * 7)
+                   if (start + dt.timedelta(days=d)).isoweekday() <= 5 and start + dt.timedelta(days=d) <= year_end]
+
+    for number in range(1, n_schools + 1):
+        name = f"{NAME_PREFIX}{number}"
+        if name in existing:
+            if progress:
+                progress(1)
+            continue
+        with db.atomic():
+            muni = munis[(number - 1) % len(munis)] if scale == "region" else munis[0]
+            school = School.create(municipality=muni, name=name, short_name=name)
+            year = AcademicYear.create(school=school, name="2026/2027", starts_on=start, ends_on=year_end,
+                                       is_current=True)
+            quarters = [(start, dt.date(2026, 10, 25)), (dt.date(2026, 11, 5), dt.date(2026, 12, 28)),
+                        (dt.date(2027, 1, 12), dt.date(2027, 3, 22)), (dt.date(2027, 4, 1), year_end)]
+            for i, (a, b) in enumerate(quarters):
+                Period.create(academic_year=year, kind="quarter", number=i + 1, starts_on=a, ends_on=b,
+                              grade_from=1, grade_to=11)
+            subjects = [Subject.create(school=school, name=s, short_name=s[:4]) for s, _h in SUBJECTS]
+            for n in range(6):
+                LessonTime.create(school=school, shift=1, number=n + 1, starts_at=dt.time(8 + n, 0),
+                                  ends_at=dt.time(8 + n, 40))
+            work_ids = {}
+            wt_id = bulk.next_id(WorkType)
+            bulk.insert(WorkType, [{"id": wt_id + i, "school": school.id, "code": code, "name": "",
+                                    "weight": weight_of[code], "order": i * 10} for i, code in enumerate(work_codes)])
+            work_ids = {code: wt_id + i for i, code in enumerate(work_codes)}
+
+            # classes: grades 1-11, about 25 students each
+            n_classes = max(11, round(per_school / 25))
+            grades = [1 + (i * 11) // n_classes for i in range(n_classes)]
+            letters: dict[int, int] = {}
+            classes = []
+            for grade in grades:
+                letter = "АБВГДЕ"[letters.get(grade, 0)]
+                letters[grade] = letters.get(grade, 0) + 1
+                classes.append(ClassGroup.create(school=school, academic_year=year, grade=grade, letter=letter,
+                                                 name=f"{grade}{letter}"))
+            # staff: one teacher per subject per 5 classes, and the class teachers among them
+            user_id = bulk.next_id(User)
+            teachers = []
+            users = []
+            per_subject = max(1, n_classes // 5)
+            for j in range(len(subjects) * per_subject):
+                gender = rng.random() < 0.8
+                full = (f"{rng.choice(LAST)}{'а' if gender else ''} {rng.choice(FIRST_F if gender else FIRST_M)} "
+                        f"{rng.choice(PATRON_F if gender else PATRON_M)}")
+                users.append({"id": user_id, "username": f"scale-teacher-{school.id}-{j + 1}", "full_name": full,
+                              "password_hash": password, "must_change_password": False})
+                teachers.append(user_id)
+                user_id += 1
+            bulk.insert(User, users)
+            ra_id = bulk.next_id(RoleAssignment)
+            roles = [{"id": ra_id + i, "user": t, "role": "subject_teacher", "school": school.id}
+                     for i, t in enumerate(teachers)]
+            ra_id += len(roles)
+            for c_index, group in enumerate(classes):
+                teacher = teachers[c_index % len(teachers)]
+                group.class_teacher = teacher
+                group.save()
+                roles.append({"id": ra_id, "user": teacher, "role": "class_teacher", "school": school.id,
+                              "class_group_id": group.id})
+                ra_id += 1
+            # curriculum, assignments and the weekly timetable (30 lessons: the subjects' hours)
+            sequence = [s for s, (_n, hours) in zip(subjects, SUBJECTS, strict=True) for _ in range(hours)]
+            assignment = {}
+            curriculum, assigns, entries = [], [], []
+            entry_id = bulk.next_id(TimetableEntry)
+            for c_index, group in enumerate(classes):
+                for s_index, subject in enumerate(subjects):
+                    teacher = teachers[(s_index * per_subject + c_index // 5) % len(teachers)]
+                    assignment[(group.id, subject.id)] = teacher
+                    curriculum.append({"class_group": group.id, "subject": subject.id,
+                                       "hours_per_week": SUBJECTS[s_index][1]})
+                    assigns.append({"teacher": teacher, "class_group": group.id, "subject": subject.id})
+                for p in range(30):
+                    subject = sequence[(p + c_index) % 30]
+                    entries.append({"id": entry_id, "academic_year": year.id, "class_group": group.id,
+                                    "weekday": p // 6 + 1, "number": p % 6 + 1, "subject": subject.id,
+                                    "teacher": assignment[(group.id, subject.id)]})
+                    entry_id += 1
+            bulk.insert(CurriculumItem, curriculum)
+            bulk.insert(TeachingAssignment, assigns)
+            bulk.insert(TimetableEntry, entries)
+
+            # students, a parent each (with a login), memberships, the movement book
+            student_id = bulk.next_id(Student)
+            students, parents, members, guardians, movements = [], [], [], [], []
+            by_class: dict[int, list[int]] = {}
+            for c_index, group in enumerate(classes):
+                size = per_school // n_classes + (1 if c_index < per_school % n_classes else 0)
+                for _ in range(size):
+                    female = rng.random() < 0.5
+                    last = rng.choice(LAST) + ("а" if female else "")
+                    students.append({"id": student_id, "school": school.id, "last_name": last,
+                                     "first_name": rng.choice(FIRST_F if female else FIRST_M),
+                                     "middle_name": rng.choice(PATRON_F if female else PATRON_M),
+                                     "birth_date": dt.date(2026 - 6 - group.grade, rng.randint(1, 12),
+                                                           rng.randint(1, 28)),
+                                     "gender": "f" if female else "m"})
+                    parents.append({"id": user_id, "username": f"scale-parent-{student_id}",
+                                    "full_name": f"{last} {rng.choice(FIRST_F)} {rng.choice(PATRON_F)}",
+                                    "password_hash": password, "must_change_password": False})
+                    roles.append({"id": ra_id, "user": user_id, "role": "parent", "school": school.id})
+                    guardians.append({"student": student_id, "user": user_id, "relation": "mother"})
+                    members.append({"student": student_id, "class_group": group.id, "starts_on": start})
+                    movements.append({"school": school.id, "student": student_id, "kind": "enrolment",
+                                      "date": start, "order_number": "1-у", "to_class": group.id})
+                    by_class.setdefault(group.id, []).append(student_id)
+                    student_id += 1
+                    user_id += 1
+                    ra_id += 1
+            bulk.insert(User, parents)
+            bulk.insert(RoleAssignment, roles)
+            bulk.insert(Student, students)
+            bulk.insert(Guardian, guardians)
+            bulk.insert(ClassMembership, members)
+            bulk.insert(Movement, movements)
+            counts.students += len(students)
+            counts.users += len(users) + len(parents)
+
+            # the journal: lessons from the timetable, marks, attendance, homework
+            by_weekday: dict[int, list[dict]] = {}
+            for entry in entries:
+                by_weekday.setdefault(entry["weekday"], []).append(entry)
+            lesson_id = bulk.next_id(Lesson)
+            level = {sid: rng.choice((3, 4, 4, 4, 5, 5)) for sids in by_class.values() for sid in sids}
+            for day in school_days:
+                lessons, marks, absences, homework = [], [], [], []
+                for entry in by_weekday.get(day.isoweekday(), ()):
+                    lessons.append({"id": lesson_id, "school": school.id, "class_group": entry["class_group"],
+                                    "subject": entry["subject"], "date": day, "number": entry["number"],
+                                    "timetable_entry": entry["id"], "teacher": entry["teacher"],
+                                    "topic": rng.choice(TOPICS), "filled_at": dt.datetime.combine(day, dt.time(12))})
+                    code = rng.choice(("oral", "oral", "classwork", "homework", "independent", "test"))
+                    for sid in by_class[entry["class_group"]]:
+                        roll = rng.random()
+                        if roll < 0.05:
+                            absences.append({"lesson": lesson_id, "student": sid,
+                                             "kind": rng.choice(("absent", "ill", "ill", "excused", "late"))})
+                        elif roll < 0.21:
+                            value = max(2, min(5, level[sid] + rng.choice((-1, 0, 0, 0, 1))))
+                            marks.append({"lesson": lesson_id, "student": sid, "slot": 0, "value": str(value),
+                                          "numeric": value, "work_type": work_ids[code],
+                                          "weight": weight_of[code], "author": entry["teacher"]})
+                    if rng.random() < 0.7:
+                        homework.append({"lesson": lesson_id, "text": f"§{rng.randint(1, 40)}, упр. "
+                                                                      f"{rng.randint(1, 300)}",
+                                         "minutes_needed": rng.choice((15, 20, 30, 40)),
+                                         "due_on": day + dt.timedelta(days=7)})
+                    lesson_id += 1
+                counts.lessons += bulk.insert(Lesson, lessons)
+                counts.marks += bulk.insert(Mark, marks)
+                counts.attendance += bulk.insert(Attendance, absences)
+                counts.homework += bulk.insert(Homework, homework)
+            counts.schools += 1
+        if progress:
+            progress(1)
+        log(f"{name}: {len(students)} students, {len(classes)} classes")
+    bulk.fix_sequences()
+    return counts
