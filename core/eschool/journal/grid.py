@@ -189,7 +189,7 @@ def _editable(grid: Grid, user, today: dt.date, school=None) -> dict:
         in_window = lesson.date >= first_day
         past = lesson.date <= today
         period_open = not any(s <= lesson.date <= e for s, e in closed)
-        result[lesson.id] = {"marks": mine and in_window and past and period_open,
+        result[lesson.id] = {"marks": mine and in_window and past and period_open and grid.scale != "none",
                              "attendance": (mine or reconciles) and in_window and past,
                              "topic": mine and in_window}
     return result
