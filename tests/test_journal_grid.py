@@ -262,3 +262,21 @@ def test_the_grid_runs_the_same_number_of_queries_for_few_and_many_students_and_
     assert many["lessons10"] == many["lessons35"] == 60
     for key in ("page", "build"):
         assert few[f"{key}10"] == few[f"{key}35"] == many[f"{key}10"] == many[f"{key}35"] > 0, (few, many)
+
+
+def test_a_lesson_outside_the_edit_window_is_refused_with_the_reason(app, client, world):
+    from eschool.journal.models import Lesson
+
+    login(client, "teacher")
+    _open_grid(client, world)
+    with app.app_context():
+        old = (Lesson.select().where((Lesson.class_group == world["c5"])
+                                     & (Lesson.date < world["today"] - dt.timedelta(days=10)))
+               .order_by(Lesson.date.desc()).first())
+    assert old is not None
+    response = client.post(f"{world['base']}/lesson/{old.id}/mark", headers={"Accept-Language": "en"},
+                           json={"student_id": world["students"][0], "slot": 0, "value": "5", "version": None})
+    assert response.status_code == 409 and "edit window" in response.get_json()["error"]["message"]
+    html = _open_grid(client, world)
+    cell = re.search(rf'<td class="jcell[^"]*"\s+data-lesson="{old.id}"[^>]*>', html).group(0)
+    assert "locked" in cell and "data-edit-marks" not in cell
