@@ -55,6 +55,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     init_babel(app, translation_dirs(CORE_ROOT, plugin_catalogs, chain, region.folder))
 
     _init_login(app)
+    _init_rate_limit(app)
     CSRFProtect(app)
     register_redirects(app)
     _register_core_blueprints(app)
@@ -103,6 +104,12 @@ def _init_login(app: Flask) -> None:
         return None
 
 
+def _init_rate_limit(app: Flask) -> None:
+    from eschool.auth import ratelimit
+
+    ratelimit.init_app(app)
+
+
 def _register_core_blueprints(app: Flask) -> None:
     from eschool.api.errors import register_error_handlers
     from eschool.api.views import bp as api_bp
@@ -118,6 +125,7 @@ def _register_core_blueprints(app: Flask) -> None:
     from eschool.plugins.api import bp as plugins_api_bp
     from eschool.plugins.views import bp as plugins_bp
     from eschool.school.api import bp as school_api_bp
+    from eschool.school.api import municipalities as municipality_api_bp
     from eschool.school.views import bp as school_setup_bp
     from eschool.timetable.api import bp as timetable_api_bp
     from eschool.timetable.views import bp as timetable_bp
@@ -128,7 +136,7 @@ def _register_core_blueprints(app: Flask) -> None:
                journal_settings_bp, journal_bp):
         app.register_blueprint(bp)
     for bp in (api_bp, auth_api_bp, plugins_api_bp, school_api_bp, timetable_api_bp, people_api_bp,
-               journal_settings_api_bp, journal_api_bp):
+               journal_settings_api_bp, municipality_api_bp, journal_api_bp):
         csrf.exempt(bp)
         app.register_blueprint(bp)
     register_error_handlers(app)

@@ -127,8 +127,9 @@ def demo(region, database, serve, host, port, scale, schools, weeks):
     click.echo(f"\n{ext.region.name('portal', 'ru')} ({ext.region.code}): {len(result['municipalities'])} "
                f"municipalities, demo school #{result['school'].id} «{result['school'].short_name}».")
     click.echo(f"\nAccounts (password for all: {result['password']}):")
+    notes = result.get("notes", {})  # what the account is in the demo school: its class, its children ...
     for username, role in result["accounts"]:
-        click.echo(f"  {username:<14} {role}")
+        click.echo(f"  {username:<14} {role:<20} {notes.get(username, '')}".rstrip())
     if serve:
         click.echo(f"\nPortal: http://{host}:{port}/")
         app.run(host=host, port=port, debug=False, use_reloader=False)

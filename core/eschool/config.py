@@ -9,6 +9,9 @@
 | ESCHOOL_ENV | ``production`` turns on secure cookies and refuses a missing SECRET_KEY | development |
 | ESCHOOL_REGIONS_DIR / ESCHOOL_THEMES_DIR | other folders of region profiles / themes | the bundled ones |
 | ESCHOOL_SMTP_HOST / _PORT / _USER / _PASSWORD / _STARTTLS, ESCHOOL_MAIL_FROM | outgoing mail | localhost:25 |
+| RATELIMIT_STORAGE_URI | where failed logins per IP are counted: ``memory://`` or ``redis://host:6379/0`` | memory:// |
+| ESCHOOL_LOGIN_RATE_LIMIT | failed logins allowed per client IP | 20 per 10 minutes |
+| ESCHOOL_PROXY_FIX | number of reverse proxies whose X-Forwarded-For is trusted (0: none) | 0 |
 """
 from __future__ import annotations
 
@@ -55,6 +58,10 @@ def from_env(overrides: dict | None = None) -> dict:
         "SMTP_STARTTLS": env.get("ESCHOOL_SMTP_STARTTLS", "") == "1",
         "MAIL_FROM": env.get("ESCHOOL_MAIL_FROM", "noreply@localhost"),
         "TESTING": False,
+        # Failed logins per client IP (auth/ratelimit.py); Redis for several app processes.
+        "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "LOGIN_RATE_LIMIT": env.get("ESCHOOL_LOGIN_RATE_LIMIT", "20 per 10 minutes"),
+        "PROXY_FIX": int(env.get("ESCHOOL_PROXY_FIX", "0") or 0),
     }
     config.update(overrides)
     return config

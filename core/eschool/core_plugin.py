@@ -33,6 +33,8 @@ def core_models() -> list:
     from eschool.plugins.models import PluginToggle
     from eschool.school.models import (
         AcademicYear,
+        Building,
+        CatchmentStreet,
         ClassGroup,
         CurriculumItem,
         Period,
@@ -48,7 +50,8 @@ def core_models() -> list:
             ClassGroup, Subgroup, CurriculumItem, TeachingAssignment, LessonTime, TimetableEntry, Substitution,
             Student, Guardian, ClassMembership, Movement, Consent, AuditEntry, StaffFile,
             WorkType, LessonPlan, LessonPlanItem, Lesson, Mark, Attendance, Homework, HomeworkStudent, HomeworkFile,
-            FinalMark]
+            FinalMark,
+            Building, CatchmentStreet]
 
 
 @hookimpl

@@ -7,8 +7,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from eschool.api.docs import API_PREFIX, doc, load_json
-from eschool.api.errors import ApiError
-from eschool.auth import services
+from eschool.api.errors import ApiError, error_response
+from eschool.auth import ratelimit, services
 from eschool.auth.models import ApiToken
 from eschool.auth.permissions import AUTHENTICATED, public, require
 from eschool.auth.schemas import PasswordChangeSchema, TokenInfoSchema, TokenRequestSchema, TokenSchema
@@ -18,16 +18,27 @@ bp = Blueprint("auth_api", __name__, url_prefix=f"{API_PREFIX}/auth")
 
 @bp.post("/token")
 @public
-@doc(summary="Log in: exchange a login and password for a bearer token", request=TokenRequestSchema,
+@doc(summary="Log in: exchange a login and password for a bearer token (20 failed attempts per 10 minutes "
+             "from one IP address, then 429 with Retry-After)", request=TokenRequestSchema,
      response=TokenSchema, status=201, tags=["auth"])
 def issue_token():
     data = load_json(TokenRequestSchema())
+    limiter, address = ratelimit.limiter(), ratelimit.client_address()
+    wait = limiter.retry_after(address)
+    if wait is not None:  # too many failures from this address: the password is not even checked
+        response = error_response(429, "rate_limited", _(
+            "Too many failed logins from your network: try again in %(minutes)s min.",
+            minutes=ratelimit.minutes(wait)))
+        response.headers["Retry-After"] = str(wait)
+        return response
     try:
         user = services.authenticate(data["login"], data["password"])
     except services.AccountLocked as exc:
+        limiter.failed(address)
         raise ApiError(429, "locked", _("Too many wrong passwords: this account is locked until %(time)s.",
                                         time=format_datetime(exc.until, "short"))) from exc
     if user is None:
+        limiter.failed(address)
         raise ApiError(401, "invalid_credentials", _("Wrong login or password."))
     token, row = services.issue_token(user, days=current_app.config["API_TOKEN_DAYS"], name=data["name"])
     body = TokenSchema().dump({"id": row.id, "token": token, "expires_at": row.expires_at,

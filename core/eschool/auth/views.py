@@ -10,7 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from eschool.auth import services
+from eschool.auth import ratelimit, services
 from eschool.auth.permissions import AUTHENTICATED, public, require
 from eschool.web.services import is_local_path
 
@@ -48,13 +48,21 @@ def _safe_next(target: str | None) -> str:
 def login():
     form = LoginForm()
     if form.validate_on_submit():
+        limiter, address = ratelimit.limiter(), ratelimit.client_address()
+        wait = limiter.retry_after(address)
+        if wait is not None:  # too many failures from this address: the password is not even checked
+            form.password.errors.append(_("Too many failed logins from your network: try again in %(minutes)s min.",
+                                          minutes=ratelimit.minutes(wait)))
+            return render_template("auth/login.html", form=form), 429, {"Retry-After": str(wait)}
         try:
             user = services.authenticate(form.login.data, form.password.data)
         except services.AccountLocked as exc:
+            limiter.failed(address)
             form.password.errors.append(_("Too many wrong passwords: this account is locked until %(time)s.",
                                           time=format_datetime(exc.until, "short")))
             return render_template("auth/login.html", form=form), 429
         if user is None:
+            limiter.failed(address)
             form.password.errors.append(_("Wrong login or password."))
         else:
             _fresh_session()

@@ -21,8 +21,13 @@ from eschool.people.schemas import (
     EnrolInSchema,
     GuardianInSchema,
     GuardianSchema,
+    IssuedLoginSchema,
     LeaveInSchema,
     MovementSchema,
+    StaffFileInSchema,
+    StaffFileSchema,
+    StaffInSchema,
+    StaffMemberSchema,
     StudentBriefSchema,
     TransferInSchema,
 )
@@ -148,3 +153,77 @@ def movement_book(school_id):
 @doc(summary="The audit log of personal-data changes, newest first", response=AuditSchema, many=True, tags=TAGS)
 def audit(school_id):
     return jsonify(AuditSchema().dump(services.audit_log(school_or_404(school_id)), many=True))
+
+
+# --------------------------------------------------------------------------- staff (the "Staff" page and personal files)
+
+
+@bp.get("/staff")
+@require("users.manage")
+@doc(summary="The school's staff with their roles and positions", response=StaffMemberSchema, many=True,
+     tags=TAGS)
+def staff(school_id):
+    from flask import current_app
+
+    school = school_or_404(school_id)
+    roles = [code for code, r in current_app.extensions["eschool"].roles.items()
+             if r.staff and r.levels in (("school",), ("class",))]
+    return jsonify(StaffMemberSchema().dump(services.staff_list(school, roles), many=True))
+
+
+@bp.post("/staff")
+@require("users.manage")
+@doc(summary="Issue a staff login with a handed-out password (shown once; changed at the first login)",
+     request=StaffInSchema, response=IssuedLoginSchema, status=201, tags=TAGS)
+def issue_staff_login(school_id):
+    from flask import current_app
+
+    from eschool.auth import services as auth
+
+    school = school_or_404(school_id)
+    roles = {code: r for code, r in current_app.extensions["eschool"].roles.items()
+             if r.staff and r.levels in (("school",), ("class",))}
+    data = load_json(StaffInSchema())
+    if data["role"] not in roles:
+        raise ApiError(400, "invalid", _("Some fields are not valid."),
+                       fields={"role": [_("Choose a role from the list.")]})
+    try:
+        user, password = auth.issue_account(data["full_name"], data["role"], roles, email=data["email"],
+                                            school=school.id)
+    except auth.AccountError as exc:
+        raise ApiError(400, "invalid", _("Some fields are not valid."), fields={exc.field: [str(exc.message)]}) from exc
+    return jsonify(IssuedLoginSchema().dump({"user_id": user.id, "full_name": user.full_name,
+                                             "username": user.username, "role": data["role"],
+                                             "password": password})), 201
+
+
+def _staff_file_out(user, row) -> dict:
+    data = StaffFileSchema().dump(row) if row is not None else {}
+    data["user_id"] = user.id
+    return data
+
+
+@bp.get("/staff/<int:user_id>/file")
+@require(services.STAFF_FILES)
+@doc(summary="A staff member's personal file (empty fields if none yet)", response=StaffFileSchema, tags=TAGS)
+def get_staff_file(school_id, user_id):
+    school = school_or_404(school_id)
+    try:
+        user, row = services.staff_file(school, user_id)
+    except SchoolError as exc:
+        raise ApiError(404, "not_found", _("Not found.")) from exc
+    return jsonify(_staff_file_out(user, row))
+
+
+@bp.put("/staff/<int:user_id>/file")
+@require(services.STAFF_FILES)
+@doc(summary="Create or replace a staff member's personal file (each change is audited)",
+     request=StaffFileInSchema, response=StaffFileSchema, tags=TAGS)
+def put_staff_file(school_id, user_id):
+    school = school_or_404(school_id)
+    try:
+        user, _row = services.staff_file(school, user_id)
+    except SchoolError as exc:
+        raise ApiError(404, "not_found", _("Not found.")) from exc
+    row = services.save_staff_file(school, user.id, load_json(StaffFileInSchema()), actor=current_user.id)
+    return jsonify(_staff_file_out(user, row))

@@ -131,3 +131,29 @@ class StaffFileInSchema(Schema):
     education = fields.String(load_default="", validate=validate.Length(max=300))
     hired_on = fields.Date(load_default=None, allow_none=True)
     order_number = fields.String(load_default="", validate=validate.Length(max=40))
+
+
+class StaffMemberSchema(Schema):
+    """One person of the school's staff: their roles there and their position (from the personal file)."""
+
+    user_id = fields.Integer()
+    full_name = fields.String()
+    username = fields.String()
+    email = fields.String(allow_none=True)
+    is_active = fields.Boolean()
+    roles = fields.List(fields.String(), metadata={"description": "role codes at this school"})
+    position = fields.String(metadata={"description": "from the personal file; '' if none"})
+
+
+class StaffFileSchema(StaffFileInSchema):
+    user_id = fields.Integer()
+
+
+class IssuedLoginSchema(Schema):
+    """A staff login just issued: the password is shown this once and never stored."""
+
+    user_id = fields.Integer()
+    full_name = fields.String()
+    username = fields.String()
+    role = fields.String()
+    password = fields.String(metadata={"description": "handed out; changed at the first login"})

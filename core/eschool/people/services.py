@@ -401,3 +401,25 @@ def issue_class_logins(school: School, class_group: ClassGroup, who: set[str], a
                 _audit(school, actor, "parent", user.id, {"login": (None, user.username)})
                 issued.append({"kind": "parent", "user": user, "password": password, "children": children})
     return issued
+
+
+def staff_list(school: School, role_codes) -> list[dict]:
+    """Everyone holding one of ``role_codes`` at the school, by name, with their roles and the position
+    from their personal file (two queries, whatever the size)."""
+    from eschool.people.models import StaffFile
+
+    people: dict[int, dict] = {}
+    rows = (RoleAssignment.select(RoleAssignment, User).join(User)
+            .where((RoleAssignment.school == school.id) & RoleAssignment.role.in_(list(role_codes)))
+            .order_by(User.full_name, RoleAssignment.role))
+    for row in rows:
+        person = people.setdefault(row.user_id, {"user_id": row.user_id, "full_name": row.user.full_name,
+                                                 "username": row.user.username, "email": row.user.email,
+                                                 "is_active": row.user.is_active, "roles": [], "position": ""})
+        if row.role not in person["roles"]:
+            person["roles"].append(row.role)
+    positions = {f.user_id: f.position for f in StaffFile.select(StaffFile.user, StaffFile.position)
+                 .where((StaffFile.school == school) & StaffFile.user.in_(list(people)))} if people else {}
+    for user_id, person in people.items():
+        person["position"] = positions.get(user_id, "")
+    return list(people.values())

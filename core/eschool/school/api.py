@@ -4,13 +4,21 @@ from __future__ import annotations
 
 from flask import Blueprint, jsonify
 from flask_babel import gettext as _
+from peewee import JOIN
 
-from eschool.api import API_PREFIX, ApiError, doc, load_json
-from eschool.auth.permissions import require
-from eschool.school import services
+from eschool.api import API_PREFIX, ApiError, doc, load_json, load_query
+from eschool.auth.permissions import public, require
+from eschool.school import card, services
+from eschool.school.models import Building
 from eschool.school.schemas import (
+    AddressMatchSchema,
+    AddressQuerySchema,
     AssignmentInSchema,
     AssignmentSchema,
+    BuildingInSchema,
+    BuildingSchema,
+    CatchmentInSchema,
+    CatchmentSchema,
     ClassInSchema,
     ClassSchema,
     CurriculumInSchema,
@@ -19,13 +27,16 @@ from eschool.school.schemas import (
     PeriodSchema,
     RoomInSchema,
     RoomSchema,
+    SchoolCardOutSchema,
+    SchoolCardSchema,
+    SchoolSettingsSchema,
     SubjectInSchema,
     SubjectSchema,
     YearInSchema,
     YearSchema,
 )
 from eschool.school.services import SchoolError
-from eschool.structure.models import School
+from eschool.structure.models import Municipality, School
 
 bp = Blueprint("school_api", __name__, url_prefix=f"{API_PREFIX}/schools/<int:school_id>")
 VIEW, MANAGE = "school.view", "school.manage"
@@ -107,7 +118,9 @@ def add_subject(school_id):
 @doc(summary="The school's rooms", response=RoomSchema, many=True, tags=TAGS)
 def list_rooms(school_id):
     school = school_or_404(school_id)
-    return jsonify(RoomSchema().dump(school.rooms.order_by(services.Room.building, services.Room.name), many=True))
+    rooms = (services.Room.select(services.Room, Building).join(Building, JOIN.LEFT_OUTER)
+             .where(services.Room.school == school).order_by(Building.name, services.Room.name))
+    return jsonify(RoomSchema().dump(rooms, many=True))
 
 
 @bp.post("/rooms")
@@ -170,3 +183,116 @@ def add_assignment(school_id):
     school = school_or_404(school_id)
     return jsonify(AssignmentSchema().dump(_run(services.add_assignment, school,
                                                 load_json(AssignmentInSchema())))), 201
+
+
+# --------------------------------------------------------------------------- the school card, settings, buildings,
+# the catchment area (the setup pages' "School card", "School settings", "Buildings", "Catchment area")
+
+CARD_TAGS = ["school card"]
+
+
+@bp.get("/card")
+@require(VIEW)
+@doc(summary="The school card: names, contacts, requisites (INN, KPP, OGRN, OKPO), director, website",
+     response=SchoolCardOutSchema, tags=CARD_TAGS)
+def get_card(school_id):
+    return jsonify(SchoolCardOutSchema().dump(school_or_404(school_id)))
+
+
+@bp.put("/card")
+@require(MANAGE)
+@doc(summary="Replace the school card (requisites are checked with their check digits)", request=SchoolCardSchema,
+     response=SchoolCardOutSchema, tags=CARD_TAGS)
+def put_card(school_id):
+    school = school_or_404(school_id)
+    return jsonify(SchoolCardOutSchema().dump(_run(card.update_card, school, load_json(SchoolCardSchema()))))
+
+
+@bp.get("/settings")
+@require(MANAGE)
+@doc(summary="The school's settings (the settings page's permission: school.manage)", response=SchoolSettingsSchema,
+     tags=CARD_TAGS)
+def get_settings(school_id):
+    return jsonify(SchoolSettingsSchema().dump(school_or_404(school_id)))
+
+
+@bp.put("/settings")
+@require(MANAGE)
+@doc(summary="Replace the school's settings: highest class letter, average for a medal, idle minutes",
+     request=SchoolSettingsSchema, response=SchoolSettingsSchema, tags=CARD_TAGS)
+def put_settings(school_id):
+    school = school_or_404(school_id)
+    return jsonify(SchoolSettingsSchema().dump(_run(services.update_settings, school,
+                                                    load_json(SchoolSettingsSchema()))))
+
+
+@bp.get("/buildings")
+@require(VIEW)
+@doc(summary="The school's buildings, each with its number of rooms", response=BuildingSchema, many=True,
+     tags=CARD_TAGS)
+def list_buildings(school_id):
+    return jsonify(BuildingSchema().dump(card.buildings(school_or_404(school_id)), many=True))
+
+
+@bp.post("/buildings")
+@require(MANAGE)
+@doc(summary="Add a building", request=BuildingInSchema, response=BuildingSchema, status=201, tags=CARD_TAGS)
+def add_building(school_id):
+    row = _run(card.add_building, school_or_404(school_id), load_json(BuildingInSchema()))
+    row.room_count = 0
+    return jsonify(BuildingSchema().dump(row)), 201
+
+
+@bp.delete("/buildings/<int:building_id>")
+@require(MANAGE)
+@doc(summary="Remove a building without rooms (one with rooms: 409)", status=204, tags=CARD_TAGS)
+def remove_building(school_id, building_id):
+    _run(card.remove_building, school_or_404(school_id), building_id)
+    return "", 204
+
+
+@bp.get("/catchment")
+@require(VIEW)
+@doc(summary="The catchment area: streets and the houses assigned to the school", response=CatchmentSchema,
+     many=True, tags=CARD_TAGS)
+def list_catchment(school_id):
+    return jsonify(CatchmentSchema().dump(card.catchment(school_or_404(school_id)), many=True))
+
+
+@bp.post("/catchment")
+@require(MANAGE)
+@doc(summary="Assign a street's houses (replaces the school's line for that street); a house another school "
+             "of the municipality serves is refused with 409 naming it",
+     request=CatchmentInSchema, response=CatchmentSchema, status=201, tags=CARD_TAGS)
+def set_catchment_street(school_id):
+    row = _run(card.set_street, school_or_404(school_id), load_json(CatchmentInSchema()))
+    return jsonify(CatchmentSchema().dump(row)), 201
+
+
+@bp.delete("/catchment/<int:line_id>")
+@require(MANAGE)
+@doc(summary="Take a street out of the catchment area", status=204, tags=CARD_TAGS)
+def remove_catchment_street(school_id, line_id):
+    school = school_or_404(school_id)
+    try:
+        card.remove_street(school, line_id)
+    except SchoolError as exc:
+        raise ApiError(404, "not_found", _("Not found.")) from exc
+    return "", 204
+
+
+municipalities = Blueprint("municipality_api", __name__, url_prefix=f"{API_PREFIX}/municipalities")
+
+
+@municipalities.get("/<code>/school-for-address")
+@public
+@doc(summary="Which school serves this address: the catchment lines of the municipality's schools that cover it "
+             "(public, as the municipality's order on catchment areas is; empty list: none)",
+     query=AddressQuerySchema, response=AddressMatchSchema, many=True, tags=CARD_TAGS)
+def school_for_address(code):
+    municipality = Municipality.get_or_none(Municipality.code == code)
+    if municipality is None:
+        raise ApiError(404, "not_found", _("Not found."))
+    args = load_query(AddressQuerySchema())
+    lines = _run(card.schools_for_address, municipality, args["street"], args["house"])
+    return jsonify(AddressMatchSchema().dump(lines, many=True))

@@ -53,10 +53,39 @@ class Subject(BaseModel):
         indexes = ((("school", "name"), True),)
 
 
+class Building(BaseModel):
+    """One of the school's buildings (корпус, здание) at its own address; rooms belong to one."""
+
+    school = peewee.ForeignKeyField(School, backref="buildings", on_delete="CASCADE")
+    name = peewee.CharField(max_length=150)  # "Главный корпус", "Корпус 2"
+    address = peewee.CharField(max_length=500, default="")
+
+    class Meta:
+        table_name = "building"
+        indexes = ((("school", "name"), True),)
+
+
+class CatchmentStreet(BaseModel):
+    """A street (and which of its houses) assigned to the school: its catchment area (закреплённая территория).
+
+    ``houses`` is kept as entered after checking ("1-15, 17, 19к2", "2-20 чёт", "все");
+    ``street_key`` is the street's name normalised for look-ups (case, ё, "улица"/"ул.", word order).
+    """
+
+    school = peewee.ForeignKeyField(School, backref="catchment", on_delete="CASCADE")
+    street = peewee.CharField(max_length=200)
+    street_key = peewee.CharField(max_length=200, index=True)
+    houses = peewee.CharField(max_length=1000)
+
+    class Meta:
+        table_name = "catchment_street"
+        indexes = ((("school", "street_key"), True),)
+
+
 class Room(BaseModel):
     school = peewee.ForeignKeyField(School, backref="rooms", on_delete="CASCADE")
     name = peewee.CharField(max_length=60)  # "204", "Спортзал"
-    building = peewee.CharField(max_length=150, default="")
+    building = peewee.ForeignKeyField(Building, backref="rooms", null=True, on_delete="SET NULL")
     capacity = peewee.SmallIntegerField(null=True)
 
     class Meta:

@@ -4,6 +4,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from eschool.school import card as _card
+
 CLASS_KINDS = ("regular", "extended_day", "summer_camp", "home_schooling")
 PERIOD_KINDS = ("quarter", "semester", "trimester")
 LETTERS = "АБВГДЕЖЗИКЛМНОПРСТУФХЦЧШЭЮЯ"
@@ -68,12 +70,15 @@ class SubjectSchema(SubjectInSchema):
 
 class RoomInSchema(Schema):
     name = fields.String(required=True, validate=validate.Length(min=1, max=60))
-    building = fields.String(load_default="", validate=validate.Length(max=150))
+    building_id = fields.Integer(load_default=None, allow_none=True,
+                                 metadata={"description": "one of the school's buildings (GET .../buildings)"})
     capacity = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=2000))
 
 
 class RoomSchema(RoomInSchema):
     id = fields.Integer()
+    building = fields.Function(lambda r: r.building.name if r.building_id else "",
+                               metadata={"description": "the building's name ('' for none)"})
 
 
 class ClassInSchema(Schema):
@@ -138,3 +143,78 @@ class SchoolSettingsSchema(Schema):
     medal_average = fields.Decimal(required=True, places=2, as_string=True, validate=validate.Range(min=3, max=5))
     session_idle_minutes = fields.Integer(load_default=None, allow_none=True,
                                           validate=validate.Range(min=5, max=24 * 60))
+
+
+# --------------------------------------------------------------------------- the school card
+
+
+def _checked(check, message):
+    def run(value):
+        if value and not check(value):
+            raise ValidationError([message])
+    return run
+
+
+class SchoolCardSchema(Schema):
+    """The school card: names, contacts, requisites (checked with their check digits), the director."""
+
+    name = fields.String(required=True, validate=validate.Length(min=3, max=500))
+    short_name = fields.String(required=True, validate=validate.Length(min=2, max=200))
+    address = fields.String(load_default="", validate=validate.Length(max=500))
+    phone = fields.String(load_default="", validate=validate.Length(max=64))
+    email = fields.String(load_default="", validate=validate.Length(max=254))
+    inn = fields.String(load_default="", metadata={"description": "ИНН, 10 digits"},
+                        validate=_checked(_card.inn_valid, _l("Not a valid INN (10 or 12 digits, check digit).")))
+    kpp = fields.String(load_default="", metadata={"description": "КПП, 9 characters"},
+                        validate=_checked(_card.KPP_RE.match, _l("Not a valid KPP (9 characters).")))
+    ogrn = fields.String(load_default="", metadata={"description": "ОГРН, 13 digits"},
+                         validate=_checked(_card.ogrn_valid, _l("Not a valid OGRN (13 digits, check digit).")))
+    okpo = fields.String(load_default="", metadata={"description": "ОКПО, 8 digits"},
+                         validate=_checked(_card.okpo_valid, _l("Not a valid OKPO (8 digits, check digit).")))
+    director_name = fields.String(load_default="", validate=validate.Length(max=255))
+    website = fields.String(load_default="", validate=validate.Regexp(
+        r"^(https?://[^\s/]+\.[^\s]+)?$", error=_l("Write the address as https://school.example.")))
+
+    @validates_schema(skip_on_field_errors=False)
+    def _check(self, data, **_kwargs):
+        if data.get("email") and "@" not in data["email"]:
+            raise ValidationError({"email": [_l("Not an e-mail address.")]})
+
+
+class SchoolCardOutSchema(SchoolCardSchema):
+    id = fields.Integer()
+    municipality = fields.Function(lambda s: s.municipality.code)
+
+
+class BuildingInSchema(Schema):
+    name = fields.String(required=True, validate=validate.Length(min=1, max=150))
+    address = fields.String(load_default="", validate=validate.Length(max=500))
+
+
+class BuildingSchema(BuildingInSchema):
+    id = fields.Integer()
+    room_count = fields.Integer(metadata={"description": "rooms in the building"})
+
+
+class CatchmentInSchema(Schema):
+    street = fields.String(required=True, validate=validate.Length(min=2, max=200),
+                           metadata={"description": "e.g. ул. Ленина"})
+    houses = fields.String(required=True, validate=validate.Length(min=1, max=1000),
+                           metadata={"description": "e.g. 1-15, 17, 19к2; 2-20 чёт; все (the whole street)"})
+
+
+class CatchmentSchema(CatchmentInSchema):
+    id = fields.Integer()
+
+
+class AddressQuerySchema(Schema):
+    street = fields.String(required=True, validate=validate.Length(min=2, max=200))
+    house = fields.String(required=True, validate=validate.Length(min=1, max=20))
+
+
+class AddressMatchSchema(Schema):
+    school_id = fields.Integer()
+    school = fields.Function(lambda line: line.school.short_name)
+    school_name = fields.Function(lambda line: line.school.name)
+    street = fields.String()
+    houses = fields.String()

@@ -135,9 +135,21 @@ def add_subject(school: School, data: dict) -> Subject:
 
 
 def add_room(school: School, data: dict) -> Room:
+    """A room, in one of the school's buildings (``building_id``) or in none.
+
+    A ``building`` text (the older form, still accepted) names the building, created if new.
+    """
+    from eschool.school import card
+
+    data = dict(data)
+    text = data.pop("building", None)
+    building_id = data.pop("building_id", None)
+    building = (card.building_of(school, building_id) if building_id is not None
+                else card.building_for_text(school, text) if text else None)
     _unique(Room.select().where((Room.school == school) & (Room.name == data["name"])
-                                & (Room.building == data["building"])), "name", _l("This room already exists."))
-    return Room.create(school=school, **data)
+                                & (Room.building == building if building else Room.building.is_null())),
+            "name", _l("This room already exists."))
+    return Room.create(school=school, building=building, **data)
 
 
 def create_class(school: School, data: dict) -> ClassGroup:

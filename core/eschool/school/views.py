@@ -14,13 +14,17 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from marshmallow import Schema, ValidationError, fields
+from peewee import JOIN
 
 from eschool.auth.permissions import has_permission, require
-from eschool.school import services
+from eschool.school import card, services
+from eschool.school.models import Building, Room
 from eschool.school.schemas import (
     CLASS_KINDS,
     PERIOD_KINDS,
     AssignmentInSchema,
+    BuildingInSchema,
+    CatchmentInSchema,
     ClassInSchema,
     CurriculumLineSchema,
     PeriodInSchema,
@@ -69,6 +73,7 @@ class Section:
     schema: type[Schema]
     form: list[Field]
     columns: list[tuple[object, str]] = field(default_factory=list)
+    deletable: bool = False  # each row ends with its id and gets a "Remove" button
 
 
 SECTIONS = {s.key: s for s in (
@@ -86,8 +91,10 @@ SECTIONS = {s.key: s for s in (
              Field("grade_from", _l("From grade"), "number"), Field("grade_to", _l("To grade"), "number")]),
     Section("subjects", _l("Subjects"), "school.manage", SubjectInSchema,
             [Field("name", _l("Name"), required=True), Field("short_name", _l("Short name"))]),
+    Section("buildings", _l("Buildings"), "school.manage", BuildingInSchema,
+            [Field("name", _l("Building"), required=True), Field("address", _l("Address"))], deletable=True),
     Section("rooms", _l("Rooms"), "school.manage", RoomInSchema,
-            [Field("name", _l("Room"), required=True), Field("building", _l("Building")),
+            [Field("name", _l("Room"), required=True), Field("building_id", _l("Building"), "select", "buildings"),
              Field("capacity", _l("Seats"), "number")]),
     Section("classes", _l("Classes"), "school.manage", ClassInSchema,
             [Field("academic_year_id", _l("Academic year"), "select", "years", True),
@@ -105,6 +112,9 @@ SECTIONS = {s.key: s for s in (
              Field("class_id", _l("Class"), "select", "classes", True),
              Field("subgroup_id", _l("Subgroup"), "select", "subgroups"),
              Field("subject_id", _l("Subject"), "select", "subjects", True)]),
+    Section("catchment", _l("Catchment area"), "school.manage", CatchmentInSchema,
+            [Field("street", _l("Street, e.g. ul. Lenina"), required=True),
+             Field("houses", _l("Houses, e.g. 1-15, 17, 19k2; 2-20 even; all"), required=True)], deletable=True),
     Section("bells", _l("Bell schedule"), "timetable.manage", LessonTimeFormSchema,
             [Field("shift", _l("Shift"), "number"), Field("number", _l("Lesson"), "number", required=True),
              Field("starts_at", _l("Starts at"), "time", required=True),
@@ -141,6 +151,7 @@ def _choices(school: School) -> dict[str, list[tuple[object, object]]]:
         "subgroups": [(s.id, f"{c.name}: {s.name}") for c in classes for s in c.subgroups],
         "subjects": [(s.id, s.name) for s in school.subjects.order_by(services.Subject.name)],
         "rooms": [(r.id, r.name) for r in school.rooms.order_by(services.Room.name)],
+        "buildings": [(b.id, b.name) for b in school.buildings.order_by(Building.name)],
         "weekdays": list(timetable.WEEKDAYS.items()),
     }
 
@@ -158,9 +169,17 @@ def _rows(school: School, key: str) -> tuple[list[str], list[list]]:
     if key == "subjects":
         return [_("Name"), _("Short name")], [[s.name, s.short_name] for s in
                                                school.subjects.order_by(services.Subject.name)]
+    if key == "buildings":
+        return [_("Building"), _("Address"), _("Rooms")], [[b.name, b.address, b.room_count, b.id]
+                                                          for b in card.buildings(school)]
+    if key == "catchment":
+        return [_("Street"), _("Houses")], [[line.street, line.houses, line.id] for line in card.catchment(school)]
     if key == "rooms":
-        return [_("Room"), _("Building"), _("Seats")], [[r.name, r.building, r.capacity or ""] for r in
-                                                       school.rooms.order_by(services.Room.name)]
+        rooms = (Room.select(Room, Building)
+                 .join(Building, JOIN.LEFT_OUTER).where(Room.school == school)
+                 .order_by(Building.name, Room.name))
+        return [_("Room"), _("Building"), _("Seats")], [
+            [r.name, r.building.name if r.building_id else "", r.capacity or ""] for r in rooms]
     if key == "classes":
         return [_("Class"), _("Kind"), _("Shift"), _("Class teacher"), _("Subgroups")], [
             [c.name, KIND_LABELS.get(c.kind, c.kind), c.shift, c.class_teacher.full_name if c.class_teacher_id else "",
@@ -186,10 +205,22 @@ def _rows(school: School, key: str) -> tuple[list[str], list[list]]:
          e.room.name if e.room_id else "", e.id] for e in entries]
 
 
+def _lookup(school: School):
+    """The catchment tab's "which school serves this address" check (``?street=&house=``)."""
+    street, house = request.args.get("street", "").strip(), request.args.get("house", "").strip()
+    if not street or not house:
+        return None
+    try:
+        return {"lines": card.schools_for_address(school.municipality, street, house), "error": None}
+    except services.SchoolError as exc:
+        return {"lines": [], "error": str(exc.message)}
+
+
 def _render(school, key, values=None, errors=None, status=200):
     section = SECTIONS[key]
     header, rows = _rows(school, key)
     return render_template("school/setup.html", school=school, section=section, sections=SECTIONS,
+                           lookup=_lookup(school) if key == "catchment" else None,
                            chosen_class=request.args.get("class", type=int),
                            header=header, rows=rows, choices=_choices(school), values=values or {},
                            errors=errors or {}, can_edit=has_permission(current_user, section.permission)), status
@@ -256,6 +287,10 @@ def _apply(school: School, key: str, data: dict):
         return services.add_subject(school, data)
     if key == "rooms":
         return services.add_room(school, data)
+    if key == "buildings":
+        return card.add_building(school, data)
+    if key == "catchment":
+        return card.set_street(school, data)
     if key == "classes":
         return services.create_class(school, data)
     if key == "curriculum":
@@ -314,3 +349,48 @@ def delete_lesson(school_id: int, entry_id: int):
     else:
         flash(_("The lesson was removed from the timetable."), "success")
     return redirect(url_for("school_setup.section", school_id=school_id, key="lessons"))
+
+
+@bp.post("/<key>/<int:record_id>/delete")
+@require("school.manage")
+def delete_record(school_id: int, key: str, record_id: int):
+    """Remove a building (one without rooms) or a street of the catchment area."""
+    if key not in ("buildings", "catchment"):
+        abort(404)
+    school = _school(school_id)
+    try:
+        (card.remove_building if key == "buildings" else card.remove_street)(school, record_id)
+    except services.SchoolError as exc:
+        if not exc.conflict:
+            abort(404)
+        flash(str(exc.message), "error")
+    else:
+        flash(_("Removed."), "success")
+    return redirect(url_for("school_setup.section", school_id=school.id, key=key))
+
+
+@bp.route("/card", methods=["GET", "POST"])
+@require("school.manage")
+def school_card(school_id: int):
+    """The school card: full and short name, contacts, requisites (INN, KPP, OGRN, OKPO), director, website."""
+    from eschool.school.schemas import SchoolCardSchema
+
+    school = _school(school_id)
+    errors, status = {}, 200
+    if request.method == "POST":
+        raw = {k: request.form.get(k, "").strip() for k in card.CARD_FIELDS}
+        try:
+            card.update_card(school, SchoolCardSchema().load(raw))
+        except ValidationError as exc:
+            errors, status = as_text(exc.messages), 400
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for("school_setup.school_card", school_id=school.id))
+    return render_template("school/card.html", school=school, sections=SECTIONS, fields=CARD_FORM,
+                           values=request.form if request.method == "POST" else {}, errors=errors), status
+
+
+CARD_FORM = [("name", _l("Full name of the school")), ("short_name", _l("Short name")),
+             ("address", _l("Legal address")), ("phone", _l("Phone")), ("email", _l("E-mail")), ("website", _l("Website")),
+             ("director_name", _l("Director")), ("inn", _l("INN")), ("kpp", _l("KPP")), ("ogrn", _l("OGRN")),
+             ("okpo", _l("OKPO"))]

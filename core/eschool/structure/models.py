@@ -35,6 +35,13 @@ class School(BaseModel):
     medal_average = peewee.DecimalField(max_digits=3, decimal_places=2, default=4.5)  # needed for a medal
     session_idle_minutes = peewee.SmallIntegerField(null=True)  # None: the region's rule
     journal_edit_days = peewee.SmallIntegerField(null=True)  # None: the region's journal deadline rule
+    # The school card: requisites the documents print (ИНН, КПП, ОГРН, ОКПО), the director, the website.
+    inn = peewee.CharField(max_length=12, default="")
+    kpp = peewee.CharField(max_length=9, default="")
+    ogrn = peewee.CharField(max_length=15, default="")
+    okpo = peewee.CharField(max_length=10, default="")
+    director_name = peewee.CharField(max_length=255, default="")
+    website = peewee.CharField(max_length=255, default="")
 
     class Meta:
         table_name = "school"

@@ -13,6 +13,8 @@ from eschool.school.services import SchoolError
 from eschool.timetable import services
 from eschool.timetable.schemas import (
     DateQuerySchema,
+    DayEntrySchema,
+    DayQuerySchema,
     EntryInSchema,
     EntrySchema,
     LessonTimeOutSchema,
@@ -45,8 +47,22 @@ def week(school_id):
             else school_services.current_year(school))
     if year is None:
         raise ApiError(404, "not_found", _("The school has no current academic year."))
-    rows = services.week(school, year, args["class_id"], args["teacher_id"], args["room_id"])
+    rows = services.week(school, year, args["class_id"], args["teacher_id"], args["room_id"], args["weekday"])
     return jsonify(EntrySchema().dump(rows, many=True))
+
+
+@bp.get("/timetable/day")
+@require(VIEW)
+@doc(summary="One date's lessons of a class, teacher or room, with that date's substitutions in place",
+     query=DayQuerySchema, response=DayEntrySchema, many=True, tags=TAGS)
+def day(school_id):
+    school = school_or_404(school_id)
+    args = load_query(DayQuerySchema())
+    year = school_services.current_year(school)
+    if year is None:
+        raise ApiError(404, "not_found", _("The school has no current academic year."))
+    rows = services.day(school, year, args["date"], args["class_id"], args["teacher_id"], args["room_id"])
+    return jsonify(DayEntrySchema().dump(rows, many=True))
 
 
 @bp.post("/timetable")
@@ -102,3 +118,17 @@ def add_substitution(school_id):
     school = school_or_404(school_id)
     return jsonify(SubstitutionSchema().dump(_run(services.substitute, school,
                                                   load_json(SubstitutionInSchema())))), 201
+
+
+@bp.delete("/substitutions/<int:substitution_id>")
+@require(MANAGE)
+@doc(summary="Cancel a substitution (the lesson's own teacher gives it again)", status=204, tags=TAGS)
+def remove_substitution(school_id, substitution_id):
+    school = school_or_404(school_id)
+    try:
+        services.remove_substitution(school, substitution_id)
+    except SchoolError as exc:
+        if exc.conflict:
+            raise refused(exc) from exc
+        raise ApiError(404, "not_found", _("Not found.")) from exc
+    return "", 204

@@ -51,6 +51,8 @@ class WeekQuerySchema(Schema):
     class_id = fields.Integer(data_key="class", load_default=None)
     teacher_id = fields.Integer(data_key="teacher", load_default=None)
     room_id = fields.Integer(data_key="room", load_default=None)
+    weekday = fields.Integer(data_key="day", load_default=None, validate=validate.Range(min=1, max=6),
+                             metadata={"description": "one day only: 1 = Monday ... 6 = Saturday"})
 
 
 class SubstitutionInSchema(Schema):
@@ -64,6 +66,8 @@ class SubstitutionInSchema(Schema):
 class SubstitutionSchema(Schema):
     id = fields.Integer()
     entry_id = fields.Integer()
+    number = fields.Function(lambda s: s.entry.number, metadata={"description": "the lesson's number"})
+    class_name = fields.Function(lambda s: s.entry.class_group.name)
     date = fields.Date()
     teacher_id = fields.Integer()
     teacher = fields.Function(lambda s: s.teacher.full_name)
@@ -73,3 +77,17 @@ class SubstitutionSchema(Schema):
 
 class DateQuerySchema(Schema):
     date = fields.Date(required=True)
+
+
+class DayEntrySchema(EntrySchema):
+    """A lesson of one date: ``teacher``/``room`` are the substitute's when the lesson is substituted."""
+
+    substitution_id = fields.Integer(allow_none=True)
+    substituted = fields.Boolean()
+
+
+class DayQuerySchema(Schema):
+    date = fields.Date(required=True)
+    class_id = fields.Integer(data_key="class", load_default=None)
+    teacher_id = fields.Integer(data_key="teacher", load_default=None)
+    room_id = fields.Integer(data_key="room", load_default=None)

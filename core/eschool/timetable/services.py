@@ -128,8 +128,9 @@ def entry_of(school: School, entry_id: int, field: str = "entry_id") -> Timetabl
     return entry
 
 
-def week(school: School, year, class_id=None, teacher_id=None, room_id=None) -> list[TimetableEntry]:
-    """The weekly timetable of a class, a teacher or a room (one query, whatever its size)."""
+def week(school: School, year, class_id=None, teacher_id=None, room_id=None, weekday=None) -> list[TimetableEntry]:
+    """The weekly timetable of a class, a teacher or a room (one query, whatever its size); ``weekday``
+    (1 = Monday) keeps one day."""
     query = (TimetableEntry.select(TimetableEntry, ClassGroup, Subject, User, Room, Subgroup)
              .join(ClassGroup).switch(TimetableEntry).join(Subject).switch(TimetableEntry).join(User)
              .switch(TimetableEntry).join(Room, join_type=JOIN.LEFT_OUTER)
@@ -141,6 +142,8 @@ def week(school: School, year, class_id=None, teacher_id=None, room_id=None) -> 
         query = query.where(TimetableEntry.teacher == teacher_id)
     if room_id is not None:
         query = query.where(TimetableEntry.room == room_id)
+    if weekday is not None:
+        query = query.where(TimetableEntry.weekday == weekday)
     return list(query.order_by(TimetableEntry.weekday, TimetableEntry.number, ClassGroup.name))
 
 
@@ -197,6 +200,45 @@ def substitutions(school: School, date: dt.date) -> list[Substitution]:
                 .join(TimetableEntry).join(ClassGroup).switch(Substitution).join(User)
                 .where((ClassGroup.school == school) & (Substitution.date == date))
                 .order_by(TimetableEntry.number))
+
+
+def day(school: School, year, date: dt.date, class_id=None, teacher_id=None, room_id=None) -> list[TimetableEntry]:
+    """The lessons of one date for a class, a teacher or a room, with that date's substitutions in place.
+
+    A substituted lesson shows the substitute (and their room, if another was given) and carries
+    ``substitution_id``; a teacher's day holds the lessons they substitute and not the ones given
+    away. Two queries, whatever the size.
+    """
+    entries = week(school, year, class_id=class_id, weekday=date.isoweekday())
+    subs = {s.entry_id: s for s in Substitution.select(Substitution, User, Room)
+            .join(User).switch(Substitution).join(Room, join_type=JOIN.LEFT_OUTER)
+            .where((Substitution.date == date) & (Substitution.entry.in_([e.id for e in entries])))} \
+        if entries else {}
+    result = []
+    for entry in entries:
+        sub = subs.get(entry.id)
+        entry.substitution_id, entry.substituted = (sub.id, True) if sub else (None, False)
+        if sub is not None:
+            entry.teacher = sub.teacher
+            if sub.room_id:
+                entry.room = sub.room
+        if teacher_id is not None and entry.teacher_id != teacher_id:
+            continue
+        if room_id is not None and entry.room_id != room_id:
+            continue
+        result.append(entry)
+    return result
+
+
+def remove_substitution(school: School, substitution_id: int) -> Substitution:
+    """Cancel a substitution: the lesson's own teacher gives it again (a closed year is read-only)."""
+    row = (Substitution.select(Substitution, TimetableEntry, ClassGroup).join(TimetableEntry).join(ClassGroup)
+           .where((Substitution.id == substitution_id) & (ClassGroup.school == school)).first())
+    if row is None:
+        raise SchoolError("substitution_id", _l("No such substitution at this school."))
+    school_services.editable(row.entry.class_group.academic_year)
+    row.delete_instance()
+    return row
 
 
 def set_lesson_time(school: School, shift: int, number: int, starts_at: dt.time, ends_at: dt.time) -> LessonTime:

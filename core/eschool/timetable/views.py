@@ -111,3 +111,24 @@ def add_substitution(school_id: int):
                                    409 if exc.conflict else 400)
     flash(_("Saved."), "success")
     return redirect(url_for("timetable.substitutions", school_id=school.id, date=day.isoformat()))
+
+
+@bp.post("/substitutions/<int:substitution_id>/delete")
+@require("timetable.manage")
+def delete_substitution(school_id: int, substitution_id: int):
+    """Cancel a substitution from the substitutions page."""
+    from flask import flash, redirect, url_for
+
+    from eschool.school.services import SchoolError
+
+    school, day = _school_and_day(school_id)
+    try:
+        row = services.remove_substitution(school, substitution_id)
+    except SchoolError as exc:
+        if not exc.conflict:
+            abort(404)
+        flash(str(exc.message), "error")
+    else:
+        day = row.date
+        flash(_("The substitution was cancelled."), "success")
+    return redirect(url_for("timetable.substitutions", school_id=school.id, date=day.isoformat()))
