@@ -130,6 +130,8 @@ def eschool_menu_items(user, scope):
                     url_kwargs={"school_id": scope.school_id}, plugin="core"),
            MenuItem("people.audit", _l("Audit log"), order=820, section="admin",
                     permission="people.audit", url_kwargs={"school_id": scope.school_id}, plugin="core"),
+           MenuItem("journal.index", _l("Journal"), order=15, permission="journal.keep",
+                    url_kwargs={"school_id": scope.school_id}, plugin="core"),
            ] if scope.school_id else []),
         *_results_menu(scope),
     ]
