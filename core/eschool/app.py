@@ -115,8 +115,12 @@ def _register_core_blueprints(app: Flask) -> None:
     from eschool.api.views import bp as api_bp
     from eschool.auth.api import bp as auth_api_bp
     from eschool.auth.views import bp as auth_bp
+    from eschool.diary.api import bp as diary_api_bp
+    from eschool.diary.views import bp as diary_bp
+    from eschool.journal.api import bp as journal_api_bp
     from eschool.journal.settings import api as journal_settings_api_bp
     from eschool.journal.settings import bp as journal_settings_bp
+    from eschool.journal.views import bp as journal_bp
     from eschool.oversight.api import bp as oversight_api_bp
     from eschool.oversight.views import bp as oversight_bp
     from eschool.people.api import bp as people_api_bp
@@ -133,10 +137,10 @@ def _register_core_blueprints(app: Flask) -> None:
 
     csrf = app.extensions["csrf"]
     for bp in (web_bp, auth_bp, plugins_bp, timetable_bp, school_setup_bp, people_bp, invitations_bp,
-               journal_settings_bp, oversight_bp):
+               journal_settings_bp, oversight_bp, diary_bp, journal_bp):
         app.register_blueprint(bp)
     for bp in (api_bp, auth_api_bp, plugins_api_bp, school_api_bp, timetable_api_bp, people_api_bp,
-               journal_settings_api_bp, municipality_api_bp, oversight_api_bp):
+               journal_settings_api_bp, municipality_api_bp, oversight_api_bp, diary_api_bp, journal_api_bp):
         csrf.exempt(bp)
         app.register_blueprint(bp)
     _register_results_blueprints(app, csrf)

@@ -88,6 +88,8 @@ def eschool_permissions():
         Permission("diary.view", _l("Read one's own or one's child's diary"), ("student", "parent")),
         Permission("results.rates", _l("See the pass and quality rates of the schools"),
                    ("region_operator", "municipal_operator")),
+        Permission("diary.print_class", _l("Print the weekly diary summaries of a class"),
+                   ("class_teacher", "deputy_director", "director", "school_admin")),
     ]
 
 
@@ -107,10 +109,13 @@ def eschool_menu_items(user, scope):
                     and a.school_id == scope.school_id][:1]
     return [*own_classes,
         MenuItem("web.dashboard", _l("Start page"), order=0, plugin="core"),
+        MenuItem("diary.week", _l("Diary"), order=5, permission="diary.view", plugin="core"),
         MenuItem("plugins_admin.index", _l("Modules"), order=900, section="admin",
                  permission="plugins.manage", plugin="core"),
         *([MenuItem("timetable.week", _l("Timetable"), order=20, permission="school.view",
                     url_kwargs={"school_id": scope.school_id}, plugin="core"),
+           MenuItem("diary.class_print_choice", _l("Diary printouts"), order=15, permission="diary.print_class",
+                    plugin="core"),
            MenuItem("school_setup.section", _l("The school year"), order=800, section="admin",
                     permission="school.manage", url_kwargs={"school_id": scope.school_id, "key": "years"},
                     plugin="core"),
@@ -126,6 +131,8 @@ def eschool_menu_items(user, scope):
                     url_kwargs={"school_id": scope.school_id}, plugin="core"),
            MenuItem("people.audit", _l("Audit log"), order=820, section="admin",
                     permission="people.audit", url_kwargs={"school_id": scope.school_id}, plugin="core"),
+           MenuItem("journal.index", _l("Journal"), order=15, permission="journal.keep",
+                    url_kwargs={"school_id": scope.school_id}, plugin="core"),
            ] if scope.school_id else []),
         *_results_menu(scope),
     ]

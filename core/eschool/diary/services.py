@@ -1,0 +1,532 @@
+"""The diary (дневник): what a student and their parents read about the student's school week.
+
+Who: a student sees their own diary, a parent each of their children (Guardian rows), nobody else's
+(``visible_students``; a child not theirs is "not found"). A teacher who is also a parent sees, while
+acting as a parent, only their own children. A class teacher prints the weekly summaries of their class.
+
+Everything is built for a set of students at once in a fixed number of queries (``weeks``), so one
+student's week, a class's printable pack and the mobile API cost the same whatever the size of the
+class or the number of lessons.
+
+Figures: ``weighted_average`` and ``forecast`` are a small local helper until the results capability's
+``eschool.results.figures`` is on main (NOTE for the lead: switch the two calls to results.figures).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from flask_babel import lazy_gettext as _l
+from peewee import JOIN, Cast, fn
+
+from eschool.auth.models import User
+from eschool.auth.permissions import user_assignments
+from eschool.journal.models import (
+    Attendance,
+    FinalMark,
+    Homework,
+    HomeworkFile,
+    HomeworkStudent,
+    Lesson,
+    Mark,
+    WorkType,
+)
+from eschool.people.models import ClassMembership, Student
+from eschool.school.models import ClassGroup, CurriculumItem, Period, Subgroup, Subject
+from eschool.school.services import SchoolError
+from eschool.timetable.models import LessonTime
+
+VIEW, PRINT_CLASS = "diary.view", "diary.print_class"
+#: The longest range the API returns at once (a quarter and a bit).
+MAX_RANGE_DAYS = 100
+
+#: Short attendance codes as the paper journal writes them (н, б, у, оп) and their full names.
+ATTENDANCE_CODES = {"absent": _l("abs"), "ill": _l("sick"), "excused": _l("exc"), "late": _l("late")}
+ATTENDANCE_NAMES = {"absent": _l("absent"), "ill": _l("absent, ill"), "excused": _l("absent, excused"),
+                    "late": _l("came late")}
+FINAL_KINDS = {"period": _l("period"), "year": _l("year"), "exam": _l("exam")}
+PERIOD_KINDS = {"quarter": _l("quarter"), "semester": _l("semester"), "trimester": _l("trimester")}
+
+
+class NotVisible(SchoolError):
+    """The student does not exist or is not the user's (their own or their child): 404, never 403."""
+
+    def __init__(self):
+        super().__init__("student_id", _l("Not found."))
+
+
+# --------------------------------------------------------------------------- figures (local helper)
+
+
+def weighted_average(marks) -> float | None:
+    """Sum of numeric x weight over the sum of weights; pass/fail marks do not count.
+
+    NOTE for the lead: replace with ``eschool.results.figures.weighted_average`` once merged.
+    """
+    total = weights = Decimal(0)
+    for mark in marks:
+        if mark.numeric is None:
+            continue
+        weight = Decimal(str(mark.weight or 0))
+        total += Decimal(mark.numeric) * weight
+        weights += weight
+    if not weights:
+        return None
+    return round(float(total / weights), 2)
+
+
+def forecast(average: float | None) -> str | None:
+    """The forecast of the period's final mark: the weighted average rounded half up, 2..5.
+
+    NOTE for the lead: replace with the forecast of ``eschool.results.figures`` once merged.
+    """
+    if average is None:
+        return None
+    value = int(Decimal(str(average)).quantize(Decimal(1), rounding="ROUND_HALF_UP"))
+    return str(min(5, max(2, value)))
+
+
+# --------------------------------------------------------------------------- who
+
+
+def visible_students(user) -> list[Student]:
+    """The students whose diary the user reads in the role they act in now: themselves as a student,
+    their children as a parent (the journal's one rule, ``journal.services.readable_students``)."""
+    from eschool.journal.services import readable_students
+
+    return readable_students(user)
+
+
+def student_for(user, student_id: int | None = None) -> tuple[Student, list[Student]]:
+    """The student asked for (default: the first visible) and all the user may switch between.
+
+    A student not theirs raises ``NotVisible`` whether it exists or not.
+    """
+    students = visible_students(user)
+    if student_id is None:
+        if not students:
+            raise NotVisible()
+        return students[0], students
+    for student in students:
+        if student.id == student_id:
+            return student, students
+    raise NotVisible()
+
+
+def may_print_class(user, class_group: ClassGroup) -> bool:
+    """The class teacher of this class, or the school's director, deputy director or administrator."""
+    from eschool.people.services import is_class_teacher
+
+    if is_class_teacher(user, class_group.id):
+        return True
+    return any(a.role in ("deputy_director", "director", "school_admin") and a.school_id == class_group.school_id
+               for a in user_assignments(user))
+
+
+def printable_classes(user, school_id: int | None) -> list[ClassGroup]:
+    """The classes of the current year whose printouts the user may make (one or two queries)."""
+    from eschool.school.models import AcademicYear
+
+    roles = user_assignments(user)
+    query = (ClassGroup.select().join(AcademicYear)
+             .where(AcademicYear.is_current).order_by(ClassGroup.grade, ClassGroup.name))
+    if school_id is not None and any(a.role in ("deputy_director", "director", "school_admin")
+                                     and a.school_id == school_id for a in roles):
+        return list(query.where(ClassGroup.school == school_id))
+    own = {a.class_group_id for a in roles if a.role == "class_teacher" and a.class_group_id}
+    return list(query.where(ClassGroup.id.in_(own) | (ClassGroup.class_teacher == user.id)))
+
+
+# --------------------------------------------------------------------------- weeks
+
+
+def week_of(day: dt.date) -> tuple[dt.date, dt.date]:
+    """Monday and Sunday of the week ``day`` is in."""
+    monday = day - dt.timedelta(days=day.weekday())
+    return monday, monday + dt.timedelta(days=6)
+
+
+@dataclass
+class DiaryLesson:
+    lesson: Lesson
+    starts_at: dt.time | None = None
+    ends_at: dt.time | None = None
+    marks: list = field(default_factory=list)
+    attendance: Attendance | None = None
+    homework: list = field(default_factory=list)  # set in this lesson
+    due: list = field(default_factory=list)  # set earlier, due on this lesson's day (same subject)
+
+
+@dataclass
+class DiaryDay:
+    date: dt.date
+    lessons: list = field(default_factory=list)
+
+
+@dataclass
+class DiaryWeek:
+    student: Student
+    start: dt.date
+    end: dt.date
+    days: list = field(default_factory=list)
+    class_names: list = field(default_factory=list)
+
+    @property
+    def lessons(self):
+        return [item for day in self.days for item in day.lessons]
+
+    @property
+    def marks(self):
+        return [mark for item in self.lessons for mark in item.marks]
+
+    @property
+    def absences(self):
+        return [item for item in self.lessons if item.attendance is not None]
+
+    @property
+    def homework(self):
+        return [(item, hw) for item in self.lessons for hw in item.homework]
+
+
+def _memberships(student_ids, start: dt.date, end: dt.date) -> list[ClassMembership]:
+    return list(ClassMembership.select(ClassMembership, ClassGroup).join(ClassGroup)
+                .where(ClassMembership.student.in_(student_ids) & (ClassMembership.starts_on <= end)
+                       & (ClassMembership.ends_on.is_null() | (ClassMembership.ends_on >= start)))
+                .order_by(ClassMembership.starts_on))
+
+
+def _in_class(memberships, class_id: int, day: dt.date) -> bool:
+    return any(m.class_group_id == class_id and m.starts_on <= day and (m.ends_on is None or m.ends_on >= day)
+               for m in memberships)
+
+
+def weeks(students: list[Student], start: dt.date, end: dt.date, all_days: bool = True) -> dict[int, DiaryWeek]:
+    """The diary of each student from ``start`` to ``end``: each day's lessons in order with the bell
+    times, subject, teacher and topic, the student's own marks, attendance, the homework set in the
+    lesson and the homework due that day (the homework for chosen students only to them), with files.
+    Eight queries, whatever the number of students and lessons. ``all_days`` lists the days without lessons too (Monday to Saturday; Sunday if any)."""
+    ids = [s.id for s in students]
+    memberships = _memberships(ids, start, end)
+    by_student = defaultdict(list)
+    for m in memberships:
+        by_student[m.student_id].append(m)
+    class_ids = sorted({m.class_group_id for m in memberships})
+    lessons = list(Lesson.select(Lesson, Subject, User, Subgroup, ClassGroup)
+                   .join(Subject).switch(Lesson).join(User, on=Lesson.teacher == User.id)
+                   .switch(Lesson).join(Subgroup, JOIN.LEFT_OUTER)
+                   .switch(Lesson).join(ClassGroup, on=Lesson.class_group == ClassGroup.id)
+                   .where(Lesson.class_group.in_(class_ids) & Lesson.date.between(start, end))
+                   .order_by(Lesson.date, fn.COALESCE(Lesson.number, 99), Lesson.id))
+    lesson_ids = [x.id for x in lessons]
+    school_ids = sorted({s.school_id for s in students})
+    times = {(t.school_id, t.shift, t.number): t for t in LessonTime.select().where(LessonTime.school.in_(school_ids))}
+    marks = defaultdict(list)
+    for mark in (Mark.select(Mark, WorkType).join(WorkType, JOIN.LEFT_OUTER)
+                 .where(Mark.lesson.in_(lesson_ids) & Mark.student.in_(ids)).order_by(Mark.slot)):
+        marks[(mark.lesson_id, mark.student_id)].append(mark)
+    attendance = {(a.lesson_id, a.student_id): a for a in
+                  Attendance.select().where(Attendance.lesson.in_(lesson_ids) & Attendance.student.in_(ids))}
+    homework, due = defaultdict(list), defaultdict(list)
+    hw_rows = list(Homework.select(Homework, Lesson, Subject).join(Lesson).join(Subject)
+                   .where(Homework.lesson.in_(lesson_ids)
+                          | (Lesson.class_group.in_(class_ids) & Homework.due_on.between(start, end)))
+                   .order_by(Lesson.date, Homework.id))
+    hw_ids = [h.id for h in hw_rows]
+    chosen = defaultdict(set)
+    for row in HomeworkStudent.select(HomeworkStudent.homework, HomeworkStudent.student).where(
+            HomeworkStudent.homework.in_(hw_ids) & HomeworkStudent.student.in_(ids)):
+        chosen[row.homework_id].add(row.student_id)
+    files = defaultdict(list)
+    for f in HomeworkFile.select().where(HomeworkFile.homework.in_(hw_ids)).order_by(HomeworkFile.id):
+        files[f.homework_id].append(f)
+    for h in hw_rows:
+        h.file_list = files[h.id]
+        h.link_list = [line.strip() for line in (h.links or "").splitlines() if line.strip()]
+        if start <= h.lesson.date <= end:
+            homework[h.lesson_id].append(h)
+        if h.due_on is not None and start <= h.due_on <= end and h.due_on > h.lesson.date:
+            due[(h.lesson.class_group_id, h.lesson.subject_id, h.due_on)].append(h)
+
+    result = {}
+    for student in students:
+        own = by_student[student.id]
+        week = DiaryWeek(student=student, start=start, end=end,
+                         class_names=list(dict.fromkeys(m.class_group.name for m in own)))
+        days: dict[dt.date, DiaryDay] = {}
+        shown_due = set()
+        if all_days:
+            day = start
+            while day <= end:
+                if day.weekday() < 6:
+                    days[day] = DiaryDay(day)
+                day += dt.timedelta(days=1)
+        for lesson in lessons:
+            if not _in_class(own, lesson.class_group_id, lesson.date):
+                continue
+            t = times.get((student.school_id, lesson.class_group.shift, lesson.number))
+            item = DiaryLesson(lesson, t.starts_at if t else None, t.ends_at if t else None,
+                               marks[(lesson.id, student.id)], attendance.get((lesson.id, student.id)),
+                               [h for h in homework[lesson.id] if h.for_all or student.id in chosen[h.id]])
+            key = (lesson.class_group_id, lesson.subject_id, lesson.date)
+            if key not in shown_due:  # the first lesson of the subject that day
+                shown_due.add(key)
+                item.due = [h for h in due[key] if (h.for_all or student.id in chosen[h.id])
+                            and _in_class(own, h.lesson.class_group_id, h.lesson.date)]
+            days.setdefault(lesson.date, DiaryDay(lesson.date)).lessons.append(item)
+        week.days = [days[d] for d in sorted(days)]
+        result[student.id] = week
+    return result
+
+
+def week(student: Student, day: dt.date) -> DiaryWeek:
+    start, end = week_of(day)
+    return weeks([student], start, end)[student.id]
+
+
+def class_members(class_group: ClassGroup, start: dt.date, end: dt.date) -> list[Student]:
+    """Students in the class at any time between ``start`` and ``end``, by name (one query)."""
+    return list(Student.select().join(ClassMembership)
+                .where((ClassMembership.class_group == class_group) & (ClassMembership.starts_on <= end)
+                       & (ClassMembership.ends_on.is_null() | (ClassMembership.ends_on >= start)))
+                .distinct().order_by(Student.last_name, Student.first_name, Student.id))
+
+
+def class_weeks(class_group: ClassGroup, day: dt.date) -> list[DiaryWeek]:
+    """Every student's week in the class: the class teacher's printable pack (nine queries)."""
+    start, end = week_of(day)
+    students = class_members(class_group, start, end)
+    built = weeks(students, start, end)
+    return [built[s.id] for s in students]
+
+
+# --------------------------------------------------------------------------- ranges for the API
+
+
+def check_range(start: dt.date, end: dt.date) -> None:
+    if end < start:
+        raise SchoolError("end", _l("The end comes before the start."))
+    if (end - start).days > MAX_RANGE_DAYS:
+        raise SchoolError("end", _l("Ask for at most %(days)s days at once.", days=MAX_RANGE_DAYS))
+
+
+def homework_between(student: Student, start: dt.date, end: dt.date) -> list[tuple[Lesson, Homework]]:
+    """Homework set in the student's lessons between two dates or due between them."""
+    check_range(start, end)
+    memberships = _memberships([student.id], start - dt.timedelta(days=MAX_RANGE_DAYS), end)
+    class_ids = sorted({m.class_group_id for m in memberships})
+    rows = list(Homework.select(Homework, Lesson, Subject, User).join(Lesson).join(Subject)
+                .switch(Lesson).join(User, on=Lesson.teacher == User.id)
+                .where(Lesson.class_group.in_(class_ids)
+                       & (Lesson.date.between(start, end) | Homework.due_on.between(start, end)))
+                .order_by(Lesson.date, fn.COALESCE(Lesson.number, 99), Homework.id))
+    ids = [h.id for h in rows]
+    chosen = {r.homework_id for r in HomeworkStudent.select(HomeworkStudent.homework)
+              .where(HomeworkStudent.homework.in_(ids) & (HomeworkStudent.student == student.id))}
+    files = defaultdict(list)
+    for f in HomeworkFile.select().where(HomeworkFile.homework.in_(ids)).order_by(HomeworkFile.id):
+        files[f.homework_id].append(f)
+    result = []
+    for h in rows:
+        if not _in_class(memberships, h.lesson.class_group_id, h.lesson.date):
+            continue
+        if not (h.for_all or h.id in chosen):
+            continue
+        h.file_list = files[h.id]
+        h.link_list = [line.strip() for line in (h.links or "").splitlines() if line.strip()]
+        result.append((h.lesson, h))
+    return result
+
+
+# --------------------------------------------------------------------------- periods
+
+
+def current_class(student: Student, day: dt.date) -> ClassGroup | None:
+    row = (ClassMembership.select(ClassMembership, ClassGroup).join(ClassGroup)
+           .where((ClassMembership.student == student) & (ClassMembership.starts_on <= day)
+                  & (ClassMembership.ends_on.is_null() | (ClassMembership.ends_on >= day)))
+           .order_by(ClassMembership.starts_on.desc()).first())
+    if row is None:  # before the year or after leaving: the latest class
+        row = (ClassMembership.select(ClassMembership, ClassGroup).join(ClassGroup)
+               .where(ClassMembership.student == student).order_by(ClassMembership.starts_on.desc()).first())
+    return row.class_group if row else None
+
+
+def periods_of(class_group: ClassGroup | None) -> list[Period]:
+    """The periods of the class's academic year that cover its grade (quarters for 5th grade ...)."""
+    if class_group is None:
+        return []
+    return list(Period.select().where((Period.academic_year == class_group.academic_year_id)
+                                      & (Period.grade_from <= class_group.grade)
+                                      & (Period.grade_to >= class_group.grade))
+                .order_by(Period.starts_on, Period.number))
+
+
+def choose_period(periods: list[Period], period_id: int | None, today: dt.date) -> Period | None:
+    """The period asked for (``SchoolError`` if it is not one of the class's), else the one ``today`` is
+    in, else the last one begun, else the first."""
+    if period_id is not None:
+        for p in periods:
+            if p.id == period_id:
+                return p
+        raise SchoolError("period_id", _l("No such period for this student's class."))
+    for p in periods:
+        if p.starts_on <= today <= p.ends_on:
+            return p
+    begun = [p for p in periods if p.starts_on <= today]
+    return begun[-1] if begun else (periods[0] if periods else None)
+
+
+@dataclass
+class SubjectSummary:
+    subject: Subject
+    marks: list = field(default_factory=list)
+    average: float | None = None
+    class_average: float | None = None
+    forecast: str | None = None
+    final: FinalMark | None = None
+    chart: list = field(default_factory=list)  # [(week's Sunday, running average)]
+    absences: int = 0
+
+
+@dataclass
+class PeriodSummary:
+    student: Student
+    class_group: ClassGroup | None
+    periods: list
+    period: Period | None
+    subjects: list = field(default_factory=list)
+    year_finals: list = field(default_factory=list)
+    weeks: list = field(default_factory=list)  # the chart's x axis: each week's Sunday
+
+
+def student_marks(student: Student, start: dt.date, end: dt.date) -> list[Mark]:
+    """The student's marks in lessons between two dates, with lesson, subject and work type (one query)."""
+    return list(Mark.select(Mark, Lesson, Subject, WorkType).join(Lesson).join(Subject)
+                .switch(Mark).join(WorkType, JOIN.LEFT_OUTER)
+                .where((Mark.student == student) & Lesson.date.between(start, end))
+                .order_by(Lesson.date, fn.COALESCE(Lesson.number, 99), Mark.slot))
+
+
+def class_averages(class_ids, start: dt.date, end: dt.date) -> dict[int, float]:
+    """Per subject, the mean of the students' weighted averages in the classes' lessons between two
+    dates: an aggregate only, computed by the database (no student's mark leaves it)."""
+    if not class_ids:
+        return {}
+    per_student = (Mark.select(Lesson.subject.alias("subject_id"), Mark.student,
+                               (Cast(fn.SUM(Mark.numeric * Mark.weight), "DOUBLE PRECISION")
+                                / Cast(fn.SUM(Mark.weight), "DOUBLE PRECISION")).alias("avg"))
+                   .join(Lesson)
+                   .where(Lesson.class_group.in_(class_ids) & Lesson.date.between(start, end)
+                          & Mark.numeric.is_null(False) & (Mark.weight > 0))
+                   .group_by(Lesson.subject, Mark.student))
+    inner = per_student.alias("per_student")
+    query = (Mark.select(inner.c.subject_id, fn.AVG(inner.c.avg).alias("avg"))
+             .from_(inner).group_by(inner.c.subject_id))
+    return {row["subject_id"]: round(float(row["avg"]), 2) for row in query.dicts() if row["avg"] is not None}
+
+
+def _sundays(start: dt.date, end: dt.date) -> list[dt.date]:
+    first = week_of(start)[1]
+    result = []
+    while first <= end + dt.timedelta(days=6):
+        result.append(first)
+        first += dt.timedelta(days=7)
+    return result
+
+
+def period_summary(student: Student, today: dt.date, period_id: int | None = None) -> PeriodSummary:
+    """Per subject: the student's marks in the period, their weighted average next to the class
+    average, the final marks and the forecast, and the weekly running average for the chart.
+    A fixed number of queries (about eight)."""
+    group = current_class(student, today)
+    periods = periods_of(group)
+    period = choose_period(periods, period_id, today)
+    summary = PeriodSummary(student, group, periods, period)
+    year_id = group.academic_year_id if group else None
+    summary.year_finals = list(FinalMark.select(FinalMark, Subject).join(Subject)
+                               .where((FinalMark.student == student) & (FinalMark.kind != "period")
+                                      & FinalMark.class_group.in_(ClassGroup.select(ClassGroup.id).where(
+                                          ClassGroup.academic_year == year_id)))
+                               .order_by(Subject.name))
+    if period is None:
+        return summary
+    start, end = period.starts_on, period.ends_on
+    memberships = _memberships([student.id], start, end)
+    class_ids = sorted({m.class_group_id for m in memberships} | ({group.id} if group else set()))
+    subjects: dict[int, SubjectSummary] = {}
+    for item in (CurriculumItem.select(CurriculumItem, Subject).join(Subject)
+                 .where(CurriculumItem.class_group.in_(class_ids)).order_by(Subject.name)):
+        subjects.setdefault(item.subject_id, SubjectSummary(item.subject))
+    marks = student_marks(student, start, end)
+    for mark in marks:
+        subjects.setdefault(mark.lesson.subject_id, SubjectSummary(mark.lesson.subject)).marks.append(mark)
+    finals = {f.subject_id: f for f in FinalMark.select().where(
+        (FinalMark.student == student) & (FinalMark.kind == "period") & (FinalMark.period == period))}
+    absences = defaultdict(int)
+    for row in (Attendance.select(Lesson.subject, fn.COUNT(Attendance.id).alias("n")).join(Lesson)
+                .where((Attendance.student == student) & Lesson.date.between(start, end)
+                       & (Attendance.kind != "late"))
+                .group_by(Lesson.subject).dicts()):
+        absences[row["subject"]] = row["n"]
+    averages = class_averages(class_ids, start, end)
+    last = min(end, today)
+    summary.weeks = _sundays(start, last) if last >= start else []
+    for subject_id, item in subjects.items():
+        item.average = weighted_average(item.marks)
+        item.class_average = averages.get(subject_id)
+        item.forecast = forecast(item.average)
+        item.final = finals.get(subject_id)
+        item.absences = absences.get(subject_id, 0)
+        for sunday in summary.weeks:
+            value = weighted_average([m for m in item.marks if m.lesson.date <= sunday])
+            if value is not None:
+                item.chart.append((sunday, value))
+    summary.subjects = sorted(subjects.values(), key=lambda s: s.subject.name)
+    return summary
+
+
+def attendance_between(student: Student, start: dt.date, end: dt.date) -> list[Attendance]:
+    return list(Attendance.select(Attendance, Lesson, Subject).join(Lesson).join(Subject)
+                .where((Attendance.student == student) & Lesson.date.between(start, end))
+                .order_by(Lesson.date, fn.COALESCE(Lesson.number, 99)))
+
+
+def final_marks(student: Student) -> list[FinalMark]:
+    """Every final mark of the student (periods, years, exams), newest year first."""
+    return list(FinalMark.select(FinalMark, Subject, ClassGroup, Period)
+                .join(Subject).switch(FinalMark).join(ClassGroup)
+                .switch(FinalMark).join(Period, JOIN.LEFT_OUTER)
+                .where(FinalMark.student == student)
+                .order_by(ClassGroup.academic_year.desc(), Subject.name, FinalMark.kind, Period.number))
+
+
+# --------------------------------------------------------------------------- the chart
+
+
+def chart_points(points, sundays, width: int = 300, height: int = 80, pad: int = 8) -> dict:
+    """Coordinates of a small SVG line chart of the running average (y from 2 to 5; lower values sit
+    on the bottom line), drawn by the template: no chart library, no script."""
+    if not points or not sundays:
+        return {"width": width, "height": height, "points": [], "line": "", "grid": []}
+    index = {d: i for i, d in enumerate(sundays)}
+    span = max(len(sundays) - 1, 1)
+
+    left = pad + 12  # room for the axis labels
+
+    def x(i):
+        return round(left + (width - left - pad) * i / span, 1)
+
+    def y(v):
+        return round(pad + (height - 2 * pad) * (5 - max(2.0, min(5.0, v))) / 3, 1)
+
+    dots = [{"x": x(index[d]), "y": y(v), "date": d, "value": v} for d, v in points]
+    return {"width": width, "height": height, "points": dots,
+            "line": " ".join(f"{p['x']},{p['y']}" for p in dots),
+            "grid": [{"y": y(v), "label": v} for v in (5, 4, 3, 2)]}
+
+
+def period_for(student: Student, today: dt.date, period_id: int | None = None) -> Period | None:
+    """The period asked for among the student's class's periods, else the current one."""
+    return choose_period(periods_of(current_class(student, today)), period_id, today)

@@ -1,0 +1,120 @@
+"""The diary pages: the week, the period summary with its chart, the printable week (one student, or
+every student of a class for the class teacher), and homework file downloads."""
+from __future__ import annotations
+
+import datetime as dt
+
+from flask import Blueprint, abort, g, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from eschool.auth.permissions import AUTHENTICATED, require
+from eschool.diary import services
+from eschool.journal import services as journal
+from eschool.school.models import ClassGroup
+from eschool.school.services import SchoolError
+from eschool.web.errors import PageError
+
+bp = Blueprint("diary", __name__, url_prefix="/diary")
+
+
+def local_today() -> dt.date:
+    """Today in the region's timezone (lesson dates are local dates)."""
+    return journal.local_today()
+
+
+def _int_arg(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() else None
+
+
+def _date_arg(name: str = "date") -> dt.date:
+    try:
+        return dt.date.fromisoformat(request.args.get(name, ""))
+    except ValueError:
+        return local_today()
+
+
+def _student():
+    try:
+        return services.student_for(current_user, _int_arg("student"))
+    except services.NotVisible:
+        raise PageError(404, _("Not found.")) from None
+
+
+def _context(student, students):
+    return {"student": student, "students": students, "codes": services.ATTENDANCE_CODES,
+            "attendance_names": services.ATTENDANCE_NAMES, "today": local_today(),
+            "work_type_label": journal.work_type_label}
+
+
+@bp.get("")
+@require(services.VIEW)
+def week():
+    """The week (``?date=`` any day of it; default this week) of the student (``?student=``)."""
+    student, students = _student()
+    day = _date_arg()
+    diary = services.week(student, day)
+    return render_template("diary/week.html", diary=diary, day=day,
+                           previous=diary.start - dt.timedelta(days=7), next=diary.start + dt.timedelta(days=7),
+                           **_context(student, students))
+
+
+@bp.get("/summary")
+@require(services.VIEW)
+def summary():
+    """The period's marks per subject with the weighted average, the class average, the forecast and
+    the final mark, and a chart of the weekly running average."""
+    student, students = _student()
+    try:
+        data = services.period_summary(student, local_today(), _int_arg("period"))
+    except SchoolError:
+        raise PageError(404, _("Not found.")) from None
+    charts = {item.subject.id: services.chart_points(item.chart, data.weeks) for item in data.subjects}
+    return render_template("diary/summary.html", data=data, charts=charts, period_kinds=services.PERIOD_KINDS,
+                           final_kinds=services.FINAL_KINDS, **_context(student, students))
+
+
+@bp.get("/print")
+@require(services.VIEW)
+def print_week():
+    """A print-friendly weekly summary of one student (for families without internet)."""
+    student, students = _student()
+    diary = services.week(student, _date_arg())
+    return render_template("diary/print.html", diaries=[diary], group=None, **_context(student, students))
+
+
+@bp.get("/classes")
+@require(services.PRINT_CLASS)
+def class_print_choice():
+    """The class teacher's printouts: choose a class (their own first) and a week."""
+    classes = services.printable_classes(current_user, g.scope.school_id)
+    if len(classes) == 1 and "date" in request.args:
+        return redirect(url_for("diary.print_class", class_id=classes[0].id, date=request.args["date"]))
+    return render_template("diary/classes.html", classes=classes, day=_date_arg())
+
+
+@bp.get("/classes/<int:class_id>/print")
+@require(services.PRINT_CLASS)
+def print_class(class_id: int):
+    """Every student's week of a class in one printable document, a page per student."""
+    group = ClassGroup.get_or_none(ClassGroup.id == class_id)
+    if group is None:
+        abort(404)
+    if not services.may_print_class(current_user, group):
+        raise PageError(403, _("You do not have permission to do this here."))
+    diaries = services.class_weeks(group, _date_arg())
+    return render_template("diary/print.html", diaries=diaries, group=group, student=None, students=[],
+                           codes=services.ATTENDANCE_CODES, attendance_names=services.ATTENDANCE_NAMES,
+                           today=local_today(), work_type_label=journal.work_type_label)
+
+
+@bp.get("/files/<int:file_id>")
+@require(AUTHENTICATED)
+def homework_file(file_id: int):
+    """A homework file, through the journal's permission check (not visible: 404)."""
+    try:
+        row, path = journal.open_homework_file(current_user, file_id)
+    except SchoolError:
+        abort(404)
+    return send_file(path, mimetype=row.content_type, as_attachment=True, download_name=row.original_name)
