@@ -27,6 +27,7 @@ def core_models() -> list:
         Consent,
         Guardian,
         Movement,
+        OneRosterLink,
         StaffFile,
         Student,
     )
@@ -51,7 +52,7 @@ def core_models() -> list:
             Student, Guardian, ClassMembership, Movement, Consent, AuditEntry, StaffFile,
             WorkType, LessonPlan, LessonPlanItem, Lesson, Mark, Attendance, Homework, HomeworkStudent, HomeworkFile,
             FinalMark,
-            Building, CatchmentStreet]
+            Building, CatchmentStreet, OneRosterLink]
 
 
 @hookimpl

@@ -147,8 +147,8 @@ def _close_membership(student: Student, date: dt.date) -> ClassMembership:
     return membership
 
 
-def transfer(school: School, student: Student, data: dict, actor=None) -> Movement:
-    """Move a student to another class of the school from ``date``."""
+def transfer(school: School, student: Student, data: dict, actor=None, notify: bool = True) -> Movement:
+    """Move a student to another class of the school from ``date`` (``notify``: as for ``enrol``)."""
     group = _editable_class(school, data["class_id"])
     with db.atomic():
         old = _close_membership(student, data["date"])
@@ -158,11 +158,12 @@ def transfer(school: School, student: Student, data: dict, actor=None) -> Moveme
         movement = Movement.create(school=school, student=student, kind="transfer", date=data["date"],
                                    order_number=data["order_number"], from_class=old.class_group, to_class=group,
                                    recorded_by=actor)
-    notify_moved(school, student, movement, actor)
+    if notify:
+        notify_moved(school, student, movement, actor)
     return movement
 
 
-def leave(school: School, student: Student, data: dict, actor=None) -> Movement:
+def leave(school: School, student: Student, data: dict, actor=None, notify: bool = True) -> Movement:
     """The student leaves the school (to another school, or for another reason)."""
     with db.atomic():
         old = _close_membership(student, data["date"])
@@ -173,7 +174,8 @@ def leave(school: School, student: Student, data: dict, actor=None) -> Movement:
                                    order_number=data["order_number"], from_class=old.class_group,
                                    other_school=data.get("other_school", ""), reason=data["reason"],
                                    recorded_by=actor)
-    notify_moved(school, student, movement, actor)
+    if notify:
+        notify_moved(school, student, movement, actor)
     return movement
 
 
