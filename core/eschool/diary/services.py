@@ -8,8 +8,8 @@ Everything is built for a set of students at once in a fixed number of queries (
 student's week, a class's printable pack and the mobile API cost the same whatever the size of the
 class or the number of lessons.
 
-Figures: ``weighted_average`` and ``forecast`` are a small local helper until the results capability's
-``eschool.results.figures`` is on main (NOTE for the lead: switch the two calls to results.figures).
+Figures: ``weighted_average`` and ``forecast`` are ``eschool.results.figures``'s, the same as the grid's,
+the class overview's and the final marks sheet's.
 """
 from __future__ import annotations
 
@@ -34,6 +34,7 @@ from eschool.journal.models import (
     WorkType,
 )
 from eschool.people.models import ClassMembership, Student
+from eschool.results import figures
 from eschool.school.models import ClassGroup, CurriculumItem, Period, Subgroup, Subject
 from eschool.school.services import SchoolError
 from eschool.timetable.models import LessonTime
@@ -57,35 +58,21 @@ class NotVisible(SchoolError):
         super().__init__("student_id", _l("Not found."))
 
 
-# --------------------------------------------------------------------------- figures (local helper)
+# --------------------------------------------------------------------------- figures (results.figures)
 
 
-def weighted_average(marks) -> float | None:
-    """Sum of numeric x weight over the sum of weights; pass/fail marks do not count.
-
-    NOTE for the lead: replace with ``eschool.results.figures.weighted_average`` once merged.
-    """
-    total = weights = Decimal(0)
-    for mark in marks:
-        if mark.numeric is None:
-            continue
-        weight = Decimal(str(mark.weight or 0))
-        total += Decimal(mark.numeric) * weight
-        weights += weight
-    if not weights:
-        return None
-    return round(float(total / weights), 2)
+def weighted_average(marks) -> Decimal | None:
+    """The marks' weighted average as ``eschool.results.figures`` computes it for every page (the grid,
+    the class overview, the final marks sheet): two places, half up; pass/fail marks do not count."""
+    return figures.weighted_average((mark.numeric, mark.weight) for mark in marks)
 
 
-def forecast(average: float | None) -> str | None:
-    """The forecast of the period's final mark: the weighted average rounded half up, 2..5.
+def forecast(average) -> str | None:
+    """The forecast of the period's final mark: the region's rounding rule (``results.figures``)."""
+    from eschool.results.services import threshold
 
-    NOTE for the lead: replace with the forecast of ``eschool.results.figures`` once merged.
-    """
-    if average is None:
-        return None
-    value = int(Decimal(str(average)).quantize(Decimal(1), rounding="ROUND_HALF_UP"))
-    return str(min(5, max(2, value)))
+    mark = figures.suggest_mark(average, threshold())
+    return None if mark is None else str(mark)
 
 
 # --------------------------------------------------------------------------- who
@@ -482,7 +469,7 @@ def period_summary(student: Student, today: dt.date, period_id: int | None = Non
         for sunday in summary.weeks:
             value = weighted_average([m for m in item.marks if m.lesson.date <= sunday])
             if value is not None:
-                item.chart.append((sunday, value))
+                item.chart.append((sunday, float(value)))
     summary.subjects = sorted(subjects.values(), key=lambda s: s.subject.name)
     return summary
 
