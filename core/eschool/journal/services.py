@@ -671,6 +671,31 @@ def set_homework(user, lesson: Lesson, data: dict, version: int | None = None) -
     return homework
 
 
+def delete_homework(user, homework: Homework, version: int | None = None) -> None:
+    """Take the lesson's homework away: the row, the students it was for and its files (the stored files
+    too). Kept by the same rules as setting it (``check_keep``); ``version`` is the version the edit
+    started from (None: the current one), a stale one is refused. Neither audited nor an event (homework
+    never is audited; no "homework_set" for a removal)."""
+    lesson = Lesson.select(Lesson, ClassGroup).join(ClassGroup).where(Lesson.id == homework.lesson_id).get()
+    check_keep(user, lesson, "homework")
+    current = Homework.get_or_none(Homework.id == homework.id)
+    if current is None:
+        raise StaleEdit("text", None)
+    expected = current.version if version is None else version
+    stored = [row.stored_name for row in HomeworkFile.select(HomeworkFile.stored_name)
+              .where(HomeworkFile.homework == current.id)]
+    with db.atomic():  # children first; a stale version rolls their removal back
+        HomeworkFile.delete().where(HomeworkFile.homework == current.id).execute()
+        HomeworkStudent.delete().where(HomeworkStudent.homework == current.id).execute()
+        if not Homework.delete().where((Homework.id == current.id) & (Homework.version == expected)).execute():
+            raise StaleEdit("text", {"value": current.text, "version": current.version, "by": "",
+                                     "updated_at": current.updated_at.isoformat()})
+    if stored:
+        folder = _upload_dir()
+        for name in stored:
+            (folder / name).unlink(missing_ok=True)
+
+
 def _upload_dir() -> Path:
     folder = Path(current_app.instance_path) / "uploads" / "homework"
     folder.mkdir(parents=True, exist_ok=True)
