@@ -29,6 +29,7 @@ def core_models() -> list:
         Movement,
         StaffFile,
         Student,
+        SubgroupMembership,
     )
     from eschool.plugins.models import PluginToggle
     from eschool.school.models import (
@@ -51,7 +52,8 @@ def core_models() -> list:
             Student, Guardian, ClassMembership, Movement, Consent, AuditEntry, StaffFile,
             WorkType, LessonPlan, LessonPlanItem, Lesson, Mark, Attendance, Homework, HomeworkStudent, HomeworkFile,
             FinalMark,
-            Building, CatchmentStreet]
+            Building, CatchmentStreet,
+            SubgroupMembership]
 
 
 @hookimpl
