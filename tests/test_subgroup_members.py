@@ -120,3 +120,54 @@ def test_students_of_another_class_cannot_join_a_subgroup(app, groups):
             people.set_subgroup_members(school, ClassGroup.get_by_id(groups["c7"]), {groups["first"]: [outsider]})
         with pytest.raises(SchoolError):
             people.set_subgroup_members(school, ClassGroup.get_by_id(groups["c7"]), {groups["c5"] * 1000: []})
+
+
+def test_the_class_list_with_subgroups_runs_the_same_number_of_queries_for_few_and_many(app, client, groups):
+    from playhouse.test_utils import count_queries
+
+    from eschool.school.models import ClassGroup
+    from eschool.structure.models import School
+
+    login(client, "classteacher")
+
+    def count():
+        with app.app_context(), count_queries() as counter:
+            page = client.get(groups["class_list"])
+            assert page.status_code == 200 and 'id="subgroups"' in page.get_data(as_text=True)
+        return counter.count
+
+    count()  # the first page after the login does its session checks differently
+    few = count()
+    with app.app_context():
+        group = ClassGroup.get_by_id(groups["c7"])
+        more = enrol(School.get_by_id(groups["school"]), group, 12, groups["today"] - dt.timedelta(days=10), start=5)
+    client.post(groups["save"], data={f"subgroup-{groups['first']}": [str(k.id) for k in more[:6]],
+                                      f"subgroup-{groups['second']}": [str(k.id) for k in more[6:]]})
+    assert count() == few
+
+
+def test_the_diary_shows_a_subgroups_lesson_only_to_its_members(app, client, groups):
+    from eschool.auth.models import User
+    from eschool.people import services as people
+    from eschool.people.models import Student
+
+    a, b, c, d = groups["kids"]
+    with app.app_context():
+        parent = User.get(User.username == "parent")
+        for kid in (a, c):
+            people.link_guardian(Student.get_by_id(kid), {"user_id": parent.id, "relation": "mother",
+                                                          "legal_representative": True})
+    headers = bearer(client, "parent")
+    day = groups["today"].isoformat()
+
+    def lesson_ids(student_id):
+        body = client.get("/api/v1/diary", query_string={"student_id": student_id, "start": day, "end": day},
+                          headers=headers).get_json()
+        return [item["id"] for d_ in body["days"] for item in d_["lessons"]]
+
+    assert groups["lesson"] in lesson_ids(a) and groups["lesson"] in lesson_ids(c)  # nobody put in: the class
+    login(client, "classteacher")
+    client.post(groups["save"], data={f"subgroup-{groups['first']}": [str(a), str(b)],
+                                      f"subgroup-{groups['second']}": [str(c), str(d)]})
+    assert groups["lesson"] in lesson_ids(a)
+    assert groups["lesson"] not in lesson_ids(c)

@@ -33,7 +33,7 @@ from eschool.journal.models import (
     Mark,
     WorkType,
 )
-from eschool.people.models import ClassMembership, Student
+from eschool.people.models import ClassMembership, Student, SubgroupMembership
 from eschool.results import figures
 from eschool.school.models import ClassGroup, CurriculumItem, Period, Subgroup, Subject
 from eschool.school.services import SchoolError
@@ -193,7 +193,7 @@ def weeks(students: list[Student], start: dt.date, end: dt.date, all_days: bool 
     """The diary of each student from ``start`` to ``end``: each day's lessons in order with the bell
     times, subject, teacher and topic, the student's own marks, attendance, the homework set in the
     lesson and the homework due that day (the homework for chosen students only to them), with files.
-    Eight queries, whatever the number of students and lessons. ``all_days`` lists the days without lessons too (Monday to Saturday; Sunday if any)."""
+    Nine queries, whatever the number of students and lessons. ``all_days`` lists the days without lessons too (Monday to Saturday; Sunday if any)."""
     ids = [s.id for s in students]
     memberships = _memberships(ids, start, end)
     by_student = defaultdict(list)
@@ -207,6 +207,13 @@ def weeks(students: list[Student], start: dt.date, end: dt.date, all_days: bool 
                    .where(Lesson.class_group.in_(class_ids) & Lesson.date.between(start, end))
                    .order_by(Lesson.date, fn.COALESCE(Lesson.number, 99), Lesson.id))
     lesson_ids = [x.id for x in lessons]
+    # a subgroup's lessons belong to its members (a subgroup without members is the whole class)
+    members = defaultdict(set)
+    for subgroup_id, student_id in (SubgroupMembership.select(SubgroupMembership.subgroup, SubgroupMembership.student)
+                                    .where(SubgroupMembership.subgroup.in_(sorted({x.subgroup_id for x in lessons
+                                                                                   if x.subgroup_id}) or [0]))
+                                    .tuples()):
+        members[subgroup_id].add(student_id)
     school_ids = sorted({s.school_id for s in students})
     times = {(t.school_id, t.shift, t.number): t for t in LessonTime.select().where(LessonTime.school.in_(school_ids))}
     marks = defaultdict(list)
@@ -251,6 +258,8 @@ def weeks(students: list[Student], start: dt.date, end: dt.date, all_days: bool 
                 day += dt.timedelta(days=1)
         for lesson in lessons:
             if not _in_class(own, lesson.class_group_id, lesson.date):
+                continue
+            if lesson.subgroup_id and members.get(lesson.subgroup_id) and student.id not in members[lesson.subgroup_id]:
                 continue
             t = times.get((student.school_id, lesson.class_group.shift, lesson.number))
             item = DiaryLesson(lesson, t.starts_at if t else None, t.ends_at if t else None,
