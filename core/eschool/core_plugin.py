@@ -30,6 +30,7 @@ def core_models() -> list:
         OneRosterLink,
         StaffFile,
         Student,
+        SubgroupMembership,
     )
     from eschool.plugins.models import PluginToggle
     from eschool.school.models import (
@@ -52,7 +53,7 @@ def core_models() -> list:
             Student, Guardian, ClassMembership, Movement, Consent, AuditEntry, StaffFile,
             WorkType, LessonPlan, LessonPlanItem, Lesson, Mark, Attendance, Homework, HomeworkStudent, HomeworkFile,
             FinalMark,
-            Building, CatchmentStreet, OneRosterLink]
+            Building, CatchmentStreet, OneRosterLink, SubgroupMembership]
 
 
 @hookimpl
