@@ -95,3 +95,16 @@ def test_a_comment_goes_with_the_marks_in_the_lesson_form(app, client, j):
         assert {(m.value, m.comment) for m in Mark.select().where(Mark.student == sid)} == {
             ("4", "Молодец, аккуратное решение"), ("5", "Молодец, аккуратное решение")}
     assert "Молодец, аккуратное решение" in client.get(url).get_data(as_text=True)
+
+
+def test_the_api_adds_a_lesson_for_its_teacher_only(app, client, j):
+    from tests.conftest import bearer
+
+    body = {"class_id": j["c5"], "subject_id": j["maths"], "date": j["today"].isoformat(), "number": 6}
+    refused = client.post("/api/v1/journal/lessons", json=body, headers=bearer(client, "teacher2"))
+    assert refused.status_code == 403
+    added = client.post("/api/v1/journal/lessons", json=body, headers=bearer(client, "teacher"))
+    assert added.status_code == 201 and added.get_json()["number"] == 6
+    outside = client.post("/api/v1/journal/lessons", json={**body, "date": "2000-01-01"},
+                          headers=bearer(client, "teacher"))
+    assert outside.status_code == 400 and "date" in outside.get_json()["error"]["fields"]

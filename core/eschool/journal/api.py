@@ -30,6 +30,7 @@ from eschool.journal.schemas import (
     MarkDeleteQuerySchema,
     MarkInSchema,
     MarkSchema,
+    NewLessonSchema,
 )
 from eschool.people.services import is_class_teacher
 from eschool.school.api import refused
@@ -101,6 +102,20 @@ def my_lessons():
                        fields={"to": [_("At most %(days)s days after 'from'.", days=MAX_RANGE_DAYS)]})
     rows = lessons_of_teacher(current_user, args["start"], args["end"])
     return jsonify(LessonSchema().dump(rows, many=True))
+
+
+@bp.post("/lessons")
+@require(KEEP)
+@doc(summary="Add a lesson the timetable does not give (an extra or a moved lesson) to a class-subject I teach",
+     request=NewLessonSchema, response=LessonSchema, status=201, tags=TAGS)
+def add_lesson():
+    data = load_json(NewLessonSchema())
+    group = ClassGroup.get_or_none(ClassGroup.id == data.pop("class_id"))
+    if group is None:
+        raise ApiError(400, "invalid", _("Some fields are not valid."),
+                       fields={"class_id": [_("No such class at this school.")]})
+    lesson = _run(services.add_lesson, current_user, group, data)
+    return jsonify(LessonSchema().dump(lesson)), 201
 
 
 @bp.get("/lessons/<int:lesson_id>")

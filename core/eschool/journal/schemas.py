@@ -127,6 +127,7 @@ class LessonInSchema(Schema):
 
 
 class NewLessonSchema(Schema):
+    class_id = fields.Integer(required=True)
     subject_id = fields.Integer(required=True)
     date = fields.Date(required=True)
     number = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0, max=12))
