@@ -340,7 +340,7 @@ def main(argv=None) -> int:
             [default_url(scale, "postgres")] if args.postgres or args.all else [])
         for url in urls:
             run = run_one(scale, url, args.reps, args.import_rows, log)
-            run["measured_at"] = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+            run["measured_at"] = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
             results["runs"][f"{scale}/{run['engine']}"] = run
             write_outputs(results)
     print(f"written: {RESULTS / 'results.json'}, results.md, cost.svg")
