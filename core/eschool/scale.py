@@ -143,6 +143,15 @@ class Bulk:
         buffer.seek(0)
         cursor.copy_expert(f'COPY "{table}" ({columns}) FROM STDIN', buffer)
 
+    def analyze(self) -> None:
+        """Refresh the planner's statistics after a bulk load: without them PostgreSQL planned the diary's
+        queries as if the tables were empty (seconds per request under load until autovacuum caught up)."""
+        if self.postgres:
+            self.database.execute_sql("ANALYZE")
+        else:
+            self.database.execute_sql("PRAGMA analysis_limit = 1000")
+            self.database.execute_sql("ANALYZE")
+
     def fix_sequences(self) -> None:
         if not self.postgres:
             return
@@ -386,4 +395,6 @@ def build_scale(scale: str, log=print, progress=None, seed: int = 2026, schools:
             progress(1)
         log(f"{name}: {len(students)} students, {len(classes)} classes")
     bulk.fix_sequences()
+    if counts.schools:
+        bulk.analyze()
     return counts
