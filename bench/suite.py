@@ -33,6 +33,8 @@ DATA = ROOT / "bench" / "data"
 RESULTS = ROOT / "bench" / "results"
 PG_ADMIN = os.environ.get("BENCH_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 PASSWORD = "demo-2026"
+MOTHERS = ["Мария", "Анна", "Елена", "Ольга", "Наталья", "Ирина", "Татьяна", "Светлана", "Юлия", "Екатерина"]
+PATRONYMICS = ["Ивановна", "Петровна", "Сергеевна", "Андреевна", "Игоревна", "Олеговна", "Викторовна"]
 
 
 def default_url(scale: str, engine: str) -> str:
@@ -187,7 +189,8 @@ def import_csv(rows: int, seed: int) -> bytes:
         surname = rng.choice(last) + ("а" if female else "")
         writer.writerow([f"{surname}{i}", "Анна" if female else "Иван", "Петровна" if female else "Петрович",
                          f"{rng.randint(1, 28):02d}.{rng.randint(1, 12):02d}.{2019 - grade}", "ж" if female else "м",
-                         f"{grade}А", f"{surname} Мария Ивановна", f"+7913{seed % 1000:03d}{i:04d}"])
+                         f"{grade}А", f"{surname} {rng.choice(MOTHERS)} {rng.choice(PATRONYMICS)}",
+                         f"+7913{seed % 1000:03d}{i:04d}"])
     return out.getvalue().encode("utf-8")
 
 
