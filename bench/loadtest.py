@@ -324,6 +324,7 @@ def main(argv=None) -> int:
             results["scenario_1900"] = old["scenario_1900"]
             results["scenario_measured"] = old.get("scenario_measured", old.get("measured_at"))
     print(write(results))
+    suite.update_docs()
     scenario = results.get("scenario_1900", {})
     return 0 if scenario.get("no_lost_mark", True) and scenario.get("no_failed_request", True) else 1
 

@@ -356,9 +356,88 @@ def main(argv=None) -> int:
             run["measured_at"] = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
             results["runs"][f"{scale}/{run['engine']}"] = run
             write_outputs(results)
-    print(f"written: {RESULTS / 'results.json'}, results.md, cost.svg")
+    update_docs()
+    print(f"written: {RESULTS / 'results.json'}, results.md, cost.svg, docs/performance.md")
     return 0
 
 
 if __name__ == "__main__":
     sys.exit(main())
+
+
+def _replace_block(text: str, name: str, content: str) -> str:
+    start, end = f"<!-- {name} -->", f"<!-- end {name} -->"
+    if start not in text or end not in text:
+        return text
+    head, rest = text.split(start, 1)
+    _old, tail = rest.split(end, 1)
+    return f"{head}{start}\n{content.strip()}\n{end}{tail}"
+
+
+def update_docs() -> None:
+    """Copy the latest figures into docs/performance.md, between its ``<!-- bench ... -->`` markers."""
+    doc = ROOT / "docs" / "performance.md"
+    if not doc.exists():
+        return
+    text = doc.read_text(encoding="utf-8")
+    results_md, load_md = RESULTS / "results.md", RESULTS / "load.md"
+    if results_md.exists():
+        body = results_md.read_text(encoding="utf-8").replace("\n### ", "\n#### ")
+        text = _replace_block(text, "bench/run figures", body)
+    if load_md.exists():
+        text = _replace_block(text, "bench/load figures", load_md.read_text(encoding="utf-8"))
+    text = _replace_block(text, "bench targets", targets_table())
+    doc.write_text(text, encoding="utf-8")
+
+
+def targets_table() -> str:
+    """The issue's targets against the latest figures (municipality scale)."""
+    def get(path):
+        return json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+
+    runs = get(RESULTS / "results.json").get("runs", {})
+    load = get(RESULTS / "load.json")
+    rows = ["| target (2 cores, municipality) | measured | met? |", "|---|---|---|"]
+
+    def req(name, key="p95"):
+        out = []
+        for engine in ("sqlite", "postgres"):
+            run = runs.get(f"municipality/{engine}")
+            if run and name in run["requests"]:
+                f = run["requests"][name]
+                out.append((engine, f[key], f.get("cpu_p95")))
+        return out
+
+    def line(label, name, limit):
+        found = req(name)
+        text = "; ".join(f"{e}: {p} ms (CPU {c} ms)" for e, p, c in found) or "not measured"
+        met = bool(found) and all(p <= limit for _e, p, _c in found)
+        rows.append(f"| {label} | p95 {text} | {'yes' if met else '**no**'} |")
+
+    line("journal grid p95 ≤ 50 ms", "journal grid (page)", 50)
+    line("diary week (API) p95 ≤ 20 ms", "diary week (API)", 20)
+    line("diary week (page) p95 ≤ 20 ms", "diary week (page)", 20)
+    rps = [(r["clients"], r["requests_per_second"], r["errors"]) for r in load.get("diary", [])]
+    rows.append("| ≥ 400 diary requests/s, gunicorn on PostgreSQL | "
+                + ("; ".join(f"{c} clients: {v}/s ({e} errors)" for c, v, e in rps) or "not measured")
+                + f" | {'yes' if rps and all(v >= 400 for _c, v, _e in rps) else '**no**'} |")
+    imports = [(e, runs[f"municipality/{e}"]["import"]["students_per_second"]) for e in ("sqlite", "postgres")
+               if runs.get(f"municipality/{e}", {}).get("import")]
+    rows.append("| contingent import ≥ 2,000 students/s | "
+                + ("; ".join(f"{e}: {v}/s" for e, v in imports) or "not measured")
+                + f" | {'yes' if imports and all(v >= 2000 for _e, v in imports) else '**no**'} |")
+    counts = {}
+    for run in runs.values():
+        for name, f in run["requests"].items():
+            counts.setdefault(name, set()).add(f["queries"])
+    steady = all(len(v) == 1 for v in counts.values())
+    rows.append(f"| query counts that do not grow with the data | "
+                f"{', '.join(f'{n}: {sorted(v)}' for n, v in counts.items())} | {'yes' if steady else '**no**'} |")
+    scenario = load.get("scenario_1900")
+    if scenario:
+        p = scenario["mark_posts"]
+        ok = scenario["no_lost_mark"] and scenario["no_failed_request"]
+        rows.append(f"| 19:00 scenario: no failed request, no lost mark | {p['posted_2xx']} marks posted (2xx), "
+                    f"{p['marks_in_database_after_minus_before']} in the database; failed posts {p['failed']}, "
+                    f"failed reads {scenario['diary_reads'].get('errors')} | {'yes' if ok else '**no**'} |")
+    return "\n".join(rows)
