@@ -97,7 +97,11 @@ class Bulk:
     def insert(self, model, rows: list[dict]) -> int:
         if not rows:
             return 0
-        given = list(rows[0].keys())
+        given = list(dict.fromkeys(key for row in rows for key in row))  # rows of mixed shapes: every key
+        if any(len(row) != len(given) for row in rows):
+            fill = {name: (model._meta.fields[name].default() if callable(model._meta.fields[name].default)
+                           else model._meta.fields[name].default) for name in given}
+            rows = [{**fill, **row} for row in rows]
         defaults = {}
         for name, field in model._meta.fields.items():
             if name in given:
