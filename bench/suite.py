@@ -365,9 +365,6 @@ def main(argv=None) -> int:
     return 0
 
 
-if __name__ == "__main__":
-    sys.exit(main())
-
 
 def _replace_block(text: str, name: str, content: str) -> str:
     start, end = f"<!-- {name} -->", f"<!-- end {name} -->"
@@ -445,3 +442,7 @@ def targets_table() -> str:
                     f"{p['marks_in_database_after_minus_before']} in the database; failed posts {p['failed']}, "
                     f"failed reads {scenario['diary_reads'].get('errors')} | {'yes' if ok else '**no**'} |")
     return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
