@@ -302,8 +302,11 @@ def write_outputs(results: dict) -> None:
              f"{results['machine'].get('memory_gb')} GB; commit {results['machine'].get('commit')}.", ""]
     for run in runs:
         size = run["size"]
-        lines.append(f"### {run['scale']} on {run['engine']}: {size['schools']} schools, {size['students']:,} students, "
-                     f"{size['lessons']:,} lessons, {size['marks']:,} marks")
+        own = size.get("scale_students") or size["students"]
+        extra = size["students"] - own
+        lines.append(f"### {run['scale']} on {run['engine']}: {own:,} students"
+                     + (f" (+{extra:,} in other schools: earlier import runs, the demo school)" if extra else "")
+                     + f", {size['schools']} schools, {size['lessons']:,} lessons, {size['marks']:,} marks")
         lines.append("")
         lines.append(f"Load average before / after: {run['load_average_before']} / {run['load_average_after']}; "
                      f"measured {run.get('measured_at', '')}.")
