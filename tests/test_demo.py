@@ -200,3 +200,19 @@ def test_demo_accounts_log_in_and_know_each_other(school_demo):
     week = client.get(f"/school/{sid}/timetable?teacher={teacher_id}").get_data(as_text=True)
     assert "5А" in week
     assert "Математика" in client.get(f"/school/{sid}/timetable?class={group_id}").get_data(as_text=True)
+
+
+def test_every_demo_student_holds_the_student_role_in_their_own_class(app):
+    """Bulk rows of mixed shapes (school-level parents, class-level students) keep every column."""
+    from eschool.auth.models import RoleAssignment
+    from eschool.demo import build_demo
+    from eschool.people.models import ClassMembership, Student
+
+    with app.app_context():
+        build_demo(log=lambda *_: None, journal=False)
+        classes = {m.student_id: m.class_group_id for m in ClassMembership.select()}
+        roles = {r.user_id: r.class_group_id for r in RoleAssignment.select().where(RoleAssignment.role == "student")}
+        students = list(Student.select().where(Student.user.is_null(False)))
+        assert len(students) > 500
+        wrong = [s.id for s in students if roles.get(s.user_id) != classes[s.id]]
+        assert wrong == []

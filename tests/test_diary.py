@@ -339,16 +339,21 @@ def test_the_class_average_is_computed_by_the_database_as_an_aggregate(app, worl
     assert averages == {world.maths: 3.0}  # mean of 4.0 and 2.0, not the pooled 3.33
 
 
-def test_the_forecast_helper():
+def test_the_forecast_helper(app):
+    """The diary's figures are results.figures': two places half up, the region's rounding threshold."""
+    from decimal import Decimal
+
     from eschool.diary.services import forecast, weighted_average
 
     class M:
         def __init__(self, numeric, weight):
             self.numeric, self.weight = numeric, weight
 
-    assert weighted_average([M(5, 2), M(3, 1), M(None, 5)]) == 4.33
+    assert weighted_average([M(5, 2), M(3, 1), M(None, 5)]) == Decimal("4.33")
+    assert weighted_average([M(4, Decimal("1.5")), M(3, Decimal("0.5")), M(5, 0)]) == Decimal("3.75")
     assert weighted_average([]) is None
-    assert [forecast(x) for x in (4.5, 4.49, 2.5, 1.2, None)] == ["5", "4", "3", "2", None]
+    with app.app_context():
+        assert [forecast(x) for x in ("4.50", "4.49", "2.50", "1.20", None)] == ["5", "4", "3", "2", None]
 
 
 def test_an_unknown_period_is_not_found(client, world):

@@ -137,7 +137,7 @@ def test_the_teacher_endpoints_are_in_the_openapi_document(client):
     assert set(paths["/api/v1/journal/lessons/{lesson_id}/marks"]) == {"post", "put", "delete"}
     assert "put" in paths["/api/v1/journal/lessons/{lesson_id}/attendance"]
     assert "put" in paths["/api/v1/journal/lessons/{lesson_id}/homework"]
-    assert "TeacherLessonDetail" in doc["components"]["schemas"]
+    assert "LessonDetail" in doc["components"]["schemas"]
     assert paths["/api/v1/journal/lessons"]["get"]["x-permission"] == "journal.keep"
 
 

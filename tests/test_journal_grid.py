@@ -67,7 +67,7 @@ def test_a_teacher_fills_a_lesson_through_the_grid_endpoints(app, client, world)
         assert [f.original_name for f in homework.files] == ["task.pdf"]
         assert AuditEntry.select().where(AuditEntry.record == "mark").count() >= 3
     html = _open_grid(client, world)
-    assert "3.50" in html  # (3 + 4) / 2 with the default weight
+    assert "3,50" in html  # (3 + 4) / 2 with the default weight, written as the Russian page writes numbers
     file_id = re.search(r"/journal/files/(\d+)", client.get(url).get_data(as_text=True)).group(1)
     download = client.get(f"{world['base']}/files/{file_id}")
     assert download.status_code == 200 and download.data == b"%PDF-1.4 test"

@@ -548,6 +548,92 @@ def import_staff(path, school_ref, dry_run, region, database):
             click.echo(f"{user.username}\t{password}\t{user.full_name}")
 
 
+def _one_school(school_ref):
+    """The school named by --school; without it, the only school of the database."""
+    from eschool.structure.models import School
+    from eschool.structure.services import StructureError, find_school
+
+    if school_ref:
+        try:
+            return find_school(school_ref)
+        except StructureError as exc:
+            raise click.ClickException(f"--school: {exc}") from exc
+    schools = list(School.select().limit(2))
+    if len(schools) != 1:
+        raise click.ClickException("--school: give the school's id or short name")
+    return schools[0]
+
+
+@import_.command("oneroster")
+@click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@click.option("--school", "school_ref", default=None,
+              help="Import into this school (id or short name); default: the school orgs.csv describes, "
+                   "found by its sourcedId, short name or name, or created in its municipality.")
+@click.option("--order", "order_number", default="OneRoster", show_default=True,
+              help="The order number written in the movement book for the enrolments.")
+@click.option("--dry-run", is_flag=True, help="Only check the files and say what would be created.")
+@region_option
+@database_option
+def import_oneroster(folder, school_ref, order_number, dry_run, region, database):
+    """Import a school's people, classes and enrolments from OneRoster 1.1 CSV files (see docs/people.md)."""
+    from eschool.people import oneroster
+    from eschool.structure.services import StructureError, find_school
+
+    app = make_app(region, database)
+    roles = app.extensions["eschool"].roles
+    school = None
+    if school_ref:
+        try:
+            school = find_school(school_ref)
+        except StructureError as exc:
+            raise click.ClickException(f"--school: {exc}") from exc
+    try:
+        plan = oneroster.check_folder(folder, school, roles)
+    except oneroster.OneRosterError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for file, line, name, reason in plan.errors:
+        click.echo(f"{file}, line {line}, {name}: {reason}", err=True)
+    if not plan.ok:
+        raise click.ClickException(f"{len({(e[0], e[1]) for e in plan.errors})} bad rows; nothing was imported")
+    if dry_run:
+        for what, name, file, line in plan.creates:
+            click.echo(f"would create {what}: {name} ({file}, line {line})")
+        click.echo(f"{folder}: correct; {len(plan.creates)} things would be created (dry run, nothing written)")
+        return
+    from eschool.auth.services import AccountError
+    from eschool.school.services import SchoolError
+
+    try:
+        with click.progressbar(length=plan.steps, label="Importing") as bar:
+            made = oneroster.run(plan, roles, order_number=order_number, progress=bar.update)
+    except (SchoolError, AccountError) as exc:  # a rule the check did not foresee: the transaction is undone
+        raise click.ClickException(f"{exc}; nothing was imported") from exc
+    click.echo(f"Imported into {plan.school.short_name}: " + ", ".join(f"{v} {k}" for k, v in made.items()) + ".")
+
+
+# ------------------------------------------------------------------ export
+
+@main.group("export")
+def export_():
+    """Write a school's data to files for other systems."""
+
+
+@export_.command("oneroster")
+@click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--school", "school_ref", default=None, help="The school's id or short name (default: the only one).")
+@region_option
+@database_option
+def export_oneroster(folder, school_ref, region, database):
+    """Write the school's people, classes and enrolments as OneRoster 1.1 CSV files into FOLDER."""
+    from eschool.people import oneroster
+
+    make_app(region, database)
+    school = _one_school(school_ref)
+    counts = oneroster.export(school, folder)
+    click.echo(f"Exported {school.short_name} to {folder}: "
+               + ", ".join(f"{name} {count}" for name, count in counts.items()) + ".")
+
+
 # ------------------------------------------------------------------ i18n
 
 @main.group()

@@ -27,8 +27,10 @@ def core_models() -> list:
         Consent,
         Guardian,
         Movement,
+        OneRosterLink,
         StaffFile,
         Student,
+        SubgroupMembership,
     )
     from eschool.plugins.models import PluginToggle
     from eschool.school.models import (
@@ -51,7 +53,7 @@ def core_models() -> list:
             Student, Guardian, ClassMembership, Movement, Consent, AuditEntry, StaffFile,
             WorkType, LessonPlan, LessonPlanItem, Lesson, Mark, Attendance, Homework, HomeworkStudent, HomeworkFile,
             FinalMark,
-            Building, CatchmentStreet]
+            Building, CatchmentStreet, OneRosterLink, SubgroupMembership]
 
 
 @hookimpl

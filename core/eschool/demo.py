@@ -704,8 +704,19 @@ def _enrol_families(school: School, groups, password_hash: str, taken: set, rng:
 
 
 def _insert_rows(model, rows: list[dict], size: int = 200) -> None:
+    """Insert in batches. peewee takes a batch's columns from its first row, so every row is given the
+    same keys first: a key only some rows have (a class-level role's class) would else be dropped."""
     from peewee import chunked
 
+    keys = list(dict.fromkeys(k for row in rows for k in row))
+    fields = model._meta.fields
+
+    def default(key):
+        value = fields[key].default
+        return value() if callable(value) else value
+
+    missing = {k: default(k) for k in keys}
+    rows = [{**missing, **row} if len(row) < len(keys) else row for row in rows]
     for batch in chunked(rows, size):
         model.insert_many(batch).execute()
 

@@ -8,8 +8,8 @@ Everything is built for a set of students at once in a fixed number of queries (
 student's week, a class's printable pack and the mobile API cost the same whatever the size of the
 class or the number of lessons.
 
-Figures: ``weighted_average`` and ``forecast`` are a small local helper until the results capability's
-``eschool.results.figures`` is on main (NOTE for the lead: switch the two calls to results.figures).
+Figures: ``weighted_average`` and ``forecast`` are ``eschool.results.figures``'s, the same as the grid's,
+the class overview's and the final marks sheet's.
 """
 from __future__ import annotations
 
@@ -33,7 +33,8 @@ from eschool.journal.models import (
     Mark,
     WorkType,
 )
-from eschool.people.models import ClassMembership, Student
+from eschool.people.models import ClassMembership, Student, SubgroupMembership
+from eschool.results import figures
 from eschool.school.models import ClassGroup, CurriculumItem, Period, Subgroup, Subject
 from eschool.school.services import SchoolError
 from eschool.timetable.models import LessonTime
@@ -57,35 +58,21 @@ class NotVisible(SchoolError):
         super().__init__("student_id", _l("Not found."))
 
 
-# --------------------------------------------------------------------------- figures (local helper)
+# --------------------------------------------------------------------------- figures (results.figures)
 
 
-def weighted_average(marks) -> float | None:
-    """Sum of numeric x weight over the sum of weights; pass/fail marks do not count.
-
-    NOTE for the lead: replace with ``eschool.results.figures.weighted_average`` once merged.
-    """
-    total = weights = Decimal(0)
-    for mark in marks:
-        if mark.numeric is None:
-            continue
-        weight = Decimal(str(mark.weight or 0))
-        total += Decimal(mark.numeric) * weight
-        weights += weight
-    if not weights:
-        return None
-    return round(float(total / weights), 2)
+def weighted_average(marks) -> Decimal | None:
+    """The marks' weighted average as ``eschool.results.figures`` computes it for every page (the grid,
+    the class overview, the final marks sheet): two places, half up; pass/fail marks do not count."""
+    return figures.weighted_average((mark.numeric, mark.weight) for mark in marks)
 
 
-def forecast(average: float | None) -> str | None:
-    """The forecast of the period's final mark: the weighted average rounded half up, 2..5.
+def forecast(average) -> str | None:
+    """The forecast of the period's final mark: the region's rounding rule (``results.figures``)."""
+    from eschool.results.services import threshold
 
-    NOTE for the lead: replace with the forecast of ``eschool.results.figures`` once merged.
-    """
-    if average is None:
-        return None
-    value = int(Decimal(str(average)).quantize(Decimal(1), rounding="ROUND_HALF_UP"))
-    return str(min(5, max(2, value)))
+    mark = figures.suggest_mark(average, threshold())
+    return None if mark is None else str(mark)
 
 
 # --------------------------------------------------------------------------- who
@@ -206,7 +193,7 @@ def weeks(students: list[Student], start: dt.date, end: dt.date, all_days: bool 
     """The diary of each student from ``start`` to ``end``: each day's lessons in order with the bell
     times, subject, teacher and topic, the student's own marks, attendance, the homework set in the
     lesson and the homework due that day (the homework for chosen students only to them), with files.
-    Eight queries, whatever the number of students and lessons. ``all_days`` lists the days without lessons too (Monday to Saturday; Sunday if any)."""
+    Nine queries, whatever the number of students and lessons. ``all_days`` lists the days without lessons too (Monday to Saturday; Sunday if any)."""
     ids = [s.id for s in students]
     memberships = _memberships(ids, start, end)
     by_student = defaultdict(list)
@@ -220,6 +207,13 @@ def weeks(students: list[Student], start: dt.date, end: dt.date, all_days: bool 
                    .where(Lesson.class_group.in_(class_ids) & Lesson.date.between(start, end))
                    .order_by(Lesson.date, fn.COALESCE(Lesson.number, 99), Lesson.id))
     lesson_ids = [x.id for x in lessons]
+    # a subgroup's lessons belong to its members (a subgroup without members is the whole class)
+    members = defaultdict(set)
+    for subgroup_id, student_id in (SubgroupMembership.select(SubgroupMembership.subgroup, SubgroupMembership.student)
+                                    .where(SubgroupMembership.subgroup.in_(sorted({x.subgroup_id for x in lessons
+                                                                                   if x.subgroup_id}) or [0]))
+                                    .tuples()):
+        members[subgroup_id].add(student_id)
     school_ids = sorted({s.school_id for s in students})
     times = {(t.school_id, t.shift, t.number): t for t in LessonTime.select().where(LessonTime.school.in_(school_ids))}
     marks = defaultdict(list)
@@ -271,6 +265,8 @@ def weeks(students: list[Student], start: dt.date, end: dt.date, all_days: bool 
                 day += dt.timedelta(days=1)
         for lesson in lessons:
             if not _in_class(own, lesson.class_group_id, lesson.date):
+                continue
+            if lesson.subgroup_id and members.get(lesson.subgroup_id) and student.id not in members[lesson.subgroup_id]:
                 continue
             t = times.get((student.school_id, lesson.class_group.shift, lesson.number))
             item = DiaryLesson(lesson, t.starts_at if t else None, t.ends_at if t else None,
@@ -489,7 +485,7 @@ def period_summary(student: Student, today: dt.date, period_id: int | None = Non
         for sunday in summary.weeks:
             value = weighted_average([m for m in item.marks if m.lesson.date <= sunday])
             if value is not None:
-                item.chart.append((sunday, value))
+                item.chart.append((sunday, float(value)))
     summary.subjects = sorted(subjects.values(), key=lambda s: s.subject.name)
     return summary
 

@@ -10,12 +10,28 @@ from __future__ import annotations
 from flask import Blueprint, jsonify, request, send_file
 from flask_babel import gettext as _
 from flask_login import current_user
-from marshmallow import Schema, fields, validate
 
 from eschool.api import API_PREFIX, ApiError, doc, load_json, load_query
 from eschool.auth.permissions import AUTHENTICATED, require
 from eschool.journal import services
 from eschool.journal.models import ATTENDANCE_KINDS, Attendance, HomeworkFile, HomeworkStudent, Lesson, Mark
+from eschool.journal.schemas import (
+    AttendanceDeleteQuerySchema,
+    AttendanceInSchema,
+    AttendanceSchema,
+    HomeworkDeleteQuerySchema,
+    HomeworkFileSchema,
+    HomeworkInSchema,
+    HomeworkSchema,
+    LessonDetailSchema,
+    LessonInSchema,
+    LessonSchema,
+    LessonsQuerySchema,
+    MarkDeleteQuerySchema,
+    MarkInSchema,
+    MarkSchema,
+    NewLessonSchema,
+)
 from eschool.people.services import is_class_teacher
 from eschool.school.api import refused
 from eschool.school.models import ClassGroup, Subgroup, Subject
@@ -25,140 +41,6 @@ bp = Blueprint("journal_api", __name__, url_prefix=f"{API_PREFIX}/journal")
 KEEP = "journal.keep"
 TAGS = ["journal"]
 MAX_RANGE_DAYS = 62
-
-
-# --------------------------------------------------------------------------- schemas
-
-
-class TeacherLessonsQuerySchema(Schema):
-    start = fields.Date(required=True, data_key="from", metadata={"description": "first date (ISO 8601)"})
-    end = fields.Date(required=True, data_key="to", metadata={"description": "last date, at most 62 days on"})
-
-
-class TeacherLessonSchema(Schema):
-    id = fields.Integer()
-    school_id = fields.Integer()
-    date = fields.Date()
-    number = fields.Integer(allow_none=True)
-    class_id = fields.Integer(attribute="class_group_id")
-    class_name = fields.Function(lambda lesson: lesson.class_group.name)
-    subgroup_id = fields.Integer(allow_none=True)
-    subject_id = fields.Integer()
-    subject = fields.Function(lambda lesson: lesson.subject.name)
-    teacher_id = fields.Integer()
-    topic = fields.String()
-    work_type_id = fields.Integer(allow_none=True)
-    plan_item_id = fields.Integer(allow_none=True)
-    version = fields.Integer()
-    state = fields.Function(lambda lesson: services.lesson_state(lesson),
-                            metadata={"description": "filled | late | overdue | open"})
-
-
-class TeacherMarkSchema(Schema):
-    id = fields.Integer()
-    student_id = fields.Integer()
-    slot = fields.Integer()
-    value = fields.String(metadata={"description": "5..1, pass or fail"})
-    numeric = fields.Integer(allow_none=True)
-    weight = fields.Decimal(as_string=True)
-    work_type_id = fields.Integer(allow_none=True)
-    comment = fields.String()
-    version = fields.Integer()
-    updated_at = fields.DateTime()
-
-
-class TeacherAttendanceSchema(Schema):
-    id = fields.Integer()
-    student_id = fields.Integer()
-    kind = fields.String(metadata={"description": "absent | ill | excused | late"})
-    reason = fields.String()
-    minutes_late = fields.Integer(allow_none=True)
-    version = fields.Integer()
-    updated_at = fields.DateTime()
-
-
-class TeacherHomeworkFileSchema(Schema):
-    id = fields.Integer()
-    name = fields.String(attribute="original_name")
-    content_type = fields.String()
-    size = fields.Integer()
-
-
-class TeacherHomeworkSchema(Schema):
-    id = fields.Integer()
-    text = fields.String()
-    links = fields.Function(lambda h: [line for line in h.links.splitlines() if line.strip()])
-    minutes_needed = fields.Integer(allow_none=True)
-    due_on = fields.Date(allow_none=True)
-    for_all = fields.Boolean()
-    student_ids = fields.List(fields.Integer())
-    files = fields.List(fields.Nested(TeacherHomeworkFileSchema))
-    version = fields.Integer()
-
-
-class TeacherStudentRowSchema(Schema):
-    id = fields.Integer()
-    name = fields.String()
-    marks = fields.List(fields.Nested(TeacherMarkSchema))
-    attendance = fields.Nested(TeacherAttendanceSchema, allow_none=True)
-
-
-class TeacherLessonDetailSchema(TeacherLessonSchema):
-    scale = fields.String(metadata={"description": "five_point | pass_fail | none"})
-    can_edit = fields.Boolean()
-    students = fields.List(fields.Nested(TeacherStudentRowSchema))
-    homework = fields.Nested(TeacherHomeworkSchema, allow_none=True)
-
-
-class TeacherLessonInSchema(Schema):
-    topic = fields.String(validate=validate.Length(max=500))
-    work_type_id = fields.Integer(allow_none=True)
-    plan_item_id = fields.Integer(allow_none=True)
-    version = fields.Integer(required=True, metadata={"description": "the lesson's version the edit started from"})
-
-
-class TeacherMarkInSchema(Schema):
-    student_id = fields.Integer(required=True)
-    slot = fields.Integer(load_default=None, validate=validate.Range(min=0, max=9),
-                          metadata={"description": "POST: default the next free slot"})
-    value = fields.String(required=True, validate=validate.Length(min=1, max=8))
-    work_type_id = fields.Integer(load_default=None, allow_none=True)
-    comment = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
-    version = fields.Integer(load_default=None, allow_none=True,
-                             metadata={"description": "the mark's version the edit started from; null for an empty slot"})
-
-
-class TeacherMarkDeleteQuerySchema(Schema):
-    student_id = fields.Integer(required=True)
-    slot = fields.Integer(required=True, validate=validate.Range(min=0, max=9))
-    version = fields.Integer(required=True)
-
-
-class TeacherAttendanceInSchema(Schema):
-    student_id = fields.Integer(required=True)
-    kind = fields.String(required=True, metadata={"description": "absent | ill | excused | late (or н б у оп)"})
-    reason = fields.String(load_default="", validate=validate.Length(max=300))
-    minutes_late = fields.Integer(load_default=None, allow_none=True)
-    version = fields.Integer(load_default=None, allow_none=True)
-
-
-class TeacherAttendanceDeleteQuerySchema(Schema):
-    student_id = fields.Integer(required=True)
-    version = fields.Integer(required=True)
-
-
-class TeacherHomeworkDeleteQuerySchema(Schema):
-    version = fields.Integer(required=True)
-
-
-class TeacherHomeworkInSchema(Schema):
-    text = fields.String(load_default="", validate=validate.Length(max=10000))
-    links = fields.List(fields.String(validate=validate.Length(max=1000)), load_default=list)
-    minutes_needed = fields.Integer(load_default=None, allow_none=True)
-    due_on = fields.Date(load_default=None, allow_none=True)
-    student_ids = fields.List(fields.Integer(), load_default=list,
-                              metadata={"description": "empty: for the whole class"})
-    version = fields.Integer(load_default=None, allow_none=True)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -201,7 +83,7 @@ def _homework_out(homework):
         return None
     homework.student_ids = [r.student_id for r in HomeworkStudent.select().where(HomeworkStudent.homework == homework)]
     homework.files = list(HomeworkFile.select().where(HomeworkFile.homework == homework).order_by(HomeworkFile.id))
-    return TeacherHomeworkSchema().dump(homework)
+    return HomeworkSchema().dump(homework)
 
 
 # --------------------------------------------------------------------------- reads
@@ -210,22 +92,36 @@ def _homework_out(homework):
 @bp.get("/lessons")
 @require(KEEP)
 @doc(summary="My lessons between two dates (my classes and subjects, and lessons I gave as a substitute)",
-     query=TeacherLessonsQuerySchema, response=TeacherLessonSchema, many=True, tags=TAGS)
+     query=LessonsQuerySchema, response=LessonSchema, many=True, tags=TAGS)
 def my_lessons():
     from eschool.journal.grid import my_lessons as lessons_of_teacher
 
-    args = load_query(TeacherLessonsQuerySchema())
+    args = load_query(LessonsQuerySchema())
     if args["end"] < args["start"] or (args["end"] - args["start"]).days > MAX_RANGE_DAYS:
         raise ApiError(400, "invalid", _("Some query parameters are not valid."),
                        fields={"to": [_("At most %(days)s days after 'from'.", days=MAX_RANGE_DAYS)]})
     rows = lessons_of_teacher(current_user, args["start"], args["end"])
-    return jsonify(TeacherLessonSchema().dump(rows, many=True))
+    return jsonify(LessonSchema().dump(rows, many=True))
+
+
+@bp.post("/lessons")
+@require(KEEP)
+@doc(summary="Add a lesson the timetable does not give (an extra or a moved lesson) to a class-subject I teach",
+     request=NewLessonSchema, response=LessonSchema, status=201, tags=TAGS)
+def add_lesson():
+    data = load_json(NewLessonSchema())
+    group = ClassGroup.get_or_none(ClassGroup.id == data.pop("class_id"))
+    if group is None:
+        raise ApiError(400, "invalid", _("Some fields are not valid."),
+                       fields={"class_id": [_("No such class at this school.")]})
+    lesson = _run(services.add_lesson, current_user, group, data)
+    return jsonify(LessonSchema().dump(lesson)), 201
 
 
 @bp.get("/lessons/<int:lesson_id>")
 @require(KEEP)
 @doc(summary="A lesson with its students, their marks and attendance, and its homework",
-     response=TeacherLessonDetailSchema, tags=TAGS)
+     response=LessonDetailSchema, tags=TAGS)
 def lesson_detail(lesson_id: int):
     lesson = _readable(lesson_id)
     subgroup = Subgroup.get_or_none(Subgroup.id == lesson.subgroup_id) if lesson.subgroup_id else None
@@ -238,7 +134,7 @@ def lesson_detail(lesson_id: int):
     lesson.can_edit = services.may_keep(current_user, lesson)
     lesson.students = [{"id": s.id, "name": s.full_name, "marks": marks.get(s.id, []),
                         "attendance": attendance.get(s.id)} for s in students]
-    body = TeacherLessonDetailSchema(exclude=("homework",)).dump(lesson)
+    body = LessonDetailSchema(exclude=("homework",)).dump(lesson)
     body["homework"] = _homework_out(services.homework_of(lesson))
     return jsonify(body)
 
@@ -248,19 +144,19 @@ def lesson_detail(lesson_id: int):
 
 @bp.put("/lessons/<int:lesson_id>")
 @require(KEEP)
-@doc(summary="Change the lesson's topic, default work type or lesson-plan item", request=TeacherLessonInSchema,
-     response=TeacherLessonSchema, tags=TAGS)
+@doc(summary="Change the lesson's topic, default work type or lesson-plan item", request=LessonInSchema,
+     response=LessonSchema, tags=TAGS)
 def put_lesson(lesson_id: int):
     lesson = _lesson(lesson_id)
-    data = load_json(TeacherLessonInSchema())
+    data = load_json(LessonInSchema())
     version = data.pop("version")
     saved = _run(services.set_lesson, current_user, lesson, data, version=version)
-    return jsonify(TeacherLessonSchema().dump(_lesson(saved.id)))
+    return jsonify(LessonSchema().dump(_lesson(saved.id)))
 
 
 def _save_mark(lesson_id: int, creating: bool):
     lesson = _lesson(lesson_id)
-    data = load_json(TeacherMarkInSchema())
+    data = load_json(MarkInSchema())
     slot = data["slot"]
     if slot is None:
         if not creating:
@@ -271,13 +167,13 @@ def _save_mark(lesson_id: int, creating: bool):
     mark = _run(services.set_mark, current_user, lesson, data["student_id"], slot, data["value"],
                 work_type_id=data["work_type_id"], comment=data["comment"],
                 version=None if creating else data["version"])
-    return jsonify(TeacherMarkSchema().dump(mark)), 201 if creating else 200
+    return jsonify(MarkSchema().dump(mark)), 201 if creating else 200
 
 
 @bp.post("/lessons/<int:lesson_id>/marks")
 @require(KEEP)
-@doc(summary="Add a mark (in the next free slot unless one is given)", request=TeacherMarkInSchema,
-     response=TeacherMarkSchema, status=201, tags=TAGS)
+@doc(summary="Add a mark (in the next free slot unless one is given)", request=MarkInSchema,
+     response=MarkSchema, status=201, tags=TAGS)
 def post_mark(lesson_id: int):
     return _save_mark(lesson_id, creating=True)
 
@@ -285,7 +181,7 @@ def post_mark(lesson_id: int):
 @bp.put("/lessons/<int:lesson_id>/marks")
 @require(KEEP)
 @doc(summary="Put or change the mark in a slot; a stale version is 409 with the current mark",
-     request=TeacherMarkInSchema, response=TeacherMarkSchema, tags=TAGS)
+     request=MarkInSchema, response=MarkSchema, tags=TAGS)
 def put_mark(lesson_id: int):
     return _save_mark(lesson_id, creating=False)
 
@@ -293,34 +189,34 @@ def put_mark(lesson_id: int):
 @bp.delete("/lessons/<int:lesson_id>/marks")
 @require(KEEP)
 @doc(summary="Clear the mark in a slot (student_id, slot and version in the query)",
-     query=TeacherMarkDeleteQuerySchema, status=204, tags=TAGS)
+     query=MarkDeleteQuerySchema, status=204, tags=TAGS)
 def delete_mark(lesson_id: int):
     lesson = _lesson(lesson_id)
-    args = load_query(TeacherMarkDeleteQuerySchema())
+    args = load_query(MarkDeleteQuerySchema())
     _run(services.set_mark, current_user, lesson, args["student_id"], args["slot"], None, version=args["version"])
     return "", 204
 
 
 @bp.put("/lessons/<int:lesson_id>/attendance")
 @require(KEEP)
-@doc(summary="Record a student's absence, illness, excuse or lateness", request=TeacherAttendanceInSchema,
-     response=TeacherAttendanceSchema, tags=TAGS,
+@doc(summary="Record a student's absence, illness, excuse or lateness", request=AttendanceInSchema,
+     response=AttendanceSchema, tags=TAGS,
      description="kind: " + ", ".join(ATTENDANCE_KINDS))
 def put_attendance(lesson_id: int):
     lesson = _lesson(lesson_id)
-    data = load_json(TeacherAttendanceInSchema())
+    data = load_json(AttendanceInSchema())
     row = _run(services.set_attendance, current_user, lesson, data["student_id"], data["kind"],
                reason=data["reason"], minutes_late=data["minutes_late"], version=data["version"])
-    return jsonify(TeacherAttendanceSchema().dump(row))
+    return jsonify(AttendanceSchema().dump(row))
 
 
 @bp.delete("/lessons/<int:lesson_id>/attendance")
 @require(KEEP)
-@doc(summary="The student was there after all: clear the attendance record", query=TeacherAttendanceDeleteQuerySchema,
+@doc(summary="The student was there after all: clear the attendance record", query=AttendanceDeleteQuerySchema,
      status=204, tags=TAGS)
 def delete_attendance(lesson_id: int):
     lesson = _lesson(lesson_id)
-    args = load_query(TeacherAttendanceDeleteQuerySchema())
+    args = load_query(AttendanceDeleteQuerySchema())
     _run(services.set_attendance, current_user, lesson, args["student_id"], None, version=args["version"])
     return "", 204
 
@@ -328,10 +224,10 @@ def delete_attendance(lesson_id: int):
 @bp.put("/lessons/<int:lesson_id>/homework")
 @require(KEEP)
 @doc(summary="Set or change the lesson's homework (for the whole class or chosen students)",
-     request=TeacherHomeworkInSchema, response=TeacherHomeworkSchema, tags=TAGS)
+     request=HomeworkInSchema, response=HomeworkSchema, tags=TAGS)
 def put_homework(lesson_id: int):
     lesson = _lesson(lesson_id)
-    data = load_json(TeacherHomeworkInSchema())
+    data = load_json(HomeworkInSchema())
     version = data.pop("version")
     homework = _run(services.set_homework, current_user, lesson, data, version=version)
     return jsonify(_homework_out(homework))
@@ -339,25 +235,23 @@ def put_homework(lesson_id: int):
 
 @bp.delete("/lessons/<int:lesson_id>/homework")
 @require(KEEP)
-@doc(summary="Clear the lesson's homework text, links and time (version in the query)",
-     query=TeacherHomeworkDeleteQuerySchema,
-     status=204, tags=TAGS)
+@doc(summary="Remove the lesson's homework with its files (version in the query); 404 when there is none",
+     query=HomeworkDeleteQuerySchema, status=204, tags=TAGS)
 def delete_homework(lesson_id: int):
     lesson = _lesson(lesson_id)
-    version = load_query(TeacherHomeworkDeleteQuerySchema())["version"]
-    clear = getattr(services, "delete_homework", None)
-    if clear is not None:
-        _run(clear, current_user, lesson, version=version)
-    else:
-        _run(services.set_homework, current_user, lesson, {"text": "", "links": "", "minutes_needed": None},
-             version=version)
+    version = load_query(HomeworkDeleteQuerySchema())["version"]
+    homework = services.homework_of(lesson)
+    if homework is None:
+        _run(services.check_keep, current_user, lesson, "homework")
+        raise ApiError(404, "not_found", _("Not found."))
+    _run(services.delete_homework, current_user, homework, version=version)
     return "", 204
 
 
 @bp.post("/lessons/<int:lesson_id>/homework/files")
 @require(KEEP)
 @doc(summary="Attach a file to the lesson's homework (multipart/form-data, field 'file')",
-     response=TeacherHomeworkFileSchema, status=201, tags=TAGS)
+     response=HomeworkFileSchema, status=201, tags=TAGS)
 def post_homework_file(lesson_id: int):
     lesson = _lesson(lesson_id)
     upload = request.files.get("file")
@@ -367,7 +261,7 @@ def post_homework_file(lesson_id: int):
     if homework is None:
         homework = _run(services.set_homework, current_user, lesson, {"text": ""})
     row = _run(services.add_homework_file, current_user, homework, upload)
-    return jsonify(TeacherHomeworkFileSchema().dump(row)), 201
+    return jsonify(HomeworkFileSchema().dump(row)), 201
 
 
 @bp.get("/files/<int:file_id>")

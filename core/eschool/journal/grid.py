@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from decimal import ROUND_HALF_UP, Decimal
 
 from peewee import JOIN
 
@@ -16,25 +15,12 @@ from eschool.auth.models import User
 from eschool.journal import services
 from eschool.journal.models import Attendance, Homework, Lesson, Mark, WorkType
 from eschool.people.models import ClassMembership
+from eschool.results import figures
 from eschool.school.models import AcademicYear, ClassGroup, Period, Subgroup, Subject, TeachingAssignment
 
-
-def weighted_average(pairs) -> Decimal | None:
-    """sum(numeric * weight) / sum(weight) over ``(numeric, weight)`` pairs with a number; None without.
-
-    The results helper's ``eschool.results.figures.weighted_average`` is the shared one; this copy
-    keeps the grid independent until that is merged (same rule, two decimals, half up).
-    """
-    total = weights = Decimal(0)
-    for numeric, weight in pairs:
-        if numeric is None:
-            continue
-        weight = Decimal(str(weight if weight is not None else 1))
-        total += Decimal(numeric) * weight
-        weights += weight
-    if not weights:
-        return None
-    return (total / weights).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+#: The one weighted average (results.figures): the grid, the diary, the class overview and the final
+#: marks sheet show the same figure for the same student, subject and period.
+weighted_average = figures.weighted_average
 
 
 @dataclass

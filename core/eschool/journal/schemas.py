@@ -2,12 +2,12 @@
 
 Every editable row is shown with its ``version``; a change sends back the version it started from
 (``null`` for an empty cell) and gets 409 ``stale`` with the current value when it is out of date.
+The one set of journal schemas: the teacher's API (``journal/api.py``) and the OpenAPI document use these
+(component names: the class names without "Schema").
 """
 from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
-
-from eschool.journal.models import ATTENDANCE_KINDS
 
 
 class WorkTypeSchema(Schema):
@@ -34,50 +34,56 @@ def _label(work_type):
     return work_type_label(work_type)
 
 
+def _state(lesson):
+    from eschool.journal.services import lesson_state
+
+    return lesson_state(lesson)
+
+
+class LessonsQuerySchema(Schema):
+    start = fields.Date(required=True, data_key="from", metadata={"description": "first date (ISO 8601)"})
+    end = fields.Date(required=True, data_key="to", metadata={"description": "last date, at most 62 days on"})
+
+
+class LessonSchema(Schema):
+    id = fields.Integer()
+    school_id = fields.Integer()
+    date = fields.Date()
+    number = fields.Integer(allow_none=True)
+    class_id = fields.Integer(attribute="class_group_id")
+    class_name = fields.Function(lambda lesson: lesson.class_group.name)
+    subgroup_id = fields.Integer(allow_none=True)
+    subject_id = fields.Integer()
+    subject = fields.Function(lambda lesson: lesson.subject.name)
+    teacher_id = fields.Integer()
+    topic = fields.String()
+    work_type_id = fields.Integer(allow_none=True)
+    plan_item_id = fields.Integer(allow_none=True)
+    version = fields.Integer()
+    state = fields.Function(_state, metadata={"description": "filled | late | overdue | open"})
+
+
 class MarkSchema(Schema):
     id = fields.Integer()
-    lesson_id = fields.Integer()
     student_id = fields.Integer()
     slot = fields.Integer()
-    value = fields.String()
+    value = fields.String(metadata={"description": "5..1, pass or fail"})
     numeric = fields.Integer(allow_none=True)
-    work_type_id = fields.Integer(allow_none=True)
     weight = fields.Decimal(as_string=True)
+    work_type_id = fields.Integer(allow_none=True)
     comment = fields.String()
     version = fields.Integer()
     updated_at = fields.DateTime()
 
 
-class MarkInSchema(Schema):
-    student_id = fields.Integer(required=True)
-    slot = fields.Integer(load_default=0, validate=validate.Range(min=0, max=9))
-    value = fields.String(required=True, allow_none=True, validate=validate.Length(max=8),
-                          metadata={"description": "5..1, or pass / fail; empty or null clears the mark"})
-    work_type_id = fields.Integer(load_default=None, allow_none=True)
-    comment = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
-    version = fields.Integer(load_default=None, allow_none=True,
-                             metadata={"description": "the mark's version the edit started from; null if empty"})
-
-
 class AttendanceSchema(Schema):
     id = fields.Integer()
-    lesson_id = fields.Integer()
     student_id = fields.Integer()
-    kind = fields.String()
+    kind = fields.String(metadata={"description": "absent | ill | excused | late"})
     reason = fields.String()
     minutes_late = fields.Integer(allow_none=True)
     version = fields.Integer()
     updated_at = fields.DateTime()
-
-
-class AttendanceInSchema(Schema):
-    student_id = fields.Integer(required=True)
-    kind = fields.String(required=True, allow_none=True,
-                         metadata={"description": f"one of {', '.join(ATTENDANCE_KINDS)} (or н, б, у, оп); "
-                                                  "empty or null: present"})
-    reason = fields.String(load_default="", validate=validate.Length(max=300))
-    minutes_late = fields.Integer(load_default=None, allow_none=True)
-    version = fields.Integer(load_default=None, allow_none=True)
 
 
 class HomeworkFileSchema(Schema):
@@ -89,15 +95,77 @@ class HomeworkFileSchema(Schema):
 
 class HomeworkSchema(Schema):
     id = fields.Integer()
-    lesson_id = fields.Integer()
     text = fields.String()
-    links = fields.Function(lambda h: [line for line in h.links.splitlines() if line])
+    links = fields.Function(lambda h: [line for line in h.links.splitlines() if line.strip()])
     minutes_needed = fields.Integer(allow_none=True)
     due_on = fields.Date(allow_none=True)
     for_all = fields.Boolean()
-    student_ids = fields.Function(lambda h: [s.student_id for s in h.students])
-    files = fields.Function(lambda h: HomeworkFileSchema(many=True).dump(list(h.files)))
+    student_ids = fields.List(fields.Integer())
+    files = fields.List(fields.Nested(HomeworkFileSchema))
     version = fields.Integer()
+
+
+class StudentRowSchema(Schema):
+    id = fields.Integer()
+    name = fields.String()
+    marks = fields.List(fields.Nested(MarkSchema))
+    attendance = fields.Nested(AttendanceSchema, allow_none=True)
+
+
+class LessonDetailSchema(LessonSchema):
+    scale = fields.String(metadata={"description": "five_point | pass_fail | none"})
+    can_edit = fields.Boolean()
+    students = fields.List(fields.Nested(StudentRowSchema))
+    homework = fields.Nested(HomeworkSchema, allow_none=True)
+
+
+class LessonInSchema(Schema):
+    topic = fields.String(validate=validate.Length(max=500))
+    work_type_id = fields.Integer(allow_none=True)
+    plan_item_id = fields.Integer(allow_none=True)
+    version = fields.Integer(required=True, metadata={"description": "the lesson's version the edit started from"})
+
+
+class NewLessonSchema(Schema):
+    class_id = fields.Integer(required=True)
+    subject_id = fields.Integer(required=True)
+    date = fields.Date(required=True)
+    number = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0, max=12))
+    subgroup_id = fields.Integer(load_default=None, allow_none=True)
+
+
+class MarkInSchema(Schema):
+    student_id = fields.Integer(required=True)
+    slot = fields.Integer(load_default=None, validate=validate.Range(min=0, max=9),
+                          metadata={"description": "POST: default the next free slot"})
+    value = fields.String(required=True, validate=validate.Length(min=1, max=8))
+    work_type_id = fields.Integer(load_default=None, allow_none=True)
+    comment = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=500))
+    version = fields.Integer(load_default=None, allow_none=True,
+                             metadata={"description": "the mark's version the edit started from; null for an empty slot"})
+
+
+class MarkDeleteQuerySchema(Schema):
+    student_id = fields.Integer(required=True)
+    slot = fields.Integer(required=True, validate=validate.Range(min=0, max=9))
+    version = fields.Integer(required=True)
+
+
+class AttendanceInSchema(Schema):
+    student_id = fields.Integer(required=True)
+    kind = fields.String(required=True, metadata={"description": "absent | ill | excused | late (or н б у оп)"})
+    reason = fields.String(load_default="", validate=validate.Length(max=300))
+    minutes_late = fields.Integer(load_default=None, allow_none=True)
+    version = fields.Integer(load_default=None, allow_none=True)
+
+
+class AttendanceDeleteQuerySchema(Schema):
+    student_id = fields.Integer(required=True)
+    version = fields.Integer(required=True)
+
+
+class HomeworkDeleteQuerySchema(Schema):
+    version = fields.Integer(required=True)
 
 
 class HomeworkInSchema(Schema):
@@ -108,31 +176,3 @@ class HomeworkInSchema(Schema):
     student_ids = fields.List(fields.Integer(), load_default=list,
                               metadata={"description": "empty: for the whole class"})
     version = fields.Integer(load_default=None, allow_none=True)
-
-
-class LessonSchema(Schema):
-    id = fields.Integer()
-    date = fields.Date()
-    number = fields.Integer(allow_none=True)
-    class_id = fields.Integer(attribute="class_group_id")
-    subgroup_id = fields.Integer(allow_none=True)
-    subject_id = fields.Integer()
-    teacher_id = fields.Integer()
-    topic = fields.String()
-    plan_item_id = fields.Integer(allow_none=True)
-    work_type_id = fields.Integer(allow_none=True)
-    version = fields.Integer()
-
-
-class LessonInSchema(Schema):
-    topic = fields.String(validate=validate.Length(max=500))
-    work_type_id = fields.Integer(allow_none=True)
-    plan_item_id = fields.Integer(allow_none=True)
-    version = fields.Integer(load_default=None, allow_none=True)
-
-
-class NewLessonSchema(Schema):
-    subject_id = fields.Integer(required=True)
-    date = fields.Date(required=True)
-    number = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=0, max=12))
-    subgroup_id = fields.Integer(load_default=None, allow_none=True)

@@ -20,7 +20,7 @@ from pathlib import Path
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from peewee import IntegrityError
+from peewee import IntegrityError, fn
 
 from eschool.auth.models import User
 from eschool.auth.permissions import has_permission, user_assignments
@@ -36,7 +36,7 @@ from eschool.journal.models import (
     Mark,
     WorkType,
 )
-from eschool.people.models import ClassMembership, Guardian, Student
+from eschool.people.models import ClassMembership, Guardian, Student, SubgroupMembership
 from eschool.people.services import is_class_teacher, write_audit
 from eschool.plugins.services import fire_event, scope_for_school
 from eschool.school import services as school_services
@@ -148,7 +148,8 @@ def lesson_of(school: School, lesson_id, field: str = "lesson_id") -> Lesson:
 
 
 def student_in_lesson(lesson: Lesson, student_id, field: str = "student_id") -> Student:
-    """A student who was in the lesson's class on its date."""
+    """A student who was in the lesson's class on its date and, for a subgroup's lesson, is in that
+    subgroup (when the subgroup has members at all: one without is the whole class)."""
     student = (Student.select().join(ClassMembership)
                .where((Student.id == student_id) & (ClassMembership.class_group == lesson.class_group_id)
                       & (ClassMembership.starts_on <= lesson.date)
@@ -156,7 +157,18 @@ def student_in_lesson(lesson: Lesson, student_id, field: str = "student_id") -> 
                .first()) if student_id else None
     if student is None:
         raise SchoolError(field, _l("The student was not in this class on the lesson's date."))
+    if lesson.subgroup_id is not None:
+        members = {row.student_id for row in SubgroupMembership.select(SubgroupMembership.student)
+                   .where(SubgroupMembership.subgroup == lesson.subgroup_id)}
+        if members and student.id not in members:
+            raise SchoolError(field, _l("The student is not in this lesson's subgroup."))
     return student
+
+
+def _in_subgroup(subgroup):
+    """Students of a subgroup, or everybody when the subgroup has no members (the whole class)."""
+    members = SubgroupMembership.select(SubgroupMembership.student).where(SubgroupMembership.subgroup == subgroup)
+    return Student.id.in_(members) | ~fn.EXISTS(members)
 
 
 def period_of(class_group: ClassGroup, date: dt.date) -> Period | None:
@@ -186,12 +198,15 @@ def lessons_of(class_group: ClassGroup, subject, start: dt.date, end: dt.date, s
 def class_students(class_group: ClassGroup, start: dt.date, end: dt.date, subgroup=None) -> list[Student]:
     """Students who were in the class at any time between ``start`` and ``end``, by name (one query).
 
-    Subgroup membership is not recorded yet: a subgroup's lessons list the whole class.
+    With a ``subgroup``: only its members (``SubgroupMembership``); a subgroup nobody was put into is
+    taught to the whole class, so schools that never said who is in which group keep working.
     """
-    return list(Student.select().join(ClassMembership)
-                .where((ClassMembership.class_group == class_group) & (ClassMembership.starts_on <= end)
-                       & (ClassMembership.ends_on.is_null() | (ClassMembership.ends_on >= start)))
-                .order_by(Student.last_name, Student.first_name, Student.middle_name, Student.id).distinct())
+    query = (Student.select().join(ClassMembership)
+             .where((ClassMembership.class_group == class_group) & (ClassMembership.starts_on <= end)
+                    & (ClassMembership.ends_on.is_null() | (ClassMembership.ends_on >= start))))
+    if subgroup is not None:
+        query = query.where(_in_subgroup(subgroup))
+    return list(query.order_by(Student.last_name, Student.first_name, Student.middle_name, Student.id).distinct())
 
 
 def scale_of(class_group: ClassGroup, subject) -> str:
@@ -671,6 +686,31 @@ def set_homework(user, lesson: Lesson, data: dict, version: int | None = None) -
     fire_event("homework_set", scope_for_school(lesson.school), homework=homework, created=existing is None,
                actor=user)
     return homework
+
+
+def delete_homework(user, homework: Homework, version: int | None = None) -> None:
+    """Take the lesson's homework away: the row, the students it was for and its files (the stored files
+    too). Kept by the same rules as setting it (``check_keep``); ``version`` is the version the edit
+    started from (None: the current one), a stale one is refused. Neither audited nor an event (homework
+    never is audited; no "homework_set" for a removal)."""
+    lesson = Lesson.select(Lesson, ClassGroup).join(ClassGroup).where(Lesson.id == homework.lesson_id).get()
+    check_keep(user, lesson, "homework")
+    current = Homework.get_or_none(Homework.id == homework.id)
+    if current is None:
+        raise StaleEdit("text", None)
+    expected = current.version if version is None else version
+    stored = [row.stored_name for row in HomeworkFile.select(HomeworkFile.stored_name)
+              .where(HomeworkFile.homework == current.id)]
+    with db.atomic():  # children first; a stale version rolls their removal back
+        HomeworkFile.delete().where(HomeworkFile.homework == current.id).execute()
+        HomeworkStudent.delete().where(HomeworkStudent.homework == current.id).execute()
+        if not Homework.delete().where((Homework.id == current.id) & (Homework.version == expected)).execute():
+            raise StaleEdit("text", {"value": current.text, "version": current.version, "by": "",
+                                     "updated_at": current.updated_at.isoformat()})
+    if stored:
+        folder = _upload_dir()
+        for name in stored:
+            (folder / name).unlink(missing_ok=True)
 
 
 def _upload_dir() -> Path:

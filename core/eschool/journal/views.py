@@ -97,9 +97,13 @@ def index(school_id: int):
     school = _school(school_id)
     today = services.local_today()
     assignments = my_assignments(current_user, school)
-    lessons = gridmod.my_lessons(current_user, today, today, school=school)
+    window = services.edit_window_days(school)
+    recent = gridmod.my_lessons(current_user, today - dt.timedelta(days=window), today, school=school)
+    lessons = [lesson for lesson in recent if lesson.date == today]
+    unfilled = [lesson for lesson in recent if lesson.date < today
+                and services.lesson_state(lesson, school=school) == "overdue"]
     return render_template("journal/index.html", school=school, assignments=assignments, lessons=lessons,
-                           today=today)
+                           unfilled=unfilled, today=today, window=window)
 
 
 # --------------------------------------------------------------------------- the grid
@@ -144,6 +148,7 @@ def grid(school_id: int, class_id: int, subject_id: int):
     return render_template("journal/grid.html", school=school, grid=data, today=today, letters=letters,
                            mark_text=mark_text, labels=ATTENDANCE_LABELS, cell_marks=cell_marks, cell_att=cell_att,
                            work_type_label=services.work_type_label,
+                           lesson_state=lambda lesson: services.lesson_state(lesson, school=school),
                            row_cells=grid_cells_html(data, letters, cell_marks, cell_att))
 
 
@@ -191,6 +196,37 @@ def grid_cells_html(data, letters: dict, cell_marks, cell_att) -> dict:
                          f"data-att='{tojson(cell_att(c))}'{edit} tabindex=\"-1\">{''.join(inner)}</td>")
         rows[s.id] = Markup("\n".join(parts))
     return rows
+
+
+@bp.post("/class/<int:class_id>/subject/<int:subject_id>/lessons")
+@require(KEEP)
+def add_lesson(school_id: int, class_id: int, subject_id: int):
+    """A lesson the timetable does not give (an extra or a moved lesson), added by its teacher."""
+    school = _school(school_id)
+    try:
+        group = school_services.class_of(school, class_id)
+    except SchoolError:
+        abort(404)
+    subgroup_id = _int_arg("subgroup")
+    try:
+        day = dt.date.fromisoformat(request.form.get("date", ""))
+    except ValueError:
+        flash(_("Date: enter a date."), "error")
+        return redirect(url_for("journal.grid", school_id=school.id, class_id=class_id, subject_id=subject_id,
+                                **({"subgroup": subgroup_id} if subgroup_id else {})))
+    number = request.form.get("number", "")
+    try:
+        row = services.add_lesson(current_user, group, {"subject_id": subject_id, "date": day,
+                                                        "number": int(number) if number.isdigit() else None,
+                                                        "subgroup_id": subgroup_id})
+    except SchoolError as exc:
+        if isinstance(exc, services.JournalForbidden):
+            raise PageError(403, str(exc.message)) from exc
+        flash(str(exc.message), "error")
+        return redirect(url_for("journal.grid", school_id=school.id, class_id=class_id, subject_id=subject_id,
+                                **({"subgroup": subgroup_id} if subgroup_id else {})))
+    flash(_("The lesson was added."), "success")
+    return redirect(url_for("journal.lesson", school_id=school.id, lesson_id=row.id))
 
 
 # --------------------------------------------------------------------------- the JSON endpoints of the grid
@@ -344,6 +380,15 @@ def save_cell_marks(user, lesson, student, tokens: list[str], old: list[tuple[in
         services.set_mark(user, lesson, student, slot, None, version=version)
 
 
+def save_mark_comment(user, lesson, student, comment: str) -> None:
+    """The teacher's comment goes with the student's marks in this lesson (each keeps its value)."""
+    marks = list(Mark.select().where((Mark.lesson == lesson) & (Mark.student == student)).order_by(Mark.slot))
+    if not marks:
+        raise SchoolError("comment", _("A comment goes with a mark: put the mark first."))
+    for mark in marks:
+        services.set_mark(user, lesson, student, mark.slot, mark.value, comment=comment, version=mark.version)
+
+
 def _lesson_page(school, lesson, errors=None, status=200):
     group = ClassGroup.get_by_id(lesson.class_group_id)
     subgroup = services.subgroup_of_lesson(lesson)
@@ -439,6 +484,9 @@ def save_lesson(school_id: int, lesson_id: int):
                 slot, value, version = item.split(":", 2)
                 old.append((int(slot), value, int(version)))
             attempt(student.full_name, save_cell_marks, current_user, row, student, tokens, old)
+        comment = form.get(f"c_{sid}")
+        if comment is not None and comment.strip() != form.get(f"c_{sid}_orig", "").strip():
+            attempt(student.full_name, save_mark_comment, current_user, row, student, comment.strip())
         kind = form.get(f"a_{sid}")
         if kind is not None and kind != form.get(f"a_{sid}_orig", ""):
             attempt(student.full_name, services.set_attendance, current_user, row, student, kind,

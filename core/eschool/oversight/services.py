@@ -14,7 +14,6 @@ query as a ``CASE`` over the dates.
 from __future__ import annotations
 
 import datetime as dt
-from decimal import ROUND_HALF_UP, Decimal
 from zoneinfo import ZoneInfo
 
 from flask import current_app
@@ -28,6 +27,7 @@ from eschool.journal.models import ATTENDANCE_KINDS, Attendance, Homework, Lesso
 from eschool.people.models import ClassMembership, Student
 from eschool.people.services import is_class_teacher
 from eschool.plugins.services import scope_for_school
+from eschool.results import figures
 from eschool.school.models import AcademicYear, ClassGroup, CurriculumItem, Period, Subgroup, Subject
 from eschool.school.services import SchoolError
 from eschool.structure.models import School
@@ -179,11 +179,11 @@ def class_students(class_group: ClassGroup, start: dt.date, end: dt.date) -> lis
     return journal.class_students(class_group, start, end)
 
 
-def _average(weighted, weights) -> float | None:
-    """Σ(mark × weight) / Σweight to two places, half up (as the results' figures round it)."""
-    if not weights:
-        return None
-    return float((Decimal(str(weighted)) / Decimal(str(weights))).quantize(Decimal("0.01"), ROUND_HALF_UP))
+def _average(pairs) -> float | None:
+    """The weighted average of ``(numeric, weight)`` pairs: ``eschool.results.figures``'s, the one the grid,
+    the diary and the final marks sheet show (two places, half up)."""
+    value = figures.weighted_average(pairs)
+    return None if value is None else float(value)
 
 
 # --------------------------------------------------------------------------- the class teacher: marks
@@ -202,12 +202,16 @@ def marks_overview(class_group: ClassGroup, start: dt.date, end: dt.date) -> dic
         CurriculumItem.class_group == class_group)}
     subjects.update({s.id: s for s in Subject.select().where(
         Subject.id.in_(Lesson.select(Lesson.subject).where(in_range)))})
-    rows = (Mark.select(Mark.student, Lesson.subject, fn.COUNT(Mark.id).alias("count"),
-                        fn.SUM(Mark.numeric * Mark.weight).alias("weighted"),
-                        fn.SUM(Case(None, [(Mark.numeric.is_null(False), Mark.weight)], None)).alias("weights"))
-            .join(Lesson).where(in_range).group_by(Mark.student, Lesson.subject).tuples())
-    cells = {(student_id, subject_id): {"count": count, "average": _average(weighted, weights)}
-             for student_id, subject_id, count, weighted, weights in rows}
+    # one row per student, subject, mark and weight with how many times it occurs: the figures come from
+    # the exact marks (no sum in floating point), still one query of a bounded number of rows
+    rows = (Mark.select(Mark.student, Lesson.subject, Mark.numeric, Mark.weight, fn.COUNT(Mark.id).alias("count"))
+            .join(Lesson).where(in_range).group_by(Mark.student, Lesson.subject, Mark.numeric, Mark.weight).tuples())
+    totals: dict[tuple[int, int], list] = {}
+    for student_id, subject_id, numeric, weight, count in rows:
+        total = totals.setdefault((student_id, subject_id), [0, []])
+        total[0] += count
+        total[1].extend([(numeric, weight)] * count)
+    cells = {key: {"count": count, "average": _average(pairs)} for key, (count, pairs) in totals.items()}
     ordered = sorted(subjects.values(), key=lambda s: s.name)
     for subject in ordered:
         subject.marks_count = sum(c["count"] for (_st, sid), c in cells.items() if sid == subject.id)
@@ -227,12 +231,10 @@ def subject_marks(class_group: ClassGroup, subject: Subject, start: dt.date, end
     for mark in (Mark.select().where(Mark.lesson.in_([lesson.id for lesson in lessons]))
                  .order_by(Mark.lesson, Mark.student, Mark.slot)):
         marks.setdefault((mark.student_id, mark.lesson_id), []).append(mark)
-        total = totals.setdefault(mark.student_id, [0, Decimal(0), Decimal(0)])
+        total = totals.setdefault(mark.student_id, [0, []])
         total[0] += 1
-        if mark.numeric is not None:
-            total[1] += Decimal(mark.numeric) * Decimal(str(mark.weight))
-            total[2] += Decimal(str(mark.weight))
-    summary = {sid: {"count": n, "average": _average(w, ws) if ws else None} for sid, (n, w, ws) in totals.items()}
+        total[1].append((mark.numeric, mark.weight))
+    summary = {sid: {"count": n, "average": _average(pairs)} for sid, (n, pairs) in totals.items()}
     return {"students": students, "lessons": lessons, "marks": marks, "summary": summary, "start": start,
             "end": end, "subject": subject}
 

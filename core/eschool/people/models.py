@@ -5,7 +5,7 @@ import peewee
 
 from eschool.auth.models import User
 from eschool.db import BaseModel, utcnow
-from eschool.school.models import ClassGroup
+from eschool.school.models import ClassGroup, Subgroup
 from eschool.structure.models import School
 
 
@@ -57,6 +57,18 @@ class ClassMembership(BaseModel):
 
     class Meta:
         table_name = "class_membership"
+
+
+class SubgroupMembership(BaseModel):
+    """A student in one of the class's subgroups (a language group, a labour group). A subgroup without
+    any members means the whole class (schools that never said who is in which group keep working)."""
+
+    student = peewee.ForeignKeyField(Student, backref="subgroups", on_delete="CASCADE")
+    subgroup = peewee.ForeignKeyField(Subgroup, backref="members", on_delete="CASCADE")
+
+    class Meta:
+        table_name = "subgroup_membership"
+        indexes = ((("subgroup", "student"), True), (("student",), False))
 
 
 class Movement(BaseModel):
@@ -124,3 +136,20 @@ class AuditEntry(BaseModel):
     class Meta:
         table_name = "audit_entry"
         indexes = ((("record", "record_id"), False),)
+
+
+class OneRosterLink(BaseModel):
+    """The OneRoster ``sourcedId`` an object of the school came with (or left with), so that
+    importing the same files again finds it instead of making it twice.
+
+    ``kind`` is ``school``, ``year``, ``class``, ``user`` (an account) or ``student`` (a student's card).
+    """
+
+    school = peewee.ForeignKeyField(School, on_delete="CASCADE")
+    kind = peewee.CharField(max_length=16)
+    sourced_id = peewee.CharField(max_length=255)
+    object_id = peewee.IntegerField()
+
+    class Meta:
+        table_name = "oneroster_link"
+        indexes = ((("school", "kind", "sourced_id"), True), (("school", "kind", "object_id"), False))

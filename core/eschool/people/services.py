@@ -13,7 +13,15 @@ from flask_babel import lazy_gettext as _l
 from eschool.auth.models import RoleAssignment, User
 from eschool.auth.permissions import has_permission, user_assignments
 from eschool.db import db
-from eschool.people.models import AuditEntry, ClassMembership, Consent, Guardian, Movement, Student
+from eschool.people.models import (
+    AuditEntry,
+    ClassMembership,
+    Consent,
+    Guardian,
+    Movement,
+    Student,
+    SubgroupMembership,
+)
 from eschool.people.schemas import CARD_FIELDS
 from eschool.plugins.services import scope_for_school
 from eschool.school import services as school_services
@@ -150,8 +158,8 @@ def _close_membership(student: Student, date: dt.date) -> ClassMembership:
     return membership
 
 
-def transfer(school: School, student: Student, data: dict, actor=None) -> Movement:
-    """Move a student to another class of the school from ``date``."""
+def transfer(school: School, student: Student, data: dict, actor=None, notify: bool = True) -> Movement:
+    """Move a student to another class of the school from ``date`` (``notify``: as for ``enrol``)."""
     group = _editable_class(school, data["class_id"])
     with db.atomic():
         old = _close_membership(student, data["date"])
@@ -161,11 +169,12 @@ def transfer(school: School, student: Student, data: dict, actor=None) -> Moveme
         movement = Movement.create(school=school, student=student, kind="transfer", date=data["date"],
                                    order_number=data["order_number"], from_class=old.class_group, to_class=group,
                                    recorded_by=actor)
-    notify_moved(school, student, movement, actor)
+    if notify:
+        notify_moved(school, student, movement, actor)
     return movement
 
 
-def leave(school: School, student: Student, data: dict, actor=None) -> Movement:
+def leave(school: School, student: Student, data: dict, actor=None, notify: bool = True) -> Movement:
     """The student leaves the school (to another school, or for another reason)."""
     with db.atomic():
         old = _close_membership(student, data["date"])
@@ -176,7 +185,8 @@ def leave(school: School, student: Student, data: dict, actor=None) -> Movement:
                                    order_number=data["order_number"], from_class=old.class_group,
                                    other_school=data.get("other_school", ""), reason=data["reason"],
                                    recorded_by=actor)
-    notify_moved(school, student, movement, actor)
+    if notify:
+        notify_moved(school, student, movement, actor)
     return movement
 
 
@@ -242,6 +252,55 @@ def class_students(class_group: ClassGroup, on: dt.date | None = None) -> list[S
         (ClassMembership.class_group == class_group) & (ClassMembership.starts_on <= on)
         & (ClassMembership.ends_on.is_null() | (ClassMembership.ends_on > on)))
         .order_by(Student.last_name, Student.first_name))
+
+
+# --------------------------------------------------------------------------- subgroup members
+
+
+def subgroup_members(class_group: ClassGroup) -> dict[int, set[int]]:
+    """Subgroup id -> the ids of its students, for every subgroup of the class (one query). A subgroup
+    with no members is taught to the whole class."""
+    from eschool.school.models import Subgroup
+
+    members: dict[int, set[int]] = {s.id: set() for s in Subgroup.select(Subgroup.id)
+                                    .where(Subgroup.class_group == class_group)}
+    for subgroup_id, student_id in (SubgroupMembership.select(SubgroupMembership.subgroup, SubgroupMembership.student)
+                                    .join(Subgroup).where(Subgroup.class_group == class_group).tuples()):
+        members.setdefault(subgroup_id, set()).add(student_id)
+    return members
+
+
+def set_subgroup_members(school: School, class_group: ClassGroup, chosen: dict, actor=None) -> dict[int, set[int]]:
+    """Put students into the class's subgroups: ``chosen`` maps each subgroup id to the ids of its students
+    (all of them: a subgroup left out keeps its members, an empty list empties it). Only students who
+    belong to the class; audited per subgroup (old and new member lists)."""
+    from eschool.school.models import Subgroup
+
+    subgroups = {s.id: s for s in Subgroup.select().where(Subgroup.class_group == class_group)}
+    in_class = {row.student_id for row in ClassMembership.select(ClassMembership.student)
+                .where(ClassMembership.class_group == class_group)}
+    wanted: dict[int, set[int]] = {}
+    for subgroup_id, student_ids in chosen.items():
+        if int(subgroup_id) not in subgroups:
+            raise SchoolError("subgroup_id", _l("No such subgroup in this class."))
+        ids = {int(s) for s in student_ids}
+        if ids - in_class:
+            raise SchoolError("student_ids", _l("Only students of this class can be put into its subgroups."))
+        wanted[int(subgroup_id)] = ids
+    before = subgroup_members(class_group)
+    with db.atomic():
+        for subgroup_id, ids in wanted.items():
+            old = before.get(subgroup_id, set())
+            if ids == old:
+                continue
+            (SubgroupMembership.delete().where((SubgroupMembership.subgroup == subgroup_id)
+                                               & SubgroupMembership.student.not_in(sorted(ids) or [0])).execute())
+            new = sorted(ids - old)
+            if new:
+                SubgroupMembership.insert_many([{"subgroup": subgroup_id, "student": sid} for sid in new]).execute()
+            _audit(school, actor, "subgroup", subgroup_id,
+                   {"members": (",".join(map(str, sorted(old))), ",".join(map(str, sorted(ids))))})
+    return subgroup_members(class_group)
 
 
 # --------------------------------------------------------------------------- logins for families

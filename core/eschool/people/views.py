@@ -17,6 +17,7 @@ from eschool.people.schemas import (
     StaffInSchema,
 )
 from eschool.school import services as school_services
+from eschool.school.models import Subgroup
 from eschool.school.services import SchoolError
 from eschool.structure.models import School
 from eschool.validation import as_text
@@ -52,9 +53,34 @@ def class_list(school_id: int, class_id: int):
     can_edit = services.can_edit_class(current_user, school, group)
     can_open = can_edit or services.has_permission(current_user, services.VIEW_CARDS, services.scope_for_school(school))
     bare, parents = services.class_without_logins(group, students) if can_edit else ([], [])
+    subgroups = list(group.subgroups.order_by(Subgroup.name)) if can_edit else []
+    members = services.subgroup_members(group) if subgroups else {}
     return render_template("people/class_list.html", school=school, group=group, students=students,
                            can_open=can_open, can_edit=can_edit, bare_students=len(bare), bare_parents=len(parents),
-                           classes=school_services.classes(school, group.academic_year))
+                           classes=school_services.classes(school, group.academic_year),
+                           subgroups=subgroups, members=members)
+
+
+@bp.post("/classes/<int:class_id>/subgroups")
+@require(AUTHENTICATED)
+def class_subgroups(school_id: int, class_id: int):
+    """Who is in which of the class's subgroups (a box per student and subgroup): the class teacher of
+    this class and the school's administration; a subgroup left with nobody ticked is the whole class."""
+    school = _school(school_id)
+    try:
+        group = school_services.class_of(school, class_id)
+    except SchoolError:
+        abort(404)
+    if not services.can_edit_class(current_user, school, group):
+        raise PageError(403, _("You do not have permission to do this here."))
+    chosen = {s.id: [v for v in request.form.getlist(f"subgroup-{s.id}") if v.isdigit()] for s in group.subgroups}
+    try:
+        services.set_subgroup_members(school, group, chosen, actor=current_user.id)
+    except SchoolError as exc:
+        flash(str(exc.message), "error")
+    else:
+        flash(_("Subgroups saved."), "success")
+    return redirect(url_for("people.class_list", school_id=school.id, class_id=group.id) + "#subgroups")
 
 
 @bp.post("/classes/<int:class_id>/logins")

@@ -16,6 +16,7 @@
   var csrf = meta ? meta.getAttribute("content") : "";
   var base = table.getAttribute("data-base");
   var scale = table.getAttribute("data-scale");
+  var decimal = table.getAttribute("data-decimal") || ".";
   var letters = JSON.parse(table.getAttribute("data-letters") || "{}");
   var status = document.getElementById("journal-status");
   var KINDS = {"н": "absent", "б": "ill", "у": "excused", "оп": "late", "п": "late",
@@ -67,18 +68,26 @@
   }
 
   function average(tr) {
+    // The server's rule (results.figures): sum(mark x weight) / sum(weight), two places, half up.
+    // Weights have two decimals: counted in hundredths, the rounding is exact integer arithmetic.
     var sum = 0, weights = 0;
     Array.prototype.forEach.call(tr.querySelectorAll("td.jcell"), function (cell) {
       state(cell).marks.forEach(function (m) {
         if (m.numeric !== null && m.numeric !== undefined) {
-          var w = parseFloat(m.weight || "1");
-          sum += m.numeric * w;
-          weights += w;
+          var w = Math.round(parseFloat(m.weight || "1") * 100);
+          if (w > 0) {
+            sum += m.numeric * w;
+            weights += w;
+          }
         }
       });
     });
     var out = tr.querySelector("td.javg");
-    if (out) { out.textContent = weights ? (Math.round(sum / weights * 100) / 100).toFixed(2) : ""; }
+    if (!out) { return; }
+    if (!weights) { out.textContent = ""; return; }
+    var hundredths = Math.floor((200 * sum + weights) / (2 * weights));
+    var text = Math.floor(hundredths / 100) + "." + ("0" + (hundredths % 100)).slice(-2);
+    out.textContent = text.replace(".", decimal);
   }
 
   function position(cell) {
