@@ -102,3 +102,17 @@ def test_db_status_names_a_history_no_installed_plugin_claims(tmp_path, monkeypa
     status = runner.invoke(cli.main, ["db", "status"], catch_exceptions=False).output
     assert "orphaned histories (no installed plugin): _migrations_forum" in status
     app.extensions["eschool"].database.close()
+
+
+def test_the_indexes_the_models_declare_exist(app):
+    """Every index in a model's Meta.indexes (0015_performance added the lesson (class_group, date) one)."""
+    ext = app.extensions["eschool"]
+    database = ext.database
+    with app.app_context():
+        for owner, models in ext.models.items():
+            for model in models:
+                table = model._meta.table_name
+                present = {tuple(index.columns) for index in database.get_indexes(table)}
+                for fields, _unique in model._meta.indexes:
+                    columns = tuple(model._meta.fields[name].column_name for name in fields)
+                    assert columns in present, f"{owner}: {table} has no index on {columns}"

@@ -16,6 +16,12 @@ def test_a_small_scale_builds_consistent_rows_and_is_idempotent(app):
         assert Student.select().count() == 120 == ClassMembership.select().count() == Guardian.select().count()
         assert counts.lessons == Lesson.select().count() == TimetableEntry.select().count()  # one week: 30 a class
         assert counts.marks == Mark.select().count() > 0
+        from eschool.auth.models import RoleAssignment
+        from eschool.school.models import ClassGroup
+
+        # rows of mixed shapes in one batch (subject teachers, class teachers with their class, parents)
+        class_roles = list(RoleAssignment.select().where(RoleAssignment.role == "class_teacher"))
+        assert len(class_roles) == ClassGroup.select().count() and all(r.class_group_id for r in class_roles)
         marks_per_lesson = counts.marks / counts.lessons
         assert 0.5 < marks_per_lesson < 2  # one student in six, in classes of 5-6 (11 grades, 60 students)
         again = build_scale("municipality", log=lambda _m: None, schools=2, students_per_school=60, weeks=1)

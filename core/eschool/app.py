@@ -32,7 +32,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     chain = theme_chain(region.theme)
     registry = PluginRegistry(region, extra_plugins=tuple(config["EXTRA_PLUGINS"]))
 
-    database = dbmod.open_database(config["DATABASE_URL"])
+    database = dbmod.open_database(config["DATABASE_URL"], pool=config.get("DB_POOL", 0))
     dbmod.bind(database)
 
     models = _collect_models(registry)

@@ -12,6 +12,7 @@
 | RATELIMIT_STORAGE_URI | where failed logins per IP are counted: ``memory://`` or ``redis://host:6379/0`` | memory:// |
 | ESCHOOL_LOGIN_RATE_LIMIT | failed logins allowed per client IP | 20 per 10 minutes |
 | ESCHOOL_PROXY_FIX | number of reverse proxies whose X-Forwarded-For is trusted (0: none) | 0 |
+| ESCHOOL_DB_POOL | PostgreSQL connections a process keeps open and reuses (0: a new connection per request) | 20 |
 """
 from __future__ import annotations
 
@@ -62,6 +63,8 @@ def from_env(overrides: dict | None = None) -> dict:
         "RATELIMIT_STORAGE_URI": env.get("RATELIMIT_STORAGE_URI", "memory://"),
         "LOGIN_RATE_LIMIT": env.get("ESCHOOL_LOGIN_RATE_LIMIT", "20 per 10 minutes"),
         "PROXY_FIX": int(env.get("ESCHOOL_PROXY_FIX", "0") or 0),
+        # PostgreSQL: connections kept open per process and reused by its requests (0: connect per request)
+        "DB_POOL": int(env.get("ESCHOOL_DB_POOL", "20") or 0),
     }
     config.update(overrides)
     return config

@@ -90,6 +90,7 @@ class Lesson(BaseModel):
             (("class_group", "subject", "date"), False),
             (("teacher", "date"), False),
             (("school", "date"), False),
+            (("class_group", "date"), False),  # 0015: a class's lessons in a week (the diary)
         )
 
 

@@ -290,9 +290,11 @@ def ensure_lessons(class_group: ClassGroup, start: dt.date, end: dt.date) -> int
     by_day: dict[int, list[TimetableEntry]] = {}
     for entry in entries:
         by_day.setdefault(entry.weekday, []).append(entry)
-    existing = {(row.timetable_entry_id, row.date): row for row in Lesson.select().where(
+    # (id, teacher) only, as tuples: every grid view calls this over a whole period (bench/run)
+    existing = {(entry_id, date): (lesson_id, teacher_id) for lesson_id, entry_id, date, teacher_id in Lesson.select(
+        Lesson.id, Lesson.timetable_entry, Lesson.date, Lesson.teacher).where(
         (Lesson.class_group == class_group) & (Lesson.date >= start) & (Lesson.date <= end)
-        & Lesson.timetable_entry.is_null(False))}
+        & Lesson.timetable_entry.is_null(False)).tuples()}
     subs = {(s.entry_id, s.date): s.teacher_id for s in Substitution.select().where(
         Substitution.entry.in_([e.id for e in entries]) & (Substitution.date >= start) & (Substitution.date <= end))}
     new_rows = []
@@ -306,8 +308,8 @@ def ensure_lessons(class_group: ClassGroup, start: dt.date, end: dt.date) -> int
                     new_rows.append({"school": class_group.school_id, "class_group": class_group.id,
                                      "subgroup": entry.subgroup_id, "subject": entry.subject_id, "date": day,
                                      "number": entry.number, "timetable_entry": entry.id, "teacher": teacher})
-                elif lesson.teacher_id != teacher and (entry.id, day) in subs:
-                    Lesson.update(teacher=teacher).where(Lesson.id == lesson.id).execute()
+                elif lesson[1] != teacher and (entry.id, day) in subs:
+                    Lesson.update(teacher=teacher).where(Lesson.id == lesson[0]).execute()
         day += dt.timedelta(days=1)
     if new_rows:
         with db.atomic():

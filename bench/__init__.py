@@ -1,0 +1,1 @@
+"""The benchmark suite (``bench/run``, ``bench/load``): not collected by pytest (testpaths = tests)."""
