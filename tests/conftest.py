@@ -85,6 +85,8 @@ def make_app(tmp_path, database_url, monkeypatch):
         database = app.extensions["eschool"].database
         if not database.is_closed():
             database.close()
+        if hasattr(database, "close_all"):  # PostgreSQL's pool (ESCHOOL_DB_POOL): no idle server left behind
+            database.close_all()
 
 
 @pytest.fixture

@@ -1,0 +1,37 @@
+"""PostgreSQL connections are pooled per process (ESCHOOL_DB_POOL): requests reuse them; 0 turns it off."""
+import pytest
+
+from tests.conftest import PG_ADMIN_URL
+
+
+def test_sqlite_is_never_pooled(make_app):
+    if PG_ADMIN_URL:
+        pytest.skip("the SQLite leg checks this")
+    app = make_app(DB_POOL=20)
+    assert not hasattr(app.extensions["eschool"].database, "close_all")
+
+
+def test_postgres_requests_reuse_a_pooled_connection(make_app):
+    if not PG_ADMIN_URL:
+        pytest.skip("PostgreSQL leg only")
+    from playhouse.pool import PooledPostgresqlDatabase
+
+    app = make_app(DB_POOL=3)
+    database = app.extensions["eschool"].database
+    assert isinstance(database, PooledPostgresqlDatabase) and database._max_connections == 3
+    client = app.test_client()
+    backends = set()
+    for _ in range(4):
+        assert client.get("/login").status_code == 200
+        with app.app_context():
+            database.connect(reuse_if_open=True)
+            backends.add(database.execute_sql("SELECT pg_backend_pid()").fetchone()[0])
+            database.close()
+    assert len(backends) == 1  # one server process served every request
+
+
+def test_pool_zero_connects_per_request(make_app):
+    if not PG_ADMIN_URL:
+        pytest.skip("PostgreSQL leg only")
+    app = make_app(DB_POOL=0)
+    assert not hasattr(app.extensions["eschool"].database, "close_all")
