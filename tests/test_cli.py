@@ -33,7 +33,10 @@ def run(tmp_path, monkeypatch, database_url):
 
     yield _run
     for app in cli._APPS.values():
-        app.extensions["eschool"].database.close()
+        database = app.extensions["eschool"].database
+        database.close()
+        if hasattr(database, "close_all"):
+            database.close_all()
 
 
 def test_init_then_demo_lists_every_account(run):

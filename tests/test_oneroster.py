@@ -82,7 +82,10 @@ def exported(tmp_path_factory):
             folder = root / "files"
             counts = oneroster.export(school, folder)
             facts = school_facts(school)
-        app.extensions["eschool"].database.close()
+        database = app.extensions["eschool"].database
+        database.close()
+        if hasattr(database, "close_all"):  # the PostgreSQL pool: the database is dropped next
+            database.close_all()
     if PG_ADMIN_URL:
         with admin.cursor() as cur:
             cur.execute(f'DROP DATABASE IF EXISTS "{url.rsplit("/", 1)[1]}"')
