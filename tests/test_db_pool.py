@@ -1,14 +1,29 @@
-"""PostgreSQL connections are pooled per process (ESCHOOL_DB_POOL): requests reuse them; 0 turns it off."""
+"""Database connections (PostgreSQL, and SQLite files) are pooled per process (ESCHOOL_DB_POOL): requests reuse them; 0 turns it off."""
 import pytest
 
 from tests.conftest import PG_ADMIN_URL
 
 
-def test_sqlite_is_never_pooled(make_app):
+def test_sqlite_file_connections_are_pooled_too(make_app):
     if PG_ADMIN_URL:
         pytest.skip("the SQLite leg checks this")
-    app = make_app(DB_POOL=20)
-    assert not hasattr(app.extensions["eschool"].database, "close_all")
+    from playhouse.pool import PooledSqliteDatabase
+
+    app = make_app(DB_POOL=2)
+    database = app.extensions["eschool"].database
+    assert isinstance(database, PooledSqliteDatabase)
+    client = app.test_client()
+    connections = set()
+    for _ in range(3):
+        assert client.get("/login").status_code == 200
+        with app.app_context():
+            database.connect(reuse_if_open=True)
+            connections.add(id(database.connection()))
+            assert database.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1  # the pragmas hold
+            database.close()
+    assert len(connections) == 1
+    app_off = make_app(DB_POOL=0)
+    assert not hasattr(app_off.extensions["eschool"].database, "close_all")
 
 
 def test_postgres_requests_reuse_a_pooled_connection(make_app):

@@ -16,6 +16,7 @@ from eschool import db as dbmod
 from eschool.auth.idle import MAX_IDLE_MINUTES
 from eschool.auth.permissions import PermissionRegistry, register_redirects
 from eschool.auth.roles import roles_for_region
+from eschool.cache import BuiltCache
 from eschool.config import from_env
 from eschool.i18n import init_babel, translation_dirs
 from eschool.plugins.manager import CORE, PluginRegistry
@@ -44,7 +45,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(config)
     app.config["PERMANENT_SESSION_LIFETIME"] = MAX_IDLE_MINUTES * 60  # auth/idle.py ends idle sessions
     app.extensions["eschool"] = EschoolState(region=region, plugins=registry, permissions=permissions,
-                                             roles=roles, database=database, theme_chain=chain, models=models)
+                                             roles=roles, database=database, theme_chain=chain, models=models,
+                                             cache=BuiltCache(config["CACHE_MB"] * 1024 * 1024, config["CACHE_SECONDS"]))
 
     plugin_templates = {name: info.folder("templates") for name, info in registry.infos.items()
                         if name != CORE and info.folder("templates")}

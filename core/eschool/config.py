@@ -13,6 +13,8 @@
 | ESCHOOL_LOGIN_RATE_LIMIT | failed logins allowed per client IP | 20 per 10 minutes |
 | ESCHOOL_PROXY_FIX | number of reverse proxies whose X-Forwarded-For is trusted (0: none) | 0 |
 | ESCHOOL_DB_POOL | PostgreSQL connections a process keeps open and reuses (0: a new connection per request) | 20 |
+| ESCHOOL_CACHE_MB | memory per process for the diary's and the grid's built data (0: no cache; ``cache.py``) | 64 |
+| ESCHOOL_CACHE_SECONDS | the longest a name or bell time in that cache may lag (marks never lag) | 300 |
 """
 from __future__ import annotations
 
@@ -65,6 +67,9 @@ def from_env(overrides: dict | None = None) -> dict:
         "PROXY_FIX": int(env.get("ESCHOOL_PROXY_FIX", "0") or 0),
         # PostgreSQL: connections kept open per process and reused by its requests (0: connect per request)
         "DB_POOL": int(env.get("ESCHOOL_DB_POOL", "20") or 0),
+        # The diary's and the grid's built data, kept per process until the class's journal changes (cache.py)
+        "CACHE_MB": int(env.get("ESCHOOL_CACHE_MB", "64") or 0),
+        "CACHE_SECONDS": int(env.get("ESCHOOL_CACHE_SECONDS", "300") or 0),
     }
     config.update(overrides)
     return config

@@ -35,18 +35,22 @@ class BaseModel(peewee.Model):
 def open_database(url: str, pool: int = 0) -> peewee.Database:
     """Open a database from a URL (``sqlite:///path`` or ``postgresql://...``).
 
-    ``pool`` > 0: PostgreSQL connections are pooled (at most ``pool`` per process, closed after five idle
-    minutes), so that a request does not pay for a new server process: with a connection per request
-    the diary API spent a quarter of its time connecting (bench/load).
+    ``pool`` > 0: connections are pooled (at most ``pool`` per process, closed after five idle minutes),
+    so that a request does not pay for a new server process (PostgreSQL: with a connection per request
+    the diary API spent a quarter of its time connecting, bench/load) or for opening the file and setting
+    its pragmas (SQLite).
     """
     if url.startswith("sqlite"):
         path = url.split(":///", 1)[1] if ":///" in url else ":memory:"
         if path not in (":memory:", "") and not path.startswith("file:"):
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        return peewee.SqliteDatabase(
-            path or ":memory:",
-            pragmas={"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 5000},
-        )
+        pragmas = {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 5000}
+        if pool > 0 and path not in (":memory:", ""):
+            from playhouse.pool import PooledSqliteDatabase
+
+            # opening a file and setting its pragmas was a fifth of a cached diary request (bench/run)
+            return PooledSqliteDatabase(path, max_connections=pool, stale_timeout=300, pragmas=pragmas)
+        return peewee.SqliteDatabase(path or ":memory:", pragmas=pragmas)
     if url.startswith("postgres://"):
         url = "postgresql://" + url[len("postgres://") :]
     if pool > 0 and url.startswith("postgresql://"):

@@ -51,7 +51,7 @@ class Bulk:
 
     def __init__(self, database, batch: int = 5000):
         self.database, self.batch = database, batch
-        self.postgres = not database.__class__.__name__.startswith("Sqlite")
+        self.postgres = not isinstance(database, peewee.SqliteDatabase)  # pooled or not
         self.touched: set = set()
         self._superuser: bool | None = None
 
@@ -206,6 +206,7 @@ def build_scale(scale: str, log=print, progress=None, seed: int = 2026, schools:
     """
     from eschool.auth.models import RoleAssignment, User
     from eschool.auth.services import hash_password
+    from eschool.journal import stamps
     from eschool.journal.models import Attendance, Homework, Lesson, Mark, WorkType
     from eschool.journal.services import DEFAULT_WORK_TYPES
     from eschool.people.models import ClassMembership, Guardian, Movement, Student
@@ -400,5 +401,6 @@ def build_scale(scale: str, log=print, progress=None, seed: int = 2026, schools:
         log(f"{name}: {len(students)} students, {len(classes)} classes")
     bulk.fix_sequences()
     if counts.schools:
+        stamps.bump_all(database)  # PostgreSQL's load skipped the stamp triggers (replica mode): no cached week survives
         bulk.analyze()
     return counts

@@ -20,8 +20,11 @@ def _region_code() -> str:
 def scope_of_assignment(assignment) -> Scope:
     region = _region_code()
     if assignment.school_id is not None:
-        school = School.get_or_none(School.id == assignment.school_id)
-        return Scope(region, school.municipality_id if school else None, assignment.school_id)
+        municipality_id = getattr(assignment, "school_municipality_id", None)  # loaded with the assignments
+        if municipality_id is None:
+            school = School.get_or_none(School.id == assignment.school_id)
+            municipality_id = school.municipality_id if school else None
+        return Scope(region, municipality_id, assignment.school_id)
     if assignment.municipality_id is not None:
         return Scope(region, assignment.municipality_id, None)
     return Scope(region)

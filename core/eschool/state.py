@@ -14,6 +14,7 @@ class EschoolState:
     theme_chain: list = field(default_factory=list)
     models: dict = field(default_factory=dict)  # owner -> model classes
     blueprint_owners: dict = field(default_factory=dict)  # blueprint name -> plugin code
+    cache: object = None  # eschool.cache.BuiltCache of this app
 
     def migration_owners(self) -> list:
         """The core's migration history, then each allowed plugin's."""

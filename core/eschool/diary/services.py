@@ -283,6 +283,32 @@ def weeks(students: list[Student], start: dt.date, end: dt.date, all_days: bool 
     return result
 
 
+def week_key(student_id: int, start: dt.date, end: dt.date) -> tuple:
+    """What a student's diary between two dates is built from: the classes they are in then, each with its
+    journal stamp (``journal.stamps``, moved by the database on every change of the class's journal). One
+    query. A new mark, absence or homework, or a move to another class, gives another key."""
+    from eschool.db import db
+
+    param = db.obj.param
+    rows = db.obj.execute_sql(
+        "SELECT cm.class_group_id, COALESCE(js.version, 0) FROM class_membership cm "
+        "LEFT JOIN journal_stamp js ON js.class_group_id = cm.class_group_id "
+        f"WHERE cm.student_id = {param} AND cm.starts_on <= {param} "
+        f"AND (cm.ends_on IS NULL OR cm.ends_on >= {param}) ORDER BY cm.class_group_id",
+        (student_id, end.isoformat(), start.isoformat())).fetchall()
+    return (student_id, start, end, tuple((int(c), int(v)) for c, v in rows))
+
+
+def built_week(cache, student: Student, start: dt.date, end: dt.date, variant: tuple, render, all_days=True,
+               size=len):
+    """``render(week)`` of the student's diary between two dates, kept in ``cache`` (``eschool.cache``)
+    under ``week_key``, so that it is built again only when one of the student's classes' journal changed.
+    ``variant`` holds whatever else ``render`` depends on (the language, the form of the answer)."""
+    key = (variant, week_key(student.id, start, end))
+    return cache.get_or_build(key, lambda: render(weeks([student], start, end, all_days=all_days)[student.id]),
+                              size=size)
+
+
 def week(student: Student, day: dt.date) -> DiaryWeek:
     start, end = week_of(day)
     return weeks([student], start, end)[student.id]

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, abort, g, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, g, redirect, render_template, request, send_file, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from eschool.auth.permissions import AUTHENTICATED, require
 from eschool.diary import services
@@ -54,10 +56,19 @@ def week():
     """The week (``?date=`` any day of it; default this week) of the student (``?student=``)."""
     student, students = _student()
     day = _date_arg()
-    diary = services.week(student, day)
-    return render_template("diary/week.html", diary=diary, day=day,
+    start, end = services.week_of(day)
+    context = _context(student, students)
+    diary = services.DiaryWeek(student=student, start=start, end=end)
+
+    def render_days(built):
+        return Markup(render_template("diary/_days.html", diary=built, **context)), built.class_names
+
+    days_html, diary.class_names = services.built_week(
+        current_app.extensions["eschool"].cache, student, start, end,
+        ("page", str(get_locale()), context["today"]), render_days, size=lambda v: len(v[0]))
+    return render_template("diary/week.html", diary=diary, day=day, days_html=days_html,
                            previous=diary.start - dt.timedelta(days=7), next=diary.start + dt.timedelta(days=7),
-                           **_context(student, students))
+                           **context)
 
 
 @bp.get("/summary")

@@ -820,10 +820,20 @@ def can_read_student(user, student: Student) -> bool:
 
 
 def readable_students(user) -> list[Student]:
-    """The children a parent (or the student themselves) may open in the diary, by name."""
-    ids = _own_students(user)
-    return list(Student.select().where(Student.id.in_(ids)).order_by(Student.last_name, Student.first_name)) \
-        if ids else []
+    """The children a parent (or the student themselves) may open in the diary, by name (one query, the
+    same rule as ``_own_students``)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return []
+    acting = {a.role for a in user_assignments(user)}
+    conditions = []
+    if "student" in acting:
+        conditions.append(Student.user == user.id)
+    if "parent" in acting:
+        conditions.append(Student.id.in_(Guardian.select(Guardian.student).where(Guardian.user == user.id)))
+    if not conditions:
+        return []
+    where = conditions[0] if len(conditions) == 1 else conditions[0] | conditions[1]
+    return list(Student.select().where(where).order_by(Student.last_name, Student.first_name))
 
 
 def subgroup_of_lesson(lesson: Lesson) -> Subgroup | None:

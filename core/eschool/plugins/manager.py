@@ -44,6 +44,7 @@ class PluginRegistry:
         self.pm = pluggy.PluginManager(PROJECT)
         self.pm.add_hookspecs(hookspecs)
         self._callers: dict[tuple[str, frozenset], object] = {}
+        self._implementers: dict[str, frozenset[str]] = {}
 
         from eschool import core_plugin
 
@@ -121,6 +122,14 @@ class PluginRegistry:
                 self.pm.hook, name)
             self._callers[key] = caller
         return caller
+
+    def implementers(self, hook_name: str) -> frozenset[str]:
+        """The plugins that implement a hook (fixed once the registry is built, so kept)."""
+        found = self._implementers.get(hook_name)
+        if found is None:
+            found = frozenset(i.plugin_name for i in getattr(self.pm.hook, hook_name).get_hookimpls())
+            self._implementers[hook_name] = found
+        return found
 
     def hooks_implemented(self, name: str) -> list[str]:
         plugin = self.pm.get_plugin(name)
