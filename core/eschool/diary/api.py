@@ -7,7 +7,7 @@ else's child is 404 (not visible), whether the id exists or not.
 """
 from __future__ import annotations
 
-from flask import Blueprint, current_app, jsonify, send_file
+from flask import Blueprint, current_app, jsonify, send_file, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -77,13 +77,10 @@ def diary():
     args = load_query(DiaryRangeQuerySchema())
     student = _student(args)
     start, end = _range(args)
-    body = services.built_week(current_app.extensions["eschool"].cache, student, start, end,
-                               ("api", str(get_locale())), _diary_json, all_days=False)
+    body = services.built_answer(current_app.extensions["eschool"].cache, student, start, end,
+                                 ("api", str(get_locale())), lambda answer: current_app.json.dumps(answer).encode(),
+                                 lambda file_id: url_for("diary_api.homework_file", file_id=file_id))
     return current_app.response_class(body, mimetype=current_app.json.mimetype)
-
-
-def _diary_json(built) -> bytes:
-    return current_app.json.dumps(DiarySchema().dump(built)).encode()
 
 
 @bp.get("/marks")

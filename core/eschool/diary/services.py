@@ -284,19 +284,21 @@ def weeks(students: list[Student], start: dt.date, end: dt.date, all_days: bool 
 
 
 def week_key(student_id: int, start: dt.date, end: dt.date) -> tuple:
-    """What a student's diary between two dates is built from: the classes they are in then, each with its
-    journal stamp (``journal.stamps``, moved by the database on every change of the class's journal). One
-    query. A new mark, absence or homework, or a move to another class, gives another key."""
+    """What a student's diary between two dates is built from: the classes they are in then (with the
+    dates), each with its journal stamp (``journal.stamps``, moved by the database on every change of the
+    class's journal). One query. A new mark, absence or homework, or a move to another class, gives
+    another key."""
     from eschool.db import db
 
     param = db.obj.param
     rows = db.obj.execute_sql(
-        "SELECT cm.class_group_id, COALESCE(js.version, 0) FROM class_membership cm "
+        "SELECT cm.class_group_id, COALESCE(js.version, 0), cm.starts_on, cm.ends_on FROM class_membership cm "
         "LEFT JOIN journal_stamp js ON js.class_group_id = cm.class_group_id "
         f"WHERE cm.student_id = {param} AND cm.starts_on <= {param} "
-        f"AND (cm.ends_on IS NULL OR cm.ends_on >= {param}) ORDER BY cm.class_group_id",
+        f"AND (cm.ends_on IS NULL OR cm.ends_on >= {param}) ORDER BY cm.class_group_id, cm.starts_on",
         (student_id, end.isoformat(), start.isoformat())).fetchall()
-    return (student_id, start, end, tuple((int(c), int(v)) for c, v in rows))
+    return (student_id, start, end, tuple((int(c), int(v), str(a), None if b is None else str(b))
+                                          for c, v, a, b in rows))
 
 
 def built_week(cache, student: Student, start: dt.date, end: dt.date, variant: tuple, render, all_days=True,
@@ -307,6 +309,15 @@ def built_week(cache, student: Student, start: dt.date, end: dt.date, variant: t
     key = (variant, week_key(student.id, start, end))
     return cache.get_or_build(key, lambda: render(weeks([student], start, end, all_days=all_days)[student.id]),
                               size=size)
+
+
+def built_answer(cache, student: Student, start: dt.date, end: dt.date, variant: tuple, render, file_url):
+    """The diary API's answer (``answer.week_answer``: plain rows, not model instances) passed through
+    ``render`` (to JSON), kept in ``cache`` under ``week_key`` like ``built_week``."""
+    from eschool.diary.answer import week_answer
+
+    key = (variant, week_key(student.id, start, end))
+    return cache.get_or_build(key, lambda: render(week_answer(student, start, end, key[1][3], file_url)))
 
 
 def week(student: Student, day: dt.date) -> DiaryWeek:
