@@ -7,10 +7,21 @@ from __future__ import annotations
 import datetime as dt
 import json
 
-from flask import Blueprint, abort, flash, jsonify, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    jsonify,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
+from flask_babel import get_locale, pgettext
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_babel import pgettext
 from flask_login import current_user
 from jinja2.utils import htmlsafe_json_dumps
 from peewee import JOIN
@@ -133,8 +144,6 @@ def grid(school_id: int, class_id: int, subject_id: int):
     period = gridmod.choose_period(periods, today, _int_arg("period"))
     if period is not None and period.starts_on <= today + dt.timedelta(days=7):
         services.ensure_lessons(group, period.starts_on, min(period.ends_on, today + dt.timedelta(days=7)))
-    data = gridmod.build(group, subject, subgroup=subgroup, period=period, periods=periods, user=current_user,
-                         today=today, keeper=keeper, school=school)
     letters = attendance_letters()
 
     def cell_marks(cell):
@@ -145,11 +154,22 @@ def grid(school_id: int, class_id: int, subject_id: int):
         row = cell.attendance
         return None if row is None else {"kind": row.kind, "text": letters[row.kind], "version": row.version}
 
+    def build():
+        data = gridmod.build(group, subject, subgroup=subgroup, period=period, periods=periods, user=current_user,
+                             today=today, keeper=keeper, school=school)
+        cells = grid_cells_html(data, letters, cell_marks, cell_att)
+        return data, cells, 2 * sum(len(row) for row in cells.values()) + 20000
+
+    # kept until the class's journal changes (gridmod.cache_key): a teacher reopening the grid, or the
+    # deputy checking it, is not built again
+    data, row_cells, _size = current_app.extensions["eschool"].cache.get_or_build(
+        gridmod.cache_key(current_user, group, subject, subgroup, period, periods, today, keeper, school,
+                          (str(get_locale()),)), build, size=lambda built: built[2])
     return render_template("journal/grid.html", school=school, grid=data, today=today, letters=letters,
                            mark_text=mark_text, labels=ATTENDANCE_LABELS, cell_marks=cell_marks, cell_att=cell_att,
                            work_type_label=services.work_type_label,
                            lesson_state=lambda lesson: services.lesson_state(lesson, school=school),
-                           row_cells=grid_cells_html(data, letters, cell_marks, cell_att))
+                           row_cells=row_cells)
 
 
 def grid_cells_html(data, letters: dict, cell_marks, cell_att) -> dict:
