@@ -271,6 +271,17 @@ def run_one(scale: str, url: str, reps: int, import_rows: int, log) -> dict:
         "class period report (page)": lambda: class_teacher.get(f"/school/{sid}/results/classes/{cid}/report"
                                                                 f"?period={who['period']}"),
     }
+    cache = app.extensions["eschool"].cache
+
+    def cold(call):
+        """The same request with the cache emptied first: what the first reader after a change waits."""
+        def run():
+            cache.clear()
+            return call()
+        return run
+
+    for name in ("journal grid (page)", "diary week (page)", "diary week (API)"):
+        cases[f"{name[:-1]}, not cached)"] = cold(cases[name])
     figures = {}
     for name, call in cases.items():
         figures[name] = measure(counter, call, reps)
@@ -418,9 +429,12 @@ def targets_table() -> str:
         met = bool(found) and all(p <= limit for _e, p, _c in found)
         rows.append(f"| {label} | p95 {text} | {'yes' if met else '**no**'} |")
 
-    line("journal grid p95 ≤ 50 ms", "journal grid (page)", 50)
-    line("diary week (API) p95 ≤ 20 ms", "diary week (API)", 20)
-    line("diary week (page) p95 ≤ 20 ms", "diary week (page)", 20)
+    line("journal grid p95 ≤ 50 ms (reopened: cached)", "journal grid (page)", 50)
+    line("journal grid p95 ≤ 50 ms (first opening after a change)", "journal grid (page, not cached)", 50)
+    line("diary week (API) p95 ≤ 20 ms (cached)", "diary week (API)", 20)
+    line("diary week (API) p95 ≤ 20 ms (first read after a change)", "diary week (API, not cached)", 20)
+    line("diary week (page) p95 ≤ 20 ms (cached)", "diary week (page)", 20)
+    line("diary week (page) p95 ≤ 20 ms (first read after a change)", "diary week (page, not cached)", 20)
     rps = [(r["clients"], r["requests_per_second"], r["errors"]) for r in load.get("diary", [])]
     rows.append("| ≥ 400 diary requests/s, gunicorn on PostgreSQL | "
                 + ("; ".join(f"{c} clients: {v}/s ({e} errors)" for c, v, e in rps) or "not measured")

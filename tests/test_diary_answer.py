@@ -91,3 +91,26 @@ def test_a_move_mid_week_shows_each_class_on_its_own_days(app, world: World):
     assert lean == full
     topics = [item["topic"] for day in lean["days"] for item in day["lessons"]]
     assert topics == ["5А в понедельник", "6Б во вторник"]
+
+
+def test_the_week_page_shows_what_the_plain_rows_hold(app, client, world: World):
+    """The page renders the same rows: the class, the times, the weight and comment, the due date, links, files."""
+    from eschool.auth.models import User
+    from eschool.journal import services as journal
+    from eschool.journal.models import Lesson
+    from tests.conftest import login
+
+    lesson = world.lesson(world.today, 2, topic="Дроби")
+    world.mark(lesson, world.anna, "5", work_type="test", comment="Отлично")
+    with app.test_request_context():
+        hw = journal.set_homework(User.get_by_id(world.teacher), Lesson.get_by_id(lesson),
+                                  {"text": "Задачи 1-5", "due_on": world.today + dt.timedelta(days=2),
+                                   "links": "https://example.org/t"})
+    file_id = world.file(hw.id, "list.pdf", b"%PDF-1.4 x")
+    login(client, "parent")
+    html = client.get(f"/diary?date={world.today.isoformat()}").get_data(as_text=True)
+    assert "Класс 5А" in html and "08:50–09:30" in html and "Учитель Предметник" in html
+    assert "(вес 2.0)" in html and "— Отлично" in html and "×2.0" in html
+    assert "https://example.org/t" in html and f'href="/diary/files/{file_id}"' in html and "list.pdf" in html
+    due = world.today + dt.timedelta(days=2)
+    assert f"(к {due.day} " in html  # the due date, "by ..."

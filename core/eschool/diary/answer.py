@@ -142,3 +142,25 @@ def week_answer(student, start: dt.date, end: dt.date, memberships, file_url) ->
             "homework": set_in[lesson_id], "homework_due": due_here})
     answer["days"] = [{"date": day.isoformat(), "lessons": days[day]} for day in sorted(days)]
     return answer
+
+
+def week_page(student, start: dt.date, end: dt.date, memberships, file_url) -> dict:
+    """The week page's data from the same rows: every day from Monday to Saturday (Sunday only with
+    lessons) with real dates, the homework's due dates as dates, and the names of the student's classes."""
+    from eschool.school.models import ClassGroup
+
+    answer = week_answer(student, start, end, memberships, file_url)
+    by_day = {dt.date.fromisoformat(d["date"]): d["lessons"] for d in answer["days"]}
+    days, day = [], start
+    while day <= end:
+        if day.weekday() < 6 or by_day.get(day):
+            days.append({"date": day, "lessons": by_day.get(day, [])})
+        day += dt.timedelta(days=1)
+    for lessons in by_day.values():
+        for item in lessons:
+            for hw in item["homework"] + item["homework_due"]:
+                hw["due_date"] = dt.date.fromisoformat(hw["due_on"]) if hw["due_on"] else None
+    ids = list(dict.fromkeys(c for c, _v, _a, _b in sorted(memberships, key=lambda m: str(m[2]))))
+    names = dict(ClassGroup.select(ClassGroup.id, ClassGroup.name).where(ClassGroup.id.in_(ids)).tuples()) \
+        if ids else {}
+    return {"days": days, "class_names": [names[i] for i in ids if i in names]}

@@ -61,11 +61,12 @@ def week():
     diary = services.DiaryWeek(student=student, start=start, end=end)
 
     def render_days(built):
-        return Markup(render_template("diary/_days.html", diary=built, **context)), built.class_names
+        return Markup(render_template("diary/_days.html", diary=built, **context)), built["class_names"]
 
-    days_html, diary.class_names = services.built_week(
+    days_html, diary.class_names = services.built_page_week(
         current_app.extensions["eschool"].cache, student, start, end,
-        ("page", str(get_locale()), context["today"]), render_days, size=lambda v: len(v[0]))
+        ("page", str(get_locale()), context["today"]), render_days,
+        lambda file_id: url_for("diary.homework_file", file_id=file_id))
     return render_template("diary/week.html", diary=diary, day=day, days_html=days_html,
                            previous=diary.start - dt.timedelta(days=7), next=diary.start + dt.timedelta(days=7),
                            **context)
