@@ -4,7 +4,9 @@
 2. Mints API tokens in-process for parents and for teachers who have lessons today (no password hashing).
 3. Starts ``gunicorn eschool.wsgi:app`` on 127.0.0.1 (``--workers``, ``--threads``; gthread workers).
 4. The diary API (``GET /api/v1/diary``, a week of a parent's child, rotating over parents) with ``wrk`` at
-   each ``--clients`` count for ``--duration`` seconds: requests per second, p50/p95/p99/max latency.
+   each ``--clients`` count for ``--duration`` seconds: requests per second, p50/p95/p99/max latency. Each
+   parent is read about once: these are first reads (the cache does not help). Then ``--reread-parents``
+   parents read again and again at 50 clients: the cached figure.
 5. The 19:00 scenario: ``--teachers`` teachers post marks through the teacher API (``POST
    /api/v1/journal/lessons/<id>/marks``), each to their own lessons of today, one request at a time
    (Python threads with keep-alive connections), while ``--readers`` wrk connections read diaries. Then the
@@ -244,6 +246,9 @@ def write(results: dict) -> str:
     for r in results["diary"]:
         lines.append(f"| {r['clients']} | {r['requests_per_second']} | {r['p50_ms']} | {r['p95_ms']} | {r['p99_ms']} | "
                      f"{r['max_ms']} | {r['errors']} |")
+    for r in results.get("diary_reread", []):
+        lines.append(f"| {r['clients']}, re-reads of {r['parents']} parents (cached) | {r['requests_per_second']} | "
+                     f"{r['p50_ms']} | {r['p95_ms']} | {r['p99_ms']} | {r['max_ms']} | {r['errors']} |")
     s = results.get("scenario_1900")
     if s:
         p, d = s["mark_posts"], s["diary_reads"]
@@ -277,6 +282,8 @@ def main(argv=None) -> int:
     parser.add_argument("--readers", type=int, default=25,
                         help="wrk connections reading diaries at 19:00, each as fast as it can (default 25)")
     parser.add_argument("--parents", type=int, default=2000, help="parents whose diaries are read (default 2000)")
+    parser.add_argument("--reread-parents", type=int, default=200,
+                        help="parents re-reading the diary, for the cached figure (default 200; 0: skip)")
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install -y wrk")
@@ -304,6 +311,17 @@ def main(argv=None) -> int:
                 result["load_average_after"] = load_average()
                 results["diary"].append(result)
                 print(f"diary API, {clients} clients: {result}", flush=True)
+            if args.reread_parents:
+                # parents opening the diary again (after a notification, on another device): their weeks are in
+                # each worker's cache (eschool/cache.py) once every worker has served them
+                reread_file = Path(tmp) / "reread.txt"
+                reread_file.write_text("".join(f"{t} {p}\n" for t, p in parents[:args.reread_parents]),
+                                       encoding="ascii")
+                run_wrk(args.port, 20, 5, reread_file, script)
+                result = run_wrk(args.port, 50, args.duration, reread_file, script)
+                result["parents"] = min(args.reread_parents, len(parents))
+                results["diary_reread"] = [result]
+                print(f"diary API, re-reads: {result}", flush=True)
             if not args.clients_only:
                 results["scenario_1900"] = scenario_1900(app, args.port, teachers, args.readers, args.duration,
                                                          data_file, script)
@@ -319,6 +337,7 @@ def main(argv=None) -> int:
         old = json.loads(previous.read_text(encoding="utf-8"))
         if not results["diary"]:
             results["diary"] = old.get("diary", [])
+            results.setdefault("diary_reread", old.get("diary_reread", []))
             results["diary_measured"] = old.get("diary_measured", old.get("measured_at"))
         if "scenario_1900" not in results and "scenario_1900" in old:
             results["scenario_1900"] = old["scenario_1900"]

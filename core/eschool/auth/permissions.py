@@ -60,21 +60,33 @@ def assignment_covers(assignment, scope: Scope) -> bool:
 
 def all_assignments(user) -> list:
     """Every role assignment of the user, loaded once per request."""
-    from eschool.auth.models import RoleAssignment
 
     if user is None or not getattr(user, "is_authenticated", False):
         return []
-    from peewee import JOIN
-
-    from eschool.structure.models import School
-
     cache = g.setdefault("_role_cache", {})
     if user.id not in cache:
-        # the school's municipality comes along (``school_municipality_id``): the request's scope needs it
-        cache[user.id] = list(RoleAssignment.select(RoleAssignment, School.municipality.alias("school_municipality_id"))
-                              .join(School, JOIN.LEFT_OUTER, on=(RoleAssignment.school == School.id))
-                              .where(RoleAssignment.user == user.id).order_by(RoleAssignment.id).objects())
+        cache[user.id] = _roles_query().run(user.id)
     return cache[user.id]
+
+
+_ROLES = []
+
+
+def _roles_query():
+    """A user's role assignments with their school's municipality (``school_municipality_id``: the request's
+    scope needs it), by id; every request runs it, so its SQL is generated once (``db.Compiled``)."""
+    if not _ROLES:
+        from peewee import JOIN
+
+        from eschool.auth.models import RoleAssignment
+        from eschool.db import Compiled
+        from eschool.structure.models import School
+
+        _ROLES.append(Compiled(lambda user_id: RoleAssignment.select(
+            RoleAssignment, School.municipality.alias("school_municipality_id"))
+            .join(School, JOIN.LEFT_OUTER, on=(RoleAssignment.school == School.id))
+            .where(RoleAssignment.user == user_id).order_by(RoleAssignment.id).objects(), "int"))
+    return _ROLES[0]
 
 
 LEVEL_ORDER = {"school": 0, "class": 1, "municipality": 2, "region": 3}

@@ -13,7 +13,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from eschool.auth.models import ApiToken, RoleAssignment, User
 from eschool.auth.roles import ROLES
-from eschool.db import db, utcnow
+from eschool.db import Compiled, db, utcnow
 
 MIN_PASSWORD = 8
 USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{3,150}$")
@@ -140,11 +140,16 @@ def authenticate(login: str, password: str) -> User | None:
 _DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
 
 
+_USER_BY_ID = Compiled(lambda user_id: User.select().where(User.id == user_id).limit(1), "int")
+
+
 def active_user(user_id) -> User | None:
+    """The session's user (every page request: db.Compiled), if the account is active."""
     try:
-        user = User.get_or_none(User.id == int(user_id))
+        found = _USER_BY_ID.run(int(user_id))
     except (TypeError, ValueError):
         return None
+    user = found[0] if found else None
     return user if user and user.is_active else None
 
 
@@ -175,11 +180,15 @@ def issue_token(user: User, days: int = 30, name: str = "") -> tuple[str, ApiTok
     return token, row
 
 
+_TOKEN_USER = Compiled(lambda digest: ApiToken.select(ApiToken, User).join(User)
+                       .where(ApiToken.token_hash == digest).limit(1), "str")
+
+
 def user_for_token(token: str) -> User | None:
     if not token:
         return None
-    row = (ApiToken.select(ApiToken, User).join(User)
-           .where(ApiToken.token_hash == _digest(token)).first())
+    found = _TOKEN_USER.run(_digest(token))  # every API request: its SQL is generated once (db.Compiled)
+    row = found[0] if found else None
     if row is None or row.revoked_at is not None or row.expires_at < utcnow() or not row.user.is_active:
         return None
     now = utcnow()
