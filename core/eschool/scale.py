@@ -232,6 +232,7 @@ def build_scale(scale: str, log=print, progress=None, seed: int = 2026, schools:
     munis = sync_municipalities(ext.region)
     existing = {s.name for s in School.select(School.name).where(School.name.startswith(NAME_PREFIX))}
     bulk = Bulk(database)
+    first_grade_marks = bool(ext.region.rules.get("first_grade_marks", False))
     counts = Counts()
     password = hash_password(PASSWORD)
     start = dt.date(2026, 9, 1)
@@ -367,6 +368,8 @@ def build_scale(scale: str, log=print, progress=None, seed: int = 2026, schools:
                 by_weekday.setdefault(entry["weekday"], []).append(entry)
             lesson_id = bulk.next_id(Lesson)
             level = {sid: rng.choice((3, 4, 4, 4, 5, 5)) for sids in by_class.values() for sid in sids}
+            # no marks where the region gives none (the 1st grade: journal.services.scale_of)
+            unmarked = {c.id for c in classes if c.grade == 1 and not first_grade_marks}
             for day in school_days:
                 lessons, marks, absences, homework = [], [], [], []
                 for entry in by_weekday.get(day.isoweekday(), ()):
@@ -380,7 +383,7 @@ def build_scale(scale: str, log=print, progress=None, seed: int = 2026, schools:
                         if roll < 0.05:
                             absences.append({"lesson": lesson_id, "student": sid,
                                              "kind": rng.choice(("absent", "ill", "ill", "excused", "late"))})
-                        elif roll < 0.21:
+                        elif roll < 0.21 and entry["class_group"] not in unmarked:
                             value = max(2, min(5, level[sid] + rng.choice((-1, 0, 0, 0, 1))))
                             marks.append({"lesson": lesson_id, "student": sid, "slot": 0, "value": str(value),
                                           "numeric": value, "work_type": work_ids[code],
