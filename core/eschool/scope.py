@@ -9,7 +9,8 @@ from __future__ import annotations
 from flask import current_app, request
 from flask_login import current_user
 
-from eschool.structure.models import Municipality, School
+from eschool.structure.models import Municipality
+from eschool.structure.services import school_by_id
 from eschool.types import Scope
 
 
@@ -22,7 +23,7 @@ def scope_of_assignment(assignment) -> Scope:
     if assignment.school_id is not None:
         municipality_id = getattr(assignment, "school_municipality_id", None)  # loaded with the assignments
         if municipality_id is None:
-            school = School.get_or_none(School.id == assignment.school_id)
+            school = school_by_id(assignment.school_id)
             municipality_id = school.municipality_id if school else None
         return Scope(region, municipality_id, assignment.school_id)
     if assignment.municipality_id is not None:
@@ -41,7 +42,7 @@ def resolve_scope() -> Scope:
     region = _region_code()
     args = request.view_args or {}
     if "school_id" in args:
-        school = School.get_or_none(School.id == args["school_id"])
+        school = school_by_id(args["school_id"])
         return Scope(region, school.municipality_id, school.id) if school else Scope(region, -1, -1)
     if "municipality_code" in args:
         muni = Municipality.get_or_none(Municipality.code == args["municipality_code"])

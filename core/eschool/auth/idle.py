@@ -18,11 +18,11 @@ MAX_IDLE_MINUTES = 24 * 60
 
 def idle_minutes(scope) -> int:
     """The idle limit where the request is: the school's setting, else the region's rule."""
-    from eschool.structure.models import School
+    from eschool.structure.services import school_by_id
 
     region_minutes = current_app.extensions["eschool"].region.rules["session_idle_minutes"]
     if scope is not None and scope.school_id:
-        school = School.get_or_none(School.id == scope.school_id)
+        school = school_by_id(scope.school_id)
         if school is not None and school.session_idle_minutes:
             return school.session_idle_minutes
     return region_minutes

@@ -273,11 +273,11 @@ def _work_type(school_id: int, work_type_id) -> WorkType | None:
 # --------------------------------------------------------------------------- lessons
 
 
-def ensure_lessons(class_group: ClassGroup, start: dt.date, end: dt.date) -> int:
+def ensure_lessons(class_group: ClassGroup, start: dt.date, end: dt.date, periods: list | None = None) -> int:
     """Make the lessons the weekly timetable gives between ``start`` and ``end`` (inside the class's
-    study periods), with the substitute as the teacher where there is one. Idempotent; returns how many
-    were made. A fixed number of queries whatever the range."""
-    periods = periods_of(class_group)
+    study periods: ``periods_of``, passed when the caller has them), with the substitute as the teacher
+    where there is one. Idempotent; returns how many were made. A fixed number of queries whatever the range."""
+    periods = periods_of(class_group) if periods is None else periods
     if not periods:
         return 0
     start, end = max(start, periods[0].starts_on), min(end, periods[-1].ends_on)

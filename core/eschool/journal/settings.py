@@ -19,6 +19,7 @@ from eschool.journal.schemas import WorkTypeInSchema, WorkTypeSchema
 from eschool.school.api import refused
 from eschool.school.services import SchoolError
 from eschool.structure.models import School
+from eschool.structure.services import school_by_id
 from eschool.validation import as_text
 
 MANAGE = "school.manage"
@@ -46,7 +47,7 @@ class JournalSettingsSchema(EditWindowSchema):
 
 
 def _school(school_id: int) -> School:
-    school = School.get_or_none(School.id == school_id)
+    school = school_by_id(school_id)
     if school is None:
         from flask import abort
 

@@ -37,6 +37,7 @@ from eschool.school import services as school_services
 from eschool.school.models import ClassGroup, Subgroup, Subject
 from eschool.school.services import SchoolError
 from eschool.structure.models import School
+from eschool.structure.services import school_by_id
 from eschool.web.errors import PageError
 
 bp = Blueprint("journal", __name__, url_prefix="/school/<int:school_id>/journal")
@@ -60,7 +61,7 @@ def mark_text(value: str) -> str:
 
 
 def _school(school_id: int) -> School:
-    school = School.get_or_none(School.id == school_id)
+    school = school_by_id(school_id)
     if school is None:
         abort(404)
     return school
@@ -143,7 +144,8 @@ def grid(school_id: int, class_id: int, subject_id: int):
     today = services.local_today()
     period = gridmod.choose_period(periods, today, _int_arg("period"))
     if period is not None and period.starts_on <= today + dt.timedelta(days=7):
-        services.ensure_lessons(group, period.starts_on, min(period.ends_on, today + dt.timedelta(days=7)))
+        services.ensure_lessons(group, period.starts_on, min(period.ends_on, today + dt.timedelta(days=7)),
+                                periods=periods)
     letters = attendance_letters()
 
     def cell_marks(cell):

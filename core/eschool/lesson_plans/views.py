@@ -12,6 +12,7 @@ from eschool.school import services as school_services
 from eschool.school.models import ClassGroup, Subject, TeachingAssignment
 from eschool.school.services import SchoolError
 from eschool.structure.models import School
+from eschool.structure.services import school_by_id
 from eschool.web.errors import PageError
 
 bp = Blueprint("lesson_plans", __name__, url_prefix="/school/<int:school_id>/lesson-plans")
@@ -19,7 +20,7 @@ KEEP = "journal.keep"
 
 
 def _school(school_id: int) -> School:
-    school = School.get_or_none(School.id == school_id)
+    school = school_by_id(school_id)
     if school is None:
         abort(404)
     return school

@@ -15,6 +15,7 @@ from eschool.oversight import services
 from eschool.school import services as school_services
 from eschool.school.services import SchoolError
 from eschool.structure.models import School
+from eschool.structure.services import school_by_id
 from eschool.web.errors import PageError
 
 bp = Blueprint("oversight", __name__, url_prefix="/school/<int:school_id>")
@@ -27,7 +28,7 @@ STATE_LABELS = {"filled": _l("filled"), "late": _l("filled late"), "overdue": _l
 
 
 def _school(school_id: int) -> School:
-    school = School.get_or_none(School.id == school_id)
+    school = school_by_id(school_id)
     if school is None:
         abort(404)
     return school

@@ -20,6 +20,7 @@ from eschool.school import services as school_services
 from eschool.school.models import Subgroup
 from eschool.school.services import SchoolError
 from eschool.structure.models import School
+from eschool.structure.services import school_by_id
 from eschool.validation import as_text
 from eschool.web.errors import PageError
 
@@ -31,7 +32,7 @@ RELATIONS = {"mother": _l("mother"), "father": _l("father"), "guardian": _l("gua
 
 
 def _school(school_id: int) -> School:
-    school = School.get_or_none(School.id == school_id)
+    school = school_by_id(school_id)
     if school is None:
         abort(404)
     return school

@@ -8,6 +8,7 @@ from flask_login import current_user
 from eschool.auth.permissions import has_permission, require
 from eschool.plugins import services
 from eschool.structure.models import Municipality, School
+from eschool.structure.services import school_by_id
 from eschool.types import Scope
 from eschool.web.errors import PageError
 
@@ -19,7 +20,7 @@ def target_scope(school_id, municipality_id) -> tuple[Scope, object]:
     """The scope being managed, and its school or municipality; 404 if unknown, 403 if not yours."""
     region = current_app.extensions["eschool"].region.code
     if school_id:
-        school = School.get_or_none(School.id == school_id)
+        school = school_by_id(school_id)
         if school is None:
             raise PageError(404, _("Not found."))
         scope, target = Scope(region, school.municipality_id, school.id), school

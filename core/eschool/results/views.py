@@ -17,6 +17,7 @@ from eschool.school import services as school_services
 from eschool.school.models import ClassGroup, CurriculumItem, Subject, TeachingAssignment
 from eschool.school.services import SchoolError
 from eschool.structure.models import Municipality, School
+from eschool.structure.services import school_by_id
 from eschool.web.errors import PageError
 
 bp = Blueprint("results", __name__, url_prefix="/school/<int:school_id>/results")
@@ -29,7 +30,7 @@ PERIOD_KINDS = {"quarter": _l("quarter"), "semester": _l("semester"), "trimester
 
 
 def _school(school_id: int) -> School:
-    school = School.get_or_none(School.id == school_id)
+    school = school_by_id(school_id)
     if school is None:
         abort(404)
     return school

@@ -37,6 +37,7 @@ from eschool.school.schemas import (
 )
 from eschool.school.services import SchoolError
 from eschool.structure.models import Municipality, School
+from eschool.structure.services import school_by_id
 
 bp = Blueprint("school_api", __name__, url_prefix=f"{API_PREFIX}/schools/<int:school_id>")
 VIEW, MANAGE = "school.view", "school.manage"
@@ -44,7 +45,7 @@ TAGS = ["school year"]
 
 
 def school_or_404(school_id: int) -> School:
-    school = School.get_or_none(School.id == school_id)
+    school = school_by_id(school_id)
     if school is None:
         raise ApiError(404, "not_found", _("Not found."))
     return school

@@ -33,6 +33,7 @@ from eschool.school.schemas import (
     YearInSchema,
 )
 from eschool.structure.models import School
+from eschool.structure.services import school_by_id
 from eschool.timetable import services as timetable
 from eschool.timetable.schemas import EntryInSchema, LessonTimeSchema
 from eschool.validation import as_text
@@ -133,7 +134,7 @@ TIMETABLE_SECTIONS = {k for k, s in SECTIONS.items() if s.permission == "timetab
 
 
 def _school(school_id: int) -> School:
-    school = School.get_or_none(School.id == school_id)
+    school = school_by_id(school_id)
     if school is None:
         abort(404)
     return school

@@ -49,3 +49,16 @@ def find_school(ref: str) -> School:
     if school is None:
         raise StructureError(f"Unknown school '{ref}' (give its id or short name)")
     return school
+
+
+def school_by_id(school_id) -> School | None:
+    """The school of the request's URL, read once per request (the scope, the idle check and the view
+    all ask for it) and then kept in ``flask.g``; outside a request, read each time."""
+    from flask import g, has_app_context
+
+    if not has_app_context():
+        return School.get_or_none(School.id == school_id)
+    cache = g.setdefault("_schools", {})
+    if school_id not in cache:
+        cache[school_id] = School.get_or_none(School.id == school_id)
+    return cache[school_id]

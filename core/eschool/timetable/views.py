@@ -8,7 +8,7 @@ from eschool.auth.models import User
 from eschool.auth.permissions import require
 from eschool.school import services as school_services
 from eschool.school.models import ClassGroup, Room, TeachingAssignment
-from eschool.structure.models import School
+from eschool.structure.services import school_by_id
 from eschool.timetable import services
 from eschool.web.errors import PageError
 
@@ -24,7 +24,7 @@ def _arg(name):
 @require("school.view")
 def week(school_id: int):
     """A grid of weekdays by lesson numbers; ``?day=N`` shows one day (the phone's view)."""
-    school = School.get_or_none(School.id == school_id)
+    school = school_by_id(school_id)
     if school is None:
         abort(404)
     year = school_services.current_year(school)
@@ -71,7 +71,7 @@ def _substitutions_page(school, day, errors=None, status=200):
 def _school_and_day(school_id: int):
     import datetime as dt
 
-    school = School.get_or_none(School.id == school_id)
+    school = school_by_id(school_id)
     if school is None:
         abort(404)
     try:
