@@ -245,6 +245,10 @@ def test_cli_dry_run_shows_the_parents(app, school, tmp_path, monkeypatch, datab
     assert "lines 2, 3: parent Орлова Елена Ивановна (new account)" in dry.output
     assert "2 students would be enrolled, 2 new parents created" in dry.output
     assert count_students(app) == 0
+    done = CliRunner().invoke(cli.main, ["import", "students", str(path), "--school", str(school), "--order", "7"])
+    assert done.exit_code == 0, done.output
+    assert "Enrolled 2 students" in done.output and "parents: 2 new, 0 existing linked" in done.output
+    assert count_students(app) == 2
 
 
 # --------------------------------------------------------------------------- batched writes (importing.run)

@@ -238,38 +238,38 @@ def suggest_usernames(full_names: list[str]) -> list[str]:
     """Free logins for many new accounts, the very ones ``suggest_username`` would give if each account
     were made before the next name is asked for (an import's parents).
 
-    The candidates of every name are looked up together, thousands to a query; a name whose window of
-    candidates turns out all taken gets a window twice as wide in the next round, so a fresh school
-    needs one round and a login used a hundred times over a few.
+    Each name's candidates are looked up in windows, all names' together, thousands to a query; a
+    name whose window held too few free logins gets one twice as wide in the next round, so a fresh
+    school needs one round and a login used a thousand times over a few.
     """
     bases = [_username_base(name) for name in full_names]
     need = Counter(bases)
+    free: dict[str, list[int]] = {base: [] for base in need}  # the numbers n whose login is free, ascending
+    looked_up = dict.fromkeys(need, 0)
     width = {base: count + 10 for base, count in need.items()}
-    looked_up: dict[str, int] = {}  # base -> candidates 1..n are known to be free or taken
-    taken: set[str] = set()
-    short = set(need)
-    while True:
-        candidates = []
-        for base in sorted(short):
-            first = looked_up.get(base, 0) + 1
-            candidates += [_candidate(base, n) for n in range(first, first + width[base])]
-            looked_up[base] = first + width[base] - 1
-            width[base] *= 2
-        taken.update(_taken_usernames(candidates))
-        given, names, short = set(), [], set()
-        following = dict.fromkeys(need, 1)
+    short, names = set(need), []
+    while short:
+        windows = {base: range(looked_up[base] + 1, looked_up[base] + 1 + width[base]) for base in sorted(short)}
+        taken = _taken_usernames([_candidate(base, n) for base, numbers in windows.items() for n in numbers])
+        for base, numbers in windows.items():
+            free[base].extend(n for n in numbers if _candidate(base, n) not in taken)
+            looked_up[base], width[base] = numbers[-1], width[base] * 2
+        short = {base for base in need if len(free[base]) < need[base]}
+        if short:
+            continue
+        # hand them out in order: a login given to one name can be another's candidate ("ivanov 2" -> "ivanov.2")
+        given, names, position = set(), [], dict.fromkeys(need, 0)
         for base in bases:
-            n = following[base]
-            while n <= looked_up[base] and (_candidate(base, n) in taken or _candidate(base, n) in given):
-                n += 1
-            if n > looked_up[base]:
+            i = position[base]
+            while i < len(free[base]) and _candidate(base, free[base][i]) in given:
+                i += 1
+            if i == len(free[base]):
                 short.add(base)
-                continue
-            following[base] = n + 1
-            given.add(_candidate(base, n))
-            names.append(_candidate(base, n))
-        if not short:
-            return names
+                break
+            position[base] = i + 1
+            given.add(_candidate(base, free[base][i]))
+            names.append(_candidate(base, free[base][i]))
+    return names
 
 
 def _taken_usernames(candidates: list[str]) -> set[str]:
