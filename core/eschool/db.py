@@ -151,16 +151,23 @@ def _column(field, kind, values: list) -> list:
     return [v if v is None or v.__class__ is kind else convert(v) for v in values]
 
 
+def _pg_element(value) -> str:
+    if value is None:
+        return "NULL"
+    return '"' + str(value).replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
 def pg_array(values: list, kind) -> str:
     """A PostgreSQL array literal (``{"a","b",NULL}``) of values already converted by their field."""
+    if len(values) > 1 and values.count(values[0]) == len(values):  # one value throughout (the school, the instant)
+        return "{" + ",".join([_pg_element(values[0])] * len(values)) + "}"
     if kind is int:
         return "{" + ",".join("NULL" if v is None else str(v) for v in values) + "}"
     if kind is str and None not in values:
         every = "".join(values)
         if '"' not in every and "\\" not in every:  # nothing to escape: the common case, at C speed
             return '{"' + '","'.join(values) + '"}'
-    return "{" + ",".join("NULL" if v is None else '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
-                          for v in values) + "}"
+    return "{" + ",".join([_pg_element(v) for v in values]) + "}"
 
 
 def insert_rows(model, rows: list[dict], key: tuple[str, ...] = ()) -> list[int] | None:
@@ -215,7 +222,8 @@ def insert_rows(model, rows: list[dict], key: tuple[str, ...] = ()) -> list[int]
             ids.extend(range(last - len(chunk) + 1, last + 1))
             continue
         wanted = [tuple(f.db_value(row[f.name]) for f in key_fields) for row in chunk]
-        found = {tuple(f.db_value(f.python_value(v)) for f, v in zip(key_fields, got[1:], strict=True)): got[0]
+        back = [(lambda v: v) if _kind(f) else (lambda v, f=f: f.db_value(f.python_value(v))) for f in key_fields]
+        found = {tuple(convert(v) for convert, v in zip(back, got[1:], strict=True)): got[0]
                  for got in cursor.fetchall()}
         if len(found) != len(chunk):
             raise ValueError(f"insert_rows: the key {key} does not tell the rows of {model.__name__} apart")

@@ -259,15 +259,30 @@ def run_each(school, plan: Plan, date: dt.date, order_number: str, actor=None, p
     return len(enrolled)
 
 
+def _parent_accounts(school, plan: Plan) -> set[int]:
+    """The new parents' accounts (logins as ``suggest_username`` gives them one after another) and every
+    parent's role at the school, in the order ``run_each`` makes them; the ids of the ParentPlans made."""
+    from eschool.auth import services as auth
+
+    parents = list({id(p): p for item in plan.rows for _r, p in item.get("parents", [])}.values())
+    new = [p for p in parents if p.user is None]
+    logins = auth.suggest_usernames([p.name for p in new])
+    users = auth.create_users([{"username": login, "full_name": p.name, "email": p.email, "phone": p.phone}
+                               for p, login in zip(new, logins, strict=True)])
+    for parent, user in zip(new, users, strict=True):
+        parent.user = user
+    auth.grant_roles([p.user for p in parents], "parent", school=school)
+    return {id(p) for p in new}
+
+
 def run(school, plan: Plan, date: dt.date, order_number: str, actor=None, progress=None) -> int:
     """Enrol every planned student and link their parents in one transaction; nothing if the plan has errors.
 
     The rows are those ``run_each`` writes through ``enrol``, ``create_user``, ``grant_role`` and
     ``link_guardian`` (students, class memberships, the movement book, parents' accounts and roles,
     guardian links, the audit log, in the same order), written table by table in multi-row inserts:
-    a fixed number of statements plus one per ``rows_per_insert`` rows of a table, not a dozen a row.
+    a dozen statements plus one per ``rows_per_insert`` rows of a table, not a dozen a row.
     """
-    from eschool.auth import services as auth
     from eschool.db import insert_rows, utcnow
     from eschool.people.models import AuditEntry, ClassMembership, Guardian, Movement
     from eschool.people.schemas import CARD_FIELDS
@@ -279,42 +294,34 @@ def run(school, plan: Plan, date: dt.date, order_number: str, actor=None, progre
     now = utcnow()
     with db.atomic():
         groups = services.editable_classes(school, {item["class"].id for item in plan.rows})
-        parents = list({id(p): p for item in plan.rows for _r, p in item.get("parents", [])}.values())
-        new = [p for p in parents if p.user is None]  # in the order run_each creates them
-        names = auth.suggest_usernames([p.name for p in new])
-        for parent, user in zip(new, auth.create_users(
-                [{"username": username, "full_name": p.name, "email": p.email, "phone": p.phone}
-                 for p, username in zip(new, names, strict=True)]), strict=True):
-            parent.user = user
-        created = {id(p) for p in new}
-        auth.grant_roles([p.user for p in parents], "parent", school=school)
-
+        created = _parent_accounts(school, plan)
         students = [Student(school=school, created_at=now, **{k: item["card"][k] for k in CARD_FIELDS})
                     for item in plan.rows]
         ids = insert_rows(Student, [s.__data__ for s in students],
-                          key=("last_name", "first_name", "middle_name", "birth_date"))
+                          key=("last_name", "first_name", "middle_name", "birth_date"))  # unique in a plan
         for student, student_id in zip(students, ids, strict=True):
             student.id = student_id
-        insert_rows(ClassMembership, [{"student": s.id, "class_group": groups[item["class"].id].id, "starts_on": date}
-                                      for s, item in zip(students, plan.rows, strict=True)])
+        enrolled = list(zip(students, [groups[item["class"].id] for item in plan.rows], plan.rows, strict=True))
+        insert_rows(ClassMembership, [{"student": s.id, "class_group": group.id, "starts_on": date}
+                                      for s, group, _item in enrolled])
         movements = [Movement(school=school, student=s, kind="enrolment", date=date, order_number=order_number,
-                              to_class=groups[item["class"].id], other_school="", recorded_by=actor, recorded_at=now)
-                     for s, item in zip(students, plan.rows, strict=True)]
-        for movement, movement_id in zip(movements, insert_rows(Movement, [m.__data__ for m in movements],
-                                                                key=("student",)), strict=True):
+                              to_class=group, other_school="", recorded_by=actor, recorded_at=now)
+                     for s, group, _item in enrolled]
+        ids = insert_rows(Movement, [m.__data__ for m in movements], key=("student",))
+        for movement, movement_id in zip(movements, ids, strict=True):
             movement.id = movement_id
         links = [{"student": s.id, "user": parent.user.id, "relation": relation, "legal_representative": True}
-                 for s, item in zip(students, plan.rows, strict=True) for relation, parent in item.get("parents", [])]
+                 for s, _group, item in enrolled for relation, parent in item.get("parents", [])]
         guardian_ids = iter(insert_rows(Guardian, links, key=("student", "user")))
 
         audit = []  # as run_each writes it: each student's card, then each parent (a new account once), the link
 
         def entries(record, record_id, changes):
             audit.extend({"school": school.id, "actor": actor, "record": record, "record_id": record_id,
-                          "field": name, "old_value": None, "new_value": None if new is None else str(new),
-                          "at": now} for name, new in changes)
+                          "field": name, "old_value": None, "new_value": str(value), "at": now}
+                         for name, value in changes)
 
-        for student, item in zip(students, plan.rows, strict=True):
+        for student, _group, item in enrolled:
             entries("student", student.id, [(k, v) for k in CARD_FIELDS if (v := item["card"][k]) not in ("", None)])
             for relation, parent in item.get("parents", []):
                 if id(parent) in created:
