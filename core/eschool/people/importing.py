@@ -280,8 +280,11 @@ def run(school, plan: Plan, date: dt.date, order_number: str, actor=None, progre
 
     The rows are those ``run_each`` writes through ``enrol``, ``create_user``, ``grant_role`` and
     ``link_guardian`` (students, class memberships, the movement book, parents' accounts and roles,
-    guardian links, the audit log, in the same order), written table by table in multi-row inserts:
-    a dozen statements plus one per ``rows_per_insert`` rows of a table, not a dozen a row.
+    guardian links, the audit log, in the same order), written table by table in multi-row inserts.
+    Statements: 13 (tests/test_import.py counts them), plus one for every further ``rows_per_insert``
+    rows of a table (SQLite: its parameter limit over the columns, 4,095 audit rows with the usual
+    limit; PostgreSQL: 5,000), plus a lookup of logins per 5,000 candidates and per further round when
+    many of the new parents' logins are taken already; not a dozen a row as ``run_each``.
     """
     from eschool.db import insert_rows, utcnow
     from eschool.people.models import AuditEntry, ClassMembership, Guardian, Movement
