@@ -458,3 +458,20 @@ def test_a_class_of_a_closed_year_stops_the_whole_import(app, school):
         with pytest.raises(SchoolError):
             importing.run(s, plan, dt.date(2026, 9, 1), "1")
         assert Student.select().count() == 0 and User.select().count() == users
+
+
+def test_check_finds_accounts_whatever_the_number_of_contacts(app, school, monkeypatch):
+    """The contacts are looked up ``values_per_query`` at a time (SQLite's parameter limit): an account is
+    found in any of the queries. Here two contacts a query."""
+    from eschool import db as dbmodule
+    from eschool.people import importing
+    from eschool.structure.models import School
+
+    dad_id = _parent_world(app)
+    monkeypatch.setattr(dbmodule, "VALUES_PER_QUERY", 4)
+    rows = [*P_ROWS, ["Зуева", "Ая", "01.02.2015", "ж", "6Б", "", "", "", "Зуев Олег", "+7 900 555-44-33", ""]]
+    with app.app_context():
+        plan = importing.check(School.get_by_id(school), importing.read_rows(xlsx([P_HEADER, *rows]), "x.xlsx"))
+    assert plan.ok, plan.errors
+    assert [(p.name, p.user.id if p.user else None, p.lines) for p in plan.parents] == [
+        ("Орлова Елена Ивановна", None, [2, 3]), ("Орлов Пётр", None, [2]), ("Зуев Олег", dad_id, [4, 5])]

@@ -170,6 +170,29 @@ def pg_array(values: list, kind) -> str:
     return "{" + ",".join([_pg_element(v) for v in values]) + "}"
 
 
+#: Values one ``any_of`` test carries (a query per so many: logins looked up, accounts' roles).
+VALUES_PER_QUERY = 5000
+
+
+def values_per_query(database: peewee.Database | None = None) -> int:
+    database = database or db.obj
+    if isinstance(database, peewee.SqliteDatabase):
+        return min(VALUES_PER_QUERY, parameter_limit(database) - 20)  # room for the query's other parameters
+    return VALUES_PER_QUERY
+
+
+def any_of(field, values: list):
+    """``field IN (values)`` for up to ``values_per_query`` values; PostgreSQL gets them as one array
+    parameter (``= ANY(%s::INTEGER[])``), not one parameter each for the driver to quote."""
+    database = db.obj
+    if isinstance(database, peewee.SqliteDatabase):
+        return field.in_(values)
+    column_type = database._field_types.get(field.field_type, field.field_type)
+    return peewee.Expression(field, "=", peewee.fn.ANY(
+        peewee.SQL(f"{database.param}::{column_type}[]", [pg_array([field.db_value(v) for v in values],
+                                                                  _kind(field))])))
+
+
 def insert_rows(model, rows: list[dict], key: tuple[str, ...] = ()) -> list[int] | None:
     """Insert ``rows`` (dicts by field name; a missing field takes its default, the same instant for the
     whole batch), ``rows_per_insert`` rows a statement, run through ``execute_sql`` (so they are logged

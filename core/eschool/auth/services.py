@@ -238,7 +238,7 @@ def suggest_usernames(full_names: list[str]) -> list[str]:
     """Free logins for many new accounts, the very ones ``suggest_username`` would give if each account
     were made before the next name is asked for (an import's parents).
 
-    Each name's candidates are looked up in windows, all names' together, thousands to a query; a
+    Each name's candidates are looked up in windows, all names' together, 5,000 to a query; a
     name whose window held too few free logins gets one twice as wide in the next round, so a fresh
     school needs one round and a login used a thousand times over a few.
     """
@@ -275,13 +275,12 @@ def suggest_usernames(full_names: list[str]) -> list[str]:
 def _taken_usernames(candidates: list[str]) -> set[str]:
     """Which of the candidates are logins already: thousands to a query, the SQL written here (peewee's
     building of thousands of ``IN`` values cost more than the queries); PostgreSQL gets them as one array."""
-    from eschool.db import parameter_limit, pg_array
+    from eschool.db import pg_array, values_per_query
 
-    database = db.obj
-    postgres = not isinstance(database, SqliteDatabase)
+    postgres = not isinstance(db.obj, SqliteDatabase)
     column, table = User.username.column_name, User._meta.table_name
     taken = set()
-    for chunk in chunked(candidates, 5000 if postgres else min(5000, parameter_limit(database))):
+    for chunk in chunked(candidates, values_per_query()):
         if postgres:
             sql, params = f'SELECT "{column}" FROM "{table}" WHERE "{column}" = ANY(%s::VARCHAR[])', [pg_array(chunk, str)]
         else:
@@ -331,14 +330,14 @@ def _taken(users: list[User]) -> AccountError:
 def grant_roles(users: list[User], role: str, school=None, allowed_roles: dict | None = None) -> None:
     """``grant_role`` to many accounts in one scope (a school, or the region): the assignments missing
     are made, in the order of ``users``; those already held stay as they are."""
-    from eschool.db import insert_rows
+    from eschool.db import any_of, insert_rows, values_per_query
 
     _check_role(role, allowed_roles or ROLES, "school" if school is not None else "region")
     held: set[int] = set()
     ids = [u.id for u in users]
-    for chunk in chunked(ids, 500):
+    for chunk in chunked(ids, values_per_query()):
         held.update(uid for (uid,) in RoleAssignment.select(RoleAssignment.user).where(
-            RoleAssignment.user.in_(chunk) & (RoleAssignment.role == role)
+            any_of(RoleAssignment.user, chunk) & (RoleAssignment.role == role)
             & RoleAssignment.municipality.is_null() & RoleAssignment.class_group_id.is_null()
             & ((RoleAssignment.school == school) if school is not None else RoleAssignment.school.is_null())).tuples())
     now = utcnow()

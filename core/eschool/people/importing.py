@@ -134,12 +134,19 @@ def _parent_cells(plan: Plan, line: int, row: dict) -> list[tuple[str, dict]]:
 
 
 def _accounts(parent_rows) -> tuple[dict, dict]:
-    """Existing accounts by e-mail and by phone, for every contact in the file (one query)."""
-    emails = {p["email"] for _line, _item, found in parent_rows for _r, p in found if p["email"]}
-    phones = {p["phone"] for _line, _item, found in parent_rows for _r, p in found if p["phone"]}
-    if not emails and not phones:
-        return {}, {}
-    users = list(User.select().where(User.email.in_(list(emails) or [""]) | User.phone.in_(list(phones) or [""])))
+    """Existing accounts by e-mail and by phone, for every contact in the file (a query per
+    ``values_per_query`` contacts: one for a school's list)."""
+    from eschool.db import any_of, values_per_query
+
+    emails = sorted({p["email"] for _line, _item, found in parent_rows for _r, p in found if p["email"]})
+    phones = sorted({p["phone"] for _line, _item, found in parent_rows for _r, p in found if p["phone"]})
+    contacts = [(User.email, e) for e in emails] + [(User.phone, p) for p in phones]
+    users = []
+    size = values_per_query() // 2
+    for start in range(0, len(contacts), size):
+        chunk = contacts[start:start + size]
+        users.extend(User.select().where(any_of(User.email, [v for f, v in chunk if f is User.email] or [""])
+                                         | any_of(User.phone, [v for f, v in chunk if f is User.phone] or [""])))
     return ({u.email: u for u in users if u.email}, {u.phone: u for u in users if u.phone})
 
 
@@ -283,8 +290,9 @@ def run(school, plan: Plan, date: dt.date, order_number: str, actor=None, progre
     guardian links, the audit log, in the same order), written table by table in multi-row inserts.
     Statements: 13 (tests/test_import.py counts them), plus one for every further ``rows_per_insert``
     rows of a table (SQLite: its parameter limit over the columns, 4,095 audit rows with the usual
-    limit; PostgreSQL: 5,000), plus a lookup of logins per 5,000 candidates and per further round when
-    many of the new parents' logins are taken already; not a dozen a row as ``run_each``.
+    limit; PostgreSQL: 5,000), plus a lookup per further 5,000 logins looked up or parents whose role is
+    looked up (``db.values_per_query``) and per further round of logins when many of the new parents'
+    logins are taken already; not a dozen a row as ``run_each``.
     """
     from eschool.db import insert_rows, utcnow
     from eschool.people.models import AuditEntry, ClassMembership, Guardian, Movement
