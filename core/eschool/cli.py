@@ -499,10 +499,11 @@ def import_students(path, school_ref, order_number, date, dry_run, region, datab
                    f"{len(plan.new_parents)} new parents created and {len(plan.linked_parents)} existing "
                    "parent accounts linked (dry run, nothing written)")
         return
+    new, linked = len(plan.new_parents), len(plan.linked_parents)  # counted before the run gives them accounts
     with click.progressbar(length=len(plan.rows), label="Enrolling") as bar:
         count = importing.run(school, plan, when, order_number, progress=bar.update)
     click.echo(f"Enrolled {count} students into {school.short_name} (order {order_number}); "
-               f"parents: {len(plan.new_parents)} new, {len(plan.linked_parents)} existing linked.")
+               f"parents: {new} new, {linked} existing linked.")
 
 
 @import_.command("staff")

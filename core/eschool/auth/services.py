@@ -5,10 +5,11 @@ import datetime as dt
 import hashlib
 import re
 import secrets
+from collections import Counter
 
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
-from peewee import IntegrityError
+from peewee import IntegrityError, SqliteDatabase, chunked
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from eschool.auth.models import ApiToken, RoleAssignment, User
@@ -153,14 +154,18 @@ def active_user(user_id) -> User | None:
     return user if user and user.is_active else None
 
 
-def grant_role(user: User, role: str, municipality=None, school=None, class_group_id: int | None = None,
-               allowed_roles: dict | None = None) -> RoleAssignment:
-    roles = allowed_roles or ROLES
+def _check_role(role: str, roles: dict, level: str) -> None:
+    """The role exists and is held at this level (a class-level role may be held at the school too)."""
     if role not in roles:
         raise AccountError("role", _l("unknown role '%(role)s' (known: %(known)s)", role=role, known=", ".join(sorted(roles))))
-    level = "class" if class_group_id else "school" if school else "municipality" if municipality else "region"
     if level not in roles[role].levels and not (level == "school" and "class" in roles[role].levels):
         raise AccountError("role", _l("'%(role)s' is held at %(levels)s level, not %(level)s", role=role, levels="/".join(roles[role].levels), level=level))
+
+
+def grant_role(user: User, role: str, municipality=None, school=None, class_group_id: int | None = None,
+               allowed_roles: dict | None = None) -> RoleAssignment:
+    _check_role(role, allowed_roles or ROLES,
+                "class" if class_group_id else "school" if school else "municipality" if municipality else "region")
     assignment, _ = RoleAssignment.get_or_create(user=user, role=role, municipality=municipality, school=school,
                                                  class_group_id=class_group_id)
     return assignment
@@ -211,22 +216,146 @@ _TRANSLIT = dict(zip("абвгдеёжзийклмнопрстуфхцчшщъы
                       "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "", "y", "", "e", "yu", "ya"], strict=True))
 
 
-def suggest_username(full_name: str) -> str:
-    """A free login from a Russian name: "Соколова Анна Игоревна" -> "sokolova.ai" (then .2, .3 ...)."""
+def _username_base(full_name: str) -> str:
+    """"Соколова Анна Игоревна" -> "sokolova.ai": the login before any number is added."""
     parts = [p for p in (full_name or "").lower().split() if p]
     latin = ["".join(_TRANSLIT.get(ch, ch if ch.isascii() and ch.isalnum() else "") for ch in p) for p in parts]
     base = (latin[0] if latin else "user") + ("." + "".join(p[:1] for p in latin[1:3]) if len(latin) > 1 else "")
-    base = (base if len(base) >= 3 else base + "user")[:140]
+    return (base if len(base) >= 3 else base + "user")[:140]
+
+
+def _candidate(base: str, n: int) -> str:
+    return base if n == 1 else f"{base}.{n}"
+
+
+def suggest_username(full_name: str) -> str:
+    """A free login from a Russian name: "Соколова Анна Игоревна" -> "sokolova.ai" (then .2, .3 ...)."""
+    base = _username_base(full_name)
     # Candidates are checked a hundred at a time in one indexed query (one query per candidate made an
     # import of many same-named parents quadratic: bench/run's contingent import).
     first = 1
     while True:
-        candidates = [base if n == 1 else f"{base}.{n}" for n in range(first, first + 100)]
+        candidates = [_candidate(base, n) for n in range(first, first + 100)]
         taken = {name for (name,) in User.select(User.username).where(User.username.in_(candidates)).tuples()}
         for candidate in candidates:
             if candidate not in taken:
                 return candidate
         first += 100
+
+
+def suggest_usernames(full_names: list[str]) -> list[str]:
+    """Free logins for many new accounts, the very ones ``suggest_username`` would give if each account
+    were made before the next name is asked for (an import's parents).
+
+    Each name's candidates are looked up in windows, all names' together, 5,000 to a query; a
+    name whose window held too few free logins gets one twice as wide in the next round, so a fresh
+    school needs one round and a login used a thousand times over a few.
+    """
+    bases = [_username_base(name) for name in full_names]
+    need = Counter(bases)
+    free: dict[str, list[int]] = {base: [] for base in need}  # the numbers n whose login is free, ascending
+    looked_up = dict.fromkeys(need, 0)
+    width = {base: count + 10 for base, count in need.items()}
+    short, names = set(need), []
+    while short:
+        windows = {base: range(looked_up[base] + 1, looked_up[base] + 1 + width[base]) for base in sorted(short)}
+        taken = _taken_usernames([_candidate(base, n) for base, numbers in windows.items() for n in numbers])
+        for base, numbers in windows.items():
+            free[base].extend(n for n in numbers if _candidate(base, n) not in taken)
+            looked_up[base], width[base] = numbers[-1], width[base] * 2
+        short = {base for base in need if len(free[base]) < need[base]}
+        if short:
+            continue
+        # hand them out in order: a login given to one name can be another's candidate ("ivanov 2" -> "ivanov.2")
+        given, names, position = set(), [], dict.fromkeys(need, 0)
+        for base in bases:
+            i = position[base]
+            while i < len(free[base]) and _candidate(base, free[base][i]) in given:
+                i += 1
+            if i == len(free[base]):
+                short.add(base)
+                break
+            position[base] = i + 1
+            given.add(_candidate(base, free[base][i]))
+            names.append(_candidate(base, free[base][i]))
+    return names
+
+
+def _taken_usernames(candidates: list[str]) -> set[str]:
+    """Which of the candidates are logins already: thousands to a query, the SQL written here (peewee's
+    building of thousands of ``IN`` values cost more than the queries); PostgreSQL gets them as one array."""
+    from eschool.db import pg_array, values_per_query
+
+    postgres = not isinstance(db.obj, SqliteDatabase)
+    column, table = User.username.column_name, User._meta.table_name
+    taken = set()
+    for chunk in chunked(candidates, values_per_query()):
+        if postgres:
+            sql, params = f'SELECT "{column}" FROM "{table}" WHERE "{column}" = ANY(%s::VARCHAR[])', [pg_array(chunk, str)]
+        else:
+            sql, params = f'SELECT "{column}" FROM "{table}" WHERE "{column}" IN ({", ".join("?" * len(chunk))})', chunk
+        taken.update(name for (name,) in db.execute_sql(sql, params).fetchall())
+    return taken
+
+
+def create_users(people: list[dict]) -> list[User]:
+    """Many accounts without a password at once (an import's parents), each as ``create_user`` makes it:
+    ``people`` are ``{"username", "full_name", "email", "phone"}``; the same checks, the same stored
+    values (e-mail in lower case, must change the password), a few statements for all of them."""
+    from eschool.db import insert_rows
+
+    now = utcnow()
+    users = []
+    for person in people:
+        username = (person["username"] or "").strip()
+        if not USERNAME.match(username):
+            raise AccountError("username", _l("3-150 Latin letters, digits or . _ @ -"))
+        if not (person["full_name"] or "").strip():
+            raise AccountError("full_name", _l("required"))
+        users.append(User(username=username, full_name=person["full_name"].strip(),
+                          email=(person.get("email") or "").strip().lower() or None, phone=person.get("phone") or None,
+                          locale="", password_hash="", must_change_password=True, created_at=now))
+    try:
+        with db.atomic():
+            ids = insert_rows(User, [u.__data__ for u in users], key=("username",))
+    except IntegrityError as exc:
+        raise _taken(users) from exc
+    for user, user_id in zip(users, ids, strict=True):
+        user.id = user_id
+    return users
+
+
+def _taken(users: list[User]) -> AccountError:
+    """Which of the new accounts' usernames, e-mails or phones another account holds."""
+    for field in ("username", "email", "phone"):
+        values = [getattr(u, field) for u in users if getattr(u, field)]
+        column = getattr(User, field)
+        for chunk in chunked(values, 500):
+            if User.select().where(column.in_(chunk)).exists():
+                return AccountError(field, _l("already taken"))
+    return AccountError("username", _l("already taken"))
+
+
+def grant_roles(users: list[User], role: str, school=None, allowed_roles: dict | None = None) -> None:
+    """``grant_role`` to many accounts in one scope (a school, or the region): the assignments missing
+    are made, in the order of ``users``; those already held stay as they are."""
+    from eschool.db import any_of, insert_rows, values_per_query
+
+    _check_role(role, allowed_roles or ROLES, "school" if school is not None else "region")
+    held: set[int] = set()
+    ids = [u.id for u in users]
+    for chunk in chunked(ids, values_per_query()):
+        held.update(uid for (uid,) in RoleAssignment.select(RoleAssignment.user).where(
+            any_of(RoleAssignment.user, chunk) & (RoleAssignment.role == role)
+            & RoleAssignment.municipality.is_null() & RoleAssignment.class_group_id.is_null()
+            & ((RoleAssignment.school == school) if school is not None else RoleAssignment.school.is_null())).tuples())
+    now = utcnow()
+    rows = []
+    for user_id in dict.fromkeys(ids):
+        if user_id not in held:
+            rows.append({"user": user_id, "role": role, "municipality": None, "school": school,
+                         "class_group_id": None, "created_at": now})
+    insert_rows(RoleAssignment, rows)
 
 
 def issue_account(full_name: str, role: str, allowed_roles, email: str | None = None, **scope) -> tuple[User, str]:
