@@ -4,9 +4,10 @@
 2. Mints API tokens in-process for parents and for teachers who have lessons today (no password hashing).
 3. Starts ``gunicorn eschool.wsgi:app`` on 127.0.0.1 (``--workers``, ``--threads``; gthread workers).
 4. The diary API (``GET /api/v1/diary``, a week of a parent's child, rotating over parents) with ``wrk`` at
-   each ``--clients`` count for ``--duration`` seconds: requests per second, p50/p95/p99/max latency. Each
-   parent is read about once: these are first reads (the cache does not help). Then ``--reread-parents``
-   parents read again and again at 50 clients: the cached figure.
+   each ``--clients`` count for ``--duration`` seconds: requests per second, p50/p95/p99/max latency, with
+   the cache off (``ESCHOOL_CACHE_MB=0``: every read builds the week, as a first read after a change does).
+   Then gunicorn again with the cache, and ``--reread-parents`` parents reading again and again at 50
+   clients: the cached figure.
 5. The 19:00 scenario: ``--teachers`` teachers post marks through the teacher API (``POST
    /api/v1/journal/lessons/<id>/marks``), each to their own lessons of today, one request at a time
    (Python threads with keep-alive connections), while ``--readers`` wrk connections read diaries. Then the
@@ -111,11 +112,13 @@ def prepare(app, scale: str, n_parents: int, n_teachers: int, seed: int = 7):
         return parents, teachers, today
 
 
-def start_gunicorn(url: str, port: int, workers: int, threads: int, log_path: Path):
+def start_gunicorn(url: str, port: int, workers: int, threads: int, log_path: Path, cache: bool = True):
     gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
     env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench-load",
            "ESCHOOL_INSTANCE": str(suite.DATA / "instance"), "PYTHONPATH": str(suite.ROOT)}
-    log = open(log_path, "w")  # noqa: SIM115 - kept open for the server's life
+    if not cache:
+        env["ESCHOOL_CACHE_MB"] = "0"  # every read builds the week: the cost of first reads
+    log = open(log_path, "a")  # noqa: SIM115 - kept open for the server's life
     process = subprocess.Popen([gunicorn, "--workers", str(workers), "--threads", str(threads),
                                 "--worker-class", "gthread", "--bind", f"127.0.0.1:{port}",
                                 "--log-level", "warning", "--backlog", "2048", "eschool.wsgi:app"],
@@ -131,6 +134,14 @@ def start_gunicorn(url: str, port: int, workers: int, threads: int, log_path: Pa
             time.sleep(0.5)
     process.terminate()
     raise SystemExit(f"gunicorn did not answer on 127.0.0.1:{port}; see {log_path}")
+
+
+def stop(server) -> None:
+    server.send_signal(signal.SIGTERM)
+    try:
+        server.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        server.kill()
 
 
 def run_wrk(port: int, clients: int, duration: int, data_file: Path, script: Path) -> dict:
@@ -241,7 +252,7 @@ def write(results: dict) -> str:
              f"{results['scale']} data set {results['size']}; wrk on 127.0.0.1; {m['nproc']} CPUs ({m['cpu']}), "
              f"{m['memory_gb']} GB; measured {results['measured_at']}; load average before {results['load_before']}, "
              f"after {results['load_after']}.", "",
-             "| diary API, concurrent clients | requests/s | p50 ms | p95 ms | p99 ms | max ms | errors |",
+             "| diary API, concurrent clients (cache off unless said) | requests/s | p50 ms | p95 ms | p99 ms | max ms | errors |",
              "|---:|---:|---:|---:|---:|---:|---:|"]
     for r in results["diary"]:
         lines.append(f"| {r['clients']} | {r['requests_per_second']} | {r['p50_ms']} | {r['p95_ms']} | {r['p99_ms']} | "
@@ -303,14 +314,23 @@ def main(argv=None) -> int:
         data_file, script = Path(tmp) / "diary.txt", Path(tmp) / "diary.lua"
         data_file.write_text("".join(f"{t} {p}\n" for t, p in parents), encoding="ascii")
         script.write_text(WRK_SCRIPT, encoding="ascii")
+        (suite.DATA / "gunicorn.log").write_text("", encoding="utf-8")
+        levels = [int(c) for c in args.clients.split(",") if c]
+        if levels:
+            # first reads: the cache off, so that a parent read twice in the run is not served from it
+            server = start_gunicorn(url, args.port, args.workers, args.threads, suite.DATA / "gunicorn.log",
+                                    cache=False)
+            try:
+                run_wrk(args.port, 20, 3, data_file, script)  # warm-up: connections, PostgreSQL's buffers
+                for clients in levels:
+                    result = run_wrk(args.port, clients, args.duration, data_file, script)
+                    result["load_average_after"] = load_average()
+                    results["diary"].append(result)
+                    print(f"diary API, {clients} clients, cache off: {result}", flush=True)
+            finally:
+                stop(server)
         server = start_gunicorn(url, args.port, args.workers, args.threads, suite.DATA / "gunicorn.log")
         try:
-            run_wrk(args.port, 20, 3, data_file, script)  # warm-up: connections, caches
-            for clients in [int(c) for c in args.clients.split(",") if c]:
-                result = run_wrk(args.port, clients, args.duration, data_file, script)
-                result["load_average_after"] = load_average()
-                results["diary"].append(result)
-                print(f"diary API, {clients} clients: {result}", flush=True)
             if args.reread_parents:
                 # parents opening the diary again (after a notification, on another device): their weeks are in
                 # each worker's cache (eschool/cache.py) once every worker has served them
@@ -326,11 +346,7 @@ def main(argv=None) -> int:
                 results["scenario_1900"] = scenario_1900(app, args.port, teachers, args.readers, args.duration,
                                                          data_file, script)
         finally:
-            server.send_signal(signal.SIGTERM)
-            try:
-                server.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                server.kill()
+            stop(server)
     results["load_after"] = load_average()
     previous = suite.RESULTS / "load.json"
     if previous.exists():  # a run of one part keeps the other part's figures

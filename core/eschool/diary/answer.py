@@ -2,7 +2,7 @@
 
 ``services.weeks`` builds model instances for the pages (the week, the printouts, a whole class); at 19:00
 the API answers thousands of parents, and building those instances was nine tenths of its time (bench/run).
-Here the same rules run over five statements of plain SQL that fetch only what is shown, and the result is
+Here the same rules run over three to four statements of plain SQL that fetch only what is shown, and the result is
 the ``DiarySchema`` document itself (``tests/test_diary_answer.py`` checks it equals
 ``DiarySchema().dump(weeks(...))`` field for field, so the schema stays the one description of the answer).
 """
@@ -76,25 +76,29 @@ def week_answer(student, start: dt.date, end: dt.date, memberships, file_url) ->
     attendance = {}
     labels = {}
     if lesson_ids:
-        for (mark_id, lesson_id, slot, value, numeric, weight, comment, wt_id, wt_code,
-             wt_name) in _rows(
-                "SELECT m.id, m.lesson_id, m.slot, m.value, m.numeric, m.weight, m.comment, w.id, w.code, w.name "
-                f"FROM mark m LEFT JOIN work_type w ON w.id = m.work_type_id WHERE m.student_id = {p} "
-                f"AND m.lesson_id IN ({_in(lesson_ids)}) ORDER BY m.slot, m.id", [student.id, *lesson_ids]):
+        # one statement for both: marks (kind 'm') and attendance ('a') in the same columns
+        for (kind, row_id, lesson_id, slot, value, numeric, weight, comment, wt_id, wt_code, wt_name) in _rows(
+                "SELECT 'm', m.id, m.lesson_id, m.slot, m.value, m.numeric, m.weight, m.comment, w.id, w.code, "
+                f"w.name FROM mark m LEFT JOIN work_type w ON w.id = m.work_type_id WHERE m.student_id = {p} "
+                f"AND m.lesson_id IN ({_in(lesson_ids)}) UNION ALL "
+                "SELECT 'a', a.id, a.lesson_id, a.minutes_late, a.kind, NULL, NULL, a.reason, NULL, NULL, NULL "
+                f"FROM attendance a WHERE a.student_id = {p} AND a.lesson_id IN ({_in(lesson_ids)}) "
+                "ORDER BY 1 DESC, 4, 2", [student.id, *lesson_ids, student.id, *lesson_ids]):
+            if kind == "a":  # (slot, value, comment) hold (minutes_late, kind, reason)
+                attendance[lesson_id] = {"kind": value, "minutes_late": slot, "reason": comment}
+                continue
             if wt_id is not None and wt_id not in labels:
                 labels[wt_id] = work_type_label(SimpleNamespace(code=wt_code, name=wt_name))
-            marks[lesson_id].append({"id": mark_id, "lesson_id": lesson_id, "slot": slot, "value": value,
+            marks[lesson_id].append({"id": row_id, "lesson_id": lesson_id, "slot": slot, "value": value,
                                      "numeric": numeric, "weight": float(weight), "comment": comment,
                                      "work_type": labels[wt_id] if wt_id is not None else None})
-        for lesson_id, kind, minutes_late, reason in _rows(
-                "SELECT lesson_id, kind, minutes_late, reason FROM attendance "
-                f"WHERE student_id = {p} AND lesson_id IN ({_in(lesson_ids)})", [student.id, *lesson_ids]):
-            attendance[lesson_id] = {"kind": kind, "minutes_late": minutes_late, "reason": reason}
     # 4. homework set in these lessons, and homework due in the range set in the classes' earlier lessons
     # (two SELECTs: one with an OR read every homework of the classes, bench/run), with "chosen for me"
     chosen = f"EXISTS (SELECT 1 FROM homework_student hs WHERE hs.homework_id = h.id AND hs.student_id = {p})"
+    has_files = "EXISTS (SELECT 1 FROM homework_file hf WHERE hf.homework_id = h.id)"
     columns = (f"SELECT h.id, h.lesson_id, h.text, h.links, h.minutes_needed, h.due_on, h.for_all, {chosen}, "
-               "l.date, l.class_group_id, l.subject_id FROM homework h JOIN lesson l ON l.id = h.lesson_id ")
+               f"l.date, l.class_group_id, l.subject_id, {has_files} "
+               "FROM homework h JOIN lesson l ON l.id = h.lesson_id ")
     homework_rows = _rows(
         f"{columns} WHERE l.class_group_id IN ({_in(class_ids)}) AND l.date BETWEEN {p} AND {p} "
         f"UNION ALL {columns} WHERE l.class_group_id IN ({_in(class_ids)}) AND l.date < {p} "
@@ -105,17 +109,17 @@ def week_answer(student, start: dt.date, end: dt.date, memberships, file_url) ->
         if row[0] not in seen and (row[6] or row[7]):  # for the whole class, or chosen for this student
             seen.add(row[0])
             homework.append(row)
-    # 5. their files
+    # 5. their files (only when some have any)
     files = defaultdict(list)
-    if homework:
-        ids = [row[0] for row in homework]
+    ids = [row[0] for row in homework if row[11]]
+    if ids:
         for file_id, homework_id, name, content_type, size in _rows(
                 "SELECT id, homework_id, original_name, content_type, size FROM homework_file "
                 f"WHERE homework_id IN ({_in(ids)}) ORDER BY id", ids):
             files[homework_id].append({"id": file_id, "name": name, "content_type": content_type, "size": size,
                                        "url": file_url(file_id)})
     set_in, due = defaultdict(list), defaultdict(list)
-    for hw_id, lesson_id, text, links, minutes, due_on, for_all, _chosen, day, class_id, subject_id in homework:
+    for hw_id, lesson_id, text, links, minutes, due_on, for_all, _chosen, day, class_id, subject_id, _f in homework:
         day, due_on = _date(day), _date(due_on)
         item = {"id": hw_id, "lesson_id": lesson_id, "text": text, "minutes_needed": minutes,
                 "due_on": due_on.isoformat() if due_on else None, "for_all": bool(for_all),
