@@ -55,21 +55,27 @@ def week_answer(student, start: dt.date, end: dt.date, memberships, file_url) ->
         return answer
     s, e = start.isoformat(), end.isoformat()
     p = db.obj.param
-    # 1. the lessons, with subject, teacher, subgroup, bell times, and whether the student is in its subgroup
-    # (a subgroup without members is the whole class)
+    # 1. the lessons, with subject, teacher, subgroup and bell times
     lessons = _rows(
         "SELECT l.id, l.class_group_id, l.subject_id, l.date, l.number, l.topic, sj.name, u.full_name, sg.name, "
-        "lt.starts_at, lt.ends_at, CASE WHEN l.subgroup_id IS NULL THEN 1 "
-        "WHEN NOT EXISTS (SELECT 1 FROM subgroup_membership sm WHERE sm.subgroup_id = l.subgroup_id) THEN 1 "
-        f"WHEN EXISTS (SELECT 1 FROM subgroup_membership sm WHERE sm.subgroup_id = l.subgroup_id "
-        f"AND sm.student_id = {p}) THEN 1 ELSE 0 END "
+        "lt.starts_at, lt.ends_at, l.subgroup_id "
         "FROM lesson l JOIN subject sj ON sj.id = l.subject_id JOIN user_account u ON u.id = l.teacher_id "
         "JOIN class_group cg ON cg.id = l.class_group_id LEFT JOIN subgroup sg ON sg.id = l.subgroup_id "
         f"LEFT JOIN lesson_time lt ON lt.school_id = {p} AND lt.shift = cg.shift AND lt.number = l.number "
         f"WHERE l.class_group_id IN ({_in(class_ids)}) AND l.date BETWEEN {p} AND {p} "
         "ORDER BY l.date, COALESCE(l.number, 99), l.id",
-        [student.id, student.school_id, *class_ids, s, e])
-    shown = [row for row in lessons if row[11] and in_class(row[1], _date(row[3]))]
+        [student.school_id, *class_ids, s, e])
+    # a subgroup's lessons belong to its members; a subgroup without members is the whole class (a statement
+    # only when the week has subgroup lessons)
+    subgroups = sorted({row[11] for row in lessons if row[11]})
+    members: dict[int, set] = defaultdict(set)
+    if subgroups:
+        for subgroup_id, student_id in _rows(
+                f"SELECT subgroup_id, student_id FROM subgroup_membership WHERE subgroup_id IN ({_in(subgroups)})",
+                subgroups):
+            members[subgroup_id].add(student_id)
+    shown = [row for row in lessons if in_class(row[1], _date(row[3]))
+             and not (row[11] and members.get(row[11]) and student.id not in members[row[11]])]
     lesson_ids = [row[0] for row in lessons]
     # 2. the student's marks and 3. attendance in those lessons
     marks = defaultdict(list)
@@ -132,7 +138,7 @@ def week_answer(student, start: dt.date, end: dt.date, memberships, file_url) ->
     days: dict[dt.date, list] = {}
     first_of_day = set()
     for (lesson_id, class_id, subject_id, day, number, topic, subject, teacher, subgroup, starts_at, ends_at,
-         _visible) in shown:
+         _subgroup_id) in shown:
         day = _date(day)
         key = (class_id, subject_id, day)
         due_here = []
