@@ -283,7 +283,9 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(prog="bench/load", description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", default="municipality", choices=["school", "municipality", "region"])
     parser.add_argument("--database", help="PostgreSQL URL (default eschool_bench_<scale> on 127.0.0.1)")
-    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 1) * 2)
+    # one worker per core: on 2 cores, 2 x 4 served cached re-reads at 720-770/s, 4 x 4 at 600/s (the
+    # processes fought over the cores), first reads about the same (docs/performance.md)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--port", type=int, default=8765)
     parser.add_argument("--duration", type=int, default=20, help="seconds per phase (default 20)")
