@@ -4,7 +4,7 @@ import pytest
 from tests.conftest import PG_ADMIN_URL
 
 
-def test_sqlite_file_connections_are_pooled_too(make_app):
+def test_sqlite_file_connections_are_pooled_too(make_app, monkeypatch):
     if PG_ADMIN_URL:
         pytest.skip("the SQLite leg checks this")
     from playhouse.pool import PooledSqliteDatabase
@@ -22,6 +22,26 @@ def test_sqlite_file_connections_are_pooled_too(make_app):
             assert database.execute_sql("PRAGMA foreign_keys").fetchone()[0] == 1  # the pragmas hold
             database.close()
     assert len(connections) == 1
+    # the threads of a threaded server (gunicorn's gthread, the demo's server) take turns with it
+    import sqlite3
+    import threading
+
+    codes, opened = [], []
+    connect = sqlite3.connect
+    monkeypatch.setattr(sqlite3, "connect", lambda *a, **k: opened.append(1) or connect(*a, **k))
+    def request_with_sql():
+        codes.append(app.test_client().get("/login").status_code)
+        with app.app_context():
+            database.connect(reuse_if_open=True)
+            codes.append(database.execute_sql("SELECT 1").fetchone()[0])
+            database.close()
+
+    for _ in range(3):
+        worker = threading.Thread(target=request_with_sql)
+        worker.start()
+        worker.join()
+    monkeypatch.undo()
+    assert codes == [200, 1] * 3 and opened == []  # the pooled connection served every thread
     app_off = make_app(DB_POOL=0)
     assert not hasattr(app_off.extensions["eschool"].database, "close_all")
 

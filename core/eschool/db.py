@@ -49,7 +49,9 @@ def open_database(url: str, pool: int = 0) -> peewee.Database:
             from playhouse.pool import PooledSqliteDatabase
 
             # opening a file and setting its pragmas was a fifth of a cached diary request (bench/run)
-            return PooledSqliteDatabase(path, max_connections=pool, stale_timeout=300, pragmas=pragmas)
+            # a connection returns to the pool and may serve another thread next (one at a time)
+            return PooledSqliteDatabase(path, max_connections=pool, stale_timeout=300, pragmas=pragmas,
+                                        check_same_thread=False)
         return peewee.SqliteDatabase(path or ":memory:", pragmas=pragmas)
     if url.startswith("postgres://"):
         url = "postgresql://" + url[len("postgres://") :]
