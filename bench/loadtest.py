@@ -104,11 +104,21 @@ def prepare(app, scale: str, n_parents: int, n_teachers: int, seed: int = 7):
                                      .where(ClassMembership.class_group.in_(class_ids)
                                             & ClassMembership.ends_on.is_null()).tuples()):
             members[class_id].append(student_id)
+        # marks already in today's cells (earlier runs of the same day): a cell holds at most ten
+        from peewee import fn
+
+        from eschool.journal.models import Mark
+
+        lesson_ids = [lesson_id for t in chosen for lesson_id, _c in by_teacher[t]]
+        existing = {(lesson, student): n for lesson, student, n in (
+            Mark.select(Mark.lesson, Mark.student, fn.COUNT(Mark.id)).where(Mark.lesson.in_(lesson_ids))
+            .group_by(Mark.lesson, Mark.student).tuples())} if lesson_ids else {}
         teachers = []
         for teacher_id in chosen:
             token, _row = issue_token(User.get_by_id(teacher_id), days=1, name="bench")
             work = [(lesson_id, members[class_id]) for lesson_id, class_id in by_teacher[teacher_id]]
-            teachers.append({"id": teacher_id, "token": token, "work": work})
+            teachers.append({"id": teacher_id, "token": token, "work": work,
+                             "existing": {k: v for k, v in existing.items() if k[0] in dict(work)}})
         return parents, teachers, today
 
 
@@ -165,7 +175,7 @@ def teacher_worker(port: int, teacher: dict, stop_at: float, out: dict, seed: in
     rng = random.Random(seed)
     pairs = [(lesson, student) for lesson, students in teacher["work"] for student in students]
     rng.shuffle(pairs)
-    used: collections.Counter = collections.Counter()
+    used: collections.Counter = collections.Counter(teacher.get("existing", {}))
     headers = {"Authorization": f"Bearer {teacher['token']}", "Content-Type": "application/json"}
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     ok, failed, times, problems = 0, 0, [], []
@@ -173,7 +183,7 @@ def teacher_worker(port: int, teacher: dict, stop_at: float, out: dict, seed: in
     while time.time() < stop_at and pairs:
         lesson, student = pairs[i % len(pairs)]
         i += 1
-        if used[(lesson, student)] >= 8:  # at most 9 marks in a cell (slots 0..9, one may be there already)
+        if used[(lesson, student)] >= 10:  # a cell holds ten marks (slots 0..9), counting the earlier ones
             pairs.remove((lesson, student))
             continue
         used[(lesson, student)] += 1

@@ -27,12 +27,16 @@ def _ext():
 
 
 def _municipality_code(municipality_id: int | None) -> str | None:
+    """A municipality's code, kept by the app: the codes come from the region profile, which is read at
+    start-up (every page's menu asked the database for it)."""
     if municipality_id is None:
         return None
-    cache = g.setdefault("_muni_codes", {}) if has_app_context() else {}
+    cache = _ext().__dict__.setdefault("municipality_codes", {}) if has_app_context() else {}
     if municipality_id not in cache:
         muni = Municipality.get_or_none(Municipality.id == municipality_id)
-        cache[municipality_id] = muni.code if muni else None
+        if muni is None:
+            return None
+        cache[municipality_id] = muni.code
     return cache[municipality_id]
 
 
