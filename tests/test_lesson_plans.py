@@ -218,3 +218,16 @@ def test_the_plan_list_runs_the_same_number_of_queries_for_few_and_many(app, cli
         upload(client, j, headers, GOOD_CSV + f"{4 + i};Ещё тема {i};1;\n", name=f"План {i}")
     many = counts()
     assert all(n > 0 for n in few.values()) and many == few
+
+
+def test_an_unreadable_plan_file_is_refused_naming_the_file(app):
+    """The file is read as the contingent imports read theirs (people.tabular); its refusals name the file."""
+    import pytest
+
+    from eschool.lesson_plans.services import PlanImportError, read_rows
+
+    with app.test_request_context():
+        for data, name in ((b"x", "plan.txt"), (b"\xff\xfe\x00", "plan.csv"), (b"not a zip", "plan.xlsx"), (b"", "plan.csv")):
+            with pytest.raises(PlanImportError) as refused:
+                read_rows(data, name)
+            assert name in str(refused.value.message)

@@ -25,9 +25,6 @@ the school's management (``journal.control``) for importing and deleting.
 """
 from __future__ import annotations
 
-import csv
-import datetime as dt
-import io
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
@@ -35,6 +32,7 @@ from peewee import fn
 
 from eschool.db import db
 from eschool.journal.models import Lesson, LessonPlan, LessonPlanItem
+from eschool.people import tabular
 from eschool.results.services import ResultsForbidden, controls, teaches
 from eschool.school import services as school_services
 from eschool.school.models import ClassGroup, Subject, TeachingAssignment
@@ -72,39 +70,12 @@ class Outcome:
 # --------------------------------------------------------------------------- reading the file
 
 
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    if isinstance(value, dt.datetime | dt.date):
-        return value.strftime("%Y-%m-%d")
-    return str(value)
-
-
 def read_rows(data: bytes, filename: str) -> list[tuple[int, dict]]:
     """``[(line, {column: text})]`` from a CSV (UTF-8, ``;`` or ``,``) or XLSX file with a header row."""
-    name = (filename or "").lower()
-    if name.endswith(".xlsx"):
-        import openpyxl
-
-        try:
-            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises several kinds for a damaged file
-            raise PlanImportError(_l("%(file)s: not a readable XLSX file.", file=filename)) from exc
-        table = [[_cell(v) for v in row] for row in book.worksheets[0].iter_rows(values_only=True)]
-    elif name.endswith(".csv"):
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise PlanImportError(_l("%(file)s: save the CSV file in UTF-8.", file=filename)) from exc
-        first = text.split("\n", 1)[0]
-        delimiter = ";" if first.count(";") >= first.count(",") else ","
-        table = [list(r) for r in csv.reader(io.StringIO(text), delimiter=delimiter)]
-    else:
-        raise PlanImportError(_l("%(file)s: send a .csv or .xlsx file.", file=filename))
-    if not table:
-        raise PlanImportError(_l("%(file)s: the file is empty.", file=filename))
+    try:
+        table = tabular.read_table(data, filename or "")  # the file reading the contingent imports use
+    except tabular.ImportFileError as exc:
+        raise PlanImportError(exc.args[0]) from exc
     header = [COLUMNS.get((title or "").strip().lower()) for title in table[0]]
     missing = [c for c in ("number", "topic") if c not in header]
     if missing:
