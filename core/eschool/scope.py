@@ -21,11 +21,8 @@ def _region_code() -> str:
 def scope_of_assignment(assignment) -> Scope:
     region = _region_code()
     if assignment.school_id is not None:
-        municipality_id = getattr(assignment, "school_municipality_id", None)  # loaded with the assignments
-        if municipality_id is None:
-            school = school_by_id(assignment.school_id)
-            municipality_id = school.municipality_id if school else None
-        return Scope(region, municipality_id, assignment.school_id)
+        # the school's municipality comes with the assignments (auth.permissions.all_assignments)
+        return Scope(region, assignment.school_municipality_id, assignment.school_id)
     if assignment.municipality_id is not None:
         return Scope(region, assignment.municipality_id, None)
     return Scope(region)

@@ -15,6 +15,7 @@ class EschoolState:
     models: dict = field(default_factory=dict)  # owner -> model classes
     blueprint_owners: dict = field(default_factory=dict)  # blueprint name -> plugin code
     cache: object = None  # eschool.cache.BuiltCache of this app
+    municipality_codes: dict = field(default_factory=dict)  # id -> code (the region profile's, fixed at start)
 
     def migration_owners(self) -> list:
         """The core's migration history, then each allowed plugin's."""

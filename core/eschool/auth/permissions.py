@@ -6,7 +6,7 @@ on the view function so a test can walk ``app.url_map`` and find endpoints that 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from functools import wraps
+from functools import cache, wraps
 
 from flask import current_app, g, has_request_context, redirect, request, session, url_for
 from flask_login import current_user
@@ -69,24 +69,20 @@ def all_assignments(user) -> list:
     return cache[user.id]
 
 
-_ROLES = []
-
-
+@cache
 def _roles_query():
     """A user's role assignments with their school's municipality (``school_municipality_id``: the request's
     scope needs it), by id; every request runs it, so its SQL is generated once (``db.Compiled``)."""
-    if not _ROLES:
-        from peewee import JOIN
+    from peewee import JOIN
 
-        from eschool.auth.models import RoleAssignment
-        from eschool.db import Compiled
-        from eschool.structure.models import School
+    from eschool.auth.models import RoleAssignment
+    from eschool.db import Compiled
+    from eschool.structure.models import School
 
-        _ROLES.append(Compiled(lambda user_id: RoleAssignment.select(
-            RoleAssignment, School.municipality.alias("school_municipality_id"))
-            .join(School, JOIN.LEFT_OUTER, on=(RoleAssignment.school == School.id))
-            .where(RoleAssignment.user == user_id).order_by(RoleAssignment.id).objects(), "int"))
-    return _ROLES[0]
+    return Compiled(lambda user_id: RoleAssignment.select(
+        RoleAssignment, School.municipality.alias("school_municipality_id"))
+        .join(School, JOIN.LEFT_OUTER, on=(RoleAssignment.school == School.id))
+        .where(RoleAssignment.user == user_id).order_by(RoleAssignment.id).objects(), "int")
 
 
 LEVEL_ORDER = {"school": 0, "class": 1, "municipality": 2, "region": 3}

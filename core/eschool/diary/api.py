@@ -15,6 +15,7 @@ from flask_login import current_user
 from eschool.api import API_PREFIX, ApiError, doc, load_query
 from eschool.auth.permissions import AUTHENTICATED, require
 from eschool.diary import services
+from eschool.diary.answer import week_answer
 from eschool.diary.schemas import (
     DiaryAttendanceItemSchema,
     DiaryFinalMarkSchema,
@@ -77,9 +78,12 @@ def diary():
     args = load_query(DiaryRangeQuerySchema())
     student = _student(args)
     start, end = _range(args)
-    body = services.built_answer(current_app.extensions["eschool"].cache, student, start, end,
-                                 ("api", str(get_locale())), lambda answer: current_app.json.dumps(answer).encode(),
-                                 lambda file_id: url_for("diary_api.homework_file", file_id=file_id))
+    def build(*args):
+        return week_answer(*args, lambda file_id: url_for("diary_api.homework_file", file_id=file_id))
+
+    body = services.built_week_rows(current_app.extensions["eschool"].cache, student, start, end,
+                                    ("api", str(get_locale())), build,
+                                    lambda answer: current_app.json.dumps(answer).encode())
     return current_app.response_class(body, mimetype=current_app.json.mimetype)
 
 

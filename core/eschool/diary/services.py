@@ -301,25 +301,14 @@ def week_key(student_id: int, start: dt.date, end: dt.date) -> tuple:
                                           for c, v, a, b in rows))
 
 
-def built_answer(cache, student: Student, start: dt.date, end: dt.date, variant: tuple, render, file_url):
-    """The diary API's answer (``answer.week_answer``: plain rows, not model instances) passed through
-    ``render`` (to JSON), kept in ``cache`` (``eschool.cache``) under ``week_key``, so that it is built
-    again only when one of the student's classes' journal changed. ``variant`` holds whatever else
-    ``render`` depends on (the language, the form of the answer)."""
-    from eschool.diary.answer import week_answer
-
+def built_week_rows(cache, student: Student, start: dt.date, end: dt.date, variant: tuple, build, render,
+                    size=len):
+    """``render(build(student, start, end, memberships))`` kept in ``cache`` (``eschool.cache``) under
+    ``week_key``, so that it is built again only when one of the student's classes' journal changed.
+    ``build`` is ``answer.week_answer`` (the API) or ``answer.week_page`` (the page), with the file URL
+    bound; ``variant`` holds whatever else the result depends on (the form, the language, the day)."""
     key = (variant, week_key(student.id, start, end))
-    return cache.get_or_build(key, lambda: render(week_answer(student, start, end, key[1][3], file_url)))
-
-
-def built_page_week(cache, student: Student, start: dt.date, end: dt.date, variant: tuple, render, file_url):
-    """The week page's days (``answer.week_page``) passed through ``render`` (to ``(html, class names)``),
-    kept in ``cache`` under ``week_key`` like ``built_answer``."""
-    from eschool.diary.answer import week_page
-
-    key = (variant, week_key(student.id, start, end))
-    return cache.get_or_build(key, lambda: render(week_page(student, start, end, key[1][3], file_url)),
-                              size=lambda built: len(built[0]))
+    return cache.get_or_build(key, lambda: render(build(student, start, end, key[1][3])), size=size)
 
 
 def week(student: Student, day: dt.date) -> DiaryWeek:

@@ -12,6 +12,7 @@ from markupsafe import Markup
 
 from eschool.auth.permissions import AUTHENTICATED, require
 from eschool.diary import services
+from eschool.diary.answer import week_page
 from eschool.journal import services as journal
 from eschool.school.models import ClassGroup
 from eschool.school.services import SchoolError
@@ -63,10 +64,12 @@ def week():
     def render_days(built):
         return Markup(render_template("diary/_days.html", diary=built, **context)), built["class_names"]
 
-    days_html, diary.class_names = services.built_page_week(
+    def build(*args):
+        return week_page(*args, lambda file_id: url_for("diary.homework_file", file_id=file_id))
+
+    days_html, diary.class_names = services.built_week_rows(
         current_app.extensions["eschool"].cache, student, start, end,
-        ("page", str(get_locale()), context["today"]), render_days,
-        lambda file_id: url_for("diary.homework_file", file_id=file_id))
+        ("page", str(get_locale()), context["today"]), build, render_days, size=lambda built: len(built[0]))
     return render_template("diary/week.html", diary=diary, day=day, days_html=days_html,
                            previous=diary.start - dt.timedelta(days=7), next=diary.start + dt.timedelta(days=7),
                            **context)

@@ -31,7 +31,7 @@ def _municipality_code(municipality_id: int | None) -> str | None:
     start-up (every page's menu asked the database for it)."""
     if municipality_id is None:
         return None
-    cache = _ext().__dict__.setdefault("municipality_codes", {}) if has_app_context() else {}
+    cache = _ext().municipality_codes if has_app_context() else {}
     if municipality_id not in cache:
         muni = Municipality.get_or_none(Municipality.id == municipality_id)
         if muni is None:
