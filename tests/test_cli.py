@@ -171,3 +171,9 @@ def test_demo_with_a_benchmark_scale(run):
     assert "1 schools" in result.output and "lessons" in result.output and "Accounts" in result.output
     again = run("demo", "--scale", "municipality", "--schools", "1", "--weeks", "1")
     assert "0 schools" in again.output
+
+
+def test_plugins_list_all_shows_the_core_parts(run):
+    listing = run("plugins", "list", "--all").output
+    assert "core.journal" in listing and "core: always on" in listing and "vacancies" in listing
+    assert "core.journal" not in run("plugins", "list").output

@@ -129,3 +129,31 @@ def test_menu_entries_follow_their_order_not_the_plugins(make_app, allowed):
     html = client.get("/dashboard").get_data(as_text=True)
     nav = html[html.index('<nav class="main-nav"'):]
     assert nav.index("Zeta first") < nav.index('href="/dashboard"') < nav.index("Alpha last")
+
+
+def test_every_blueprint_comes_through_the_hooks(app):
+    """The core registers its own blueprints through ``eschool_blueprints`` like any plugin: the app's
+    blueprints are exactly what the hook answered (no hand-made list in app.py)."""
+    from eschool.core_parts import CORE_PARTS, is_core
+
+    registry = app.extensions["eschool"].plugins
+    answered = registry.call_each("eschool_blueprints", app=app)
+    contributed = {bp.name for blueprints in answered.values() for bp in blueprints}
+    assert set(app.blueprints) == contributed
+    core_parts = {name for name in answered if is_core(name)}
+    assert {"core.journal", "core.diary", "core.people", "core.auth"} <= core_parts
+    assert {name for name, _ in CORE_PARTS} <= set(registry.infos)
+    assert all(registry.infos[name].required for name, _ in CORE_PARTS)
+    import inspect
+
+    from eschool import app as app_module
+
+    assert "register_blueprint(" not in inspect.getsource(app_module).replace("app.register_blueprint(bp)", ""), \
+        "app.py registers a blueprint by hand"
+
+
+def test_the_core_parts_own_their_permissions_and_menus(app):
+    permissions = app.extensions["eschool"].permissions
+    assert permissions.owner["journal.keep"] == "core.journal"
+    assert permissions.owner["plugins.manage"] == "core.plugins"
+    assert permissions.owner["vacancies.manage"] == "vacancies"

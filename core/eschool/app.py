@@ -18,8 +18,9 @@ from eschool.auth.permissions import PermissionRegistry, register_redirects
 from eschool.auth.roles import roles_for_region
 from eschool.cache import BuiltCache
 from eschool.config import from_env
+from eschool.core_parts import is_core
 from eschool.i18n import init_babel, translation_dirs
-from eschool.plugins.manager import CORE, PluginRegistry
+from eschool.plugins.manager import PluginRegistry
 from eschool.regions.services import ProfileError, load_region
 from eschool.state import EschoolState
 from eschool.themes import CORE_ROOT, build_loader, static_dirs, theme_chain
@@ -49,19 +50,18 @@ def create_app(overrides: dict | None = None) -> Flask:
                                              cache=BuiltCache(config["CACHE_MB"] * 1024 * 1024, config["CACHE_SECONDS"]))
 
     plugin_templates = {name: info.folder("templates") for name, info in registry.infos.items()
-                        if name != CORE and info.folder("templates")}
+                        if not is_core(name) and info.folder("templates")}
     app.jinja_loader = build_loader(region.folder, chain, plugin_templates)
     app.config["ESCHOOL_STATIC_DIRS"] = [str(p) for p in static_dirs(region.folder, chain)]
     plugin_catalogs = [info.folder("translations") for name, info in registry.infos.items()
-                       if name != CORE and info.folder("translations")]
+                       if not is_core(name) and info.folder("translations")]
     init_babel(app, translation_dirs(CORE_ROOT, plugin_catalogs, chain, region.folder))
 
     _init_login(app)
     _init_rate_limit(app)
     CSRFProtect(app)
     register_redirects(app)
-    _register_core_blueprints(app)
-    _register_plugin_blueprints(app, registry)
+    _register_blueprints(app, registry)
     for _name, result in registry.call_each("eschool_init_app", app=app).items():
         del result
     _request_lifecycle(app, database)
@@ -69,11 +69,11 @@ def create_app(overrides: dict | None = None) -> Flask:
 
 
 def _collect_models(registry) -> dict[str, list]:
-    from eschool.core_plugin import core_models
-
-    found = {CORE: core_models()}
+    """Each owner's models: the core's parts together under ``core``, each plugin under its code."""
+    found: dict[str, list] = {"core": []}
     for name, models in registry.call_each("eschool_models").items():
-        if name == CORE:
+        if is_core(name):
+            found["core"].extend(models)
             continue
         for model in models:
             table = model._meta.table_name
@@ -112,60 +112,9 @@ def _init_rate_limit(app: Flask) -> None:
     ratelimit.init_app(app)
 
 
-def _register_core_blueprints(app: Flask) -> None:
-    from eschool.api.errors import register_error_handlers
-    from eschool.api.views import bp as api_bp
-    from eschool.auth.api import bp as auth_api_bp
-    from eschool.auth.views import bp as auth_bp
-    from eschool.diary.api import bp as diary_api_bp
-    from eschool.diary.views import bp as diary_bp
-    from eschool.journal.api import bp as journal_api_bp
-    from eschool.journal.settings import api as journal_settings_api_bp
-    from eschool.journal.settings import bp as journal_settings_bp
-    from eschool.journal.views import bp as journal_bp
-    from eschool.oversight.api import bp as oversight_api_bp
-    from eschool.oversight.views import bp as oversight_bp
-    from eschool.people.api import bp as people_api_bp
-    from eschool.people.views import bp as people_bp
-    from eschool.people.views import invitations as invitations_bp
-    from eschool.plugins.api import bp as plugins_api_bp
-    from eschool.plugins.views import bp as plugins_bp
-    from eschool.school.api import bp as school_api_bp
-    from eschool.school.api import municipalities as municipality_api_bp
-    from eschool.school.views import bp as school_setup_bp
-    from eschool.timetable.api import bp as timetable_api_bp
-    from eschool.timetable.views import bp as timetable_bp
-    from eschool.web.views import bp as web_bp
-
-    csrf = app.extensions["csrf"]
-    for bp in (web_bp, auth_bp, plugins_bp, timetable_bp, school_setup_bp, people_bp, invitations_bp,
-               journal_settings_bp, oversight_bp, diary_bp, journal_bp):
-        app.register_blueprint(bp)
-    for bp in (api_bp, auth_api_bp, plugins_api_bp, school_api_bp, timetable_api_bp, people_api_bp,
-               journal_settings_api_bp, municipality_api_bp, oversight_api_bp, diary_api_bp, journal_api_bp):
-        csrf.exempt(bp)
-        app.register_blueprint(bp)
-    _register_results_blueprints(app, csrf)
-    register_error_handlers(app)
-
-
-def _register_results_blueprints(app: Flask, csrf) -> None:
-    """Final marks, period reports and lesson plans (issue #4)."""
-    from eschool.lesson_plans.api import bp as lesson_plans_api_bp
-    from eschool.lesson_plans.views import bp as lesson_plans_bp
-    from eschool.results.api import bp as results_api_bp
-    from eschool.results.views import area as results_area_bp
-    from eschool.results.views import bp as results_bp
-
-    for bp in (results_bp, results_area_bp, lesson_plans_bp):
-        app.register_blueprint(bp)
-    for bp in (results_api_bp, lesson_plans_api_bp):
-        csrf.exempt(bp)
-        app.register_blueprint(bp)
-
-
-def _register_plugin_blueprints(app: Flask, registry) -> None:
-    """Register each plugin's blueprints and remember which plugin owns which (for the 404 guard).
+def _register_blueprints(app: Flask, registry) -> None:
+    """Register the core parts' and the plugins' blueprints, all through ``eschool_blueprints``, and
+    remember which plugin owns which (for the 404 guard; the core's parts are always on).
 
     Blueprints are module-level objects shared by every app built in the process, so the guard is
     an app-level hook, never a hook added to the blueprint itself.
@@ -173,9 +122,12 @@ def _register_plugin_blueprints(app: Flask, registry) -> None:
     csrf = app.extensions["csrf"]
     owners = app.extensions["eschool"].blueprint_owners
     for name, blueprints in registry.call_each("eschool_blueprints", app=app).items():
-        if name == CORE:
-            continue
         for bp in blueprints:
+            if is_core(name):
+                if (bp.url_prefix or "").startswith("/api/"):
+                    csrf.exempt(bp)
+                app.register_blueprint(bp)
+                continue
             if bp.name != name and not bp.name.startswith(f"{name}_"):
                 raise ProfileError(f"plugin '{name}': blueprint '{bp.name}' must be named '{name}' or '{name}_...'")
             owners[bp.name] = name

@@ -261,8 +261,10 @@ def _scope_args(municipality, school):
 @click.option("--municipality", default=None, help="Show states in this municipality (code).")
 @click.option("--school", default=None, help="Show states in this school (id or short name).")
 @click.option("--json", "as_json", is_flag=True)
-def plugins_list(region, database, municipality, school, as_json):
+@click.option("--all", "show_all", is_flag=True, help="Show the core's parts too (each registered as a plugin).")
+def plugins_list(region, database, municipality, school, as_json, show_all):
     """Installed plugins: allowed in the region or not, and where each is on."""
+    from eschool.core_parts import CORE_PARTS
     from eschool.plugins.manager import installed_entry_points
     from eschool.plugins.models import PluginToggle
     from eschool.plugins.services import plugin_states
@@ -286,6 +288,11 @@ def plugins_list(region, database, municipality, school, as_json):
     except Exception:  # noqa: BLE001 - database not initialised yet
         toggles, schools, munis = [], {}, {}
     rows = []
+    if show_all:
+        for code, _module in CORE_PARTS:
+            rows.append({"code": code, "version": registry.infos[code].version, "allowed": True,
+                         "default": "core: always on", "overrides": [],
+                         "hooks": registry.hooks_implemented(code), "core": True})
     for code, ep in sorted(installed_entry_points().items()):
         entry = reg.plugins.get(code)
         info = registry.infos.get(code)
@@ -306,9 +313,11 @@ def plugins_list(region, database, municipality, school, as_json):
     if as_json:
         click.echo(json.dumps(rows, indent=2, ensure_ascii=False))
         return
-    click.echo(f"Region {reg.code}: {len(rows)} installed plugin(s)")
+    plugin_count = sum(1 for row in rows if not row.get("core"))
+    click.echo(f"Region {reg.code}: {plugin_count} installed plugin(s)"
+               + (f" and {len(rows) - plugin_count} core parts" if show_all else ""))
     for row in rows:
-        line = f"  {row['code']:<16} {row['version']:<8} {row['default']}"
+        line = f"  {row['code']:<18} {row['version']:<8} {row['default']}"
         if "here" in row:
             line += f" | here: {row['here']} ({row['source']})"
         click.echo(line)

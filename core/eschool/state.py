@@ -19,9 +19,10 @@ class EschoolState:
 
     def migration_owners(self) -> list:
         """The core's migration history, then each allowed plugin's."""
+        from eschool.core_parts import is_core
         from eschool.db import migration_owners
 
-        return migration_owners([i for n, i in self.plugins.infos.items() if n != "core"])
+        return migration_owners([i for n, i in self.plugins.infos.items() if not is_core(n)])
 
     def upgrade(self) -> dict:
         """Apply every pending migration (core first); returns what was applied per owner."""

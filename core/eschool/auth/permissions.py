@@ -11,6 +11,7 @@ from functools import cache, wraps
 from flask import current_app, g, has_request_context, redirect, request, session, url_for
 from flask_login import current_user
 
+from eschool.core_parts import is_core
 from eschool.types import Permission, Scope
 
 PUBLIC = "public"
@@ -29,7 +30,7 @@ class PermissionRegistry:
         roles = set(role_codes)
         for plugin, perms in contributed.items():
             for perm in perms:
-                if plugin != "core" and not perm.name.startswith(f"{plugin}."):
+                if not is_core(plugin) and not perm.name.startswith(f"{plugin}."):
                     raise ValueError(f"plugin '{plugin}': permission '{perm.name}' must start with '{plugin}.'")
                 if perm.name in self.permissions:
                     raise ValueError(f"permission '{perm.name}' is declared twice ({self.owner[perm.name]}, {plugin})")

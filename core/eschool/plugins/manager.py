@@ -14,10 +14,9 @@ import pluggy
 from marshmallow import ValidationError
 
 from eschool import ENTRY_POINT_GROUP, PROJECT, hookspecs
+from eschool.core_parts import is_core, register_core
 from eschool.regions.services import ProfileError, Region, flatten_errors
 from eschool.types import PluginInfo, Scope
-
-CORE = "core"
 
 
 def installed_entry_points() -> dict:
@@ -46,9 +45,7 @@ class PluginRegistry:
         self._callers: dict[tuple[str, frozenset], object] = {}
         self._implementers: dict[str, frozenset[str]] = {}
 
-        from eschool import core_plugin
-
-        self.pm.register(core_plugin, name=CORE)
+        register_core(self.pm)
 
         allowed = region.plugins
         installed = installed_entry_points()
@@ -86,7 +83,7 @@ class PluginRegistry:
 
     def plugin_names(self, include_core: bool = True) -> list[str]:
         names = sorted(n for n, p in self.pm.list_name_plugin() if p is not None)
-        return names if include_core else [n for n in names if n != CORE]
+        return names if include_core else [n for n in names if not is_core(n)]
 
     def optional_plugins(self) -> list[str]:
         """Plugins a municipality or school may switch off."""
@@ -100,15 +97,15 @@ class PluginRegistry:
         """
         caller = getattr(self.pm.hook, hook_name)
         results = {}
-        impls = sorted(caller.get_hookimpls(), key=lambda i: (i.plugin_name != CORE, i.plugin_name))
+        impls = sorted(caller.get_hookimpls(), key=lambda i: (not is_core(i.plugin_name), i.plugin_name))
         for impl in impls:
-            if only is not None and impl.plugin_name not in only and impl.plugin_name != CORE:
+            if only is not None and impl.plugin_name not in only and not is_core(impl.plugin_name):
                 continue
             args = {k: kwargs[k] for k in impl.argnames if k in kwargs}
             result = impl.function(**args)
             if result is not None:
                 results[impl.plugin_name] = result
-        return dict(sorted(results.items(), key=lambda kv: (kv[0] != CORE, kv[0])))
+        return dict(sorted(results.items(), key=lambda kv: (not is_core(kv[0]), kv[0])))
 
     def hooks_for(self, disabled: frozenset[str]) -> _ScopedHooks:
         return _ScopedHooks(self, frozenset(disabled))

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from flask import current_app, g, has_app_context
 
+from eschool.core_parts import is_core
 from eschool.db import db, utcnow
 from eschool.plugins.models import PluginToggle
 from eschool.structure.models import Municipality, School
@@ -26,7 +27,7 @@ def _ext():
     return current_app.extensions["eschool"]
 
 
-def _municipality_code(municipality_id: int | None) -> str | None:
+def municipality_code(municipality_id: int | None) -> str | None:
     """A municipality's code, kept by the app: the codes come from the region profile, which is read at
     start-up (every page's menu asked the database for it)."""
     if municipality_id is None:
@@ -63,7 +64,7 @@ class PluginState:
 def plugin_states(registry, scope: Scope) -> dict[str, PluginState]:
     """Each allowed plugin's state in ``scope`` and where that state comes from."""
     toggles = _toggles(scope)
-    muni_code = _municipality_code(scope.municipality_id)
+    muni_code = municipality_code(scope.municipality_id)
     states = {}
     for name in registry.plugin_names(include_core=False):
         info = registry.infos[name]
@@ -110,7 +111,7 @@ def enabled_plugins(scope: Scope, registry=None) -> frozenset[str]:
 
 
 def is_enabled(plugin: str, scope: Scope) -> bool:
-    return plugin == "core" or plugin in enabled_plugins(scope)
+    return is_core(plugin) or plugin in enabled_plugins(scope)
 
 
 def hooks_here(scope: Scope):
@@ -155,7 +156,7 @@ def schools_with_plugin(plugin: str, schools) -> list:
 
 def set_toggle(registry, plugin: str, scope_type: str, scope_id: int, enabled: bool, actor: str = "") -> PluginToggle:
     """Switch a plugin on or off for a municipality or a school; the plugin's data stays."""
-    if plugin not in registry.infos or plugin == "core":
+    if plugin not in registry.infos or is_core(plugin):
         allowed = ", ".join(registry.optional_plugins()) or "none"
         raise ToggleError(f"plugin: '{plugin}' is not a plugin this region allows (allowed: {allowed})")
     if registry.infos[plugin].required:
@@ -174,7 +175,7 @@ def set_toggle(registry, plugin: str, scope_type: str, scope_id: int, enabled: b
         scope = Scope(registry.region.code, muni.id, None)
     entry = registry.region.plugins.get(plugin, {})
     limit = entry.get("municipalities") or []
-    if enabled and limit and _municipality_code(scope.municipality_id) not in limit:
+    if enabled and limit and municipality_code(scope.municipality_id) not in limit:
         raise ToggleError(
             f"plugin: the region profile allows '{plugin}' only in: {', '.join(limit)}")
     states = plugin_states(registry, scope)

@@ -1,0 +1,41 @@
+"""The diary of students and parents, and the class teacher's printouts of it."""
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from eschool import hookimpl
+from eschool.core_parts import part_info
+from eschool.types import MenuItem, Permission
+
+
+@hookimpl
+def eschool_plugin_info():
+    return part_info("core.diary", _l("Diary"))
+
+
+@hookimpl
+def eschool_blueprints(app):
+    from eschool.diary.api import bp as api_bp
+    from eschool.diary.views import bp
+
+    return [bp, api_bp]
+
+
+@hookimpl
+def eschool_permissions():
+    return [
+        Permission("diary.view", _l("Read one's own or one's child's diary"), ("student", "parent")),
+        Permission("diary.print_class", _l("Print the weekly diary summaries of a class"),
+                   ("class_teacher", "deputy_director", "director", "school_admin")),
+    ]
+
+
+@hookimpl
+def eschool_menu_items(user, scope):
+    if user is None:
+        return []
+    items = [MenuItem("diary.week", _l("Diary"), order=5, permission="diary.view", plugin="core")]
+    if scope.school_id:
+        items.append(MenuItem("diary.class_print_choice", _l("Diary printouts"), order=15,
+                              permission="diary.print_class", plugin="core"))
+    return items
