@@ -6,10 +6,18 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import ValidationError
 
-from eschool.api import ApiError
-from eschool.api.docs import API_PREFIX, doc, load_json, load_query, paginate
-from eschool.auth.permissions import has_permission, public, require
-from eschool.structure.models import School
+from eschool.plugin_api import (
+    API_PREFIX,
+    ApiError,
+    School,
+    doc,
+    has_permission,
+    load_json,
+    load_query,
+    paginate,
+    public,
+    require,
+)
 from eschool_vacancies import services
 from eschool_vacancies.schemas import (
     CloseInSchema,

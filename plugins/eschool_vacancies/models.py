@@ -5,9 +5,7 @@ import datetime as dt
 
 import peewee
 
-from eschool.auth.models import User
-from eschool.db import BaseModel, utcnow
-from eschool.structure.models import School
+from eschool.plugin_api import BaseModel, School, User, utcnow
 
 
 class Vacancy(BaseModel):

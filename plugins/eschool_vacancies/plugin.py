@@ -5,8 +5,7 @@ import click
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 
-from eschool import hookimpl
-from eschool.types import MenuItem, Permission, PluginInfo, Widget
+from eschool.plugin_api import MenuItem, Permission, PluginInfo, Widget, cli_app, hookimpl
 
 CODE = "vacancies"
 MANAGE = "vacancies.manage"
@@ -76,11 +75,10 @@ def eschool_cli_commands(cli):
     @vacancies.command("close-expired")
     def close_expired():
         """Close open vacancies older than the profile's archive_after_days (reason: expired)."""
-        from eschool.cli import make_app
         from eschool_vacancies.services import archive_after_days
         from eschool_vacancies.services import close_expired as run
 
-        make_app()
+        cli_app()
         count = run()
         click.echo(f"Closed {count} expired vacancies (older than {archive_after_days()} days).")
 
@@ -89,10 +87,9 @@ def eschool_cli_commands(cli):
     @click.option("--archive", is_flag=True, help="Closed and expired vacancies instead of open ones.")
     def list_vacancies(school_id, archive):
         """Open (or archived) vacancies, newest first."""
-        from eschool.cli import make_app
         from eschool_vacancies import services
 
-        make_app()
+        cli_app()
         finder = services.archived_vacancies if archive else services.public_vacancies
         rows = services.annotate(list(finder(school_id=school_id)))
         for v in rows:

@@ -10,9 +10,7 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 
-from eschool.db import db, utcnow
-from eschool.plugins.services import schools_with_plugin
-from eschool.structure.models import Municipality, School
+from eschool.plugin_api import Municipality, School, as_text, db, schools_with_plugin, utcnow
 from eschool_vacancies.models import Vacancy
 from eschool_vacancies.schemas import INPUT_FIELDS, VacancyInSchema
 
@@ -192,6 +190,5 @@ def municipality_by_code(code: str) -> Municipality | None:
 
 
 def error_messages(exc: ValidationError) -> dict[str, list[str]]:
-    from eschool.validation import as_text
 
     return as_text(exc.messages)

@@ -11,9 +11,7 @@ from wtforms import IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields import SelectChoice
 from wtforms.validators import Optional
 
-from eschool.auth.permissions import has_permission, public, require
-from eschool.structure.models import Municipality, School
-from eschool.web.errors import PageError
+from eschool.plugin_api import Municipality, PageError, School, has_permission, public, require
 from eschool_vacancies import services
 from eschool_vacancies.schemas import CLOSE_REASONS, EMPLOYMENT, STATES
 

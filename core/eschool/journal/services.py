@@ -613,6 +613,14 @@ def set_attendance(user, lesson: Lesson, student, kind, *, reason: str = "", min
 # --------------------------------------------------------------------------- homework
 
 
+def class_attendance(class_group: ClassGroup, day: dt.date) -> list[Attendance]:
+    """What the journal recorded of a class's presence on a day: its absences and latenesses (only
+    exceptions are stored), each with its lesson (one query). For plugins such as nutrition."""
+    return list(Attendance.select(Attendance, Lesson).join(Lesson)
+                .where((Lesson.class_group == class_group) & (Lesson.date == day))
+                .order_by(Lesson.number, Attendance.student))
+
+
 def next_lesson_date(lesson: Lesson) -> dt.date | None:
     """The date of the class-subject's next lesson: homework is due then by default."""
     nxt = (Lesson.select(Lesson.date).where((Lesson.class_group == lesson.class_group_id)

@@ -10,7 +10,6 @@ from eschool.api.errors import ApiError
 from eschool.auth.permissions import require
 from eschool.plugins import services
 from eschool.plugins.schemas import PluginStateSchema, ScopeQuerySchema, ToggleInSchema
-from eschool.plugins.views import PERMISSION, state_rows, target_scope
 from eschool.web.errors import PageError
 
 bp = Blueprint("plugins_api", __name__, url_prefix=f"{API_PREFIX}/plugins")
@@ -18,23 +17,23 @@ bp = Blueprint("plugins_api", __name__, url_prefix=f"{API_PREFIX}/plugins")
 
 def _scope(school_id, municipality_id):
     try:
-        return target_scope(school_id, municipality_id)
+        return services.target_scope(current_user, school_id, municipality_id)
     except PageError as exc:
         raise ApiError(exc.status, "not_found" if exc.status == 404 else "forbidden", exc.message) from exc
 
 
 @bp.get("")
-@require(PERMISSION)
+@require(services.MANAGE_PERMISSION)
 @doc(summary="Plugins and whether each is on in a school or municipality", query=ScopeQuerySchema,
      response=PluginStateSchema, many=True, tags=["plugins"])
 def list_plugins():
     args = load_query(ScopeQuerySchema())
     scope, _target = _scope(args["school"], args["municipality"])
-    return jsonify(PluginStateSchema().dump(state_rows(scope), many=True))
+    return jsonify(PluginStateSchema().dump(services.state_rows(scope), many=True))
 
 
 @bp.put("/<code>/toggle")
-@require(PERMISSION)
+@require(services.MANAGE_PERMISSION)
 @doc(summary="Switch a plugin on, off, or back to the default for a school or municipality",
      request=ToggleInSchema, response=PluginStateSchema, many=True, tags=["plugins"])
 def put_toggle(code: str):
@@ -53,4 +52,4 @@ def put_toggle(code: str):
                                 actor=current_user.username)
     except services.ToggleError as exc:
         raise ApiError(409, "conflict", str(exc), fields={"state": [str(exc)]}) from exc
-    return jsonify(PluginStateSchema().dump(state_rows(scope), many=True))
+    return jsonify(PluginStateSchema().dump(services.state_rows(scope), many=True))

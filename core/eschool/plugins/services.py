@@ -11,12 +11,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from flask import current_app, g, has_app_context
+from flask_babel import gettext as _
 
 from eschool.core_parts import is_core
 from eschool.db import db, utcnow
 from eschool.plugins.models import PluginToggle
 from eschool.structure.models import Municipality, School
+from eschool.structure.services import school_by_id
 from eschool.types import Scope
+from eschool.web.errors import PageError
 
 
 class ToggleError(ValueError):
@@ -207,3 +210,47 @@ def clear_toggle(plugin: str, scope_type: str, scope_id: int) -> int:
     if has_app_context():
         g.pop("_enabled_cache", None)
     return count
+
+
+# --------------------------------------------------------------------------- the modules page
+
+MANAGE_PERMISSION = "plugins.manage"
+
+
+def target_scope(user, school_id, municipality_id) -> tuple[Scope, object]:
+    """The scope being managed (a school, a municipality, else the request's), and its school or
+    municipality; a PageError 404 if unknown, 403 if ``user`` may not manage modules there."""
+    region = current_app.extensions["eschool"].region.code
+    if school_id:
+        school = school_by_id(school_id)
+        if school is None:
+            raise PageError(404, _("Not found."))
+        scope, target = Scope(region, school.municipality_id, school.id), school
+    elif municipality_id:
+        muni = Municipality.get_or_none(Municipality.id == municipality_id)
+        if muni is None:
+            raise PageError(404, _("Not found."))
+        scope, target = Scope(region, muni.id, None), muni
+    else:
+        scope = g.scope
+        target = (School.get_or_none(School.id == scope.school_id) if scope.school_id
+                  else Municipality.get_or_none(Municipality.id == scope.municipality_id)
+                  if scope.municipality_id else None)
+    from eschool.auth.permissions import has_permission
+
+    if not has_permission(user, MANAGE_PERMISSION, scope):
+        raise PageError(403, _("You do not have permission to do this here."))
+    return scope, target
+
+
+def state_rows(scope: Scope) -> list[dict]:
+    """Each optional plugin of the region with its state in ``scope`` and where the state comes from."""
+    registry = current_app.extensions["eschool"].plugins
+    states = plugin_states(registry, scope)
+    rows = []
+    for code in registry.plugin_names(include_core=False):
+        info = registry.infos[code]
+        rows.append({"code": code, "name": str(info.name), "description": str(info.description),
+                     "version": info.version, "required": info.required, "enabled": states[code].enabled,
+                     "source": states[code].source})
+    return rows

@@ -1,54 +1,24 @@
 """The administrator's page for switching plugins on and off for a municipality or a school."""
 from __future__ import annotations
 
-from flask import Blueprint, current_app, flash, g, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from eschool.auth.permissions import has_permission, require
+from eschool.auth.permissions import require
 from eschool.plugins import services
 from eschool.structure.models import Municipality, School
-from eschool.structure.services import school_by_id
-from eschool.types import Scope
 from eschool.web.errors import PageError
 
 bp = Blueprint("plugins_admin", __name__, url_prefix="/admin/plugins")
-PERMISSION = "plugins.manage"
+PERMISSION = services.MANAGE_PERMISSION
 
 
-def target_scope(school_id, municipality_id) -> tuple[Scope, object]:
-    """The scope being managed, and its school or municipality; 404 if unknown, 403 if not yours."""
-    region = current_app.extensions["eschool"].region.code
-    if school_id:
-        school = school_by_id(school_id)
-        if school is None:
-            raise PageError(404, _("Not found."))
-        scope, target = Scope(region, school.municipality_id, school.id), school
-    elif municipality_id:
-        muni = Municipality.get_or_none(Municipality.id == municipality_id)
-        if muni is None:
-            raise PageError(404, _("Not found."))
-        scope, target = Scope(region, muni.id, None), muni
-    else:
-        scope = g.scope
-        target = (School.get_or_none(School.id == scope.school_id) if scope.school_id
-                  else Municipality.get_or_none(Municipality.id == scope.municipality_id)
-                  if scope.municipality_id else None)
-    if not has_permission(current_user, PERMISSION, scope):
-        raise PageError(403, _("You do not have permission to do this here."))
-    return scope, target
+def target_scope(school_id, municipality_id):
+    return services.target_scope(current_user, school_id, municipality_id)
 
 
-def state_rows(scope: Scope) -> list[dict]:
-    registry = current_app.extensions["eschool"].plugins
-    states = services.plugin_states(registry, scope)
-    rows = []
-    for code in registry.plugin_names(include_core=False):
-        info = registry.infos[code]
-        rows.append({"code": code, "name": str(info.name), "description": str(info.description),
-                     "version": info.version, "required": info.required, "enabled": states[code].enabled,
-                     "source": states[code].source})
-    return rows
+state_rows = services.state_rows
 
 
 @bp.get("")

@@ -1,8 +1,7 @@
 """One greeting on one school's board."""
 import peewee
 
-from eschool.db import BaseModel, utcnow
-from eschool.structure.models import School
+from eschool.plugin_api import BaseModel, School, utcnow
 
 
 class Greeting(BaseModel):

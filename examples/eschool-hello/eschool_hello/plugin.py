@@ -6,10 +6,17 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from marshmallow import Schema, fields, validate
 
-from eschool import hookimpl
-from eschool.auth.permissions import has_permission, public, require
-from eschool.structure.models import School
-from eschool.types import MenuItem, Permission, PluginInfo
+from eschool.plugin_api import (
+    MenuItem,
+    Permission,
+    PluginInfo,
+    School,
+    cli_app,
+    has_permission,
+    hookimpl,
+    public,
+    require,
+)
 
 CODE = "hello"
 POST = "hello.post"
@@ -102,10 +109,9 @@ def eschool_cli_commands(cli):
     @click.argument("text")
     def greet(school_id, text):
         """Post TEXT on the board of school SCHOOL_ID."""
-        from eschool.cli import make_app
         from eschool_hello import services
 
-        make_app()
+        cli_app()
         school = School.get_or_none(School.id == school_id)
         if school is None:
             raise click.ClickException(f"school: no school with id {school_id}")

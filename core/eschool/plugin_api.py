@@ -1,0 +1,100 @@
+"""What a plugin may use of the core: the one module built-in and third-party plugins import from.
+
+Everything here is a public contract, like the hooks in ``hookspecs.py``: a name is removed or its
+meaning changed only with a deprecation path (docs/plugins.md, "What changed"). The rest of the core
+is internal and may change in any release; the built-in plugins import nothing else (an import-linter
+contract in the test suite enforces it, and the same check serves a third-party plugin: see
+docs/plugins.md, "Checking your imports").
+
+Sections: the hook markers and records, the database, the models, time in the region's zone, access,
+the services a plugin needs (students a user acts for, a school's staff, the timetable of a day, a
+class's attendance on a day, writing a mark under the journal's rules), plugin state and settings,
+the JSON API helpers, errors.
+"""
+from __future__ import annotations
+
+from eschool import __version__, hookimpl, hookspec
+from eschool.api.docs import API_PREFIX, PageQuerySchema, doc, dump, load_json, load_query, paginate
+from eschool.api.errors import ApiError
+from eschool.auth.models import User
+from eschool.auth.permissions import has_permission, public, require, user_assignments
+from eschool.core_plugin import SCHOOL_STAFF
+from eschool.db import BaseModel, db, utcnow
+from eschool.diary.services import visible_students
+from eschool.journal.models import Attendance, FinalMark, Homework, Lesson, Mark, WorkType
+from eschool.journal.services import (
+    JournalForbidden,
+    StaleEdit,
+    class_attendance,
+    local_now,
+    local_today,
+    readable_students,
+    region_tz,
+    set_mark,
+)
+from eschool.people.models import ClassMembership, Guardian, Student
+from eschool.people.services import class_students, current_membership
+from eschool.plugins.services import (
+    enabled_plugins,
+    hooks_here,
+    is_enabled,
+    schools_with_plugin,
+    scope_for_municipality,
+    scope_for_school,
+)
+from eschool.school.models import (
+    AcademicYear,
+    ClassGroup,
+    Period,
+    Room,
+    Subgroup,
+    Subject,
+    TeachingAssignment,
+)
+from eschool.school.services import SchoolError, current_year
+from eschool.school.services import staff as school_staff
+from eschool.structure.models import Municipality, School
+from eschool.structure.services import school_by_id
+from eschool.timetable.models import LessonTime, Substitution, TimetableEntry
+from eschool.timetable.services import day as timetable_of_day
+from eschool.timetable.services import substitutions
+from eschool.types import CardSection, MenuItem, Panel, Permission, PluginInfo, ReportType, Scope, Widget
+from eschool.validation import as_text
+from eschool.web.errors import PageError
+
+
+def cli_app():
+    """In a plugin's CLI command: the application of the region in the environment, its context pushed
+    (built once per process), so that models and services work as in a request."""
+    from eschool.cli import make_app
+
+    return make_app()
+
+
+__all__ = [
+    # hooks and records
+    "hookimpl", "hookspec", "__version__", "PluginInfo", "Permission", "MenuItem", "Panel", "Widget", "CardSection",
+    "ReportType", "Scope",
+    # database
+    "BaseModel", "db", "utcnow",
+    # models
+    "User", "Municipality", "School", "AcademicYear", "Period", "Subject", "Room", "ClassGroup", "Subgroup",
+    "TeachingAssignment", "Student", "Guardian", "ClassMembership", "Lesson", "Mark", "Attendance", "Homework",
+    "WorkType", "FinalMark", "LessonTime", "TimetableEntry", "Substitution",
+    # time in the region's zone
+    "region_tz", "local_now", "local_today",
+    # access
+    "require", "public", "has_permission", "user_assignments", "SCHOOL_STAFF",
+    # services
+    "visible_students", "readable_students", "school_staff", "school_by_id", "current_year", "class_students",
+    "current_membership", "timetable_of_day", "substitutions", "class_attendance", "set_mark",
+    # plugin state
+    "is_enabled", "enabled_plugins", "hooks_here", "schools_with_plugin", "scope_for_school",
+    "scope_for_municipality",
+    # JSON API
+    "API_PREFIX", "doc", "load_json", "load_query", "paginate", "dump", "PageQuerySchema", "as_text",
+    # CLI
+    "cli_app",
+    # errors
+    "ApiError", "PageError", "SchoolError", "JournalForbidden", "StaleEdit",
+]

@@ -1,0 +1,70 @@
+"""The architecture's contracts (import-linter, configured in pyproject.toml): plugins import only the
+public API, the core never imports a plugin, a capability's layers never import upward."""
+from __future__ import annotations
+
+import pkgutil
+import sys
+import tomllib
+from pathlib import Path
+
+import pytest
+
+importlinter_cli = pytest.importorskip("importlinter.cli", reason="import-linter is in the test extra")
+
+ROOT = Path(__file__).parents[1]
+CONFIG = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]
+
+
+def _contract(name_start: str) -> dict:
+    return next(c for c in CONFIG["contracts"] if c["name"].startswith(name_start))
+
+
+def test_the_contracts_hold(monkeypatch):
+    monkeypatch.chdir(ROOT)
+    assert importlinter_cli.lint_imports(config_filename=str(ROOT / "pyproject.toml"), no_cache=True,
+                                         no_logo=True) == 0
+
+
+def test_the_public_api_contract_forbids_every_other_core_module():
+    """A new core module is internal until it is re-exported by eschool.plugin_api: the list must name it."""
+    import eschool
+
+    modules = {f"eschool.{m.name}" for m in pkgutil.iter_modules(eschool.__path__)}
+    forbidden = set(_contract("Plugins import only")["forbidden_modules"])
+    assert modules - forbidden == {"eschool.plugin_api"}
+
+
+def test_every_built_in_plugin_is_held_to_the_contracts():
+    plugins = {p.name for p in (ROOT / "plugins").glob("eschool_*") if (p / "__init__.py").exists()}
+    assert plugins <= set(CONFIG["root_packages"])
+    assert plugins <= set(_contract("Plugins import only")["source_modules"])
+    assert plugins <= set(_contract("The core never imports")["forbidden_modules"])
+
+
+def _check_plugin(package: str, where: Path, tmp_path, monkeypatch) -> int:
+    """Hold one plugin package (found in ``where``) to the public-API contract; lint-imports' exit code."""
+    forbidden = _contract("Plugins import only")["forbidden_modules"]
+    lines = ["[importlinter]", "root_packages =", "    eschool", f"    {package}", "",
+             "[importlinter:contract:public-api]", "name = public API only", "type = forbidden",
+             "source_modules =", f"    {package}", "forbidden_modules =", *[f"    {m}" for m in forbidden],
+             "allow_indirect_imports = true", ""]
+    config = tmp_path / "contracts.ini"
+    config.write_text("\n".join(lines))
+    monkeypatch.syspath_prepend(str(where))
+    monkeypatch.chdir(tmp_path)
+    sys.modules.pop(package, None)
+    return importlinter_cli.lint_imports(config_filename=str(config), no_cache=True, no_logo=True)
+
+
+def test_a_plugin_importing_core_internals_breaks_the_contract(tmp_path, monkeypatch):
+    """The check can fail: a plugin that imports the journal's services directly is reported."""
+    package = tmp_path / "eschool_sneaky"
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    (package / "plugin.py").write_text("from eschool.journal.services import set_mark\n")
+    assert _check_plugin("eschool_sneaky", tmp_path, tmp_path, monkeypatch) == 1
+
+
+def test_the_example_plugin_uses_only_the_public_api(tmp_path, monkeypatch):
+    """The out-of-tree example is held to the same contract a third party can run (docs/plugins.md)."""
+    assert _check_plugin("eschool_hello", ROOT / "examples" / "eschool-hello", tmp_path, monkeypatch) == 0
