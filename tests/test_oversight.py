@@ -374,6 +374,30 @@ def test_only_the_administration_sees_the_control_page(client, world, control, u
     assert client.get(f"/api/v1/schools/{world['sid']}/journal-control", headers=headers).status_code == status
 
 
+def test_switched_off_for_the_school_its_pages_and_api_answer_404_and_come_back(app, client, world, control):
+    """Oversight is a built-in plugin: a school may switch it off (its pages and API then 404, the menu
+    loses its entries) and on again; the journal it reads is the core's and stays."""
+    from eschool.plugins.services import set_toggle
+
+    registry = app.extensions["eschool"].plugins
+    login(client, "deputy")
+    assert client.get(control_url(world, control)).status_code == 200
+    menu_link = f'href="/school/{world["sid"]}/control"'
+    assert menu_link in client.get("/dashboard").get_data(as_text=True)
+    with app.app_context():
+        set_toggle(registry, "oversight", "school", world["sid"], False, actor="test")
+    assert client.get(control_url(world, control)).status_code == 404
+    assert menu_link not in client.get("/dashboard").get_data(as_text=True)
+    client.get("/logout")
+    headers = bearer(client, "deputy")
+    assert client.get(f"/api/v1/schools/{world['sid']}/journal-control", headers=headers).status_code == 404
+    with app.app_context():
+        lessons = Lesson.select().where(Lesson.school == world["sid"]).count()
+        set_toggle(registry, "oversight", "school", world["sid"], True, actor="test")
+        assert Lesson.select().where(Lesson.school == world["sid"]).count() == lessons
+    assert client.get(f"/api/v1/schools/{world['sid']}/journal-control", headers=headers).status_code == 200
+
+
 def test_control_refuses_a_backwards_range(client, world):
     headers = bearer(client, "deputy")
     bad = client.get(f"/api/v1/schools/{world['sid']}/journal-control?start=2026-10-10&end=2026-10-01",
@@ -463,7 +487,7 @@ def test_query_counts_do_not_grow_with_the_school(app, client, world):
 def test_weights_are_kept_as_decimals(app, world):
     """The averages use each mark's own weight (copied from its work type when saved)."""
     with app.app_context():
-        from eschool.oversight import services
+        from eschool_oversight import services
 
         item = lesson(world, day=TODAY - dt.timedelta(days=1))
         first = mark(world, item, "Анна", "5")

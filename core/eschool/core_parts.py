@@ -26,7 +26,6 @@ CORE_PARTS: tuple[tuple[str, str], ...] = (
     ("core.journal", "eschool.journal.plugin"),
     ("core.diary", "eschool.diary.plugin"),
     ("core.results", "eschool.results.plugin"),
-    ("core.oversight", "eschool.oversight.plugin"),
     ("core.lesson_plans", "eschool.lesson_plans.plugin"),
 )
 

@@ -21,19 +21,26 @@ from eschool.auth.permissions import has_permission, public, require, user_assig
 from eschool.core_plugin import SCHOOL_STAFF
 from eschool.db import BaseModel, db, utcnow
 from eschool.diary.services import visible_students
-from eschool.journal.models import Attendance, FinalMark, Homework, Lesson, Mark, WorkType
+from eschool.journal.models import ATTENDANCE_KINDS, Attendance, FinalMark, Homework, Lesson, Mark, WorkType
 from eschool.journal.services import (
     JournalForbidden,
     StaleEdit,
+    attendance_current,
     class_attendance,
+    deadline,
+    ensure_lessons,
+    lesson_state,
     local_now,
     local_today,
+    periods_of,
     readable_students,
     region_tz,
+    set_attendance,
     set_mark,
 )
+from eschool.journal.services import class_students as class_students_between
 from eschool.people.models import ClassMembership, Guardian, Student
-from eschool.people.services import class_students, current_membership
+from eschool.people.services import class_students, current_membership, is_class_teacher
 from eschool.plugins.services import (
     enabled_plugins,
     hooks_here,
@@ -42,16 +49,19 @@ from eschool.plugins.services import (
     scope_for_municipality,
     scope_for_school,
 )
+from eschool.results.figures import weighted_average
+from eschool.school.api import refused, school_or_404
 from eschool.school.models import (
     AcademicYear,
     ClassGroup,
+    CurriculumItem,
     Period,
     Room,
     Subgroup,
     Subject,
     TeachingAssignment,
 )
-from eschool.school.services import SchoolError, current_year
+from eschool.school.services import SchoolError, class_of, current_year, subgroup_of, subject_of, teacher_of
 from eschool.school.services import staff as school_staff
 from eschool.structure.models import Municipality, School
 from eschool.structure.services import school_by_id
@@ -79,20 +89,24 @@ __all__ = [
     "BaseModel", "db", "utcnow",
     # models
     "User", "Municipality", "School", "AcademicYear", "Period", "Subject", "Room", "ClassGroup", "Subgroup",
-    "TeachingAssignment", "Student", "Guardian", "ClassMembership", "Lesson", "Mark", "Attendance", "Homework",
-    "WorkType", "FinalMark", "LessonTime", "TimetableEntry", "Substitution",
+    "TeachingAssignment", "CurriculumItem", "Student", "Guardian", "ClassMembership", "Lesson", "Mark", "Attendance", "Homework",
+    "WorkType", "FinalMark", "LessonTime", "TimetableEntry", "Substitution", "ATTENDANCE_KINDS",
     # time in the region's zone
     "region_tz", "local_now", "local_today",
     # access
     "require", "public", "has_permission", "user_assignments", "SCHOOL_STAFF",
     # services
     "visible_students", "readable_students", "school_staff", "school_by_id", "current_year", "class_students",
-    "current_membership", "timetable_of_day", "substitutions", "class_attendance", "set_mark",
+    "current_membership", "is_class_teacher", "timetable_of_day", "substitutions", "class_attendance",
+    "class_of", "subject_of", "subgroup_of", "teacher_of",
+    # the journal's rules
+    "set_mark", "set_attendance", "attendance_current", "periods_of", "ensure_lessons", "deadline", "lesson_state",
+    "class_students_between", "weighted_average",
     # plugin state
     "is_enabled", "enabled_plugins", "hooks_here", "schools_with_plugin", "scope_for_school",
     "scope_for_municipality",
     # JSON API
-    "API_PREFIX", "doc", "load_json", "load_query", "paginate", "dump", "PageQuerySchema", "as_text",
+    "API_PREFIX", "school_or_404", "refused", "doc", "load_json", "load_query", "paginate", "dump", "PageQuerySchema", "as_text",
     # CLI
     "cli_app",
     # errors

@@ -14,24 +14,46 @@ query as a ``CASE`` over the dates.
 from __future__ import annotations
 
 import datetime as dt
-from zoneinfo import ZoneInfo
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from peewee import JOIN, Case, Value, fn
 
-from eschool.auth.models import User
-from eschool.auth.permissions import has_permission
-from eschool.db import db, utcnow
-from eschool.journal.models import ATTENDANCE_KINDS, Attendance, Homework, Lesson, Mark
-from eschool.people.models import ClassMembership, Student
-from eschool.people.services import is_class_teacher
-from eschool.plugins.services import scope_for_school
-from eschool.results import figures
-from eschool.school.models import AcademicYear, ClassGroup, CurriculumItem, Period, Subgroup, Subject
-from eschool.school.services import SchoolError
-from eschool.structure.models import School
-from eschool.timetable.models import Substitution, TimetableEntry
+from eschool.plugin_api import (
+    ATTENDANCE_KINDS,
+    AcademicYear,
+    Attendance,
+    ClassGroup,
+    ClassMembership,
+    CurriculumItem,
+    Homework,
+    Lesson,
+    Mark,
+    Period,
+    School,
+    SchoolError,
+    StaleEdit,
+    Student,
+    Subgroup,
+    Subject,
+    Substitution,
+    TimetableEntry,
+    User,
+    attendance_current,
+    class_students_between,
+    db,
+    deadline,
+    ensure_lessons,
+    has_permission,
+    is_class_teacher,
+    lesson_state,
+    local_today,
+    periods_of,
+    scope_for_school,
+    set_attendance,
+    teacher_of,
+    utcnow,
+    weighted_average,
+)
 
 CONTROL = "journal.control"
 #: Kinds that mean the student was not in the lesson (late means they were, but late).
@@ -52,11 +74,6 @@ class OversightForbidden(SchoolError):
 
 
 # --------------------------------------------------------------------------- who may
-
-
-def local_today() -> dt.date:
-    """Today in the region's timezone (lesson dates are local dates)."""
-    return dt.datetime.now(ZoneInfo(current_app.extensions["eschool"].region.timezone)).date()
 
 
 def controls(user, school: School) -> bool:
@@ -80,19 +97,17 @@ def check_oversee(user, school: School, class_group: ClassGroup) -> None:
 
 def class_periods(class_group: ClassGroup) -> list[Period]:
     """The study periods of the class's year that cover its grade, in order."""
-    from eschool.journal import services as journal
 
-    return journal.periods_of(class_group)
+    return periods_of(class_group)
 
 
 def ensure_day(class_group: ClassGroup, day: dt.date) -> None:
     """The timetable's lessons of the class on ``day`` exist (``journal.services.ensure_lessons``), so the
     day shows them even before any teacher opened the journal; not for days far ahead, not in a closed
     year."""
-    from eschool.journal import services as journal
 
     if day <= local_today() + dt.timedelta(days=7) and not class_group.academic_year.closed:
-        journal.ensure_lessons(class_group, day, day)
+        ensure_lessons(class_group, day, day)
 
 
 def ensure_school_lessons(school: School, start: dt.date, end: dt.date) -> int:
@@ -174,15 +189,14 @@ def choose_range(class_group: ClassGroup, periods: list[Period], period_id=None,
 
 def class_students(class_group: ClassGroup, start: dt.date, end: dt.date) -> list[Student]:
     """Members of the class at any time between ``start`` and ``end``, by name (one query)."""
-    from eschool.journal import services as journal
 
-    return journal.class_students(class_group, start, end)
+    return class_students_between(class_group, start, end)
 
 
 def _average(pairs) -> float | None:
     """The weighted average of ``(numeric, weight)`` pairs: ``eschool.results.figures``'s, the one the grid,
     the diary and the final marks sheet show (two places, half up)."""
-    value = figures.weighted_average(pairs)
+    value = weighted_average(pairs)
     return None if value is None else float(value)
 
 
@@ -285,7 +299,6 @@ def reconcile(user, school: School, class_group: ClassGroup, day: dt.date, stude
     subgroup's lesson is included only when the student already has a record in it. Returns the
     lessons whose record changed.
     """
-    from eschool.journal import services as journal
 
     check_oversee(user, school, class_group)
     ensure_day(class_group, day)
@@ -316,7 +329,7 @@ def reconcile(user, school: School, class_group: ClassGroup, day: dt.date, stude
         row = today["rows"].get((student.id, lesson.id))
         version = versions.get(lesson.id, row.version if row else None) if versions else (row.version if row else None)
         if (row.version if row else None) != version:
-            raise journal.StaleEdit("kind", journal.attendance_current(row))
+            raise StaleEdit("kind", attendance_current(row))
         expected[lesson.id] = version
     changed = []
     with db.atomic():
@@ -325,11 +338,11 @@ def reconcile(user, school: School, class_group: ClassGroup, day: dt.date, stude
             if kind == "present":
                 if row is None:
                     continue
-                journal.set_attendance(user, lesson, student, None, version=expected[lesson.id])
+                set_attendance(user, lesson, student, None, version=expected[lesson.id])
             else:
                 if row is not None and row.kind == kind and row.reason == reason:
                     continue
-                journal.set_attendance(user, lesson, student, kind, reason=reason, version=expected[lesson.id])
+                set_attendance(user, lesson, student, kind, reason=reason, version=expected[lesson.id])
             changed.append(lesson)
     return changed
 
@@ -339,9 +352,8 @@ def reconcile(user, school: School, class_group: ClassGroup, day: dt.date, stude
 
 def deadline_of(school: School, day: dt.date) -> dt.datetime:
     """When a lesson of ``day`` must be filled (the journal's region rule), UTC."""
-    from eschool.journal import services as journal
 
-    return journal.deadline(Lesson(school=school, date=day), school)
+    return deadline(Lesson(school=school, date=day), school)
 
 
 def check_range(start: dt.date, end: dt.date) -> None:
@@ -467,7 +479,6 @@ def teacher_lessons(school: School, teacher: User, start: dt.date, end: dt.date,
                     today: dt.date | None = None, only_problems: bool = True) -> list[Lesson]:
     """A teacher's lessons given in the range with what is wrong with each (``lesson.problems``,
     ``lesson.state`` from ``journal.services.lesson_state``, ``lesson.deadline``): one query."""
-    from eschool.journal import services as journal
 
     check_range(start, end)
     now, today = now or utcnow(), today or local_today()
@@ -480,8 +491,8 @@ def teacher_lessons(school: School, teacher: User, start: dt.date, end: dt.date,
                    .where(mine).order_by(Lesson.date, fn.COALESCE(Lesson.number, 99), Lesson.id))
     result = []
     for lesson in lessons:
-        lesson.deadline = journal.deadline(lesson, school)
-        lesson.state = journal.lesson_state(lesson, now, school)
+        lesson.deadline = deadline(lesson, school)
+        lesson.state = lesson_state(lesson, now, school)
         problems = []
         if not lesson.topic:
             problems.append("no_topic")
@@ -497,7 +508,6 @@ def teacher_lessons(school: School, teacher: User, start: dt.date, end: dt.date,
 
 def teacher_of_lessons(school: School, teacher_id: int) -> User:
     """A person who gave lessons at the school (or works there)."""
-    from eschool.school.services import teacher_of
 
     user = User.get_or_none(User.id == teacher_id)
     if user is not None and Lesson.select().where((Lesson.school == school) & (Lesson.teacher == user)).exists():

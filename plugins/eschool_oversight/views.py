@@ -10,13 +10,8 @@ from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from werkzeug.routing import BuildError
 
-from eschool.auth.permissions import require
-from eschool.oversight import services
-from eschool.school import services as school_services
-from eschool.school.services import SchoolError
-from eschool.structure.models import School
-from eschool.structure.services import school_by_id
-from eschool.web.errors import PageError
+from eschool.plugin_api import PageError, School, SchoolError, class_of, require, school_by_id, subject_of
+from eschool_oversight import services
 
 bp = Blueprint("oversight", __name__, url_prefix="/school/<int:school_id>")
 KEEP, CONTROL = "journal.keep", services.CONTROL
@@ -36,7 +31,7 @@ def _school(school_id: int) -> School:
 
 def _class(school: School, class_id: int):
     try:
-        group = school_services.class_of(school, class_id)
+        group = class_of(school, class_id)
     except SchoolError:
         abort(404)
     if not services.may_oversee(current_user, school, group):
@@ -106,7 +101,7 @@ def subject_marks(school_id: int, class_id: int, subject_id: int):
     school = _school(school_id)
     group = _class(school, class_id)
     try:
-        subject = school_services.subject_of(school, subject_id)
+        subject = subject_of(school, subject_id)
     except SchoolError:
         abort(404)
     periods, start, end, period = _range(group)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
-from eschool.oversight.services import RECONCILE_KINDS
+from eschool_oversight.services import RECONCILE_KINDS
 
 
 class RangeQuerySchema(Schema):

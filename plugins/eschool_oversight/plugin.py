@@ -3,20 +3,23 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from eschool import hookimpl
-from eschool.core_parts import part_info
-from eschool.types import MenuItem
+from eschool.plugin_api import MenuItem, PluginInfo, __version__, hookimpl, user_assignments
+
+CODE = "oversight"
 
 
 @hookimpl
 def eschool_plugin_info():
-    return part_info("core.oversight", _l("Journal control"))
+    return PluginInfo.for_package(
+        __name__, code=CODE, name=_l("Journal control"), version=__version__,
+        description=_l("The deputy director's control of journal filling and the class teacher's overview "
+                       "of their class's marks and attendance"))
 
 
 @hookimpl
 def eschool_blueprints(app):
-    from eschool.oversight.api import bp as api_bp
-    from eschool.oversight.views import bp
+    from eschool_oversight.api import bp as api_bp
+    from eschool_oversight.views import bp
 
     return [bp, api_bp]
 
@@ -25,12 +28,10 @@ def eschool_blueprints(app):
 def eschool_menu_items(user, scope):
     if user is None or not scope.school_id:
         return []
-    from eschool.auth.permissions import user_assignments
-
-    own_class = [MenuItem("oversight.class_marks", _l("My class: marks and attendance"), order=11, plugin="core",
+    own_class = [MenuItem("oversight.class_marks", _l("My class: marks and attendance"), order=11, plugin=CODE,
                           url_kwargs={"school_id": a.school_id, "class_id": a.class_group_id})
                  for a in user_assignments(user) if a.role == "class_teacher" and a.class_group_id
                  and a.school_id == scope.school_id][:1]
     return [*own_class, MenuItem("oversight.control", _l("Journal control"), order=30,
                                  permission="journal.control", url_kwargs={"school_id": scope.school_id},
-                                 plugin="core")]
+                                 plugin=CODE)]

@@ -11,10 +11,21 @@ from flask import Blueprint, jsonify
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from eschool.api import API_PREFIX, ApiError, doc, load_json, load_query
-from eschool.auth.permissions import require
-from eschool.oversight import services
-from eschool.oversight.schemas import (
+from eschool.plugin_api import (
+    API_PREFIX,
+    ApiError,
+    SchoolError,
+    class_of,
+    doc,
+    load_json,
+    load_query,
+    refused,
+    require,
+    school_or_404,
+    subject_of,
+)
+from eschool_oversight import services
+from eschool_oversight.schemas import (
     ControlQuerySchema,
     ControlSchema,
     DayAttendanceSchema,
@@ -24,9 +35,6 @@ from eschool.oversight.schemas import (
     ReconcileInSchema,
     SubjectMarksSchema,
 )
-from eschool.school import services as school_services
-from eschool.school.api import refused, school_or_404
-from eschool.school.services import SchoolError
 
 bp = Blueprint("oversight_api", __name__, url_prefix=f"{API_PREFIX}/schools/<int:school_id>")
 KEEP, CONTROL = "journal.keep", services.CONTROL
@@ -35,7 +43,7 @@ TAGS = ["journal oversight"]
 
 def _class(school, class_id):
     try:
-        group = school_services.class_of(school, class_id)
+        group = class_of(school, class_id)
     except SchoolError as exc:
         raise ApiError(404, "not_found", _("Not found.")) from exc
     if not services.may_oversee(current_user, school, group):
@@ -75,7 +83,7 @@ def subject_marks(school_id, class_id, subject_id):
     school = school_or_404(school_id)
     group = _class(school, class_id)
     try:
-        subject = school_services.subject_of(school, subject_id)
+        subject = subject_of(school, subject_id)
     except SchoolError as exc:
         raise ApiError(404, "not_found", _("Not found.")) from exc
     start, end, _period = _range(group)
