@@ -137,3 +137,16 @@ def test_cli_commands_of_the_plugin(hello_app, demo, database_url, tmp_path, mon
     assert hello_app.test_client().get(f"/hello/school/{demo['school'].id}").status_code == 404
     bad = runner.invoke(cli.main, ["hello", "greet", str(demo["school"].id), "x"])
     assert bad.exit_code != 0 and "text:" in bad.output
+
+
+def test_its_own_tests_pass_with_the_testing_kit(tmp_path):
+    """The example's tests (examples/eschool-hello/tests) use only eschool.testing's fixtures, as a third
+    party's would; they run in a process of their own, on this leg's database."""
+    import os
+
+    env = {**os.environ, "PYTHONPATH": str(EXAMPLE)}
+    result = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
+                             "--basetemp", str(tmp_path / "base"), "tests"],
+                            cwd=EXAMPLE, env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-2000:]
+    assert " passed" in result.stdout and "failed" not in result.stdout
