@@ -59,7 +59,7 @@ def exported(tmp_path_factory):
     """The demo school (with its year, classes and students) exported once for the module."""
     from eschool.app import create_app
     from eschool.demo import build_demo
-    from eschool.people import oneroster
+    from eschool_oneroster import services as oneroster
 
     root = tmp_path_factory.mktemp("oneroster")
     if PG_ADMIN_URL:  # the leg's own database: the tests reset its schema again before each test
@@ -159,10 +159,10 @@ def test_export_writes_the_specification_files(exported):
 
 def test_export_then_import_into_an_empty_database_is_the_same_school(empty, exported, monkeypatch, database_url,
                                                                       tmp_path):
-    from eschool.people import oneroster
+    from eschool_oneroster import services as oneroster
     from eschool.structure.models import School
 
-    result = invoke(monkeypatch, database_url, tmp_path, "import", "oneroster", str(exported["folder"]))
+    result = invoke(monkeypatch, database_url, tmp_path, "oneroster", "import", str(exported["folder"]))
     assert result.exit_code == 0, result.output
     assert "Importing" in result.output and "Imported into Демо-школа №1" in result.output
     with empty.app_context():
@@ -205,7 +205,7 @@ def test_dry_run_lists_what_would_be_created_and_writes_nothing(empty, exported,
     from eschool.auth.models import User
     from eschool.people.models import Student
 
-    result = invoke(monkeypatch, database_url, tmp_path, "import", "oneroster", str(exported["folder"]), "--dry-run")
+    result = invoke(monkeypatch, database_url, tmp_path, "oneroster", "import", str(exported["folder"]), "--dry-run")
     assert result.exit_code == 0, result.output
     assert "would create school: " in result.output and "would create student: " in result.output
     assert "would create parent: Родитель Демонстрационный (users.csv, line" in result.output
@@ -219,6 +219,15 @@ def _edit(path, line: int, column: str, value: str) -> None:
     rows[line - 1][rows[0].index(column)] = value
     with open(path, "w", encoding="utf-8", newline="") as fh:
         csv.writer(fh).writerows(rows)
+
+
+def test_the_old_command_names_still_work_with_a_warning(empty, exported, monkeypatch, database_url, tmp_path):
+    """'eschool import oneroster' moved to the oneroster plugin ('eschool oneroster import'): for one
+    release the old name runs the new command and says so."""
+    old = invoke(monkeypatch, database_url, tmp_path, "import", "oneroster", str(exported["folder"]), "--dry-run")
+    assert old.exit_code == 0, old.output
+    assert "'eschool import oneroster' is deprecated" in old.output and "'eschool oneroster import'" in old.output
+    assert "dry run, nothing written" in old.output
 
 
 def test_bad_rows_are_named_by_file_line_and_reason_and_nothing_changes(empty, exported, monkeypatch,
@@ -235,7 +244,7 @@ def test_bad_rows_are_named_by_file_line_and_reason_and_nothing_changes(empty, e
     _edit(folder / "demographics.csv", 2, "birthDate", "31.02.2015")
     _edit(folder / "classes.csv", 5, "title", "")
     _edit(folder / "enrollments.csv", 6, "role", "janitor")
-    result = invoke(monkeypatch, database_url, tmp_path, "import", "oneroster", str(folder))
+    result = invoke(monkeypatch, database_url, tmp_path, "oneroster", "import", str(folder))
     assert result.exit_code != 0
     out = result.output
     # the command speaks the region's language (Russian here); file, line and field are as in the files
@@ -245,7 +254,7 @@ def test_bad_rows_are_named_by_file_line_and_reason_and_nothing_changes(empty, e
     assert "classes.csv, line 5, title: Не заполнено обязательное поле." in out
     assert "enrollments.csv, line 6, role: Неизвестная роль «janitor»" in out
     assert "nothing was imported" in out
-    dry = invoke(monkeypatch, database_url, tmp_path, "import", "oneroster", str(folder), "--dry-run")
+    dry = invoke(monkeypatch, database_url, tmp_path, "oneroster", "import", str(folder), "--dry-run")
     assert dry.exit_code != 0 and "enrollments.csv, line 3, classSourcedId" in dry.output
     with empty.app_context():
         assert (User.select().count(), Student.select().count(), ClassGroup.select().count(),
@@ -254,22 +263,22 @@ def test_bad_rows_are_named_by_file_line_and_reason_and_nothing_changes(empty, e
 
 def test_a_folder_without_manifest_or_with_missing_files_is_refused(empty, exported, monkeypatch, database_url,
                                                                      tmp_path):
-    result = invoke(monkeypatch, database_url, tmp_path, "import", "oneroster", str(tmp_path))
+    result = invoke(monkeypatch, database_url, tmp_path, "oneroster", "import", str(tmp_path))
     assert result.exit_code != 0 and "нет manifest.csv" in result.output
     folder = tmp_path / "partial"
     shutil.copytree(exported["folder"], folder)
     (folder / "users.csv").unlink()
-    result = invoke(monkeypatch, database_url, tmp_path, "import", "oneroster", str(folder))
+    result = invoke(monkeypatch, database_url, tmp_path, "oneroster", "import", str(folder))
     assert result.exit_code != 0
     assert "manifest.csv, line 16, file.users: Файл users.csv указан в манифесте, но его нет." in result.output
     (folder / "users.csv").write_text("sourcedId,username,givenName\nu1,ivanov,Иван\n", encoding="utf-8")
-    result = invoke(monkeypatch, database_url, tmp_path, "import", "oneroster", str(folder), "--dry-run")
+    result = invoke(monkeypatch, database_url, tmp_path, "oneroster", "import", str(folder), "--dry-run")
     assert result.exit_code != 0
     assert "users.csv, line 1, role: В строке заголовков нет этого столбца." in result.output
 
 
 def test_export_command_writes_the_files(app, demo, monkeypatch, database_url, tmp_path):
-    result = invoke(monkeypatch, database_url, tmp_path, "export", "oneroster", str(tmp_path / "out"),
+    result = invoke(monkeypatch, database_url, tmp_path, "oneroster", "export", str(tmp_path / "out"),
                     "--school", "Демо-школа №1")
     assert result.exit_code == 0, result.output
     assert (tmp_path / "out" / "manifest.csv").is_file()
@@ -341,13 +350,25 @@ e6,,,m5a,s1,u-s2,student,false,,
 """)
 
 
+def test_a_school_that_switched_the_exchange_off_is_refused(app, demo, monkeypatch, database_url, tmp_path):
+    from eschool.plugins.services import set_toggle
+
+    with app.app_context():
+        set_toggle(app.extensions["eschool"].plugins, "oneroster", "school", demo["school"].id, False)
+    app.extensions["eschool"].database.close()
+    result = invoke(monkeypatch, database_url, tmp_path, "oneroster", "export", str(tmp_path / "out"),
+                    "--school", str(demo["school"].id))
+    assert result.exit_code != 0 and "switched off" in result.output
+    assert not (tmp_path / "out").exists()
+
+
 def test_files_of_another_system_go_into_a_named_school(app, demo, monkeypatch, database_url, tmp_path):
     from eschool.auth.models import RoleAssignment, User
     from eschool.people.models import ClassMembership, Guardian, Movement, Student
     from eschool.school.models import AcademicYear, ClassGroup, Period, TeachingAssignment
 
     other_system(tmp_path / "in")
-    result = invoke(monkeypatch, database_url, tmp_path, "import", "oneroster", str(tmp_path / "in"),
+    result = invoke(monkeypatch, database_url, tmp_path, "oneroster", "import", str(tmp_path / "in"),
                     "--school", "Демо-школа №1", "--order", "12-у")
     assert result.exit_code == 0, result.output
     with app.app_context():
@@ -380,14 +401,14 @@ def test_files_of_another_system_go_into_a_named_school(app, demo, monkeypatch, 
 
 def test_a_school_the_region_does_not_know_is_refused(empty, monkeypatch, database_url, tmp_path):
     other_system(tmp_path / "in")
-    result = invoke(monkeypatch, database_url, tmp_path, "import", "oneroster", str(tmp_path / "in"), "--dry-run")
+    result = invoke(monkeypatch, database_url, tmp_path, "oneroster", "import", str(tmp_path / "in"), "--dry-run")
     assert result.exit_code != 0
     assert "orgs.csv, line 3, parentSourcedId: Округ (district) школы должен быть муниципалитетом" in result.output
 
 
 def test_a_second_import_matches_people_by_sourced_id(app, demo, tmp_path):
     from eschool.auth.models import User
-    from eschool.people import oneroster
+    from eschool_oneroster import services as oneroster
     from eschool.people.models import Student
 
     folder = tmp_path / "in"
@@ -413,7 +434,7 @@ def test_a_second_import_matches_people_by_sourced_id(app, demo, tmp_path):
 
 
 def test_a_username_taken_by_an_account_not_from_the_files_is_refused(app, demo, tmp_path):
-    from eschool.people import oneroster
+    from eschool_oneroster import services as oneroster
 
     folder = tmp_path / "in"
     other_system(folder)
@@ -428,7 +449,7 @@ def test_a_username_taken_by_an_account_not_from_the_files_is_refused(app, demo,
 
 
 def test_subgroups_and_curriculum_hours_travel_in_metadata_columns(app, demo, tmp_path):
-    from eschool.people import oneroster
+    from eschool_oneroster import services as oneroster
     from eschool.school.models import ClassGroup, CurriculumItem, Subgroup, TeachingAssignment
 
     folder = tmp_path / "in"

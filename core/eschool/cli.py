@@ -574,51 +574,33 @@ def _one_school(school_ref):
     return schools[0]
 
 
-@import_.command("oneroster")
+def _forward_to_plugin(ctx, old: str, group: str, command: str, region, database, **params):
+    """A command that moved into a plugin: say where it went, then run it there (for one release)."""
+    if region:
+        os.environ["ESCHOOL_REGION"] = region
+    if database:
+        os.environ["DATABASE_URL"] = database
+    click.echo(f"warning: 'eschool {old}' is deprecated and will be removed; use 'eschool {group} {command}'",
+               err=True)
+    plugin_group = main.get_command(ctx, group)
+    target = plugin_group.get_command(ctx, command) if plugin_group is not None else None
+    if target is None:
+        raise click.ClickException(f"the '{group}' plugin is not installed or not allowed in this region")
+    return ctx.invoke(target, **params)
+
+
+@import_.command("oneroster", hidden=True)
 @click.argument("folder", type=click.Path(exists=True, file_okay=False, path_type=Path))
-@click.option("--school", "school_ref", default=None,
-              help="Import into this school (id or short name); default: the school orgs.csv describes, "
-                   "found by its sourcedId, short name or name, or created in its municipality.")
-@click.option("--order", "order_number", default="OneRoster", show_default=True,
-              help="The order number written in the movement book for the enrolments.")
-@click.option("--dry-run", is_flag=True, help="Only check the files and say what would be created.")
+@click.option("--school", "school_ref", default=None)
+@click.option("--order", "order_number", default="OneRoster")
+@click.option("--dry-run", is_flag=True)
 @region_option
 @database_option
-def import_oneroster(folder, school_ref, order_number, dry_run, region, database):
-    """Import a school's people, classes and enrolments from OneRoster 1.1 CSV files (see docs/people.md)."""
-    from eschool.people import oneroster
-    from eschool.structure.services import StructureError, find_school
-
-    app = make_app(region, database)
-    roles = app.extensions["eschool"].roles
-    school = None
-    if school_ref:
-        try:
-            school = find_school(school_ref)
-        except StructureError as exc:
-            raise click.ClickException(f"--school: {exc}") from exc
-    try:
-        plan = oneroster.check_folder(folder, school, roles)
-    except oneroster.OneRosterError as exc:
-        raise click.ClickException(str(exc)) from exc
-    for file, line, name, reason in plan.errors:
-        click.echo(f"{file}, line {line}, {name}: {reason}", err=True)
-    if not plan.ok:
-        raise click.ClickException(f"{len({(e[0], e[1]) for e in plan.errors})} bad rows; nothing was imported")
-    if dry_run:
-        for what, name, file, line in plan.creates:
-            click.echo(f"would create {what}: {name} ({file}, line {line})")
-        click.echo(f"{folder}: correct; {len(plan.creates)} things would be created (dry run, nothing written)")
-        return
-    from eschool.auth.services import AccountError
-    from eschool.school.services import SchoolError
-
-    try:
-        with click.progressbar(length=plan.steps, label="Importing") as bar:
-            made = oneroster.run(plan, roles, order_number=order_number, progress=bar.update)
-    except (SchoolError, AccountError) as exc:  # a rule the check did not foresee: the transaction is undone
-        raise click.ClickException(f"{exc}; nothing was imported") from exc
-    click.echo(f"Imported into {plan.school.short_name}: " + ", ".join(f"{v} {k}" for k, v in made.items()) + ".")
+@click.pass_context
+def import_oneroster(ctx, folder, school_ref, order_number, dry_run, region, database):
+    """Deprecated: 'eschool oneroster import' (the oneroster plugin)."""
+    _forward_to_plugin(ctx, "import oneroster", "oneroster", "import", region, database, folder=folder,
+                       school_ref=school_ref, order_number=order_number, dry_run=dry_run)
 
 
 # ------------------------------------------------------------------ export
@@ -628,20 +610,16 @@ def export_():
     """Write a school's data to files for other systems."""
 
 
-@export_.command("oneroster")
+@export_.command("oneroster", hidden=True)
 @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))
-@click.option("--school", "school_ref", default=None, help="The school's id or short name (default: the only one).")
+@click.option("--school", "school_ref", default=None)
 @region_option
 @database_option
-def export_oneroster(folder, school_ref, region, database):
-    """Write the school's people, classes and enrolments as OneRoster 1.1 CSV files into FOLDER."""
-    from eschool.people import oneroster
-
-    make_app(region, database)
-    school = _one_school(school_ref)
-    counts = oneroster.export(school, folder)
-    click.echo(f"Exported {school.short_name} to {folder}: "
-               + ", ".join(f"{name} {count}" for name, count in counts.items()) + ".")
+@click.pass_context
+def export_oneroster(ctx, folder, school_ref, region, database):
+    """Deprecated: 'eschool oneroster export' (the oneroster plugin)."""
+    _forward_to_plugin(ctx, "export oneroster", "oneroster", "export", region, database, folder=folder,
+                       school_ref=school_ref)
 
 
 # ------------------------------------------------------------------ i18n

@@ -16,8 +16,10 @@ from __future__ import annotations
 from eschool import __version__, hookimpl, hookspec
 from eschool.api.docs import API_PREFIX, PageQuerySchema, doc, dump, load_json, load_query, paginate
 from eschool.api.errors import ApiError
-from eschool.auth.models import User
+from eschool.auth.models import RoleAssignment, User
 from eschool.auth.permissions import has_permission, public, require, user_assignments
+from eschool.auth.services import USERNAME as USERNAME_PATTERN
+from eschool.auth.services import AccountError, create_user, grant_role
 from eschool.core_plugin import SCHOOL_STAFF
 from eschool.db import BaseModel, db, utcnow
 from eschool.diary.services import visible_students
@@ -40,7 +42,17 @@ from eschool.journal.services import (
 )
 from eschool.journal.services import class_students as class_students_between
 from eschool.people.models import ClassMembership, Guardian, Student
-from eschool.people.services import class_students, current_membership, is_class_teacher
+from eschool.people.schemas import CardInSchema
+from eschool.people.services import (
+    class_students,
+    current_membership,
+    enrol,
+    is_class_teacher,
+    leave,
+    link_guardian,
+    notify_moved,
+    transfer,
+)
 from eschool.plugins.services import (
     enabled_plugins,
     hooks_here,
@@ -61,10 +73,25 @@ from eschool.school.models import (
     Subject,
     TeachingAssignment,
 )
-from eschool.school.services import SchoolError, class_of, current_year, subgroup_of, subject_of, teacher_of
+from eschool.school.schemas import CLASS_KINDS, LETTERS, PERIOD_KINDS
+from eschool.school.services import (
+    STAFF_ROLES,
+    SchoolError,
+    add_assignment,
+    add_subject,
+    class_of,
+    create_class,
+    create_year,
+    current_year,
+    set_curriculum_line,
+    subgroup_of,
+    subject_of,
+    teacher_of,
+)
+from eschool.school.services import classes as school_classes
 from eschool.school.services import staff as school_staff
 from eschool.structure.models import Municipality, School
-from eschool.structure.services import school_by_id
+from eschool.structure.services import StructureError, create_school, find_school, school_by_id
 from eschool.timetable.models import LessonTime, Substitution, TimetableEntry
 from eschool.timetable.services import day as timetable_of_day
 from eschool.timetable.services import substitutions
@@ -107,6 +134,11 @@ __all__ = [
     "scope_for_municipality",
     # JSON API
     "API_PREFIX", "school_or_404", "refused", "doc", "load_json", "load_query", "paginate", "dump", "PageQuerySchema", "as_text",
+    # setting a school up and its people (importers)
+    "RoleAssignment", "create_user", "grant_role", "USERNAME_PATTERN", "AccountError", "create_school", "create_year",
+    "create_class", "add_subject", "add_assignment", "set_curriculum_line", "school_classes", "STAFF_ROLES",
+    "CLASS_KINDS", "LETTERS", "PERIOD_KINDS", "enrol", "transfer", "leave", "link_guardian", "notify_moved",
+    "CardInSchema", "find_school", "StructureError",
     # CLI
     "cli_app",
     # errors

@@ -21,14 +21,12 @@ def eschool_models():
         Consent,
         Guardian,
         Movement,
-        OneRosterLink,
         StaffFile,
         Student,
         SubgroupMembership,
     )
 
-    return [Student, Guardian, ClassMembership, Movement, Consent, AuditEntry, StaffFile, OneRosterLink,
-            SubgroupMembership]
+    return [Student, Guardian, ClassMembership, Movement, Consent, AuditEntry, StaffFile, SubgroupMembership]
 
 
 @hookimpl

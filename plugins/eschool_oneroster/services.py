@@ -35,25 +35,47 @@ from pathlib import Path
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 
-from eschool.auth import services as auth
-from eschool.auth.models import RoleAssignment, User
-from eschool.db import db
-from eschool.people import services as people
-from eschool.people.models import ClassMembership, Guardian, OneRosterLink, Student
-from eschool.people.schemas import CardInSchema
-from eschool.school import services as school_services
-from eschool.school.models import (
+from eschool.plugin_api import (
+    CLASS_KINDS,
+    LETTERS,
+    PERIOD_KINDS,
+    STAFF_ROLES,
+    USERNAME_PATTERN,
     AcademicYear,
+    CardInSchema,
     ClassGroup,
+    ClassMembership,
     CurriculumItem,
+    Guardian,
+    Municipality,
     Period,
+    RoleAssignment,
+    School,
+    Student,
     Subgroup,
     Subject,
     TeachingAssignment,
+    User,
+    add_assignment,
+    add_subject,
+    as_text,
+    create_class,
+    create_school,
+    create_user,
+    create_year,
+    current_membership,
+    current_year,
+    db,
+    enrol,
+    grant_role,
+    leave,
+    link_guardian,
+    notify_moved,
+    school_classes,
+    set_curriculum_line,
+    transfer,
 )
-from eschool.school.schemas import CLASS_KINDS, LETTERS, PERIOD_KINDS
-from eschool.structure.models import Municipality, School
-from eschool.validation import as_text
+from eschool_oneroster.models import OneRosterLink
 
 META = "metadata.eschool."
 HEADERS = {
@@ -141,7 +163,7 @@ def export(school: School, folder: Path, year: AcademicYear | None = None) -> di
     def sid(kind: str, object_id: int, default: str) -> str:
         return links.get((kind, object_id), default)
 
-    year = year or school_services.current_year(school)
+    year = year or current_year(school)
     muni = Municipality.get_by_id(school.municipality_id)
     district_sid = f"district-{muni.code}"
     school_sid = sid("school", school.id, f"school-{school.id}")
@@ -166,7 +188,7 @@ def export(school: School, folder: Path, year: AcademicYear | None = None) -> di
                 "endDate": period.ends_on.isoformat(), "parentSourcedId": year_sid, "schoolYear": school_year,
                 META + "kind": period.kind, META + "number": period.number,
                 META + "grades": f"{period.grade_from}-{period.grade_to}"})
-        classes = school_services.classes(school, year)
+        classes = school_classes(school, year)
         class_ids = [c.id for c in classes]
         subgroups = {s.id: s for c in classes for s in c.subgroups}
         hours = {(i.class_group_id, i.subject_id): i.hours_per_week
@@ -812,7 +834,7 @@ class _Checker:
                 else None)
             spec["existing_user"] = existing_user
             if needs_account and existing_user is None:
-                if not auth.USERNAME.match(spec["username"]):
+                if not USERNAME_PATTERN.match(spec["username"]):
                     self.error(f, line, "username", _l("3-150 Latin letters, digits or . _ @ -"))
                     continue
                 if spec["username"] in taken_names:
@@ -950,7 +972,6 @@ def run(plan: Plan, allowed_roles: dict, actor=None, order_number: str = IMPORT_
     """Carry out a checked plan in one transaction; nothing if it has errors. Returns counts of what was made."""
     if not plan.ok:
         raise ValueError("the plan has errors; nothing was imported")
-    from eschool.structure import services as structure
 
     d = plan.data
     tick = progress or (lambda _n: None)
@@ -960,7 +981,7 @@ def run(plan: Plan, allowed_roles: dict, actor=None, order_number: str = IMPORT_
         school = plan.school
         if school is None:
             spec = d["new_school"]
-            school = structure.create_school(spec["municipality"], spec["name"], spec["short_name"])
+            school = create_school(spec["municipality"], spec["name"], spec["short_name"])
             plan.school = school
         known = {(r.kind, r.sourced_id) for r in OneRosterLink.select().where(OneRosterLink.school == school)}
 
@@ -976,8 +997,8 @@ def run(plan: Plan, allowed_roles: dict, actor=None, order_number: str = IMPORT_
         for year_sid, spec in d["years"].items():
             year = spec["existing"]
             if year is None:
-                has_current = school_services.current_year(school) is not None
-                year = school_services.create_year(school, {"name": spec["name"], "starts_on": spec["starts_on"],
+                has_current = current_year(school) is not None
+                year = create_year(school, {"name": spec["name"], "starts_on": spec["starts_on"],
                                                             "ends_on": spec["ends_on"], "is_current": not has_current,
                                                             "periods": spec["periods"]})
             years[year_sid] = year
@@ -985,7 +1006,7 @@ def run(plan: Plan, allowed_roles: dict, actor=None, order_number: str = IMPORT_
         subjects = {s.name: s for s in Subject.select().where(Subject.school == school)}
         for name, short in d["new_subjects"].items():
             if name not in subjects:
-                subjects[name] = school_services.add_subject(school, {"name": name, "short_name": short})
+                subjects[name] = add_subject(school, {"name": name, "short_name": short})
         # staff and parents' accounts, with their school-level roles
         accounts = {}
         parents = {parent for _student, parent in d["guardians"]}
@@ -994,7 +1015,7 @@ def run(plan: Plan, allowed_roles: dict, actor=None, order_number: str = IMPORT_
                 continue
             user = spec["existing"]
             if user is None:
-                user = auth.create_user(spec["username"], spec["full_name"], email=spec["email"], phone=spec["phone"],
+                user = create_user(spec["username"], spec["full_name"], email=spec["email"], phone=spec["phone"],
                                         must_change_password=True)
                 if not spec["enabled"]:
                     User.update(is_active=False).where(User.id == user.id).execute()
@@ -1002,10 +1023,10 @@ def run(plan: Plan, allowed_roles: dict, actor=None, order_number: str = IMPORT_
             roles = list(spec["roles"])
             if user_sid in parents and "parent" not in roles:
                 roles.append("parent")
-            if spec["teaches"] and not spec.get("class_teacher") and not set(roles) & set(school_services.STAFF_ROLES):
+            if spec["teaches"] and not spec.get("class_teacher") and not set(roles) & set(STAFF_ROLES):
                 roles.append("subject_teacher")
             for role in roles:
-                auth.grant_role(user, role, school=school, allowed_roles=allowed_roles)
+                grant_role(user, role, school=school, allowed_roles=allowed_roles)
             accounts[user_sid] = user
             remember("user", user_sid, user.id)
             tick(1)
@@ -1014,7 +1035,7 @@ def run(plan: Plan, allowed_roles: dict, actor=None, order_number: str = IMPORT_
         for class_sid, spec in d["classes"].items():
             group = spec["existing"]
             if group is None:
-                group = school_services.create_class(school, {
+                group = create_class(school, {
                     "academic_year_id": years[spec["year"]].id, "kind": spec["kind"], "grade": spec["grade"],
                     "letter": spec["letter"], "name": spec["name"], "shift": spec["shift"], "class_teacher_id": None,
                     "subgroups": sorted(spec["subgroups"])})
@@ -1027,7 +1048,7 @@ def run(plan: Plan, allowed_roles: dict, actor=None, order_number: str = IMPORT_
             remember("class", class_sid, group.id)
             for teacher_sid in d["class_teachers"].get(class_sid, []):
                 teacher = accounts[teacher_sid]
-                auth.grant_role(teacher, "class_teacher", school=school, class_group_id=group.id,
+                grant_role(teacher, "class_teacher", school=school, class_group_id=group.id,
                                 allowed_roles=allowed_roles)
                 if group.class_teacher_id is None:
                     group.class_teacher = teacher
@@ -1038,7 +1059,7 @@ def run(plan: Plan, allowed_roles: dict, actor=None, order_number: str = IMPORT_
         for _class_sid, spec in d["sections"].items():
             group = groups[spec["homeroom"]]
             if spec["hours"] is not None:
-                school_services.set_curriculum_line(school, group, subjects[spec["subject"]].id, spec["hours"])
+                set_curriculum_line(school, group, subjects[spec["subject"]].id, spec["hours"])
             tick(1)
         have = {(a.teacher_id, a.class_group_id, a.subgroup_id, a.subject_id) for a in TeachingAssignment.select()
                 .where(TeachingAssignment.class_group.in_([g.id for g in groups.values()]))}
@@ -1050,7 +1071,7 @@ def run(plan: Plan, allowed_roles: dict, actor=None, order_number: str = IMPORT_
                    subjects[section["subject"]].id)
             if key in have:
                 continue
-            school_services.add_assignment(school, {"class_id": group.id, "teacher_id": key[0],
+            add_assignment(school, {"class_id": group.id, "teacher_id": key[0],
                                                     "subject_id": key[3], "subgroup_id": key[2]})
             have.add(key)
             made["assignments"] += 1
@@ -1067,13 +1088,13 @@ def run(plan: Plan, allowed_roles: dict, actor=None, order_number: str = IMPORT_
             for index, item in enumerate(items):
                 group = groups[item["class"]]
                 base = {"class_id": group.id, "date": item["begin"], "order_number": order_number}
-                current = people.current_membership(student) if student is not None else None
+                current = current_membership(student) if student is not None else None
                 if student is None:
-                    student = people.enrol(school, {**spec["card"], **base}, actor=actor, notify=False)
+                    student = enrol(school, {**spec["card"], **base}, actor=actor, notify=False)
                     moved.append((student, student.last_movement))
                     made["students"] += 1
                 elif current is not None and current.starts_on < item["begin"] and current.class_group_id != group.id:
-                    moved.append((student, people.transfer(school, student, base, actor=actor, notify=False)))
+                    moved.append((student, transfer(school, student, base, actor=actor, notify=False)))
                 else:
                     ClassMembership.create(student=student, class_group=group, starts_on=item["begin"],
                                            ends_on=item["end"])
@@ -1084,7 +1105,7 @@ def run(plan: Plan, allowed_roles: dict, actor=None, order_number: str = IMPORT_
                 if item["end"] is None:
                     continue
                 if following is None:
-                    moved.append((student, people.leave(school, student, {
+                    moved.append((student, leave(school, student, {
                         "date": item["end"], "order_number": order_number, "reason": IMPORT_ORDER,
                         "other_school": ""}, actor=actor, notify=False)))
                 elif following["begin"] != item["end"] or following["class"] == item["class"]:
@@ -1093,12 +1114,12 @@ def run(plan: Plan, allowed_roles: dict, actor=None, order_number: str = IMPORT_
                 # else: the transfer on the next date closes it
             if student is None:  # listed, but in no class of the file: not a student of this school
                 continue
-            membership = people.current_membership(student) or student.memberships.order_by(
+            membership = current_membership(student) or student.memberships.order_by(
                 ClassMembership.starts_on.desc()).first()
             if spec["enabled"] and student.user_id is None and membership is not None:
-                login = auth.create_user(spec["username"], student.full_name, email=spec["email"],
+                login = create_user(spec["username"], student.full_name, email=spec["email"],
                                          phone=spec["phone"], must_change_password=True)
-                auth.grant_role(login, "student", school=school, class_group_id=membership.class_group_id,
+                grant_role(login, "student", school=school, class_group_id=membership.class_group_id,
                                 allowed_roles=allowed_roles)
                 Student.update(user=login).where(Student.id == student.id).execute()
                 made["users"] += 1
@@ -1114,9 +1135,9 @@ def run(plan: Plan, allowed_roles: dict, actor=None, order_number: str = IMPORT_
             spec = d["users"][parent_sid]
             student = cards[student_sid]
             if (student.id, accounts[parent_sid].id) not in linked:
-                people.link_guardian(student, {"user_id": accounts[parent_sid].id, "relation": spec["relation"],
+                link_guardian(student, {"user_id": accounts[parent_sid].id, "relation": spec["relation"],
                                                "legal_representative": True}, actor=actor)
                 made["guardians"] += 1
     for student, movement in moved:  # after the commit: plugins hear of what is really stored
-        people.notify_moved(school, student, movement, actor)
+        notify_moved(school, student, movement, actor)
     return made
