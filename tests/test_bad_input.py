@@ -61,6 +61,7 @@ def test_pages_take_huge_query_numbers_without_failing(strict, demo):
     assert client.get(f"/admin/plugins?school={HUGE}&municipality={HUGE}").status_code == 200
 
 
+NUL_MESSAGE = "Remove the NUL character (code 0) from this text."
 DEEP = "[" * 5000 + "]" * 5000
 
 
@@ -80,3 +81,22 @@ def test_405_names_the_allowed_methods(client, demo):
     assert set(response.headers["Allow"].replace(" ", "").split(",")) >= {"POST", "DELETE"}
     page = client.delete("/login")
     assert page.status_code == 405 and "GET" in page.headers["Allow"]
+
+
+def test_a_nul_character_anywhere_is_a_400_naming_the_field(strict, demo):
+    client = strict.test_client()
+    error = _api_error(client.post("/api/v1/auth/token", json={"login": "ad\x00min", "password": "x"}), 400, "invalid")
+    assert error["fields"] == {"login": [NUL_MESSAGE]}
+    headers = bearer(client, "admin")
+    error = _api_error(client.get("/api/v1/vacancies?q=a%00b"), 400, "invalid")
+    assert list(error["fields"]) == ["q"]
+    error = _api_error(client.get("/api/v1/municipalities/a%00b/results", headers=headers), 400, "invalid")
+    assert list(error["fields"]) == ["municipality_code"]
+    school = demo["school"].id
+    body = {"name": "Кабинет\x00", "list": [{"deep": ["ok", "no\x00"]}]}
+    error = _api_error(client.post(f"/api/v1/schools/{school}/rooms", json=body, headers=headers), 400, "invalid")
+    assert error["fields"] == {"name": [error["fields"]["name"][0]], "list": {"0": {"deep": {"1": [error["fields"]["name"][0]]}}}}
+    page = client.post("/login", data={"login": "admin\x00", "password": "demo"})
+    assert page.status_code == 400 and "login" in page.get_data(as_text=True)
+    assert client.get("/password/forgot?x=%00").status_code == 400
+    assert client.get("/results/municipalities/a%00b").status_code == 400

@@ -190,6 +190,9 @@ def _register_plugin_blueprints(app: Flask, registry) -> None:
 
 def _request_lifecycle(app: Flask, database) -> None:
     from eschool.scope import resolve_scope
+    from eschool.web import textguard
+
+    textguard.register(app)  # first: no NUL reaches a query, not even the scope's lookup (web/textguard.py)
 
     @app.before_request
     def _open():
