@@ -182,3 +182,13 @@ def test_forgotten_password_letters_are_limited_per_account_and_per_address(mail
         assert refused.status_code == 429 and 0 < int(refused.headers["Retry-After"]) <= 3600
         assert "Too many password reset requests" in refused.get_data(as_text=True)
     assert len(inbox.messages) == 3
+
+
+def test_a_reset_letter_that_cannot_be_sent_does_not_reveal_the_account(make_app, student):
+    app = make_app(SMTP_HOST="127.0.0.1", SMTP_PORT=1)
+    with app.app_context():
+        User.update(email="teacher@example.org").where(User.username == "teacher").execute()
+    client = app.test_client()
+    known, unknown = (client.post("/password/forgot", data={"login": name}) for name in ("teacher", "nobody"))
+    assert known.status_code == unknown.status_code == 302
+    assert known.headers["Location"] == unknown.headers["Location"]

@@ -152,9 +152,8 @@ def forgot_password():
             link = url_for("auth.reset_password", token=services.reset_token(user), _external=True)
             try:
                 mail.send(user.email, _("Resetting your password"), "mail/password_reset.txt", user=user, link=link)
-            except mail.MailError:
-                flash(_("The letter could not be sent now. Try again later or ask your school."), "error")
-                return render_template("auth/forgot.html", form=form, by_email=by_email), 503
+            except mail.MailError:  # logged; telling the user would tell that the account exists
+                current_app.logger.exception("the password reset letter to user %s could not be sent", user.id)
         flash(_("If this account has an e-mail address, a letter with a link is on its way."), "info")
         return redirect(url_for("auth.login"))
     return render_template("auth/forgot.html", form=form, by_email=by_email)
