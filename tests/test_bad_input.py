@@ -61,7 +61,7 @@ def test_pages_take_huge_query_numbers_without_failing(strict, demo):
     assert client.get(f"/admin/plugins?school={HUGE}&municipality={HUGE}").status_code == 200
 
 
-NUL_MESSAGE = "Remove the NUL character (code 0) from this text."
+NUL_MESSAGE = "Удалите из этого текста символ NUL (код 0)."  # the region's language: Russian
 DEEP = "[" * 5000 + "]" * 5000
 
 
