@@ -177,8 +177,8 @@ def test_forgotten_password_letters_are_limited_per_account_and_per_address(mail
     # one address: 10 requests an hour, then 429 whatever the login, account or not
     answers = [forgot("nobody" if i % 2 else "teacher", "203.0.113.9").status_code for i in range(10)]
     assert answers == [302] * 10
-    for login in ("teacher", "nobody"):
-        refused = forgot(login, "203.0.113.9")
+    for name in ("teacher", "nobody"):
+        refused = forgot(name, "203.0.113.9")
         assert refused.status_code == 429 and 0 < int(refused.headers["Retry-After"]) <= 3600
         assert "Too many password reset requests" in refused.get_data(as_text=True)
     assert len(inbox.messages) == 3
