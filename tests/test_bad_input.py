@@ -1,4 +1,6 @@
 """Bad input answers 400/404 in the API's error format (or as an error page), never 500 (issue 11, part 4)."""
+import io
+
 import pytest
 
 from tests.conftest import bearer, login
@@ -112,4 +114,7 @@ def test_a_nul_character_anywhere_is_a_400_naming_the_field(strict, demo):
     page = client.post("/login", data={"login": "admin\x00", "password": "demo"})
     assert page.status_code == 400 and "login" in page.get_data(as_text=True)
     assert client.get("/password/forgot?x=%00").status_code == 400
+    upload = {"file": (io.BytesIO(b"x"), "plan\x00.xlsx")}
+    error = _api_error(client.post(f"/api/v1/schools/{school}/lesson-plans", data=upload, headers=headers), 400)
+    assert list(error["fields"]) == ["file"]
     assert client.get("/results/municipalities/a%00b").status_code == 400
