@@ -19,7 +19,7 @@ The same storage also keeps:
 * the lock of login names that are no account (``unknown_failed`` / ``unknown_locked_until``): five
   wrong attempts lock such a name for 15 minutes exactly as they lock an account (``auth.services``),
   so a locked-out answer does not tell whether the account exists;
-* the forgotten-password letters (``reset_allowed``): per client address ``RESET_RATE_LIMIT`` requests
+* the forgotten-password requests (``reset_wait``, ``reset_letter_allowed``): per client address ``RESET_RATE_LIMIT`` requests
   (default 10 per hour; above it 429 with Retry-After, whatever the login) and per account
   ``RESET_ACCOUNT_LIMIT`` letters (default 3 per hour; above it no letter is sent, and the answer is the
   one every login gets, so nobody learns the account exists and a mailbox cannot be flooded).
