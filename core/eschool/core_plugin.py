@@ -21,6 +21,7 @@ def core_models() -> list:
         Mark,
         WorkType,
     )
+    from eschool.notifications.models import Delivery, Notification, NotificationPreference, QuietHours
     from eschool.people.models import (
         AuditEntry,
         ClassMembership,
@@ -45,7 +46,6 @@ def core_models() -> list:
         Subject,
         TeachingAssignment,
     )
-    from eschool.notifications.models import Delivery, Notification, NotificationPreference, QuietHours
     from eschool.structure.models import Municipality, School
     from eschool.timetable.models import LessonTime, Substitution, TimetableEntry
 

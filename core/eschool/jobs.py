@@ -150,7 +150,8 @@ def _call(target: str, args: list):
 
 
 def run_pending(app=None, now: dt.datetime | None = None, limit: int = 10_000) -> int:
-    """Run every task that is due now in this thread, over the real storage, then return how many ran.
+    """Run every task that is due now in this thread, over the real storage, then return how many ran
+    (a task queued for later is moved to the schedule and not counted).
 
     Moves scheduled tasks whose time has come into the queue first. For tests and ``eschool worker
     --burst`` (cron-style installs); the worker proper is :func:`consumer`.
@@ -163,6 +164,9 @@ def run_pending(app=None, now: dt.datetime | None = None, limit: int = 10_000) -
         task = huey.dequeue()
         if task is None:
             return ran
+        if not huey.ready_to_run(task, now or utcnow()):
+            huey.add_schedule(task)  # queued with a later time (``schedule``): it waits in the schedule
+            continue
         huey.execute(task, now)
         ran += 1
     return ran

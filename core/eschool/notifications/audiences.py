@@ -31,7 +31,7 @@ class Audience:
     """A serialisable description of recipients. Build one with the class methods:
 
     * ``Audience.users(1, 2, 3)``: these accounts;
-    * ``Audience.role("deputy_director", school_id=7)``: holders of a role (in a school, a municipality, or
+    * ``Audience.with_role("deputy_director", school_id=7)``: holders of a role (in a school, a municipality, or
       anywhere in the region when neither is given);
     * ``Audience.of_class(12, "parents")``: a class's ``students``, ``parents`` and/or ``teachers``
       (its subject teachers and its class teacher);
@@ -39,7 +39,8 @@ class Audience:
       ``teachers``;
     * ``Audience.municipality(3, "staff")``: the same for every school of a municipality, plus
       ``operators`` (its municipal operators);
-    * ``Audience.region("operators")``: the same for the whole region (``operators``: region operators);
+    * ``Audience.region("operators")``: the same for the whole region (``operators``: the region's and
+      every municipality's operators);
     * ``a | b``: both.
     """
 
@@ -63,7 +64,7 @@ class Audience:
         return cls("users", ids=tuple(sorted({int(i) for i in ids})))
 
     @classmethod
-    def role(cls, role: str, school_id: int | None = None, municipality_id: int | None = None) -> Audience:
+    def with_role(cls, role: str, school_id: int | None = None, municipality_id: int | None = None) -> Audience:
         if school_id is not None:
             return cls("role", id=school_id, role=role, level="school")
         if municipality_id is not None:
@@ -160,7 +161,7 @@ def _resolve(a: Audience) -> set[int]:
     found = _school_members(School.select(School.id), a.who)  # region
     if "operators" in a.who:
         found |= {r.user_id for r in RoleAssignment.select(RoleAssignment.user).where(
-            RoleAssignment.role == "region_operator")}
+            RoleAssignment.role.in_(("region_operator", "municipal_operator")))}
     return found
 
 
@@ -252,17 +253,17 @@ def addressable(sender) -> Audience | None:
             return None
         if a.role == "municipal_operator" and a.municipality_id:
             parts += [Audience.municipality(a.municipality_id, "staff", "students", "parents", "operators"),
-                      Audience.region("operators")]
+                      Audience.with_role("region_operator")]
         if a.school_id and a.role in STAFF_ROLES:
             parts.append(Audience.school(a.school_id, "staff"))
         if a.school_id and a.role in (*ADMINISTRATION_ROLES, "secretary"):
             school = School.get_by_id(a.school_id)
             parts += [Audience.school(a.school_id, "staff", "students", "parents"),
-                      Audience.role("municipal_operator", municipality_id=school.municipality_id)]
+                      Audience.with_role("municipal_operator", municipality_id=school.municipality_id)]
         if a.role == "class_teacher":
             parts.append(Audience("class", id=a.class_group_id, who=("students", "parents", "teachers")))
         if a.role in ("student", "parent") and a.school_id:
-            parts += [Audience.role(r, school_id=a.school_id) for r in ADMINISTRATION_ROLES]
+            parts += [Audience.with_role(r, school_id=a.school_id) for r in ADMINISTRATION_ROLES]
     led = [c.id for c in ClassGroup.select(ClassGroup.id).where(ClassGroup.class_teacher == sender.id)]
     taught = [t.class_group_id for t in TeachingAssignment.select(TeachingAssignment.class_group)
               .where(TeachingAssignment.teacher == sender.id)]

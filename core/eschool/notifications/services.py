@@ -309,7 +309,7 @@ def sweep(now: dt.datetime | None = None) -> int:
     dead worker left half-sent. Returns how many were queued."""
     now = now or utcnow()
     Delivery.update(status="pending").where((Delivery.status == "sending") & (Delivery.claimed_at < now - STUCK)).execute()
-    due = [(d.id, now) for d in Delivery.select(Delivery.id).where(
+    due = [(d.id, None) for d in Delivery.select(Delivery.id).where(
         (Delivery.status == "pending") & (Delivery.next_attempt_at <= now - GRACE)).order_by(Delivery.id).limit(5000)]
     _queue(due)
     return len(due)
