@@ -469,3 +469,32 @@ def test_notify_sends_only_to_whom_the_actor_may_address(world):
         assert {n.user_id for n in Notification.select()} == {w["ids"]["parent"]}  # not 6Б's parent
         with pytest.raises(services.NotificationError):
             services.notify(Audience.users(w["ids"]["parent"]), "no.such_kind", {})
+
+
+def test_the_worker_command_runs_the_queued_jobs(tmp_path, monkeypatch, database_url):
+    from click.testing import CliRunner
+
+    from eschool import cli
+
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("ESCHOOL_INSTANCE", str(tmp_path))
+    monkeypatch.setenv("ESCHOOL_REGION", "kemerovo")
+    monkeypatch.setattr(cli, "_APPS", {})
+    runner = CliRunner()
+    assert runner.invoke(cli.main, ["db", "upgrade"]).exit_code == 0
+    app = cli.make_app()
+    try:
+        from eschool.auth import services as auth
+
+        user = auth.create_user("someone", "Кто-то", password="x-pass-123")
+        jobs.enqueue(rename, user.id, "Из очереди")  # queued by one process ...
+        assert (tmp_path / "queue.sqlite3").exists()
+        result = runner.invoke(cli.main, ["worker", "--burst"])  # ... run by the worker
+        assert result.exit_code == 0 and "ran 1 job(s)" in result.output, result.output
+        assert User.get_by_id(user.id).full_name == "Из очереди"
+        assert "--workers" in runner.invoke(cli.main, ["worker", "--help"]).output
+    finally:
+        database = app.extensions["eschool"].database
+        database.close()
+        if hasattr(database, "close_all"):
+            database.close_all()

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import Blueprint, jsonify
 from flask_login import current_user
 
-from eschool.api.docs import API_PREFIX, PageQuerySchema, doc, load_json, load_query, paginate
+from eschool.api.docs import API_PREFIX, doc, load_json, load_query, paginate
 from eschool.auth.permissions import AUTHENTICATED, require
 from eschool.notifications import services
 from eschool.notifications.models import Notification
@@ -51,7 +51,6 @@ def mark_read():
      query=DeliveryQuerySchema, response=DeliverySchema, paginated=True, tags=["notifications"])
 def deliveries():
     args = load_query(DeliveryQuerySchema())
-    load_query(PageQuerySchema())
     return jsonify(paginate(services.visible_deliveries(current_user, args["status"]), DeliverySchema()))
 
 
