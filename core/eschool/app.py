@@ -66,6 +66,9 @@ def create_app(overrides: dict | None = None) -> Flask:
     register_redirects(app)
     _register_core_blueprints(app)
     _register_plugin_blueprints(app, registry)
+    from eschool import jobs
+
+    jobs.init_app(app)  # the app's task queue (huey) and its tasks
     for _name, result in registry.call_each("eschool_init_app", app=app).items():
         del result
     _request_lifecycle(app, database)
@@ -150,6 +153,12 @@ def _register_core_blueprints(app: Flask) -> None:
         csrf.exempt(bp)
         app.register_blueprint(bp)
     _register_results_blueprints(app, csrf)
+    from eschool.notifications import api as notifications_api
+    from eschool.notifications import views as notifications_views
+
+    app.register_blueprint(notifications_views.bp)
+    csrf.exempt(notifications_api.bp)
+    app.register_blueprint(notifications_api.bp)
     register_error_handlers(app)
 
 

@@ -17,6 +17,10 @@
 | ESCHOOL_DB_POOL | PostgreSQL connections a process keeps open and reuses (0: a new connection per request) | 20 |
 | ESCHOOL_CACHE_MB | memory per process for the diary's and the grid's built data (0: no cache; ``cache.py``) | 64 |
 | ESCHOOL_CACHE_SECONDS | the longest a name or bell time in that cache may lag (marks never lag) | 300 |
+| ESCHOOL_QUEUE_URL | the task queue (``jobs.py``): ``redis://host:6379/0``, or ``sqlite:///path`` | ``queue.sqlite3`` in the instance folder |
+| ESCHOOL_QUEUE_NAME | the queue's name (several portals may share one Redis) | eschool |
+| ESCHOOL_QUEUE_IMMEDIATE | ``1``: run jobs at once in the process that queues them (no worker; no retries later) | 0 |
+| ESCHOOL_NOTIFY_RETRY_DELAYS | seconds before each retry of a failed delivery; then it is kept as failed | 60,300,1800,7200 |
 """
 from __future__ import annotations
 
@@ -88,6 +92,11 @@ def from_env(overrides: dict | None = None) -> dict:
         # The diary's and the grid's built data, kept per process until the class's journal changes (cache.py)
         "CACHE_MB": int(env.get("ESCHOOL_CACHE_MB", "64") or 0),
         "CACHE_SECONDS": int(env.get("ESCHOOL_CACHE_SECONDS", "300") or 0),
+        # The task queue and the notifications' retries (jobs.py, notifications/services.py)
+        "QUEUE_URL": env.get("ESCHOOL_QUEUE_URL", ""),
+        "QUEUE_NAME": env.get("ESCHOOL_QUEUE_NAME", "eschool"),
+        "QUEUE_IMMEDIATE": env.get("ESCHOOL_QUEUE_IMMEDIATE", "") == "1",
+        "NOTIFY_RETRY_DELAYS": [int(x) for x in env.get("ESCHOOL_NOTIFY_RETRY_DELAYS", "60,300,1800,7200").split(",") if x],
     }
     config.update(overrides)
     return config

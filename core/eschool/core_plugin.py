@@ -21,6 +21,7 @@ def core_models() -> list:
         Mark,
         WorkType,
     )
+    from eschool.notifications.models import Delivery, Notification, NotificationPreference, QuietHours
     from eschool.people.models import (
         AuditEntry,
         ClassMembership,
@@ -53,7 +54,8 @@ def core_models() -> list:
             Student, Guardian, ClassMembership, Movement, Consent, AuditEntry, StaffFile,
             WorkType, LessonPlan, LessonPlanItem, Lesson, Mark, Attendance, Homework, HomeworkStudent, HomeworkFile,
             FinalMark,
-            Building, CatchmentStreet, OneRosterLink, SubgroupMembership]
+            Building, CatchmentStreet, OneRosterLink, SubgroupMembership,
+            Notification, Delivery, NotificationPreference, QuietHours]
 
 
 @hookimpl
@@ -91,6 +93,22 @@ def eschool_permissions():
                    ("region_operator", "municipal_operator")),
         Permission("diary.print_class", _l("Print the weekly diary summaries of a class"),
                    ("class_teacher", "deputy_director", "director", "school_admin")),
+        Permission("notifications.deliveries", _l("See and retry the notifications that could not be delivered"),
+                   ("region_operator", "municipal_operator", "school_admin")),
+    ]
+
+
+@hookimpl
+def eschool_notification_kinds():
+    from eschool.types import NotificationKind
+
+    return [
+        NotificationKind("core.message", _l("Messages from the school"), _l("%(title)s"), "notifications/message.txt",
+                         channels=("email",), order=10),
+        NotificationKind("account.invitation", _l("An invitation to the electronic diary"),
+                         _l("An invitation to the electronic diary"), "mail/invitation.txt", mandatory=True),
+        NotificationKind("account.password_reset", _l("Resetting your password"), _l("Resetting your password"),
+                         "mail/password_reset.txt", urgent=True, mandatory=True),
     ]
 
 
@@ -110,6 +128,8 @@ def eschool_menu_items(user, scope):
                     and a.school_id == scope.school_id][:1]
     return [*own_classes,
         MenuItem("web.dashboard", _l("Start page"), order=0, plugin="core"),
+        MenuItem("notifications.failed", _l("Undelivered notifications"), order=830, section="admin",
+                 permission="notifications.deliveries", plugin="core"),
         MenuItem("diary.week", _l("Diary"), order=5, permission="diary.view", plugin="core"),
         MenuItem("plugins_admin.index", _l("Modules"), order=900, section="admin",
                  permission="plugins.manage", plugin="core"),

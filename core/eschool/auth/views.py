@@ -135,7 +135,8 @@ def forgot_password():
     a new password. The answer never tells whether the login exists."""
     from flask import current_app
 
-    from eschool import mail
+    from eschool.notifications import services as notifications
+    from eschool.notifications.audiences import Audience
 
     by_email = current_app.extensions["eschool"].region.rules["password_reset"] == "email"
     form = ForgotForm()
@@ -150,10 +151,8 @@ def forgot_password():
         # past the account's letters per hour nothing is sent, and the answer stays the same (ratelimit.py)
         if user is not None and user.is_active and user.email and limiter.reset_letter_allowed(user.id):
             link = url_for("auth.reset_password", token=services.reset_token(user), _external=True)
-            try:
-                mail.send(user.email, _("Resetting your password"), "mail/password_reset.txt", user=user, link=link)
-            except mail.MailError:  # logged; telling the user would tell that the account exists
-                current_app.logger.exception("the password reset letter to user %s could not be sent", user.id)
+            # queued (urgent: no quiet hours), retried, and kept for the administrator if it never goes
+            notifications.notify(Audience.users(user.id), "account.password_reset", {"link": link})
         flash(_("If this account has an e-mail address, a letter with a link is on its way."), "info")
         return redirect(url_for("auth.login"))
     return render_template("auth/forgot.html", form=form, by_email=by_email)

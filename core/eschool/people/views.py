@@ -409,8 +409,11 @@ def import_staff(school_id: int):
 @bp.post("/students/<int:student_id>/invite")
 @require(AUTHENTICATED)
 def invite_parent(school_id: int, student_id: int):
-    """Send a parent an invitation: they choose their own login and password (link valid 7 days)."""
-    from eschool import mail
+    """Send a parent an invitation: they choose their own login and password (link valid 7 days).
+
+    The letter is queued (``notifications.send_to_address``): retried if the mail server is down, and
+    shown to the school's administrator if it never goes."""
+    from eschool.notifications import services as notifications
 
     school, student, _access = _student(school_id, student_id, need="edit")
     back = redirect(url_for("people.card", school_id=school.id, student_id=student.id))
@@ -424,12 +427,9 @@ def invite_parent(school_id: int, student_id: int):
         return back
     token = services.invitation_token(student, data["email"], data["relation"], actor=current_user.id)
     link = url_for("invitations.accept", token=token, _external=True)
-    try:
-        mail.send(data["email"], _("An invitation to the electronic diary"), "mail/invitation.txt",
-                  school=school, student=student, link=link)
-    except mail.MailError:
-        flash(_("The letter could not be sent now. Try again later."), "error")
-        return back
+    notifications.send_to_address(data["email"], "account.invitation",
+                                  {"school": {"short_name": school.short_name},
+                                   "student": {"full_name": student.full_name}, "link": link}, school_id=school.id)
     flash(_("The invitation was sent to %(email)s.", email=data["email"]), "success")
     return back
 
