@@ -59,6 +59,15 @@ def peak_mb(read) -> tuple[object, float]:
     return result, peak / 2**20
 
 
+@pytest.fixture
+def english(app):
+    """Messages in English (outside a request a message would be in whatever locale was left)."""
+    from flask_babel import force_locale
+
+    with app.test_request_context("/"), force_locale("en"):
+        yield
+
+
 PLAN = [["Номер", "Тема", "Часы"], *[[n, f"Тема {n}", 1] for n in range(1, 200)]]
 
 
@@ -91,7 +100,7 @@ def test_trailing_empty_cells_and_rows_do_not_count():
     ({"A1": "Фамилия", **{f"XFD{n}": "x" for n in range(1, 3000)}}, "far.xlsx, line 1: more than 100 columns"),
     ({"A1": "Фамилия", "CW2": "x"}, "far.xlsx, line 2: more than 100 columns"),
 ])
-def test_cells_far_apart_are_refused_with_the_cap(cells, message):
+def test_cells_far_apart_are_refused_with_the_cap(cells, message, english):
     data = cells_at(cells)
     assert len(data) < 30_000
     with pytest.raises(tabular.ImportFileError) as refused:
@@ -99,14 +108,14 @@ def test_cells_far_apart_are_refused_with_the_cap(cells, message):
     assert message in str(refused.value)
 
 
-def test_the_refusal_costs_bounded_memory():
+def test_the_refusal_costs_bounded_memory(english):
     data = claiming(cells_at({"A1": "Фамилия", **{f"XFD{n}": "x" for n in range(2, 3000)}}))
     refused, peak = peak_mb(lambda: tabular.read_table(data, "wide.xlsx"))
     assert isinstance(refused, tabular.ImportFileError) and "more than 100 columns" in str(refused)
     assert peak < 30
 
 
-def test_csv_caps():
+def test_csv_caps(english):
     def refusal(text: str) -> str:
         with pytest.raises(tabular.ImportFileError) as refused:
             tabular.read_table(text.encode(), "list.csv")
@@ -120,7 +129,7 @@ def test_csv_caps():
     assert len(tabular.read_table(("a;b\n" * tabular.MAX_ROWS).encode(), "list.csv")) == tabular.MAX_ROWS
 
 
-def test_an_xlsx_bomb_is_refused_before_unpacking():
+def test_an_xlsx_bomb_is_refused_before_unpacking(english):
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
         for item in zipfile.ZipFile(io.BytesIO(xlsx([["a"]]))).infolist():
@@ -132,7 +141,7 @@ def test_an_xlsx_bomb_is_refused_before_unpacking():
     assert "bomb.xlsx: the XLSX file unpacks to more than 200 MB" in str(refused.value)
 
 
-def test_a_file_above_the_upload_cap_is_refused():
+def test_a_file_above_the_upload_cap_is_refused(english):
     with pytest.raises(tabular.ImportFileError) as refused:
         tabular.read_table(b"a" * (tabular.MAX_FILE_BYTES + 1), "big.csv")
     assert "big.csv: the file is larger than 20 MB" in str(refused.value)

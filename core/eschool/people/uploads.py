@@ -127,7 +127,7 @@ def _files(store: Path | None):
 
 def sweep(store: Path | None = None, now: float | None = None) -> int:
     """Delete every file older than :data:`LIFETIME`; returns how many. Called on every use of the store;
-    a periodic job may call it too. The folder earlier versions kept checked files in (``imports/``,
+    a periodic job may call it too (in the app's context, or with ``store``). The folder earlier versions kept checked files in (``imports/``,
     files without an owner) is emptied and removed."""
     limit = (time.time() if now is None else now) - LIFETIME
     deleted = 0
