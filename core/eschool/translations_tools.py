@@ -144,7 +144,10 @@ def extract_and_update(selected: list[Owner] | None = None) -> list[Path]:
 
 
 def _without_date(po: bytes) -> bytes:
-    return b"\n".join(line for line in po.split(b"\n") if not line.startswith(b'"POT-Creation-Date:'))
+    """A catalog without the lines that change when nothing was said differently: the date of the
+    extraction and the Babel that wrote it (a newer Babel alone rewrites no catalog)."""
+    return b"\n".join(line for line in po.split(b"\n")
+                      if not line.startswith((b'"POT-Creation-Date:', b'"Generated-By:')))
 
 
 def compile_owner(owner: Owner) -> list[Path]:
