@@ -207,11 +207,11 @@ def import_csv(rows: int, seed: int) -> bytes:
 def import_school(app, seed: int):
     """A new empty school of the current year with classes 1А..11А to import into."""
     from eschool.school.models import AcademicYear, ClassGroup, Period
-    from eschool.structure.models import Municipality, School
+    from eschool.structure.models import Municipality
+    from eschool.structure.services import create_school
 
     with app.app_context():
-        school = School.create(municipality=Municipality.select().first(), name=f"Школа импорта {seed}",
-                               short_name=f"Импорт {seed}")
+        school = create_school(Municipality.select().first(), f"Школа импорта {seed}", f"Импорт {seed}")
         year = AcademicYear.create(school=school, name="2026/2027", starts_on=dt.date(2026, 9, 1),
                                    ends_on=dt.date(2027, 5, 31), is_current=True)
         Period.create(academic_year=year, kind="semester", number=1, starts_on=dt.date(2026, 9, 1),

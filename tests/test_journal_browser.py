@@ -2,6 +2,9 @@
 script saves them through the page's JSON endpoints (session + CSRF header), and they are in the database.
 
 Skips (loudly) where Chromium, its driver or selenium is missing: `apt-get install chromium chromium-driver`.
+
+Every step waits on a condition (an element there, a text shown, a row in the database), never for a fixed
+time: on a loaded machine each wait only lasts longer. WAIT bounds a step that never comes.
 """
 import shutil
 import threading
@@ -13,6 +16,9 @@ from tests.journal_world import build_world, recent_lesson
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
 DRIVER = shutil.which("chromedriver")
+
+#: The longest a single step may take before the test fails (a bound, not a pause: steps go on at once).
+WAIT = 60
 
 pytestmark = pytest.mark.skipif(not (CHROMIUM and DRIVER),
                                 reason="SKIPPED LOUDLY: no chromium/chromedriver on this machine "
@@ -32,7 +38,7 @@ def browser():
                 "--disable-quic"):
         options.add_argument(arg)
     driver = webdriver.Chrome(service=Service(DRIVER), options=options)
-    driver.implicitly_wait(5)
+    driver.set_page_load_timeout(WAIT * 2)
     yield driver
     driver.quit()
 
@@ -55,19 +61,25 @@ def test_a_teacher_types_marks_and_absences_with_the_keyboard(app, browser, live
     from selenium.webdriver.common.action_chains import ActionChains
     from selenium.webdriver.common.by import By
     from selenium.webdriver.common.keys import Keys
+    from selenium.webdriver.support import expected_conditions as ec
     from selenium.webdriver.support.ui import WebDriverWait
 
     from eschool.journal.models import Attendance, Mark
 
     base, world = live
+    wait = WebDriverWait(browser, WAIT)
     browser.get(f"{base}/login")
-    browser.find_element(By.NAME, "login").send_keys("teacher")
+    wait.until(ec.presence_of_element_located((By.NAME, "login"))).send_keys("teacher")
     browser.find_element(By.NAME, "password").send_keys(DEMO_PASSWORD + Keys.ENTER)
-    WebDriverWait(browser, 10).until(lambda d: "/login" not in d.current_url)
+    wait.until(lambda d: "/login" not in d.current_url)
     browser.get(base + world["grid"])
     lesson = recent_lesson(app, world)
     first, second = world["students"][:2]
-    browser.find_element(By.CSS_SELECTOR, f'td.jcell[data-lesson="{lesson.id}"][data-student="{first}"]').click()
+    cell_of_first = (By.CSS_SELECTOR, f'td.jcell[data-lesson="{lesson.id}"][data-student="{first}"]')
+    # the grid's script marks the first cell focusable when it has run
+    wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "#journal-grid td.jcell[tabindex]"))
+    wait.until(ec.element_to_be_clickable(cell_of_first)).click()
+    wait.until(lambda d: "active" in (d.find_element(*cell_of_first).get_attribute("class") or "").split())
     ActionChains(browser).send_keys("5").send_keys(Keys.ENTER).perform()  # a 5, then down to the next student
     ActionChains(browser).send_keys("н").send_keys(Keys.ARROW_UP).perform()  # absent, then back up
     ActionChains(browser).send_keys(Keys.F2).send_keys("4").send_keys(Keys.TAB).perform()  # a second mark: "5 4"
@@ -79,20 +91,25 @@ def test_a_teacher_types_marks_and_absences_with_the_keyboard(app, browser, live
             absent = Attendance.get_or_none((Attendance.lesson == lesson.id) & (Attendance.student == second))
         return marks == [(0, "5"), (1, "4")] and absent is not None and absent.kind == "absent"
 
-    WebDriverWait(browser, 10).until(saved)
-    cell = browser.find_element(By.CSS_SELECTOR, f'td.jcell[data-lesson="{lesson.id}"][data-student="{first}"]')
-    assert [span.text for span in cell.find_elements(By.CSS_SELECTOR, ".jmark")] == ["5", "4"]
-    average = browser.find_element(By.CSS_SELECTOR, f'tr[data-student="{first}"] td.javg')
-    assert average.text == "4.50"
+    wait.until(saved)
+    cell = browser.find_element(*cell_of_first)
+    # the page shows what the server answered: wait for the answers, not for a time
+    wait.until(lambda d: "saving" not in (cell.get_attribute("class") or "").split()
+               and [span.text for span in cell.find_elements(By.CSS_SELECTOR, ".jmark")] == ["5", "4"])
+    wait.until(ec.text_to_be_present_in_element((By.CSS_SELECTOR, f'tr[data-student="{first}"] td.javg'), "4.50"))
+    assert browser.find_element(By.CSS_SELECTOR, f'tr[data-student="{first}"] td.javg').text == "4.50"
     # Delete clears the cell
     cell.click()
+    wait.until(lambda d: "active" in (cell.get_attribute("class") or "").split())
     ActionChains(browser).send_keys(Keys.DELETE).perform()
 
     def cleared(_driver):
         with app.app_context():
             return not Mark.select().where((Mark.lesson == lesson.id) & (Mark.student == first)).exists()
 
-    WebDriverWait(browser, 10).until(cleared)
+    wait.until(cleared)
+    wait.until(lambda d: "saving" not in (cell.get_attribute("class") or "").split()
+               and not cell.find_elements(By.CSS_SELECTOR, ".jmark"))
     # a stale cell: the mark changes behind the page's back, the page's next save is refused and shows it
     from eschool.auth.models import User
     from eschool.journal import services
@@ -105,8 +122,9 @@ def test_a_teacher_types_marks_and_absences_with_the_keyboard(app, browser, live
         login_user(teacher)
         services.set_mark(teacher, Lesson.get_by_id(lesson.id), first, 0, "3")
     cell.click()
+    wait.until(lambda d: "active" in (cell.get_attribute("class") or "").split())
     ActionChains(browser).send_keys("2").send_keys(Keys.ENTER).perform()
-    WebDriverWait(browser, 10).until(lambda d: "error" in (cell.get_attribute("class") or "").split()
-                                     and "saving" not in (cell.get_attribute("class") or "").split())
-    assert cell.text.strip() == "3"
-    assert "Учитель Предметник" in browser.find_element(By.ID, "journal-status").text
+    wait.until(lambda d: "error" in (cell.get_attribute("class") or "").split()
+               and "saving" not in (cell.get_attribute("class") or "").split())
+    wait.until(lambda d: cell.text.strip() == "3")
+    wait.until(ec.text_to_be_present_in_element((By.ID, "journal-status"), "Учитель Предметник"))

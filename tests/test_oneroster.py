@@ -159,8 +159,8 @@ def test_export_writes_the_specification_files(exported):
 
 def test_export_then_import_into_an_empty_database_is_the_same_school(empty, exported, monkeypatch, database_url,
                                                                       tmp_path):
-    from eschool_oneroster import services as oneroster
     from eschool.structure.models import School
+    from eschool_oneroster import services as oneroster
 
     result = invoke(monkeypatch, database_url, tmp_path, "oneroster", "import", str(exported["folder"]))
     assert result.exit_code == 0, result.output
@@ -408,8 +408,8 @@ def test_a_school_the_region_does_not_know_is_refused(empty, monkeypatch, databa
 
 def test_a_second_import_matches_people_by_sourced_id(app, demo, tmp_path):
     from eschool.auth.models import User
-    from eschool_oneroster import services as oneroster
     from eschool.people.models import Student
+    from eschool_oneroster import services as oneroster
 
     folder = tmp_path / "in"
     other_system(folder)
@@ -449,8 +449,8 @@ def test_a_username_taken_by_an_account_not_from_the_files_is_refused(app, demo,
 
 
 def test_subgroups_and_curriculum_hours_travel_in_metadata_columns(app, demo, tmp_path):
-    from eschool_oneroster import services as oneroster
     from eschool.school.models import ClassGroup, CurriculumItem, Subgroup, TeachingAssignment
+    from eschool_oneroster import services as oneroster
 
     folder = tmp_path / "in"
     other_system(folder)

@@ -27,10 +27,11 @@ def make_app(region: str | None = None, database: str | None = None):
     key = (os.environ.get("ESCHOOL_REGION"), os.environ.get("DATABASE_URL"))
     if key not in _APPS:
         from eschool.app import create_app
+        from eschool.config import ConfigError
 
         try:
             app = create_app()
-        except ProfileError as exc:
+        except (ProfileError, ConfigError) as exc:
             raise click.ClickException(str(exc)) from exc
         app.app_context().push()
         _APPS[key] = app
@@ -141,10 +142,34 @@ def demo(region, database, serve, host, port, scale, schools, weeks):
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--debug", is_flag=True)
-def serve(region, database, host, port, debug):
+@click.option("--worker/--no-worker", default=False, help="Also run the job worker in this process (the demo).")
+def serve(region, database, host, port, debug, worker):
     """Run the development server. In production use gunicorn: see docs/integrators.md."""
     app = make_app(region, database)
+    if worker:
+        from eschool import jobs
+
+        jobs.consumer(app, workers=2, in_process=True).start()
     app.run(host=host, port=port, debug=debug, use_reloader=False)
+
+
+@main.command()
+@region_option
+@database_option
+@click.option("--workers", default=2, show_default=True, type=click.IntRange(1, 64), help="Worker threads.")
+@click.option("--burst", is_flag=True, help="Run the jobs that are due now, then exit (a cron-style install).")
+def worker(region, database, workers, burst):
+    """Run the job worker: notifications' deliveries and the plugins' periodic tasks (docs/deployment.md)."""
+    import logging
+
+    from eschool import jobs
+
+    app = make_app(region, database)
+    if burst:
+        click.echo(f"ran {jobs.run_pending(app)} job(s)")
+        return
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    jobs.consumer(app, workers=workers).run()
 
 
 # ------------------------------------------------------------------ db

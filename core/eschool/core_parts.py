@@ -25,6 +25,7 @@ CORE_PARTS: tuple[tuple[str, str], ...] = (
     ("core.people", "eschool.people.plugin"),
     ("core.journal", "eschool.journal.plugin"),
     ("core.diary", "eschool.diary.plugin"),
+    ("core.notifications", "eschool.notifications.plugin"),
     ("core.results", "eschool.results.plugin"),
     ("core.lesson_plans", "eschool.lesson_plans.plugin"),
 )

@@ -1,7 +1,7 @@
 """The database: one peewee proxy bound at start-up, a base model, and versioned migrations.
 
-SQLite is the embedded default (a file under the instance folder, WAL and foreign keys on);
-``DATABASE_URL=postgresql://...`` selects PostgreSQL. Each owner (the core, each plugin) keeps its
+SQLite is the embedded default (a file under the instance folder, WAL and foreign keys on, writers wait
+for each other: see :class:`SqliteDatabase`); ``DATABASE_URL=postgresql://...`` selects PostgreSQL. Each owner (the core, each plugin) keeps its
 own migration history table ``_migrations_<owner>``, run by peewee's ``playhouse.migrations``.
 """
 from __future__ import annotations
@@ -19,6 +19,23 @@ db = peewee.DatabaseProxy()
 CORE_MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+#: The integers a column can hold: SQLite's INTEGER is 64-bit; on PostgreSQL every integer column and id
+#: here is peewee's IntegerField / AutoField / ForeignKeyField, a 32-bit INTEGER.
+SQLITE_INTEGERS = (-(2**63), 2**63 - 1)
+POSTGRES_INTEGERS = (-(2**31), 2**31 - 1)
+
+
+def integer_range(database: peewee.Database | None = None) -> tuple[int, int]:
+    """The smallest and largest integer the database stores (an id, a number sent by a client): a value
+    outside it is refused as bad input (400, or 404 for an id in a URL) before it reaches the driver,
+    which would fail on it (SQLite: OverflowError; PostgreSQL: integer out of range). Without a bound
+    database (a schema used outside the app): SQLite's range."""
+    database = database if database is not None else db.obj
+    if database is None or isinstance(database, peewee.SqliteDatabase):
+        return SQLITE_INTEGERS
+    return POSTGRES_INTEGERS
+
+
 def utcnow() -> dt.datetime:
     """Instants are stored in UTC without tzinfo (see DESIGN.md, Time)."""
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
@@ -30,6 +47,41 @@ class BaseModel(peewee.Model):
     class Meta:
         database = db
         legacy_table_names = False
+
+
+#: Every SQLite connection, pooled or not: WAL (readers never wait for a writer nor block one), foreign
+#: keys enforced, and a writer that finds the database locked waits up to this long instead of failing.
+SQLITE_PRAGMAS = {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 10_000}
+
+
+class ImmediateTransactions:
+    """SQLite transactions that take the write lock when they begin (``BEGIN IMMEDIATE``).
+
+    Every ``db.atomic()`` / ``db.transaction()`` in the code is a unit of work that may write. With
+    SQLite's default (``BEGIN DEFERRED``) such a transaction starts as a reader and upgrades to a writer at
+    its first write; in WAL mode that upgrade fails at once with "database is locked" (SQLITE_BUSY,
+    without calling the busy handler) when another connection committed since the transaction's first
+    read: its snapshot is stale, and waiting cannot help. Taking the lock at ``BEGIN`` lets the busy
+    timeout do its job: a second writer waits for the first one's commit, then reads fresh data. Reads
+    outside a transaction (most of a page) are not affected, and WAL lets them run beside the writer.
+    A caller that really wants a deferred transaction says so: ``db.atomic("DEFERRED")``.
+    """
+
+    def begin(self, lock_type=None):
+        return super().begin(lock_type or "IMMEDIATE")
+
+
+class SqliteDatabase(ImmediateTransactions, peewee.SqliteDatabase):
+    """The SQLite database of the app (see :class:`ImmediateTransactions`)."""
+
+
+def _pooled_sqlite_class():
+    from playhouse.pool import PooledSqliteDatabase
+
+    class PooledImmediateSqliteDatabase(ImmediateTransactions, PooledSqliteDatabase):
+        """Pooled SQLite connections (see :class:`ImmediateTransactions`)."""
+
+    return PooledImmediateSqliteDatabase
 
 
 def open_database(url: str, pool: int = 0) -> peewee.Database:
@@ -44,15 +96,13 @@ def open_database(url: str, pool: int = 0) -> peewee.Database:
         path = url.split(":///", 1)[1] if ":///" in url else ":memory:"
         if path not in (":memory:", "") and not path.startswith("file:"):
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        pragmas = {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 5000}
+        pragmas = dict(SQLITE_PRAGMAS)
         if pool > 0 and path not in (":memory:", ""):
-            from playhouse.pool import PooledSqliteDatabase
-
             # opening a file and setting its pragmas was a fifth of a cached diary request (bench/run)
             # a connection returns to the pool and may serve another thread next (one at a time)
-            return PooledSqliteDatabase(path, max_connections=pool, stale_timeout=300, pragmas=pragmas,
-                                        check_same_thread=False)
-        return peewee.SqliteDatabase(path or ":memory:", pragmas=pragmas)
+            return _pooled_sqlite_class()(path, max_connections=pool, stale_timeout=300, pragmas=pragmas,
+                                          check_same_thread=False)
+        return SqliteDatabase(path or ":memory:", pragmas=pragmas)
     if url.startswith("postgres://"):
         url = "postgresql://" + url[len("postgres://") :]
     if pool > 0 and url.startswith("postgresql://"):

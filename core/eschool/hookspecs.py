@@ -165,3 +165,32 @@ def eschool_demo_data(school, rng, log):
     ``rng`` is a seeded ``random.Random``; ``log(message)`` prints a line. Must build data through
     the plugin's services.
     """
+
+
+# --------------------------------------------------------------------------- notifications and jobs
+
+
+@hookspec
+def eschool_notification_kinds():
+    """Return a list of :class:`eschool.types.NotificationKind` the plugin sends with ``notify()``.
+
+    Called once at start-up. The preferences page lists every kind that is not ``mandatory``.
+    """
+
+
+@hookspec
+def eschool_notification_channels():
+    """Return a list of delivery channels (SMS gateways, ...): objects with ``code``, ``label``,
+    ``quiet``, ``address(user)`` and ``send(address, subject, body)``
+    (``eschool.notifications.channels.Channel``). Called once at start-up.
+    """
+
+
+@hookspec
+def eschool_periodic_tasks():
+    """Return a list of ``(schedule, function)`` pairs the worker runs on schedule.
+
+    ``schedule(local_datetime) -> bool`` is checked every minute with the region's local time
+    (``huey.crontab(minute="0", hour="7")`` is such a function); ``function()`` takes no arguments and
+    runs in the worker inside the app's context. Called once at start-up.
+    """

@@ -23,6 +23,7 @@ from eschool.auth.services import AccountError, create_user, grant_role
 from eschool.core_plugin import SCHOOL_STAFF
 from eschool.db import BaseModel, db, utcnow
 from eschool.diary.services import visible_students
+from eschool.jobs import enqueue
 from eschool.journal.models import ATTENDANCE_KINDS, Attendance, FinalMark, Homework, Lesson, Mark, WorkType
 from eschool.journal.services import (
     JournalForbidden,
@@ -41,6 +42,8 @@ from eschool.journal.services import (
     set_mark,
 )
 from eschool.journal.services import class_students as class_students_between
+from eschool.notifications.audiences import Audience, AudienceError
+from eschool.notifications.services import NotificationError, notify
 from eschool.people.models import ClassMembership, Guardian, Student
 from eschool.people.schemas import CardInSchema
 from eschool.people.services import (
@@ -95,7 +98,17 @@ from eschool.structure.services import StructureError, create_school, find_schoo
 from eschool.timetable.models import LessonTime, Substitution, TimetableEntry
 from eschool.timetable.services import day as timetable_of_day
 from eschool.timetable.services import substitutions
-from eschool.types import CardSection, MenuItem, Panel, Permission, PluginInfo, ReportType, Scope, Widget
+from eschool.types import (
+    CardSection,
+    MenuItem,
+    NotificationKind,
+    Panel,
+    Permission,
+    PluginInfo,
+    ReportType,
+    Scope,
+    Widget,
+)
 from eschool.validation import as_text
 from eschool.web.errors import PageError
 
@@ -139,6 +152,8 @@ __all__ = [
     "create_class", "add_subject", "add_assignment", "set_curriculum_line", "school_classes", "STAFF_ROLES",
     "CLASS_KINDS", "LETTERS", "PERIOD_KINDS", "enrol", "transfer", "leave", "link_guardian", "notify_moved",
     "CardInSchema", "find_school", "StructureError",
+    # notifications and jobs
+    "notify", "Audience", "AudienceError", "NotificationKind", "NotificationError", "enqueue",
     # CLI
     "cli_app",
     # errors

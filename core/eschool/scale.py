@@ -208,7 +208,7 @@ def build_scale(scale: str, log=print, progress=None, seed: int = 2026, schools:
     from eschool.auth.services import hash_password
     from eschool.journal import stamps
     from eschool.journal.models import Attendance, Homework, Lesson, Mark, WorkType
-    from eschool.journal.services import DEFAULT_WORK_TYPES
+    from eschool.journal.services import default_work_type_rows
     from eschool.people.models import ClassMembership, Guardian, Movement, Student
     from eschool.school.models import (
         AcademicYear,
@@ -237,8 +237,9 @@ def build_scale(scale: str, log=print, progress=None, seed: int = 2026, schools:
     password = hash_password(PASSWORD)
     start = dt.date(2026, 9, 1)
     year_end = dt.date(2027, 5, 31)
-    weight_of = {code: float(weight) for code, _label, weight in DEFAULT_WORK_TYPES}
-    work_codes = [code for code, _label, _w in DEFAULT_WORK_TYPES]
+    work_type_rows = default_work_type_rows(0)  # the region's weights, as structure.create_school gives
+    weight_of = {row["code"]: float(row["weight"]) for row in work_type_rows}
+    work_codes = [row["code"] for row in work_type_rows]
     school_days = [start + dt.timedelta(days=d) for d in range(n_weeks * 7)
                    if (start + dt.timedelta(days=d)).isoweekday() <= 5 and start + dt.timedelta(days=d) <= year_end]
 
@@ -265,8 +266,8 @@ def build_scale(scale: str, log=print, progress=None, seed: int = 2026, schools:
                                   ends_at=dt.time(8 + n, 40))
             work_ids = {}
             wt_id = bulk.next_id(WorkType)
-            bulk.insert(WorkType, [{"id": wt_id + i, "school": school.id, "code": code, "name": "",
-                                    "weight": weight_of[code], "order": i * 10} for i, code in enumerate(work_codes)])
+            bulk.insert(WorkType, [{**row, "id": wt_id + i, "school": school.id, "weight": weight_of[row["code"]]}
+                                   for i, row in enumerate(work_type_rows)])
             work_ids = {code: wt_id + i for i, code in enumerate(work_codes)}
 
             # classes: grades 1-11, about 25 students each

@@ -25,7 +25,12 @@ class EschoolState:
         return migration_owners([i for n, i in self.plugins.infos.items() if not is_core(n)])
 
     def upgrade(self) -> dict:
-        """Apply every pending migration (core first); returns what was applied per owner."""
+        """Apply every pending migration (core first), then complete the setup of schools made before a
+        part of it existed (their default work types, with this region's weights: a migration cannot know
+        the region). Returns what was applied per owner. Runs in an app context (``eschool db upgrade``)."""
         from eschool.db import upgrade
+        from eschool.journal.services import set_up_missing_work_types
 
-        return upgrade(self.database, self.migration_owners())
+        applied = upgrade(self.database, self.migration_owners())
+        set_up_missing_work_types(dict(self.region.rules.get("work_type_weights") or {}))
+        return applied

@@ -4,16 +4,22 @@ Owners: the core (``core/eschool``), each plugin package, each theme and each re
 ``translations/<locale>/LC_MESSAGES/messages.po`` for every portal locale, plus the compiled
 ``.mo`` (committed, so a wheel and a fresh clone run without a build step). Message ids are
 English; the English catalog is filled from them by ``extract``, the Russian one by hand.
+
+A compiled catalog is compared with its ``.po`` by meaning, never by bytes: the messages (with their
+context and plural forms), their translations, the plural rule and the charset. The bytes of a ``.mo``
+also carry the header Babel writes (``Generated-By: Babel 2.x``, the dates), so a newer Babel, which
+``pyproject.toml`` allows, would otherwise make every committed ``.mo`` look out of date.
 """
 from __future__ import annotations
 
 import io
+import struct
 from dataclasses import dataclass
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
 from babel.messages.extract import extract_from_dir
-from babel.messages.mofile import write_mo
+from babel.messages.mofile import read_mo, write_mo
 from babel.messages.pofile import read_po, write_po
 
 from eschool.i18n import LOCALES
@@ -77,6 +83,35 @@ def _mo_bytes(catalog: Catalog) -> bytes:
     return buf.getvalue()
 
 
+def mo_meaning(data: bytes) -> tuple:
+    """What a compiled catalog says, whatever wrote it: its plural rule, its charset, and every message
+    ``(context, id or (singular, plural)) -> translation or (forms...)``; the header's other lines
+    (which Babel wrote it, when) are left out."""
+    catalog = read_mo(io.BytesIO(data))
+    header = dict(catalog.mime_headers)
+    plural_forms = "".join(str(header.get("Plural-Forms", "")).split()).rstrip(";")
+    messages = {}
+    for message in catalog:
+        if not message.id:
+            continue  # the header
+        key = (message.context, tuple(message.id) if isinstance(message.id, (list, tuple)) else message.id)
+        value = tuple(message.string) if isinstance(message.string, (list, tuple)) else message.string
+        messages[key] = value
+    return plural_forms, catalog.charset.lower(), messages
+
+
+def mo_is_current(mo: Path, catalog: Catalog) -> bool:
+    """Whether the ``.mo`` at ``mo`` says what ``catalog`` (its ``.po``) says: the same translated,
+    non-fuzzy messages with the same translations, plural rule and charset (see the module's docstring)."""
+    if not mo.exists():
+        return False
+    try:
+        have = mo_meaning(mo.read_bytes())
+    except (OSError, ValueError, UnicodeDecodeError, struct.error):
+        return False  # not a readable catalog at all
+    return have == mo_meaning(_mo_bytes(catalog))
+
+
 def extract_and_update(selected: list[Owner] | None = None) -> list[Path]:
     """Refresh every owner's catalogs from its sources; English is filled from the ids."""
     written = []
@@ -109,19 +144,23 @@ def extract_and_update(selected: list[Owner] | None = None) -> list[Path]:
 
 
 def _without_date(po: bytes) -> bytes:
-    return b"\n".join(line for line in po.split(b"\n") if not line.startswith(b'"POT-Creation-Date:'))
+    """A catalog without the lines that change when nothing was said differently: the date of the
+    extraction and the Babel that wrote it (a newer Babel alone rewrites no catalog)."""
+    return b"\n".join(line for line in po.split(b"\n")
+                      if not line.startswith((b'"POT-Creation-Date:', b'"Generated-By:')))
 
 
 def compile_owner(owner: Owner) -> list[Path]:
-    """Write each locale's .mo where it is missing or differs from its .po."""
+    """Write each locale's .mo where it is missing or says something else than its .po (by meaning: a
+    newer Babel alone rewrites nothing, see the module's docstring)."""
     written = []
     for locale in LOCALES:
         po = owner.po_path(locale)
         if po.exists():
             mo = po.with_suffix(".mo")
-            data = _mo_bytes(_read(po, locale))
-            if not mo.exists() or mo.read_bytes() != data:
-                mo.write_bytes(data)
+            catalog = _read(po, locale)
+            if not mo_is_current(mo, catalog):
+                mo.write_bytes(_mo_bytes(catalog))
                 written.append(mo)
     return written
 
@@ -162,7 +201,7 @@ def check_owner(owner: Owner, core_ids: dict | None = None) -> list[str]:
             elif not _translated(m) or m.fuzzy:
                 problems.append(f"{po}: untranslated {key[0]!r}")
         mo = po.with_suffix(".mo")
-        if not mo.exists() or mo.read_bytes() != _mo_bytes(catalog):
+        if not mo_is_current(mo, catalog):
             problems.append(f"{mo}: missing or out of date (run 'eschool i18n compile')")
         if owner.kind == "plugin" and core_ids:
             # One shared domain: a plugin may reuse a core message, but must not translate it differently.

@@ -118,3 +118,23 @@ class Scope:
         if self.municipality_id is not None:
             return "municipality"
         return "region"
+
+
+@dataclass(frozen=True)
+class NotificationKind:
+    """A kind of notification (hook ``eschool_notification_kinds``); see docs/plugins.md, Notifications.
+
+    ``code`` is ``<plugin>.<name>``; ``title`` a lazy string formatted with the context
+    (``%(name)s``); ``template`` renders the body from the context (and ``user``); ``channels`` are the
+    channels on by default (the inbox is always on); ``urgent`` ones ignore quiet hours; ``mandatory``
+    ones cannot be switched off by the user (a password reset) and are not listed on the preferences page.
+    """
+
+    code: str
+    label: Any
+    title: Any
+    template: str
+    channels: tuple[str, ...] = ("email",)
+    urgent: bool = False
+    mandatory: bool = False
+    order: int = 100

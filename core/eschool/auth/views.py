@@ -12,6 +12,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 
 from eschool.auth import ratelimit, services
 from eschool.auth.permissions import AUTHENTICATED, public, require
+from eschool.web.converters import stored_int
 from eschool.web.services import is_local_path
 
 bp = Blueprint("auth", __name__)
@@ -55,7 +56,7 @@ def login():
                                           minutes=ratelimit.minutes(wait)))
             return render_template("auth/login.html", form=form), 429, {"Retry-After": str(wait)}
         try:
-            user = services.authenticate(form.login.data, form.password.data)
+            user = services.authenticate(form.login.data, form.password.data, names=limiter)
         except services.AccountLocked as exc:
             limiter.failed(address)
             form.password.errors.append(_("Too many wrong passwords: this account is locked until %(time)s.",
@@ -106,7 +107,7 @@ def switch_role():
     """Act in another of one's roles (a teacher who is also a parent); only one's own roles."""
     from eschool.auth.permissions import all_assignments
 
-    chosen = request.form.get("assignment", type=int)
+    chosen = request.form.get("assignment", type=stored_int)
     if chosen not in {a.id for a in all_assignments(current_user)}:
         flash(_("Choose one of your own roles."), "error")
         return redirect(url_for("web.dashboard")), 303
@@ -134,19 +135,24 @@ def forgot_password():
     a new password. The answer never tells whether the login exists."""
     from flask import current_app
 
-    from eschool import mail
+    from eschool.notifications import services as notifications
+    from eschool.notifications.audiences import Audience
 
     by_email = current_app.extensions["eschool"].region.rules["password_reset"] == "email"
     form = ForgotForm()
     if by_email and form.validate_on_submit():
+        limiter = ratelimit.limiter()
+        wait = limiter.reset_wait(ratelimit.client_address())
+        if wait is not None:  # too many requests from this address, whatever the login
+            form.login.errors.append(_("Too many password reset requests from your network: try again in "
+                                       "%(minutes)s min.", minutes=ratelimit.minutes(wait)))
+            return render_template("auth/forgot.html", form=form, by_email=by_email), 429, {"Retry-After": str(wait)}
         user = services.find_login(form.login.data)
-        if user is not None and user.is_active and user.email:
+        # past the account's letters per hour nothing is sent, and the answer stays the same (ratelimit.py)
+        if user is not None and user.is_active and user.email and limiter.reset_letter_allowed(user.id):
             link = url_for("auth.reset_password", token=services.reset_token(user), _external=True)
-            try:
-                mail.send(user.email, _("Resetting your password"), "mail/password_reset.txt", user=user, link=link)
-            except mail.MailError:
-                flash(_("The letter could not be sent now. Try again later or ask your school."), "error")
-                return render_template("auth/forgot.html", form=form, by_email=by_email), 503
+            # queued (urgent: no quiet hours), retried, and kept for the administrator if it never goes
+            notifications.notify(Audience.users(user.id), "account.password_reset", {"link": link})
         flash(_("If this account has an e-mail address, a letter with a link is on its way."), "info")
         return redirect(url_for("auth.login"))
     return render_template("auth/forgot.html", form=form, by_email=by_email)

@@ -18,7 +18,7 @@ import zoneinfo
 from decimal import Decimal
 from pathlib import Path
 
-from flask import current_app
+from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError, fn
 
@@ -223,16 +223,53 @@ def scale_of(class_group: ClassGroup, subject) -> str:
 
 
 def work_types(school: School) -> list[WorkType]:
-    """The school's active work types; the defaults (with the region's weights) on first use."""
-    rows = list(WorkType.select().where(WorkType.school == school).order_by(WorkType.order, WorkType.id))
-    if not rows:
-        weights = current_app.extensions["eschool"].region.rules.get("work_type_weights") or {}
+    """The school's active work types, by their order. A pure read: the defaults are made when the school
+    is created (:func:`set_up_work_types`), or by ``eschool db upgrade`` for older schools."""
+    rows = WorkType.select().where((WorkType.school == school) & (WorkType.active == True))  # noqa: E712
+    return list(rows.order_by(WorkType.order, WorkType.id))
+
+
+def region_work_type_weights() -> dict:
+    """The region's weights of the default work types (``rules.work_type_weights``), where an app runs."""
+    if not has_app_context():
+        return {}
+    return dict(current_app.extensions["eschool"].region.rules.get("work_type_weights") or {})
+
+
+def default_work_type_rows(school_id: int, weights: dict | None = None) -> list[dict]:
+    """The rows of a school's default work types: the core's list with the region's weights."""
+    weights = region_work_type_weights() if weights is None else weights
+    return [{"school": school_id, "code": code, "name": "", "weight": Decimal(str(weights.get(code, weight))),
+             "order": order * 10, "active": True} for order, (code, _label, weight) in enumerate(DEFAULT_WORK_TYPES)]
+
+
+def set_up_work_types(school: School | int, weights: dict | None = None) -> int:
+    """Give a school the default work types (part of setting a school up: ``structure.create_school``
+    calls it). Idempotent and safe beside a concurrent call: a code the school has is left as it is.
+    Returns how many were made."""
+    school_id = school if isinstance(school, int) else school.id
+    have = {code for (code,) in WorkType.select(WorkType.code).where(WorkType.school == school_id).tuples()}
+    rows = [r for r in default_work_type_rows(school_id, weights) if r["code"] not in have]
+    if rows:
+        WorkType.insert_many(rows).on_conflict_ignore().execute()
+    return len(rows)
+
+
+def set_up_missing_work_types(weights: dict | None = None) -> int:
+    """The default work types for every school that has none at all: schools made before the defaults
+    became part of a school's setup (they were made on a school's first mark, a write hidden in a read).
+
+    Not a migration: a migration runs on the database alone, and the weights are the region's, which the
+    database does not record (the region profile is chosen when the app starts). ``eschool db upgrade``
+    and ``eschool init`` call this after the migrations (``EschoolState.upgrade``), with the region's
+    weights; it is idempotent, one query when there is nothing to do. Returns how many schools got them."""
+    weights = region_work_type_weights() if weights is None else weights
+    bare = [school_id for (school_id,) in School.select(School.id).where(~fn.EXISTS(
+        WorkType.select(WorkType.id).where(WorkType.school == School.id))).tuples()]
+    for school_id in bare:
         with db.atomic():
-            for order, (code, _label, weight) in enumerate(DEFAULT_WORK_TYPES):
-                WorkType.get_or_create(school=school, code=code, defaults={
-                    "name": "", "weight": Decimal(str(weights.get(code, weight))), "order": order * 10})
-        rows = list(WorkType.select().where(WorkType.school == school).order_by(WorkType.order, WorkType.id))
-    return [r for r in rows if r.active]
+            set_up_work_types(school_id, weights)
+    return len(bare)
 
 
 def work_type_label(work_type: WorkType | None) -> str:
@@ -246,7 +283,6 @@ def work_type_label(work_type: WorkType | None) -> str:
 
 def save_work_type(school: School, data: dict, work_type_id: int | None = None) -> WorkType:
     """Add a school's own work type or change one's name, weight, order or whether it is offered."""
-    work_types(school)
     if work_type_id is None:
         if WorkType.select().where((WorkType.school == school) & (WorkType.code == data["code"])).exists():
             raise SchoolError("code", _l("The school already has a work type with this code."))
@@ -504,7 +540,11 @@ def set_mark(user, lesson: Lesson, student, slot: int, value, *, work_type_id=No
     if work_type is None and lesson.work_type_id:
         work_type = WorkType.get_or_none(WorkType.id == lesson.work_type_id)
     if work_type is None:
-        work_type = work_types(lesson.school)[0]
+        offered = work_types(lesson.school)
+        if not offered:
+            raise SchoolError("work_type_id", _l("The school offers no work type: its journal settings must "
+                                                 "offer at least one."))
+        work_type = offered[0]
     comment = (existing.comment if existing else "") if comment is None else comment.strip()[:500]
     now = utcnow()
     try:

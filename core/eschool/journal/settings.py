@@ -58,7 +58,6 @@ def _school(school_id: int) -> School:
 def _state(school: School) -> dict:
     from eschool.journal.models import WorkType
 
-    services.work_types(school)
     rows = list(WorkType.select().where(WorkType.school == school).order_by(WorkType.order, WorkType.id))
     return {"journal_edit_days": school.journal_edit_days, "effective_edit_days": services.edit_window_days(school),
             "work_types": rows}

@@ -41,31 +41,132 @@ class Plan:
         self.errors.append((line, column, str(reason)))
 
 
-def read_table(data: bytes, filename: str) -> list[list[str]]:
-    """Every row of a CSV (UTF-8, ``;`` or ``,``) or XLSX file (its first sheet), cells as text."""
-    name = filename.lower()
-    if name.endswith(".xlsx"):
-        import openpyxl
+# Caps on a file the school imports (docs/people.md). A municipality's whole list of students fits
+# (tens of thousands of rows; a student and three parents are under 30 columns); above them the file is
+# refused before it costs the server more than a bounded amount of memory and time.
+MAX_FILE_BYTES = 20 * 1024 * 1024  # the upload itself (the app's MAX_CONTENT_LENGTH is the same)
+MAX_ROWS = 50_000  # rows with something in them, the header included; empty rows after the last do not count
+MAX_COLUMNS = 100  # columns up to the last filled cell of a row
+MAX_LINE_CHARS = 10_000  # one line of a CSV file
+MAX_XLSX_UNPACKED_BYTES = 200 * 1024 * 1024  # an XLSX file's parts once unzipped (a zip bomb stops here)
+XLSX_LAST_ROW = 1_048_576  # the format's own last row: a row number past it is a broken file
 
-        try:
-            book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-        except Exception as exc:  # openpyxl raises several kinds for a damaged file
-            raise ImportFileError(_l("%(file)s: not a readable XLSX file.", file=filename)) from exc
+
+def _too_big(filename: str, data: bytes) -> None:
+    if len(data) > MAX_FILE_BYTES:
+        raise ImportFileError(_l("%(file)s: the file is larger than %(limit)s MB.", file=filename,
+                                 limit=MAX_FILE_BYTES // (1024 * 1024)))
+
+
+def _trimmed(values) -> list[str]:
+    """A row's cells as text without the empty cells after its last filled one."""
+    row = [cell(v) for v in values]
+    while row and not row[-1].strip():
+        row.pop()
+    return row
+
+
+class _Table:
+    """Rows gathered under the caps: empty rows are kept only when a filled row follows them."""
+
+    def __init__(self, filename: str, max_rows: int):
+        self.filename, self.max_rows = filename, max_rows
+        self.rows: list[list[str]] = []
+        self.pending_empty = 0
+
+    def add(self, line: int, values) -> None:
+        row = _trimmed(values)
+        if not row:
+            self.pending_empty += 1
+            return
+        if len(row) > MAX_COLUMNS:
+            raise ImportFileError(_l("%(file)s, line %(line)s: more than %(limit)s columns; the file may have "
+                                     "at most %(limit)s.", file=self.filename, line=line, limit=MAX_COLUMNS))
+        if line > self.max_rows:
+            raise ImportFileError(_l("%(file)s, line %(line)s: more than %(limit)s rows; split the list into "
+                                     "files of at most %(limit)s rows.", file=self.filename, line=line,
+                                     limit=self.max_rows))
+        self.rows.extend([] for _ in range(self.pending_empty))
+        self.pending_empty = 0
+        self.rows.append(row)
+
+
+def _read_xlsx(data: bytes, filename: str, table: _Table) -> None:
+    import zipfile
+
+    import openpyxl
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            unpacked = sum(item.file_size for item in archive.infolist())
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        raise ImportFileError(_l("%(file)s: not a readable XLSX file.", file=filename)) from exc
+    if unpacked > MAX_XLSX_UNPACKED_BYTES:
+        raise ImportFileError(_l("%(file)s: the XLSX file unpacks to more than %(limit)s MB.", file=filename,
+                                 limit=MAX_XLSX_UNPACKED_BYTES // (1024 * 1024)))
+    book = None
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         sheet = book.worksheets[0]
-        table = [[cell(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-    elif name.endswith(".csv"):
-        try:
-            text = data.decode("utf-8-sig")
-        except UnicodeDecodeError as exc:
-            raise ImportFileError(_l("%(file)s: save the CSV file in UTF-8.", file=filename)) from exc
-        first = text.split("\n", 1)[0]
-        delimiter = ";" if first.count(";") >= first.count(",") else ","
-        table = [list(r) for r in csv.reader(io.StringIO(text), delimiter=delimiter)]
-    else:
+        # the size the file declares (<dimension ref="A1:XFD1048576">) is not trusted: rows come as
+        # they are in the file, not padded to it (a missing row comes as an empty one)
+        sheet.reset_dimensions()
+        for line, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+            if not values:
+                if line > XLSX_LAST_ROW:
+                    raise ImportFileError(_l("%(file)s: not a readable XLSX file.", file=filename))
+                table.pending_empty += 1
+                continue
+            table.add(line, values)
+    except ImportFileError:
+        raise
+    except Exception as exc:  # openpyxl raises several kinds for a damaged file
+        raise ImportFileError(_l("%(file)s: not a readable XLSX file.", file=filename)) from exc
+    finally:
+        if book is not None:
+            book.close()
+
+
+def _read_csv(data: bytes, filename: str, table: _Table) -> None:
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise ImportFileError(_l("%(file)s: save the CSV file in UTF-8.", file=filename)) from exc
+    lines = io.StringIO(text)
+    for number, line in enumerate(lines, start=1):
+        if len(line.rstrip("\r\n")) > MAX_LINE_CHARS:
+            raise ImportFileError(_l("%(file)s, line %(line)s: the line is longer than %(limit)s characters.",
+                                     file=filename, line=number, limit=MAX_LINE_CHARS))
+    first = text.split("\n", 1)[0]
+    delimiter = ";" if first.count(";") >= first.count(",") else ","
+    reader = csv.reader(io.StringIO(text), delimiter=delimiter)
+    number = 0
+    try:
+        for number, values in enumerate(reader, start=1):
+            table.add(number, values)
+    except csv.Error as exc:  # a quote never closed, a field longer than the csv module takes, a NUL
+        raise ImportFileError(_l("%(file)s, line %(line)s: not a readable CSV line.", file=filename,
+                                 line=number + 1)) from exc
+
+
+def read_table(data: bytes, filename: str, max_rows: int = MAX_ROWS) -> list[list[str]]:
+    """Every row of a CSV (UTF-8, ``;`` or ``,``) or XLSX file (its first sheet), cells as text, each row
+    without its empty cells at the end; refused (:class:`ImportFileError`, naming the file and the cap)
+    above :data:`MAX_FILE_BYTES`, ``max_rows`` rows (:data:`MAX_ROWS`), :data:`MAX_COLUMNS` columns,
+    :data:`MAX_LINE_CHARS` characters on a CSV line, :data:`MAX_XLSX_UNPACKED_BYTES` unzipped. The size
+    an XLSX file declares is ignored; memory stays bounded by the caps, whatever the file claims."""
+    name = filename.lower()
+    if not name.endswith((".xlsx", ".csv")):
         raise ImportFileError(_l("%(file)s: send a .csv or .xlsx file.", file=filename))
-    if not table:
+    _too_big(filename, data)
+    table = _Table(filename, max_rows)
+    if name.endswith(".xlsx"):
+        _read_xlsx(data, filename, table)
+    else:
+        _read_csv(data, filename, table)
+    if not table.rows:
         raise ImportFileError(_l("%(file)s: the file is empty.", file=filename))
-    return table
+    return table.rows
 
 
 def header_key(title: str) -> str:

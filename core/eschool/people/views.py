@@ -278,41 +278,30 @@ def staff(school_id: int):
 # --------------------------------------------------------------------------- contingent import
 
 
-def _import_dir():
-    from pathlib import Path
-
-    from flask import current_app
-
-    folder = Path(current_app.instance_path) / "imports"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def _import_file(kind: str):
-    """``(data, filename, stored path or None)`` of the file to check: the one kept from the check a
-    moment ago (``token`` in the form), or the upload; ``None`` and a message when there is neither."""
-    from pathlib import Path
+def _import_file(school: School, kind: str):
+    """``(data, filename, confirmed)`` of the file to check: the one this user checked a moment ago at this
+    school (``token`` in the form, taken from the store of uploads waiting for confirmation and deleted
+    from it), or the upload; ``None`` and a message when there is neither."""
+    from eschool.people import uploads
 
     token = request.form.get("token", "")
     if token:
-        stored = next((p for p in _import_dir().glob(f"{kind}{Path(token).name}.*")), None)
-        if stored is None:
-            return None, _("The checked file is gone; upload it again.")
-        return (stored.read_bytes(), stored.name, stored), None
+        try:
+            kept = uploads.take(school.id, current_user.id, kind, token)
+        except uploads.UploadGone as exc:
+            return None, str(exc.message)
+        return (kept.data, kept.filename, True), None
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         return None, _("Choose a .csv or .xlsx file.")
-    return (upload.read(), upload.filename, None), None
+    return (upload.read(), upload.filename, False), None
 
 
-def _keep_import_file(kind: str, data: bytes, filename: str) -> str:
-    """Keep a checked file for the confirmation; returns its token."""
-    import secrets
+def _keep_import_file(school: School, kind: str, data: bytes, filename: str) -> str:
+    """Keep a checked file for this user's confirmation; returns its token."""
+    from eschool.people import uploads
 
-    token = secrets.token_hex(16)
-    suffix = ".xlsx" if filename.lower().endswith(".xlsx") else ".csv"
-    (_import_dir() / f"{kind}{token}{suffix}").write_bytes(data)
-    return token
+    return uploads.keep(school.id, current_user.id, kind, data, filename)
 
 
 @bp.route("/import", methods=["GET", "POST"])
@@ -338,24 +327,23 @@ def import_students(school_id: int):
     except ValueError:
         context["file_error"] = _("Give the enrolment date as YYYY-MM-DD.")
         return render_template("people/import.html", **context), 400
-    found, problem = _import_file("")  # the second step (a token): the file checked a moment ago
+    found, problem = _import_file(school, "students")  # the second step (a token): the file checked before
     if found is None:
         context["file_error"] = problem
         return render_template("people/import.html", **context), 400
-    data, filename, stored = found
+    data, filename, confirmed = found
     try:
         plan = importing.check(school, importing.read_rows(data, filename))
     except importing.ImportFileError as exc:
         context["file_error"] = str(exc)
         return render_template("people/import.html", **context), 400
-    if stored is not None and plan.ok:
+    if confirmed and plan.ok:
         count = importing.run(school, plan, date, form["order_number"], actor=current_user.id)
-        stored.unlink(missing_ok=True)
         flash(_("Imported: %(count)s students.", count=count), "success")
         return redirect(url_for("people.movement_book", school_id=school.id))
     context["plan"] = plan
     if plan.ok and plan.rows:
-        context["token"] = _keep_import_file("", data, filename)
+        context["token"] = _keep_import_file(school, "students", data, filename)
     return render_template("people/import.html", **context), 200 if plan.ok else 400
 
 
@@ -376,19 +364,18 @@ def import_staff(school_id: int):
                "roles": roles}
     if request.method == "GET":
         return render_template("people/import_staff.html", **context)
-    found, problem = _import_file("staff-")
+    found, problem = _import_file(school, "staff")
     if found is None:
         context["file_error"] = problem
         return render_template("people/import_staff.html", **context), 400
-    data, filename, stored = found
+    data, filename, confirmed = found
     try:
         plan = staff_import.check(school, staff_import.read_rows(data, filename), allowed)
     except staff_import.tabular.ImportFileError as exc:
         context["file_error"] = str(exc)
         return render_template("people/import_staff.html", **context), 400
-    if stored is not None and plan.ok:
+    if confirmed and plan.ok:
         done = staff_import.run(school, plan, allowed, actor=current_user.id)
-        stored.unlink(missing_ok=True)
         back = url_for("people.staff", school_id=school.id)
         entries = [(user.full_name, ", ".join(str(ROLES[code].label) + (f" {group.name}" if group else "")
                                              for code, group in item_roles), user.username, password)
@@ -399,7 +386,7 @@ def import_staff(school_id: int):
         return _slip(school, entries, back)
     context["plan"] = plan
     if plan.ok and plan.rows:
-        context["token"] = _keep_import_file("staff-", data, filename)
+        context["token"] = _keep_import_file(school, "staff", data, filename)
     return render_template("people/import_staff.html", **context), 200 if plan.ok else 400
 
 
@@ -409,8 +396,11 @@ def import_staff(school_id: int):
 @bp.post("/students/<int:student_id>/invite")
 @require(AUTHENTICATED)
 def invite_parent(school_id: int, student_id: int):
-    """Send a parent an invitation: they choose their own login and password (link valid 7 days)."""
-    from eschool import mail
+    """Send a parent an invitation: they choose their own login and password (link valid 7 days).
+
+    The letter is queued (``notifications.send_to_address``): retried if the mail server is down, and
+    shown to the school's administrator if it never goes."""
+    from eschool.notifications import services as notifications
 
     school, student, _access = _student(school_id, student_id, need="edit")
     back = redirect(url_for("people.card", school_id=school.id, student_id=student.id))
@@ -424,12 +414,9 @@ def invite_parent(school_id: int, student_id: int):
         return back
     token = services.invitation_token(student, data["email"], data["relation"], actor=current_user.id)
     link = url_for("invitations.accept", token=token, _external=True)
-    try:
-        mail.send(data["email"], _("An invitation to the electronic diary"), "mail/invitation.txt",
-                  school=school, student=student, link=link)
-    except mail.MailError:
-        flash(_("The letter could not be sent now. Try again later."), "error")
-        return back
+    notifications.send_to_address(data["email"], "account.invitation",
+                                  {"school": {"short_name": school.short_name},
+                                   "student": {"full_name": student.full_name}, "link": link}, school_id=school.id)
     flash(_("The invitation was sent to %(email)s.", email=data["email"]), "success")
     return back
 

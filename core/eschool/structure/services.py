@@ -33,10 +33,19 @@ def municipality_by_code(code: str) -> Municipality:
 
 
 def create_school(municipality: Municipality, name: str, short_name: str | None = None, **fields) -> School:
+    """A new school, set up: with the journal's default work types (the region's weights), so that
+    reading them on the journal's hot path never has to write (every place that makes a school calls
+    this: the setup pages, the demo, the OneRoster import, the scale generator builds the same rows)."""
     name = (name or "").strip()
     if not name:
         raise StructureError("name: a school needs a name")
-    return School.create(municipality=municipality, name=name, short_name=(short_name or name)[:200], **fields)
+    # The journal's defaults are part of a school's setup; imported here, as the journal builds on structure.
+    from eschool.journal.services import set_up_work_types
+
+    with db.atomic():
+        school = School.create(municipality=municipality, name=name, short_name=(short_name or name)[:200], **fields)
+        set_up_work_types(school)
+    return school
 
 
 def find_school(ref: str) -> School:

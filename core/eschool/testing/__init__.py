@@ -83,14 +83,16 @@ def counting_queries(database=None):
                 counter.statements.append(str(record.msg[0]))
 
     logger = logging.getLogger("peewee")
-    handler, level = _Handler(), logger.level
+    handler, level, disabled = _Handler(), logger.level, logger.disabled
     logger.addHandler(handler)
     logger.setLevel(logging.DEBUG)
+    logger.disabled = False  # a logging.config elsewhere (a worker's, a test's) may have disabled it
     try:
         yield counter
     finally:
         logger.removeHandler(handler)
         logger.setLevel(level)
+        logger.disabled = disabled
 
 
 def check_catalogs(plugin_root: Path | str) -> list[str]:
