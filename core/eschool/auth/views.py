@@ -10,7 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from eschool.auth import ratelimit, services
+from eschool.auth import idle, ratelimit, services
 from eschool.auth.permissions import AUTHENTICATED, public, require
 from eschool.web.services import is_local_path
 
@@ -35,6 +35,13 @@ def _fresh_session() -> None:
     session.clear()
     if locale:
         session["locale"] = locale
+
+
+def _bind_session(user) -> None:
+    """The session belongs to the account's current session epoch (a logout or a password change moves it
+    on and ends the session) and is seen now, so the idle limit holds from the first request."""
+    session["epoch"] = user.session_epoch
+    idle.seen(session)
 
 
 def _safe_next(target: str | None) -> str:
@@ -68,6 +75,7 @@ def login():
             _fresh_session()
             session.permanent = True
             login_user(user)
+            _bind_session(user)
             if user.must_change_password:
                 flash(_("You were given this password. Choose your own now."), "info")
                 return redirect(url_for("auth.change_password"))
@@ -78,6 +86,7 @@ def login():
 @bp.post("/logout")
 @require(AUTHENTICATED)
 def logout():
+    services.end_sessions(current_user)  # every session of the account ends, a copied cookie's too
     logout_user()
     _fresh_session()
     flash(_("You have logged out."), "info")
@@ -95,6 +104,7 @@ def change_password():
             target = getattr(form, exc.field, form.new_password)
             target.errors.append(str(exc.message))
         else:
+            _bind_session(current_user)  # the other sessions ended; this one goes on at the new epoch
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("web.dashboard"))
     return render_template("auth/change_password.html", form=form), 200 if not form.errors else 400
