@@ -38,17 +38,13 @@ def _rows(db, sql, params=()):
     return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
 
 
-def _param(db) -> str:
-    return db.param
-
-
 def _merge_homework(db):
-    p = _param(db)
+    p = db.param  # ? on SQLite, %s on PostgreSQL
     lessons = [row["lesson_id"] for row in _rows(
         db, "SELECT lesson_id FROM homework GROUP BY lesson_id HAVING COUNT(*) > 1 ORDER BY lesson_id")]
     for lesson_id in lessons:
         rows = _rows(db, f"SELECT * FROM homework WHERE lesson_id = {p} ORDER BY id", (lesson_id,))
-        keep, others = rows[0], rows[1:]
+        keep = rows[0]
         texts, links = [], []
         for row in rows:
             text = (row["text"] or "").strip()
@@ -73,8 +69,7 @@ def _merge_homework(db):
             for student_id in students:
                 db.execute_sql(f"INSERT INTO homework_student (homework_id, student_id) VALUES ({p}, {p})",
                                (keep["id"], student_id))
-        updated = max(r["updated_at"] for r in rows if r["updated_at"] is not None) if any(
-            r["updated_at"] is not None for r in rows) else _now()
+        updated = max((r["updated_at"] for r in rows if r["updated_at"] is not None), default=None) or _now()
         db.execute_sql(
             f"UPDATE homework SET text = {p}, links = {p}, minutes_needed = {p}, due_on = {p}, for_all = {p}, "
             f"updated_at = {p}, version = version + 1 WHERE id = {p}",
@@ -83,7 +78,7 @@ def _merge_homework(db):
 
 
 def _merge_final_marks(db):
-    p = _param(db)
+    p = db.param  # ? on SQLite, %s on PostgreSQL
     groups = _rows(db, "SELECT student_id, subject_id, class_group_id, kind FROM final_mark WHERE period_id IS NULL "
                        "GROUP BY student_id, subject_id, class_group_id, kind HAVING COUNT(*) > 1")
     for group in groups:
@@ -91,7 +86,8 @@ def _merge_final_marks(db):
                          f"WHERE f.student_id = {p} AND f.subject_id = {p} AND f.class_group_id = {p} AND f.kind = {p} "
                          f"AND f.period_id IS NULL",
                      (group["student_id"], group["subject_id"], group["class_group_id"], group["kind"]))
-        rows.sort(key=lambda r: (r["set_at"] or datetime.datetime.min, r["id"]), reverse=True)
+        # the latest first (SQLite gives the times as ISO text, PostgreSQL as datetimes: both sort as text)
+        rows.sort(key=lambda r: (r["set_at"] is not None, str(r["set_at"] or ""), r["id"]), reverse=True)
         for row in rows[1:]:  # the first (latest) stays
             db.execute_sql(
                 f"INSERT INTO audit_entry (school_id, actor_id, at, record, record_id, field, old_value, new_value) "
