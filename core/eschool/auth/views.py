@@ -37,6 +37,15 @@ def _fresh_session() -> None:
         session["locale"] = locale
 
 
+def start_session(user) -> None:
+    """Log ``user`` in with a new session (the login form, an accepted invitation): nothing carried over
+    but the language, bound to the account's session epoch, seen now."""
+    _fresh_session()
+    session.permanent = True
+    login_user(user)
+    _bind_session(user)
+
+
 def _bind_session(user) -> None:
     """The session belongs to the account's current session epoch (a logout or a password change moves it
     on and ends the session) and is seen now, so the idle limit holds from the first request."""
@@ -72,10 +81,7 @@ def login():
             limiter.failed(address)
             form.password.errors.append(_("Wrong login or password."))
         else:
-            _fresh_session()
-            session.permanent = True
-            login_user(user)
-            _bind_session(user)
+            start_session(user)
             if user.must_change_password:
                 flash(_("You were given this password. Choose your own now."), "info")
                 return redirect(url_for("auth.change_password"))
