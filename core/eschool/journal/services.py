@@ -709,6 +709,27 @@ def set_homework(user, lesson: Lesson, data: dict, version: int | None = None) -
         raise StaleEdit("text", None if existing is None else {"value": existing.text, "version": existing.version,
                                                                "by": "", "updated_at": existing.updated_at.isoformat()})
     now = utcnow()
+    try:
+        homework = _store_homework(user, lesson, existing, text, links, minutes, due_on, students, now)
+    except IntegrityError as exc:  # two saves of a lesson's first homework at once: the later one loses
+        raise StaleEdit("text", homework_current(homework_of(lesson))) from exc
+    fire_event("homework_set", scope_for_school(lesson.school), homework=homework, created=existing is None,
+               actor=user)
+    return homework
+
+
+def homework_current(homework: Homework | None) -> dict | None:
+    """The homework as a stale-edit answer shows it."""
+    if homework is None:
+        return None
+    author = User.get_or_none(User.id == homework.created_by_id) if homework.created_by_id else None
+    return {"id": homework.id, "value": homework.text, "version": homework.version,
+            "by": author.full_name if author else "", "updated_at": homework.updated_at.isoformat()}
+
+
+def _store_homework(user, lesson, existing, text, links, minutes, due_on, students, now) -> Homework:
+    """The writes of ``set_homework`` in one transaction (a savepoint inside an outer one): a new row
+    meeting the one-per-lesson index raises IntegrityError with nothing written."""
     with db.atomic():
         if existing is None:
             homework = Homework.create(lesson=lesson, text=text, links=links, minutes_needed=minutes, due_on=due_on,
@@ -723,8 +744,6 @@ def set_homework(user, lesson: Lesson, data: dict, version: int | None = None) -
             HomeworkStudent.delete().where(HomeworkStudent.homework == homework).execute()
         if students:
             HomeworkStudent.insert_many([{"homework": homework.id, "student": s.id} for s in students]).execute()
-    fire_event("homework_set", scope_for_school(lesson.school), homework=homework, created=existing is None,
-               actor=user)
     return homework
 
 
