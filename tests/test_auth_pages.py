@@ -1,6 +1,8 @@
 """Logging in and out through the pages, forced password change, CSRF, cookies, language choice."""
 import re
 
+import pytest
+
 from tests.conftest import login
 
 
@@ -91,7 +93,7 @@ def test_production_cookies_are_secure(make_app, monkeypatch):
     from eschool.demo import build_demo
 
     monkeypatch.setenv("ESCHOOL_ENV", "production")
-    app = make_app()
+    app = make_app(SECRET_KEY="a-production-key-of-at-least-32-characters")
     assert app.config["SESSION_COOKIE_SECURE"] and app.config["REMEMBER_COOKIE_SECURE"]
     with app.app_context():
         build_demo(log=lambda *_: None, school_year=False)
@@ -113,9 +115,37 @@ def test_production_refuses_to_start_without_a_secret_key(monkeypatch):
     monkeypatch.setenv("ESCHOOL_ENV", "production")
     with pytest.raises(ConfigError, match="SECRET_KEY"):
         from_env()
-    monkeypatch.setenv("SECRET_KEY", "s3cret")
+    monkeypatch.setenv("SECRET_KEY", "s3cret")  # too short to sign sessions in production
+    with pytest.raises(ConfigError, match="SECRET_KEY: at least 32 characters"):
+        from_env()
+    monkeypatch.setenv("SECRET_KEY", "0123456789abcdef" * 4)
     config = from_env()
     assert config["SESSION_COOKIE_SECURE"] and config["REMEMBER_COOKIE_SECURE"]
+    monkeypatch.setenv("ESCHOOL_ENV", "development")
+    monkeypatch.setenv("SECRET_KEY", "s3cret")  # development takes any key
+    assert from_env()["ENV"] == "development"
+
+
+@pytest.mark.parametrize("typo", ["prod", "Production", "production ", "dev"])
+def test_an_unknown_environment_stops_start_up_naming_the_variable(monkeypatch, typo):
+    from eschool.config import ConfigError, from_env
+
+    monkeypatch.setenv("ESCHOOL_ENV", typo)
+    monkeypatch.setenv("SECRET_KEY", "0123456789abcdef" * 4)
+    with pytest.raises(ConfigError, match="ESCHOOL_ENV: .* is not one of development, production"):
+        from_env()
+
+
+def test_the_command_line_names_a_bad_setting_instead_of_a_traceback(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    from eschool import cli
+
+    monkeypatch.setattr(cli, "_APPS", {})
+    monkeypatch.setenv("ESCHOOL_INSTANCE", str(tmp_path))
+    monkeypatch.setenv("ESCHOOL_ENV", "prod")
+    result = CliRunner().invoke(cli.main, ["db", "upgrade"])
+    assert result.exit_code == 1 and "ESCHOOL_ENV: 'prod' is not one of development, production" in result.output
 
 
 def test_language_user_choice_then_browser_then_region(app, client, demo):

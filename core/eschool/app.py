@@ -13,6 +13,7 @@ from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
 from eschool import db as dbmod
+from eschool.api.jsonparse import JSONProvider
 from eschool.auth.idle import MAX_IDLE_MINUTES
 from eschool.auth.permissions import PermissionRegistry, register_redirects
 from eschool.auth.roles import roles_for_region
@@ -23,6 +24,7 @@ from eschool.plugins.manager import CORE, PluginRegistry
 from eschool.regions.services import ProfileError, load_region
 from eschool.state import EschoolState
 from eschool.themes import CORE_ROOT, build_loader, static_dirs, theme_chain
+from eschool.web.converters import database_int_converter
 
 log = logging.getLogger("eschool")
 
@@ -42,6 +44,8 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     app = Flask("eschool", root_path=str(CORE_ROOT), static_folder=None,
                 instance_path=str(Path(config["INSTANCE_PATH"]).resolve()))
+    app.json = JSONProvider(app)  # deeply nested JSON is a 400, not a RecursionError (api/jsonparse.py)
+    app.url_map.converters["int"] = database_int_converter(database)  # before any route: ids the database holds
     app.config.update(config)
     app.config["PERMANENT_SESSION_LIFETIME"] = MAX_IDLE_MINUTES * 60  # auth/idle.py ends idle sessions
     app.extensions["eschool"] = EschoolState(region=region, plugins=registry, permissions=permissions,
@@ -186,6 +190,9 @@ def _register_plugin_blueprints(app: Flask, registry) -> None:
 
 def _request_lifecycle(app: Flask, database) -> None:
     from eschool.scope import resolve_scope
+    from eschool.web import textguard
+
+    textguard.register(app)  # first: no NUL reaches a query, not even the scope's lookup (web/textguard.py)
 
     @app.before_request
     def _open():

@@ -28,9 +28,11 @@ def make_app(region: str | None = None, database: str | None = None):
     if key not in _APPS:
         from eschool.app import create_app
 
+        from eschool.config import ConfigError
+
         try:
             app = create_app()
-        except ProfileError as exc:
+        except (ProfileError, ConfigError) as exc:
             raise click.ClickException(str(exc)) from exc
         app.app_context().push()
         _APPS[key] = app

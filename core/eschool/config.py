@@ -4,9 +4,9 @@
 |---|---|---|
 | ESCHOOL_REGION | region profile code (``regions/<code>/region.toml``) | kemerovo |
 | DATABASE_URL | ``sqlite:///path`` or ``postgresql://user@host/db`` | SQLite file in the instance folder |
-| SECRET_KEY | signs sessions and CSRF tokens; required in production | random per process in development |
+| SECRET_KEY | signs sessions and CSRF tokens; required in production, at least 32 characters | random per process in development |
 | ESCHOOL_INSTANCE | folder for the SQLite file and uploads | ./instance |
-| ESCHOOL_ENV | ``production`` turns on secure cookies and refuses a missing SECRET_KEY | development |
+| ESCHOOL_ENV | ``development`` or ``production`` (secure cookies; refuses a missing or short SECRET_KEY); any other value stops start-up | development |
 | ESCHOOL_REGIONS_DIR / ESCHOOL_THEMES_DIR | other folders of region profiles / themes | the bundled ones |
 | ESCHOOL_SMTP_HOST / _PORT / _USER / _PASSWORD / _STARTTLS, ESCHOOL_MAIL_FROM | outgoing mail | localhost:25 |
 | RATELIMIT_STORAGE_URI | where failed logins per IP are counted: ``memory://`` or ``redis://host:6379/0`` | memory:// |
@@ -27,16 +27,29 @@ class ConfigError(Exception):
     pass
 
 
+#: The values ESCHOOL_ENV may take.
+ENVIRONMENTS = ("development", "production")
+#: The shortest SECRET_KEY production accepts (sessions and CSRF tokens are signed with it).
+MIN_SECRET_KEY = 32
+
+
 def from_env(overrides: dict | None = None) -> dict:
     env = os.environ
     overrides = dict(overrides or {})
     instance = Path(overrides.pop("INSTANCE_PATH", None) or env.get("ESCHOOL_INSTANCE") or Path.cwd() / "instance")
-    production = (overrides.get("ENV") or env.get("ESCHOOL_ENV", "development")) == "production"
+    mode = overrides.get("ENV") or env.get("ESCHOOL_ENV") or "development"
+    if mode not in ENVIRONMENTS:  # a typo ("prod") must not quietly run a public server in development mode
+        raise ConfigError(f"ESCHOOL_ENV: '{mode}' is not one of {', '.join(ENVIRONMENTS)}")
+    production = mode == "production"
     secret = overrides.get("SECRET_KEY") or env.get("SECRET_KEY")
     if not secret:
         if production:
-            raise ConfigError("SECRET_KEY: must be set in production (ESCHOOL_ENV=production)")
+            raise ConfigError("SECRET_KEY: must be set in production (ESCHOOL_ENV=production); make one with "
+                              "python3 -c 'import secrets; print(secrets.token_hex(32))'")
         secret = secrets.token_hex(32)
+    elif production and len(secret) < MIN_SECRET_KEY:
+        raise ConfigError(f"SECRET_KEY: at least {MIN_SECRET_KEY} characters in production (this one has "
+                          f"{len(secret)}); make one with python3 -c 'import secrets; print(secrets.token_hex(32))'")
     config = {
         "REGION": env.get("ESCHOOL_REGION", "kemerovo"),
         "DATABASE_URL": env.get("DATABASE_URL") or f"sqlite:///{instance / 'eschool.sqlite3'}",

@@ -19,6 +19,23 @@ db = peewee.DatabaseProxy()
 CORE_MIGRATIONS = Path(__file__).parent / "migrations"
 
 
+#: The integers a column can hold: SQLite's INTEGER is 64-bit; on PostgreSQL every integer column and id
+#: here is peewee's IntegerField / AutoField / ForeignKeyField, a 32-bit INTEGER.
+SQLITE_INTEGERS = (-(2**63), 2**63 - 1)
+POSTGRES_INTEGERS = (-(2**31), 2**31 - 1)
+
+
+def integer_range(database: peewee.Database | None = None) -> tuple[int, int]:
+    """The smallest and largest integer the database stores (an id, a number sent by a client): a value
+    outside it is refused as bad input (400, or 404 for an id in a URL) before it reaches the driver,
+    which would fail on it (SQLite: OverflowError; PostgreSQL: integer out of range). Without a bound
+    database (a schema used outside the app): SQLite's range."""
+    database = database if database is not None else db.obj
+    if database is None or isinstance(database, peewee.SqliteDatabase):
+        return SQLITE_INTEGERS
+    return POSTGRES_INTEGERS
+
+
 def utcnow() -> dt.datetime:
     """Instants are stored in UTC without tzinfo (see DESIGN.md, Time)."""
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)

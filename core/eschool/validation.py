@@ -58,6 +58,7 @@ def install() -> None:
     })
     fields.String.default_error_messages.update({"invalid": N_("Enter text.")})
     fields.Integer.default_error_messages.update({"invalid": N_("Enter a whole number.")})
+    fields.Integer._format_num = _stored_integer
     fields.Number.default_error_messages.update({"invalid": N_("Enter a number."),
                                                  "too_large": N_("This number is too large.")})
     fields.Boolean.default_error_messages.update({"invalid": N_("Enter yes or no.")})
@@ -77,6 +78,19 @@ def install() -> None:
     validate.Range.message_all = N_("Enter a value from {min} to {max}.")
     validate.OneOf.default_message = N_("Choose one of: {choices}.")
     validate.Regexp.default_message = N_("This value has the wrong format.")
+
+
+def _stored_integer(self, value) -> int:
+    """Every Integer field takes only what the database can store (``db.integer_range``): a larger
+    number (an id of 2**64, a page of 10**20) is this field's "too large" error, never a driver error.
+    marshmallow turns the OverflowError into the field's ``too_large`` message."""
+    from eschool.db import integer_range
+
+    number = int(value)
+    low, high = integer_range()
+    if not low <= number <= high:
+        raise OverflowError(f"{number} is outside {low}..{high}")
+    return number
 
 
 def as_text(messages):

@@ -43,10 +43,11 @@ def _labels() -> dict:
 
 
 def _page(query):
-    page = max(request.args.get("page", 1, type=int), 1)
     total = query.count()
+    pages = max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1)
+    page = min(max(request.args.get("page", 1, type=int), 1), pages)  # past the last page: the last one
     items = services.annotate(list(query.paginate(page, PAGE_SIZE)))
-    return {"rows": items, "page": page, "pages": max((total + PAGE_SIZE - 1) // PAGE_SIZE, 1), "total": total}
+    return {"rows": items, "page": page, "pages": pages, "total": total}
 
 
 def _municipality(code: str) -> Municipality:

@@ -60,8 +60,12 @@ def load_query(schema: Schema) -> dict:
                        fields=as_text(exc.messages)) from exc
 
 
+#: The last page one may ask for: with ``size`` at most 500 its offset stays far inside 64 bits.
+MAX_PAGE = 2**31 - 1
+
+
 class PageQuerySchema(Schema):
-    page = fields.Integer(load_default=1, validate=validate.Range(min=1))
+    page = fields.Integer(load_default=1, validate=validate.Range(min=1, max=MAX_PAGE))
     size = fields.Integer(load_default=50, validate=validate.Range(min=1, max=500))
 
 

@@ -66,6 +66,10 @@ def register_error_handlers(app) -> None:
     @app.errorhandler(HTTPException)
     def _http(exc: HTTPException):
         status = exc.code or 500
+        # the exception's own headers travel on (a 405's Allow, a 401's WWW-Authenticate); its body does not
+        headers = [(name, value) for name, value in exc.get_headers() if name.lower() != "content-type"]
         if request.path.startswith("/api/"):
-            return error_response(status, HTTP_CODES.get(status, "error"), _message_for(status))
-        return render_template("errors/error.html", status=status, message=_message_for(status)), status
+            response = error_response(status, HTTP_CODES.get(status, "error"), _message_for(status))
+            response.headers.update(headers)
+            return response
+        return render_template("errors/error.html", status=status, message=_message_for(status)), status, headers

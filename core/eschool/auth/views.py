@@ -12,6 +12,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 
 from eschool.auth import ratelimit, services
 from eschool.auth.permissions import AUTHENTICATED, public, require
+from eschool.web.converters import stored_int
 from eschool.web.services import is_local_path
 
 bp = Blueprint("auth", __name__)
@@ -106,7 +107,7 @@ def switch_role():
     """Act in another of one's roles (a teacher who is also a parent); only one's own roles."""
     from eschool.auth.permissions import all_assignments
 
-    chosen = request.form.get("assignment", type=int)
+    chosen = request.form.get("assignment", type=stored_int)
     if chosen not in {a.id for a in all_assignments(current_user)}:
         flash(_("Choose one of your own roles."), "error")
         return redirect(url_for("web.dashboard")), 303

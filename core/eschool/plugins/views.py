@@ -10,6 +10,7 @@ from eschool.plugins import services
 from eschool.structure.models import Municipality, School
 from eschool.structure.services import school_by_id
 from eschool.types import Scope
+from eschool.web.converters import stored_int
 from eschool.web.errors import PageError
 
 bp = Blueprint("plugins_admin", __name__, url_prefix="/admin/plugins")
@@ -54,7 +55,8 @@ def state_rows(scope: Scope) -> list[dict]:
 @bp.get("")
 @require(PERMISSION)
 def index():
-    scope, target = target_scope(request.args.get("school", type=int), request.args.get("municipality", type=int))
+    scope, target = target_scope(request.args.get("school", type=stored_int),
+                                   request.args.get("municipality", type=stored_int))
     return render_template("plugins/admin.html", rows=state_rows(scope), scope=scope, target=target,
                            municipalities=Municipality.select().order_by(Municipality.name_ru),
                            schools=School.select().order_by(School.short_name).limit(500))
@@ -64,7 +66,7 @@ def index():
 @require(PERMISSION)
 def toggle():
     scope_type = request.form.get("scope_type")
-    scope_id = request.form.get("scope_id", type=int)
+    scope_id = request.form.get("scope_id", type=stored_int)
     if scope_type not in ("school", "municipality") or scope_id is None:
         raise PageError(400, _("The request is not valid."))
     scope, _target = target_scope(scope_id if scope_type == "school" else None,

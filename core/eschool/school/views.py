@@ -37,6 +37,7 @@ from eschool.structure.services import school_by_id
 from eschool.timetable import services as timetable
 from eschool.timetable.schemas import EntryInSchema, LessonTimeSchema
 from eschool.validation import as_text
+from eschool.web.converters import stored_int
 
 bp = Blueprint("school_setup", __name__, url_prefix="/school/<int:school_id>/setup")
 
@@ -198,7 +199,7 @@ def _rows(school: School, key: str) -> tuple[list[str], list[list]]:
             [s, n, f"{times[(s, n)].starts_at:%H:%M}–{times[(s, n)].ends_at:%H:%M}"] for s, n in sorted(times)]
     # One class at a time (?class=ID): a whole school's week is hundreds of rows.
     class_ids = [c.id for c in services.classes(school, year)] if year else []
-    chosen = request.args.get("class", type=int)
+    chosen = request.args.get("class", type=stored_int)
     chosen = chosen if chosen in class_ids else (class_ids[0] if class_ids else None)
     entries = timetable.week(school, year, class_id=chosen) if year and chosen else []
     return [_("Day"), _("Lesson"), _("Class"), _("Subject"), _("Teacher"), _("Room")], [
@@ -222,7 +223,7 @@ def _render(school, key, values=None, errors=None, status=200):
     header, rows = _rows(school, key)
     return render_template("school/setup.html", school=school, section=section, sections=SECTIONS,
                            lookup=_lookup(school) if key == "catchment" else None,
-                           chosen_class=request.args.get("class", type=int),
+                           chosen_class=request.args.get("class", type=stored_int),
                            header=header, rows=rows, choices=_choices(school), values=values or {},
                            errors=errors or {}, can_edit=has_permission(current_user, section.permission)), status
 

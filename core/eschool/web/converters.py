@@ -1,0 +1,38 @@
+"""Integers taken from URLs and query strings, bounded to what the database stores.
+
+``<int:...>`` in every route (core and plugins) is :func:`database_int_converter`'s converter: an id
+beyond the database's integer range (``db.integer_range``) matches no route, so it answers 404 like any
+other id that does not exist, instead of reaching the driver (SQLite: OverflowError; PostgreSQL:
+integer out of range). ``request.args.get(name, type=stored_int)`` does the same for a query value:
+one out of range counts as absent or malformed.
+"""
+from __future__ import annotations
+
+import builtins
+
+from werkzeug.routing import IntegerConverter
+
+from eschool.db import integer_range
+
+
+def database_int_converter(database) -> type[IntegerConverter]:
+    """The ``int`` converter of an app on ``database``: werkzeug's, with its ``max`` at most the largest
+    integer the database stores."""
+    largest = integer_range(database)[1]
+
+    class DatabaseIntConverter(IntegerConverter):
+        def __init__(self, map, fixed_digits=0, min=None, max=None, signed=False):  # noqa: A002 - werkzeug's names
+            super().__init__(map, fixed_digits=fixed_digits, min=min,
+                             max=largest if max is None else builtins.min(max, largest), signed=signed)
+
+    return DatabaseIntConverter
+
+
+def stored_int(text: str) -> int:
+    """``int(text)`` if the database can store it, else ValueError (``request.args.get(..., type=...)``
+    then gives the default)."""
+    number = int(text)
+    low, high = integer_range()
+    if not low <= number <= high:
+        raise ValueError(f"{number} is outside {low}..{high}")
+    return number
