@@ -157,3 +157,38 @@ def test_an_unreachable_smtp_server_is_reported_not_hidden(make_app, student):
     response = client.post(f"/school/{student['school']}/students/{student['id']}/invite",
                            data={"email": "x@example.org"}, follow_redirects=True, headers={"Accept-Language": "en"})
     assert "could not be sent" in response.get_data(as_text=True)
+
+
+def test_forgotten_password_letters_are_limited_per_account_and_per_address(mailing_app, smtp, student):
+    inbox, _port = smtp
+    with mailing_app.app_context():
+        User.update(email="teacher@example.org").where(User.username == "teacher").execute()
+    client = mailing_app.test_client()
+
+    def forgot(login, address):
+        return client.post("/password/forgot", data={"login": login}, environ_base={"REMOTE_ADDR": address},
+                           headers={"Accept-Language": "en"})
+
+    # 30 requests for one account from 30 addresses (and under its other names): 3 letters an hour
+    for i in range(30):
+        response = forgot(["teacher", "teacher@example.org", "TEACHER@example.org"][i % 3], f"198.51.100.{i}")
+        assert response.status_code == 302  # the answer every login gets
+    assert len(inbox.messages) == 3
+    # one address: 10 requests an hour, then 429 whatever the login, account or not
+    answers = [forgot("nobody" if i % 2 else "teacher", "203.0.113.9").status_code for i in range(10)]
+    assert answers == [302] * 10
+    for name in ("teacher", "nobody"):
+        refused = forgot(name, "203.0.113.9")
+        assert refused.status_code == 429 and 0 < int(refused.headers["Retry-After"]) <= 3600
+        assert "Too many password reset requests" in refused.get_data(as_text=True)
+    assert len(inbox.messages) == 3
+
+
+def test_a_reset_letter_that_cannot_be_sent_does_not_reveal_the_account(make_app, student):
+    app = make_app(SMTP_HOST="127.0.0.1", SMTP_PORT=1)
+    with app.app_context():
+        User.update(email="teacher@example.org").where(User.username == "teacher").execute()
+    client = app.test_client()
+    known, unknown = (client.post("/password/forgot", data={"login": name}) for name in ("teacher", "nobody"))
+    assert known.status_code == unknown.status_code == 302
+    assert known.headers["Location"] == unknown.headers["Location"]

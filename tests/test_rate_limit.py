@@ -11,7 +11,7 @@ ONE, TWO = "203.0.113.7", "203.0.113.8"  # documentation addresses: only values 
 @pytest.fixture
 def limited(make_app):
     def _make(**config):
-        app = make_app(LOGIN_RATE_LIMIT="3 per 10 minutes", **config)
+        app = make_app(**{"LOGIN_RATE_LIMIT": "3 per 10 minutes", **config})
         from eschool.demo import build_demo
 
         with app.app_context():
@@ -109,3 +109,37 @@ def test_a_failing_storage_lets_logins_through(limited):
     for _ in range(4):
         assert _form(client, "nobody", "wrong").status_code == 400
     assert _form(client, "teacher", DEMO_PASSWORD).status_code == 302
+
+
+def _without_times(text: str) -> str:
+    import re
+
+    text = re.sub(r'name="csrf_token" value="[^"]*"', "<csrf>", text)
+    return re.sub(r"\d{1,2}[.:/]\d{2}([.:/]\d{2,4})?(,? \d{1,2}:\d{2})?", "<time>", text)
+
+
+def test_a_locked_out_login_does_not_tell_whether_the_account_exists(limited, monkeypatch):
+    from eschool.auth import services
+
+    checks = []
+    real_check = services.check_password_hash
+    monkeypatch.setattr(services, "check_password_hash", lambda *a: checks.append(1) or real_check(*a))
+    client = limited(LOGIN_RATE_LIMIT="100 per 10 minutes").test_client()
+    answers = {}
+    for name in ("teacher", "no-such-login"):
+        for attempt in range(4):
+            checks.clear()
+            assert _form(client, name, "wrong", address=f"203.0.113.{30 + attempt}").status_code == 400
+            assert len(checks) == 1  # one password hash check per answer: the same time either way
+        fifth = _form(client, name, "wrong", address="203.0.113.40")
+        assert fifth.status_code == 429, name
+        checks.clear()
+        again = _form(client, name, DEMO_PASSWORD, address="203.0.113.41")  # locked even for the right password
+        assert again.status_code == 429 and "Retry-After" not in again.headers and len(checks) == 1
+        api = _token(client, name.upper() if name != "teacher" else name, DEMO_PASSWORD, address="203.0.113.42")
+        assert api.status_code == 429 and api.get_json()["error"]["code"] == "locked"
+        pages = [_without_times(r.get_data(as_text=True)).replace(f'value="{name}"', 'value="<login>"')
+                 for r in (fifth, again)]
+        answers[name] = (*pages, _without_times(api.get_json()["error"]["message"]))
+    assert answers["teacher"] == answers["no-such-login"]
+    assert "заблокирован до" in answers["teacher"][2]

@@ -27,7 +27,6 @@ def make_app(region: str | None = None, database: str | None = None):
     key = (os.environ.get("ESCHOOL_REGION"), os.environ.get("DATABASE_URL"))
     if key not in _APPS:
         from eschool.app import create_app
-
         from eschool.config import ConfigError
 
         try:

@@ -32,7 +32,7 @@ def issue_token():
         response.headers["Retry-After"] = str(wait)
         return response
     try:
-        user = services.authenticate(data["login"], data["password"])
+        user = services.authenticate(data["login"], data["password"], names=limiter)
     except services.AccountLocked as exc:
         limiter.failed(address)
         raise ApiError(429, "locked", _("Too many wrong passwords: this account is locked until %(time)s.",

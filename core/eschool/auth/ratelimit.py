@@ -14,6 +14,16 @@ Storage is the ``limits`` library's (the one Flask-Limiter is built on), chosen 
   and server: the place to plug Redis when the portal runs on several processes. ``memcached://``
   and the other ``limits`` storages work the same way.
 
+The same storage also keeps:
+
+* the lock of login names that are no account (``unknown_failed`` / ``unknown_locked_until``): five
+  wrong attempts lock such a name for 15 minutes exactly as they lock an account (``auth.services``),
+  so a locked-out answer does not tell whether the account exists;
+* the forgotten-password requests (``reset_wait``, ``reset_letter_allowed``): per client address ``RESET_RATE_LIMIT`` requests
+  (default 10 per hour; above it 429 with Retry-After, whatever the login) and per account
+  ``RESET_ACCOUNT_LIMIT`` letters (default 3 per hour; above it no letter is sent, and the answer is the
+  one every login gets, so nobody learns the account exists and a mailbox cannot be flooded).
+
 Should the storage fail (Redis down), the failure is logged and the login goes on: the per-account
 lock still holds, and a storage outage does not lock the whole region out.
 
@@ -24,6 +34,7 @@ choose its own address by sending one.
 """
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import math
 import time
@@ -37,19 +48,31 @@ log = logging.getLogger("eschool.ratelimit")
 
 DEFAULT_LIMIT = "20 per 10 minutes"
 NAMESPACE = "eschool-login-failures"
+DEFAULT_RESET_LIMIT = "10 per hour"
+DEFAULT_RESET_ACCOUNT_LIMIT = "3 per hour"
+#: Wrong passwords for a login name that is no account, counted over this long (an account's count
+#: has no window: it lasts until a right password or the lock).
+UNKNOWN_NAME_WINDOW = "1 day"
 
 
 class LoginLimiter:
     """Counts failed logins per client address in a moving window; one per app."""
 
-    def __init__(self, storage_uri: str = "memory://", limit: str = DEFAULT_LIMIT):
+    def __init__(self, storage_uri: str = "memory://", limit: str = DEFAULT_LIMIT,
+                 reset_limit: str = DEFAULT_RESET_LIMIT, reset_account_limit: str = DEFAULT_RESET_ACCOUNT_LIMIT):
+        from eschool.auth.services import LOCKOUT_MINUTES, MAX_FAILED_LOGINS
+
         try:
             self.storage = storage_from_string(storage_uri)
             self.limit = parse(limit)
+            self.reset_limit, self.reset_account_limit = parse(reset_limit), parse(reset_account_limit)
         except (ConfigurationError, ValueError) as exc:
             from eschool.config import ConfigError
 
-            raise ConfigError(f"RATELIMIT_STORAGE_URI / ESCHOOL_LOGIN_RATE_LIMIT: {exc}") from exc
+            raise ConfigError("RATELIMIT_STORAGE_URI / ESCHOOL_LOGIN_RATE_LIMIT / ESCHOOL_RESET_RATE_LIMIT / "
+                              f"ESCHOOL_RESET_ACCOUNT_LIMIT: {exc}") from exc
+        self.unknown_limit = parse(f"{MAX_FAILED_LOGINS - 1} per {UNKNOWN_NAME_WINDOW}")
+        self.unknown_lock = parse(f"1 per {LOCKOUT_MINUTES} minutes")
         self.strategy = MovingWindowRateLimiter(self.storage)
 
     def retry_after(self, address: str | None) -> int | None:
@@ -71,6 +94,63 @@ class LoginLimiter:
         except Exception:  # noqa: BLE001
             log.exception("login rate limit storage failed; the failure was not counted")
 
+    def _seconds_left(self, limit, namespace: str, key: str) -> int:
+        reset = self.strategy.get_window_stats(limit, namespace, key).reset_time
+        return max(1, math.ceil(reset - time.time()))
+
+    # -------------------------------------------------------------- login names that are no account
+
+    @staticmethod
+    def _name(login: str) -> str:
+        return (login or "").strip().lower()
+
+    def unknown_locked_until(self, login: str) -> dt.datetime | None:
+        """When the lock of a login name that is no account ends (UTC, naive), or None."""
+        try:
+            if self.strategy.test(self.unknown_lock, "eschool-unknown-lock", self._name(login)):
+                return None
+            seconds = self._seconds_left(self.unknown_lock, "eschool-unknown-lock", self._name(login))
+        except Exception:  # noqa: BLE001
+            log.exception("login rate limit storage failed; the name's lock is not checked")
+            return None
+        return dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(seconds=seconds)
+
+    def unknown_failed(self, login: str) -> dt.datetime | None:
+        """Count a wrong attempt for a login name that is no account; the fifth locks the name as an
+        account would be locked: returns the lock's end then, else None."""
+        name = self._name(login)
+        try:
+            if self.strategy.hit(self.unknown_limit, "eschool-unknown-failures", name):
+                return None
+            self.strategy.clear(self.unknown_limit, "eschool-unknown-failures", name)
+            self.strategy.hit(self.unknown_lock, "eschool-unknown-lock", name)
+        except Exception:  # noqa: BLE001
+            log.exception("login rate limit storage failed; the failure was not counted")
+            return None
+        return self.unknown_locked_until(login)
+
+    # -------------------------------------------------------------- forgotten-password letters
+
+    def reset_wait(self, address: str | None) -> int | None:
+        """Count a forgotten-password request from the address: seconds to wait if it is over the
+        address's limit (the request is refused), else None."""
+        key = address or "unknown"
+        try:
+            if self.strategy.hit(self.reset_limit, "eschool-reset-address", key):
+                return None
+            return self._seconds_left(self.reset_limit, "eschool-reset-address", key)
+        except Exception:  # noqa: BLE001
+            log.exception("rate limit storage failed; the password reset request is let through")
+            return None
+
+    def reset_letter_allowed(self, user_id: int) -> bool:
+        """Whether the account may get one more reset letter now (counted when True)."""
+        try:
+            return self.strategy.hit(self.reset_account_limit, "eschool-reset-account", str(user_id))
+        except Exception:  # noqa: BLE001
+            log.exception("rate limit storage failed; the reset letter is sent")
+            return True
+
     def reset(self) -> None:
         """Forget every count (the CLI and tests)."""
         self.storage.reset()
@@ -79,7 +159,9 @@ class LoginLimiter:
 def init_app(app) -> LoginLimiter:
     """Attach the app's limiter (``app.extensions['eschool_login_limiter']``) and, when
     ``PROXY_FIX`` is set, trust that many proxies' ``X-Forwarded-For`` / ``X-Forwarded-Proto``."""
-    limiter = LoginLimiter(app.config["RATELIMIT_STORAGE_URI"], app.config["LOGIN_RATE_LIMIT"])
+    limiter = LoginLimiter(app.config["RATELIMIT_STORAGE_URI"], app.config["LOGIN_RATE_LIMIT"],
+                           app.config.get("RESET_RATE_LIMIT", DEFAULT_RESET_LIMIT),
+                           app.config.get("RESET_ACCOUNT_LIMIT", DEFAULT_RESET_ACCOUNT_LIMIT))
     app.extensions["eschool_login_limiter"] = limiter
     proxies = int(app.config.get("PROXY_FIX") or 0)
     if proxies > 0:

@@ -115,16 +115,25 @@ class AccountLocked(Exception):
         self.until = until
 
 
-def authenticate(login: str, password: str) -> User | None:
+def authenticate(login: str, password: str, names=None) -> User | None:
     """The user if the password is right. Wrong passwords are counted; the fifth in a row locks the
-    account for 15 minutes (``AccountLocked``), even against the right password, so guessing is slow."""
+    account for 15 minutes (``AccountLocked``), even against the right password, so guessing is slow.
+
+    Nothing tells an account from a login name that is no account: ``names`` (the app's
+    ``ratelimit.LoginLimiter``) counts and locks such names the same way, and every answer costs one
+    password hash check, a locked one included."""
     user = find_login(login)
     if user is None or not user.is_active or not user.password_hash:
         # spend the same time as a real check so timing does not reveal usernames
         check_password_hash(_DUMMY_HASH, password or "")
+        if names is not None:
+            until = names.unknown_locked_until(login) or names.unknown_failed(login)
+            if until is not None:
+                raise AccountLocked(until)
         return None
     now = utcnow()
     if user.locked_until is not None and user.locked_until > now:
+        check_password_hash(_DUMMY_HASH, password or "")  # the same time as any other answer
         raise AccountLocked(user.locked_until)
     if not check_password_hash(user.password_hash, password or ""):
         failed = (user.failed_logins or 0) + 1

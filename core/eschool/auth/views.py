@@ -56,7 +56,7 @@ def login():
                                           minutes=ratelimit.minutes(wait)))
             return render_template("auth/login.html", form=form), 429, {"Retry-After": str(wait)}
         try:
-            user = services.authenticate(form.login.data, form.password.data)
+            user = services.authenticate(form.login.data, form.password.data, names=limiter)
         except services.AccountLocked as exc:
             limiter.failed(address)
             form.password.errors.append(_("Too many wrong passwords: this account is locked until %(time)s.",
@@ -140,14 +140,20 @@ def forgot_password():
     by_email = current_app.extensions["eschool"].region.rules["password_reset"] == "email"
     form = ForgotForm()
     if by_email and form.validate_on_submit():
+        limiter = ratelimit.limiter()
+        wait = limiter.reset_wait(ratelimit.client_address())
+        if wait is not None:  # too many requests from this address, whatever the login
+            form.login.errors.append(_("Too many password reset requests from your network: try again in "
+                                       "%(minutes)s min.", minutes=ratelimit.minutes(wait)))
+            return render_template("auth/forgot.html", form=form, by_email=by_email), 429, {"Retry-After": str(wait)}
         user = services.find_login(form.login.data)
-        if user is not None and user.is_active and user.email:
+        # past the account's letters per hour nothing is sent, and the answer stays the same (ratelimit.py)
+        if user is not None and user.is_active and user.email and limiter.reset_letter_allowed(user.id):
             link = url_for("auth.reset_password", token=services.reset_token(user), _external=True)
             try:
                 mail.send(user.email, _("Resetting your password"), "mail/password_reset.txt", user=user, link=link)
-            except mail.MailError:
-                flash(_("The letter could not be sent now. Try again later or ask your school."), "error")
-                return render_template("auth/forgot.html", form=form, by_email=by_email), 503
+            except mail.MailError:  # logged; telling the user would tell that the account exists
+                current_app.logger.exception("the password reset letter to user %s could not be sent", user.id)
         flash(_("If this account has an e-mail address, a letter with a link is on its way."), "info")
         return redirect(url_for("auth.login"))
     return render_template("auth/forgot.html", form=form, by_email=by_email)

@@ -16,6 +16,7 @@ from eschool.diary.answer import week_page
 from eschool.journal import services as journal
 from eschool.school.models import ClassGroup
 from eschool.school.services import SchoolError
+from eschool.web.converters import query_number
 from eschool.web.errors import PageError
 
 bp = Blueprint("diary", __name__, url_prefix="/diary")
@@ -27,8 +28,7 @@ def local_today() -> dt.date:
 
 
 def _int_arg(name: str) -> int | None:
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
+    return query_number(name)
 
 
 def _date_arg(name: str = "date") -> dt.date:

@@ -38,6 +38,7 @@ from eschool.school.models import ClassGroup, Subgroup, Subject
 from eschool.school.services import SchoolError
 from eschool.structure.models import School
 from eschool.structure.services import school_by_id
+from eschool.web.converters import query_number
 from eschool.web.errors import PageError
 
 bp = Blueprint("journal", __name__, url_prefix="/school/<int:school_id>/journal")
@@ -122,8 +123,7 @@ def index(school_id: int):
 
 
 def _int_arg(name):
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
+    return query_number(name)
 
 
 @bp.get("/class/<int:class_id>/subject/<int:subject_id>")

@@ -10,14 +10,14 @@ from eschool.school import services as school_services
 from eschool.school.models import ClassGroup, Room, TeachingAssignment
 from eschool.structure.services import school_by_id
 from eschool.timetable import services
+from eschool.web.converters import query_number
 from eschool.web.errors import PageError
 
 bp = Blueprint("timetable", __name__, url_prefix="/school/<int:school_id>/timetable")
 
 
 def _arg(name):
-    value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
+    return query_number(name)
 
 
 @bp.get("")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import builtins
 
+from flask import request
 from werkzeug.routing import IntegerConverter
 
 from eschool.db import integer_range
@@ -53,3 +54,15 @@ def stored_int(text: str) -> int:
     if not low <= number <= high:
         raise ValueError(f"{number} is outside {low}..{high}")
     return number
+
+
+def query_number(name: str) -> int | None:
+    """The query value ``name`` as a whole number from 0 the database can store, else None (absent,
+    malformed, negative or too large: the page shows its default)."""
+    value = request.args.get(name, "")
+    if not value.isascii() or not value.isdigit():
+        return None
+    try:
+        return stored_int(value)
+    except ValueError:  # beyond the database's integers, or more digits than int() reads
+        return None

@@ -3,7 +3,7 @@
 PostgreSQL's text cannot hold the NUL character (code 0): the driver refuses such a string, so a NUL in a
 login, a query value or a JSON field would surface as a server error wherever the text reaches a query.
 One check before every view (and before the request's scope is looked up from the URL) covers the URL's
-own values, the query string, form fields and JSON bodies, on both databases alike:
+own values, the query string, form fields, uploaded files' names and JSON bodies, on both databases alike:
 
 * under ``/api/`` the answer is 400 in the API's error format, ``fields`` naming each field
   (JSON paths nested as marshmallow names them: ``{"items": {"0": {"name": [...]}}}``);
@@ -56,7 +56,8 @@ def _offending() -> tuple[str, dict] | None:
     names = sorted({key for key, value in request.args.items(multi=True) if NUL in key or NUL in value})
     if names:
         return "query", {name.replace(NUL, "\\u0000"): [message] for name in names}
-    names = sorted({key for key, value in request.form.items(multi=True) if NUL in key or NUL in value})
+    names = sorted({key for key, value in request.form.items(multi=True) if NUL in key or NUL in value}
+                   | {key for key, upload in request.files.items(multi=True) if NUL in key or NUL in (upload.filename or "")})
     if names:
         return "form", {name.replace(NUL, "\\u0000"): [message] for name in names}
     if request.is_json:
