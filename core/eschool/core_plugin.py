@@ -32,7 +32,7 @@ def core_models() -> list:
         Student,
         SubgroupMembership,
     )
-    from eschool.plugins.models import PluginToggle
+    from eschool.plugins.models import PluginSetting, PluginToggle
     from eschool.school.models import (
         AcademicYear,
         Building,
@@ -53,7 +53,8 @@ def core_models() -> list:
             Student, Guardian, ClassMembership, Movement, Consent, AuditEntry, StaffFile,
             WorkType, LessonPlan, LessonPlanItem, Lesson, Mark, Attendance, Homework, HomeworkStudent, HomeworkFile,
             FinalMark,
-            Building, CatchmentStreet, OneRosterLink, SubgroupMembership]
+            Building, CatchmentStreet, OneRosterLink, SubgroupMembership,
+            PluginSetting]
 
 
 @hookimpl
