@@ -156,3 +156,11 @@ def _results_menu(scope) -> list:
                              permission="results.rates", url_kwargs={"municipality_code": municipality.code},
                              plugin="core")]
     return []
+
+
+@hookimpl
+def eschool_init_app(app):
+    """The core's building blocks for templates: ``{{ text|markdown }}`` (safe rich text)."""
+    from eschool.richtext import render_markdown
+
+    app.jinja_env.filters["markdown"] = render_markdown
