@@ -8,6 +8,7 @@ from eschool.types import MenuItem, Permission, PluginInfo
 
 
 def core_models() -> list:
+    from eschool.attachments.models import Attachment
     from eschool.auth.models import ApiToken, RoleAssignment, User
     from eschool.journal.models import (
         Attendance,
@@ -54,7 +55,7 @@ def core_models() -> list:
             WorkType, LessonPlan, LessonPlanItem, Lesson, Mark, Attendance, Homework, HomeworkStudent, HomeworkFile,
             FinalMark,
             Building, CatchmentStreet, OneRosterLink, SubgroupMembership,
-            PluginSetting]
+            PluginSetting, Attachment]
 
 
 @hookimpl
@@ -160,7 +161,12 @@ def _results_menu(scope) -> list:
 
 @hookimpl
 def eschool_init_app(app):
-    """The core's building blocks for templates: ``{{ text|markdown }}`` (safe rich text)."""
+    """The core's building blocks: ``{{ text|markdown }}`` (safe rich text), ``/files/<id>`` (attachments)."""
+    from eschool.attachments.views import api as attachments_api
+    from eschool.attachments.views import bp as attachments_bp
     from eschool.richtext import render_markdown
 
     app.jinja_env.filters["markdown"] = render_markdown
+    app.register_blueprint(attachments_bp)
+    app.extensions["csrf"].exempt(attachments_api)
+    app.register_blueprint(attachments_api)

@@ -165,3 +165,13 @@ def eschool_demo_data(school, rng, log):
     ``rng`` is a seeded ``random.Random``; ``log(message)`` prints a line. Must build data through
     the plugin's services.
     """
+
+
+@hookspec
+def eschool_attachment_readable(attachment, user):
+    """May ``user`` read ``attachment`` (an ``eschool.attachments.models.Attachment``)? Return ``True`` to allow.
+
+    Asked only of the plugin named in ``attachment.owner`` (never of the others), and only where that
+    plugin is on (the attachment's school). ``user`` may be anonymous (``user.is_authenticated`` is
+    false). Anything but ``True``, or no answer, refuses: ``/files/<id>`` then answers 404.
+    """
