@@ -46,6 +46,7 @@ def core_models() -> list:
         Subject,
         TeachingAssignment,
     )
+    from eschool.search.models import SearchEntry
     from eschool.structure.models import Municipality, School
     from eschool.timetable.models import LessonTime, Substitution, TimetableEntry
 
@@ -55,7 +56,7 @@ def core_models() -> list:
             WorkType, LessonPlan, LessonPlanItem, Lesson, Mark, Attendance, Homework, HomeworkStudent, HomeworkFile,
             FinalMark,
             Building, CatchmentStreet, OneRosterLink, SubgroupMembership,
-            PluginSetting, Attachment]
+            PluginSetting, Attachment, SearchEntry]
 
 
 @hookimpl
