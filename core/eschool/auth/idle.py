@@ -31,7 +31,8 @@ def idle_minutes(scope) -> int:
 def register(app) -> None:
     @app.before_request
     def _end_idle_sessions():
-        if request.path.startswith(("/api/", "/static/")) or not current_user.is_authenticated:
+        if (request.path.startswith(("/api/", "/static/")) or not current_user.is_authenticated
+                or getattr(current_user, "is_device", False)):  # a kiosk's screen is idle by design
             return None
         now = int(time.time())
         last = session.get("seen_at")
