@@ -175,3 +175,15 @@ def eschool_attachment_readable(attachment, user):
     plugin is on (the attachment's school). ``user`` may be anonymous (``user.is_authenticated`` is
     false). Anything but ``True``, or no answer, refuses: ``/files/<id>`` then answers 404.
     """
+
+
+@hookspec(historic=True)
+def eschool_addhooks(pluginmanager):
+    """Publish hooks of the plugin's own, for other plugins to implement.
+
+    Called once per plugin, when it is registered (a historic hook, as pytest's
+    ``pytest_addhooks``), before any other hook is checked: call
+    ``pluginmanager.add_hookspecs(module_or_class)`` with your specs, marked ``@hookspec`` and named
+    ``<your code>_*``. Call them with ``registry.pm.hook.<name>(...)`` or, only for the plugins on
+    where the request is, ``eschool.plugins.services.hooks_here(scope).<name>(...)``.
+    """
