@@ -156,3 +156,24 @@ def _count_queries(call):
     with count_queries() as counter:
         call()
     return counter.count
+
+
+def test_a_region_only_setting_is_shown_but_not_set_below(make_app):
+    """The vacancies' archive time is the region's (its public lists span schools)."""
+    from eschool.demo import build_demo
+
+    app = make_app()
+    with app.app_context():
+        school = build_demo(log=lambda *_: None, school_year=False)["school"]
+    client = app.test_client()
+    answer = _put_plugin(client, bearer(client, "region"), "vacancies", "school", school.id, {"archive_after_days": 30})
+    assert answer.status_code == 400 and "archive_after_days" in answer.get_json()["error"]["fields"]
+    login(client, "admin")
+    html = client.get(f"/admin/plugins/vacancies/settings?school={school.id}").get_data(as_text=True)
+    assert "Days an open vacancy stays on the public list" in html or "Сколько дней" in html
+    assert 'name="archive_after_days"' not in html
+
+
+def _put_plugin(client, headers, code, scope_type, scope_id, values):
+    return client.put(f"/api/v1/plugins/{code}/settings", headers=headers,
+                      json={"scope_type": scope_type, "scope_id": scope_id, "values": values})

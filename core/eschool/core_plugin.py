@@ -175,6 +175,9 @@ def eschool_init_app(app):
     from eschool.richtext import render_markdown
 
     app.jinja_env.filters["markdown"] = render_markdown
+    from eschool.web.slots import marker, render_slot
+
+    app.jinja_env.globals.update(slot=render_slot, slot_marker=marker)
     app.register_blueprint(attachments_bp)
     app.extensions["csrf"].exempt(attachments_api)
     app.register_blueprint(attachments_api)

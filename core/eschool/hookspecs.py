@@ -187,3 +187,15 @@ def eschool_addhooks(pluginmanager):
     ``<your code>_*``. Call them with ``registry.pm.hook.<name>(...)`` or, only for the plugins on
     where the request is, ``eschool.plugins.services.hooks_here(scope).<name>(...)``.
     """
+
+
+@hookspec
+def eschool_template_slot(slot, context, user, scope):
+    """Fill a template slot: return a ``SlotFragment`` (or a list of them), or ``None`` to leave it.
+
+    Called only for the plugins enabled in ``scope``, each time a page shows the slot ``slot``. The
+    core's slots: ``start_page`` (context: nothing), ``student_card`` (``student``) and
+    ``diary_day`` (``student``, ``date``); a plugin's own templates may have more. ``user`` is the
+    current user (maybe anonymous or a device). Fragments are shown by ``order``; an exception is
+    logged and the fragment left out.
+    """

@@ -118,3 +118,17 @@ class Scope:
         if self.municipality_id is not None:
             return "municipality"
         return "region"
+
+
+@dataclass(frozen=True)
+class SlotFragment:
+    """A rendered piece of HTML a plugin puts into a template slot (hook ``eschool_template_slot``).
+
+    ``html`` is trusted as the plugin's own rendered HTML (``render_template(...)``); anything a user
+    wrote must have been escaped by that template (autoescape does it) or passed through
+    ``eschool.richtext``. Fragments are shown by ``order``, then plugin code.
+    """
+
+    html: str
+    order: int = 100
+    plugin: str = ""

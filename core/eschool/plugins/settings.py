@@ -15,6 +15,7 @@ import logging
 from dataclasses import dataclass, field
 
 from flask import current_app, g, has_app_context
+from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate
 
 from eschool.db import db, utcnow
@@ -174,6 +175,10 @@ def set_settings(registry, plugin: str, scope_type: str, scope_id: int, values: 
     if not isinstance(values, dict):
         raise SettingsError("values: expected an object", {"values": ["Not a valid mapping type."]})
     given = _clean(values)
+    fixed = {k: [str(_l("This setting is set for the whole region only, in the region profile."))]
+             for k in given if k in schema.fields and scope_type not in levels_of(schema.fields[k])}
+    if fixed:
+        raise SettingsError("settings: some values cannot be set here", fixed)
     try:
         loaded = schema.load(given, partial=True)
     except ValidationError as exc:
@@ -208,6 +213,11 @@ def _messages(messages) -> dict[str, list[str]]:
 # --------------------------------------------------------------------------- the generated form
 
 
+def levels_of(fld) -> tuple[str, ...]:
+    """Where a field may be set: its ``metadata["levels"]``, by default every level."""
+    return tuple(fld.metadata.get("levels", LEVELS))
+
+
 @dataclass
 class FormField:
     name: str
@@ -217,6 +227,7 @@ class FormField:
     choices: list[tuple[str, str]] = field(default_factory=list)
     minimum: object = None
     maximum: object = None
+    levels: tuple[str, ...] = LEVELS
 
 
 def form_fields(schema: Schema) -> list[FormField]:
@@ -242,5 +253,5 @@ def form_fields(schema: Schema) -> list[FormField]:
             kind = "number"
         else:
             kind = "text"
-        result.append(FormField(name, label, description, kind, choices, minimum, maximum))
+        result.append(FormField(name, label, description, kind, choices, minimum, maximum, levels_of(fld)))
     return result
