@@ -8,7 +8,9 @@ from eschool.types import MenuItem, Permission, PluginInfo
 
 
 def core_models() -> list:
+    from eschool.attachments.models import Attachment
     from eschool.auth.models import ApiToken, RoleAssignment, User
+    from eschool.devices.models import DeviceToken
     from eschool.journal.models import (
         Attendance,
         FinalMark,
@@ -33,7 +35,7 @@ def core_models() -> list:
         Student,
         SubgroupMembership,
     )
-    from eschool.plugins.models import PluginToggle
+    from eschool.plugins.models import PluginSetting, PluginToggle
     from eschool.school.models import (
         AcademicYear,
         Building,
@@ -46,6 +48,7 @@ def core_models() -> list:
         Subject,
         TeachingAssignment,
     )
+    from eschool.search.models import SearchEntry
     from eschool.structure.models import Municipality, School
     from eschool.timetable.models import LessonTime, Substitution, TimetableEntry
 
@@ -55,7 +58,8 @@ def core_models() -> list:
             WorkType, LessonPlan, LessonPlanItem, Lesson, Mark, Attendance, Homework, HomeworkStudent, HomeworkFile,
             FinalMark,
             Building, CatchmentStreet, OneRosterLink, SubgroupMembership,
-            Notification, Delivery, NotificationPreference, QuietHours]
+            Notification, Delivery, NotificationPreference, QuietHours,
+            PluginSetting, Attachment, SearchEntry, DeviceToken]
 
 
 @hookimpl
@@ -91,6 +95,7 @@ def eschool_permissions():
         Permission("diary.view", _l("Read one's own or one's child's diary"), ("student", "parent")),
         Permission("results.rates", _l("See the pass and quality rates of the schools"),
                    ("region_operator", "municipal_operator")),
+        Permission("devices.manage", _l("Issue and revoke device tokens for unattended screens"), ("school_admin",)),
         Permission("diary.print_class", _l("Print the weekly diary summaries of a class"),
                    ("class_teacher", "deputy_director", "director", "school_admin")),
         Permission("notifications.deliveries", _l("See and retry the notifications that could not be delivered"),
@@ -146,6 +151,8 @@ def eschool_menu_items(user, scope):
                     permission="people.manage", url_kwargs={"school_id": scope.school_id}, plugin="core"),
            MenuItem("people.staff", _l("Staff"), order=805, section="admin",
                     permission="users.manage", url_kwargs={"school_id": scope.school_id}, plugin="core"),
+           MenuItem("devices.index", _l("Devices"), order=906, section="admin", permission="devices.manage",
+                    url_kwargs={"school_id": scope.school_id}, plugin="core"),
            MenuItem("journal_settings.page", _l("Journal settings"), order=803, section="admin",
                     permission="school.manage", url_kwargs={"school_id": scope.school_id}, plugin="core"),
            MenuItem("oversight.control", _l("Journal control"), order=30, permission="journal.control",
@@ -175,3 +182,25 @@ def _results_menu(scope) -> list:
                              permission="results.rates", url_kwargs={"municipality_code": municipality.code},
                              plugin="core")]
     return []
+
+
+@hookimpl
+def eschool_init_app(app):
+    """The core's building blocks: ``{{ text|markdown }}`` (safe rich text), ``/files/<id>`` (attachments)."""
+    from eschool.attachments.views import api as attachments_api
+    from eschool.attachments.views import bp as attachments_bp
+    from eschool.devices.views import bp as devices_bp
+    from eschool.devices.views import load_device
+    from eschool.devices.views import login_bp as device_login_bp
+    from eschool.richtext import render_markdown
+
+    app.jinja_env.filters["markdown"] = render_markdown
+    from eschool.web.slots import marker, render_slot
+
+    app.jinja_env.globals.update(slot=render_slot, slot_marker=marker)
+    app.register_blueprint(attachments_bp)
+    app.extensions["csrf"].exempt(attachments_api)
+    app.register_blueprint(attachments_api)
+    app.before_request(load_device)  # registered before the scope is resolved (app._request_lifecycle)
+    app.register_blueprint(devices_bp)
+    app.register_blueprint(device_login_bp)

@@ -194,3 +194,40 @@ def eschool_periodic_tasks():
     (``huey.crontab(minute="0", hour="7")`` is such a function); ``function()`` takes no arguments and
     runs in the worker inside the app's context. Called once at start-up.
     """
+
+
+# --------------------------------------------------------------------------- building blocks
+
+
+@hookspec
+def eschool_attachment_readable(attachment, user):
+    """May ``user`` read ``attachment`` (an ``eschool.attachments.models.Attachment``)? Return ``True`` to allow.
+
+    Asked only of the plugin named in ``attachment.owner`` (never of the others), and only where that
+    plugin is on (the attachment's school). ``user`` may be anonymous (``user.is_authenticated`` is
+    false). Anything but ``True``, or no answer, refuses: ``/files/<id>`` then answers 404.
+    """
+
+
+@hookspec(historic=True)
+def eschool_addhooks(pluginmanager):
+    """Publish hooks of the plugin's own, for other plugins to implement.
+
+    Called once per plugin, when it is registered (a historic hook, as pytest's
+    ``pytest_addhooks``), before any other hook is checked: call
+    ``pluginmanager.add_hookspecs(module_or_class)`` with your specs, marked ``@hookspec`` and named
+    ``<your code>_*``. Call them with ``registry.pm.hook.<name>(...)`` or, only for the plugins on
+    where the request is, ``eschool.plugins.services.hooks_here(scope).<name>(...)``.
+    """
+
+
+@hookspec
+def eschool_template_slot(slot, context, user, scope):
+    """Fill a template slot: return a ``SlotFragment`` (or a list of them), or ``None`` to leave it.
+
+    Called only for the plugins enabled in ``scope``, each time a page shows the slot ``slot``. The
+    core's slots: ``start_page`` (context: nothing), ``student_card`` (``student``) and
+    ``diary_day`` (``student``, ``date``); a plugin's own templates may have more. ``user`` is the
+    current user (maybe anonymous or a device). Fragments are shown by ``order``; an exception is
+    logged and the fragment left out.
+    """

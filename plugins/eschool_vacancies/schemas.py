@@ -19,7 +19,10 @@ class VacanciesSettingsSchema(Schema):
     """``[plugins.vacancies.settings]`` in the region profile."""
 
     #: An open vacancy older than this many days leaves the public list for the archive.
-    archive_after_days = fields.Integer(load_default=60, validate=validate.Range(min=1, max=365))
+    archive_after_days = fields.Integer(load_default=60, validate=validate.Range(min=1, max=365), metadata={
+        "label": _l("Days an open vacancy stays on the public list"),
+        "description": _l("After this many days it moves to the archive (1 to 365)."),
+        "levels": ("region",)})  # the public lists span schools: one cutoff for the region
 
 
 class VacancyInSchema(Schema):

@@ -36,7 +36,8 @@ def seen(session) -> None:
 def register(app) -> None:
     @app.before_request
     def _end_idle_sessions():
-        if request.path.startswith(("/api/", "/static/")) or not current_user.is_authenticated:
+        if (request.path.startswith(("/api/", "/static/")) or not current_user.is_authenticated
+                or getattr(current_user, "is_device", False)):  # a kiosk's screen is idle by design
             return None
         now = int(time.time())
         last = session.get("seen_at")

@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 import zoneinfo
 from decimal import Decimal
 from pathlib import Path
@@ -22,6 +21,7 @@ from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError, fn
 
+from eschool.attachments import services as attachments
 from eschool.auth.models import User
 from eschool.auth.permissions import has_permission, user_assignments
 from eschool.db import Compiled, db, utcnow
@@ -59,6 +59,8 @@ KEEP, CONTROL, DIARY = "journal.keep", "journal.control", "diary.view"
 DEFAULT_EDIT_WINDOW_DAYS = 7
 #: Homework uploads: at most this many bytes (``HOMEWORK_MAX_BYTES`` in the config overrides it).
 HOMEWORK_MAX_BYTES = 10 * 1024 * 1024
+#: The homework files' folder under the uploads (``attachments.services``): ``<instance>/uploads/homework``.
+HOMEWORK_OWNER = "homework"
 #: File types a homework may carry (by extension), with the content type they are served with.
 HOMEWORK_TYPES = {
     "pdf": "application/pdf", "txt": "text/plain", "rtf": "application/rtf",
@@ -766,37 +768,27 @@ def delete_homework(user, homework: Homework, version: int | None = None) -> Non
         if not Homework.delete().where((Homework.id == current.id) & (Homework.version == expected)).execute():
             raise StaleEdit("text", {"value": current.text, "version": current.version, "by": "",
                                      "updated_at": current.updated_at.isoformat()})
-    if stored:
-        folder = _upload_dir()
-        for name in stored:
-            (folder / name).unlink(missing_ok=True)
+    attachments.remove_stored(HOMEWORK_OWNER, stored)
 
 
 def _upload_dir() -> Path:
-    folder = Path(current_app.instance_path) / "uploads" / "homework"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    """The homework files' folder, ``<instance>/uploads/homework`` (the attachments' layout, owner "homework")."""
+    return attachments.stored_path(HOMEWORK_OWNER, "x").parent
 
 
 def add_homework_file(user, homework: Homework, storage) -> HomeworkFile:
-    """Attach a file: checked for size and type, stored outside the web root under a generated name."""
+    """Attach a file: checked for size and type, stored outside the web root under a generated name
+    (the attachments' shared functions; the homework keeps its own table)."""
     lesson = Lesson.get_by_id(homework.lesson_id)
     check_keep(user, lesson, "homework")
-    name = Path(getattr(storage, "filename", "") or "").name
-    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if extension not in HOMEWORK_TYPES:
-        raise SchoolError("file", _l("This type of file is not accepted: send %(types)s.",
-                                     types=", ".join(sorted(HOMEWORK_TYPES))))
     limit = current_app.config.get("HOMEWORK_MAX_BYTES", HOMEWORK_MAX_BYTES)
-    data = storage.read(limit + 1)
-    if len(data) > limit:
-        raise SchoolError("file", _l("The file is larger than %(size)s MB.", size=round(limit / 1048576, 1)))
-    if not data:
-        raise SchoolError("file", _l("The file is empty."))
-    stored = secrets.token_hex(16)
-    (_upload_dir() / stored).write_bytes(data)
-    return HomeworkFile.create(homework=homework, stored_name=stored, original_name=name[:255],
-                               content_type=HOMEWORK_TYPES[extension], size=len(data), uploaded_by=user)
+    try:
+        name, content_type, data = attachments.read_upload(storage, HOMEWORK_TYPES, limit)
+    except attachments.AttachmentError as exc:
+        raise SchoolError(exc.field, exc.message) from exc
+    stored = attachments.store_bytes(HOMEWORK_OWNER, data)
+    return HomeworkFile.create(homework=homework, stored_name=stored, original_name=name,
+                               content_type=content_type, size=len(data), uploaded_by=user)
 
 
 def remove_homework_file(user, file_id: int) -> None:
@@ -805,7 +797,7 @@ def remove_homework_file(user, file_id: int) -> None:
         raise SchoolError("file_id", _l("No such file."))
     check_keep(user, Lesson.get_by_id(row.homework.lesson_id), "homework")
     row.delete_instance()
-    (_upload_dir() / row.stored_name).unlink(missing_ok=True)
+    attachments.remove_stored(HOMEWORK_OWNER, [row.stored_name])
 
 
 def can_read_homework(user, homework: Homework) -> bool:
@@ -831,7 +823,7 @@ def open_homework_file(user, file_id: int) -> tuple[HomeworkFile, Path]:
     row = HomeworkFile.get_or_none(HomeworkFile.id == file_id)
     if row is None or not can_read_homework(user, Homework.get_by_id(row.homework_id)):
         raise JournalForbidden(_l("No such file, or it is not yours to see."))
-    return row, _upload_dir() / row.stored_name
+    return row, attachments.stored_path(HOMEWORK_OWNER, row.stored_name)
 
 
 # --------------------------------------------------------------------------- who reads

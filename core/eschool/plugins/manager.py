@@ -43,6 +43,9 @@ class PluginRegistry:
         self.region = region
         self.pm = pluggy.PluginManager(PROJECT)
         self.pm.add_hookspecs(hookspecs)
+        # historic: every plugin registered below publishes its own hookspecs on registration, before
+        # check_pending() checks the implementations (pytest's pytest_addhooks)
+        self.pm.hook.eschool_addhooks.call_historic(kwargs={"pluginmanager": self.pm})
         self._callers: dict[tuple[str, frozenset], object] = {}
         self._implementers: dict[str, frozenset[str]] = {}
 
