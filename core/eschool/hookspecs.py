@@ -10,8 +10,10 @@ Three kinds of hooks:
   settings, CLI commands, ``init_app``.
 * **Request hooks** (menu entries, widgets, card sections, permission vetoes, reports) are called
   only for the plugins enabled where the request is (``eschool.plugins.manager.hooks_for``).
-* **Event hooks** (``eschool_on_*``) are called after the change is committed, again only for the
-  plugins enabled in the scope of the change. Their return values are ignored.
+* **Event hooks** (``eschool_on_*``) are called after the outermost transaction commits (never for a
+  change rolled back), again only for the plugins enabled in the scope of the change, each plugin on
+  its own: a handler's exception is logged and ignored (``eschool.events``). Their return values are
+  ignored.
 
 All hooks are called with keyword arguments; an implementation may accept fewer arguments than
 the spec names.
