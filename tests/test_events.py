@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 
+import peewee
 import pytest
 
 from eschool import hookimpl
@@ -18,12 +19,15 @@ API = "/api/v1/journal"
 
 
 class RaisingProbe(Probe):
-    """The probe, with a mark handler that fails."""
+    """The probe, with a mark handler that fails on a bad SQL statement (which, in an open PostgreSQL
+    transaction, would spoil the transaction were it not run in a savepoint)."""
 
     @hookimpl
     def eschool_on_mark_saved(self, mark, created, actor, scope):
+        from eschool.db import db
+
         self.calls.append(("mark_saved", mark))
-        raise RuntimeError("the probe's handler is broken")
+        db.execute_sql("SELECT * FROM probe_no_such_table")
 
 
 class Listener:
@@ -139,7 +143,8 @@ def test_a_failing_handler_neither_fails_nor_undoes_the_save(app, client, world,
         assert actor.id == _user_id("teacher")
     failures = [r for r in caplog.records if r.name == "eschool.events"]
     assert len(failures) == 1 and "'probe'" in failures[0].getMessage()
-    assert "eschool_on_mark_saved" in failures[0].getMessage() and failures[0].exc_info[0] is RuntimeError
+    assert "eschool_on_mark_saved" in failures[0].getMessage()
+    assert issubclass(failures[0].exc_info[0], peewee.DatabaseError)
 
 
 def test_delete_events_carry_the_row_and_the_acting_user(app, client, world, plugins):
@@ -226,6 +231,26 @@ def test_nested_blocks_deliver_once_after_the_outermost_commit_in_order(app, wor
         assert delivered == [("mark_saved", a), ("absence_recorded", b), ("mark_saved", b)]
         assert not any(in_transaction for *_, in_transaction, _x in listener.heard)
         assert all(actor.id == teacher.id for _e, _s, actor, *_ in listener.heard)
+
+
+def test_a_commit_by_hand_delivers_what_it_committed_and_a_failing_handler_spoils_nothing(app, world, plugins):
+    from eschool.db import db
+    from eschool.journal import services
+    from eschool.journal.models import Mark
+
+    probe, listener = plugins
+    with app.test_request_context():
+        teacher = services.User.get_by_id(world["teacher"])
+        lesson = services.Lesson.get_by_id(world["lesson"].id)
+        a, b = world["students"][:2]
+        with pytest.raises(RuntimeError), db.atomic() as transaction:
+            services.set_mark(teacher, lesson, a, 0, "5")
+            transaction.commit()  # delivered now, the probe's handler failing inside the new transaction
+            assert [(e, s.student_id) for e, s, *_ in listener.heard] == [("mark_saved", a)]
+            services.set_mark(teacher, lesson, b, 0, "4")  # the transaction goes on, its statements work
+            raise RuntimeError("then the rest fails")
+        assert len(listener.heard) == 1 and len(probe.called("mark_saved")) == 1
+        assert [m.student_id for m in Mark.select().where(Mark.lesson == lesson.id)] == [a]
 
 
 def test_a_write_outside_a_transaction_is_delivered_at_once_and_system_actions_have_no_actor(app, world, plugins):

@@ -24,6 +24,7 @@ from __future__ import annotations
 import logging
 import threading
 import warnings
+from contextlib import nullcontext
 from dataclasses import dataclass, field
 
 import peewee
@@ -45,6 +46,7 @@ class Pending:
     hook: str
     impls: list = field(default_factory=list)
     kwargs: dict = field(default_factory=dict)
+    database: object = None
 
 
 def _queue() -> list[Pending]:
@@ -160,7 +162,7 @@ def in_tracked_transaction(database) -> bool:
 
 def publish(app, hook: str, impls: list, kwargs: dict, database) -> None:
     """Queue ``hook(**kwargs)`` for ``impls`` until the commit, or deliver it now outside a transaction."""
-    item = Pending(app, hook, impls, kwargs)
+    item = Pending(app, hook, impls, kwargs, database)
     if in_tracked_transaction(database):
         _queue().append(item)
     else:
@@ -180,8 +182,13 @@ def deliver(item: Pending) -> None:
 def _call_each(item: Pending) -> None:
     for impl in item.impls:
         args = {name: item.kwargs[name] for name in impl.argnames if name in item.kwargs}
+        # delivered inside a transaction (only after a commit by hand in mid-block, which the core never
+        # does): a savepoint keeps a handler's failed statement from spoiling the caller's transaction
+        guard = item.database.atomic() if item.database is not None and in_tracked_transaction(item.database) \
+            else nullcontext()
         try:
-            impl.function(**args)
+            with guard:
+                impl.function(**args)
         except Exception:  # a plugin's bug must not undo or fail the user's change
             log.exception("plugin '%s': its handler of %s failed; the other plugins still get the event",
                           impl.plugin_name, item.hook)
