@@ -63,7 +63,7 @@ def create_user(username: str, full_name: str, password: str | None = None, emai
     email = (email or "").strip().lower() or None  # logins by e-mail compare in lower case
     try:
         with db.atomic():
-            return User.create(username=username, full_name=full_name.strip(), email=email,
+            user = User.create(username=username, full_name=full_name.strip(), email=email,
                                phone=(phone or None), locale=locale,
                                password_hash=hash_password(password) if password else "",
                                must_change_password=must_change_password)
@@ -74,6 +74,19 @@ def create_user(username: str, full_name: str, password: str | None = None, emai
         elif phone and User.get_or_none(User.phone == phone):
             taken = "phone"
         raise AccountError(taken, _l("already taken")) from exc
+    _announce_created([user])
+    return user
+
+
+def _announce_created(users: list[User]) -> None:
+    """``eschool_on_user_created`` for each new account (region scope: accounts belong to the region)."""
+    if not has_app_context():
+        return
+    from eschool.plugins.services import fire_event, listens, scope_for_region
+
+    if listens("user_created"):
+        for user in users:
+            fire_event("user_created", scope_for_region(), user=user)
 
 
 def set_password(user: User, password: str, must_change: bool = False) -> None:
@@ -346,6 +359,7 @@ def create_users(people: list[dict]) -> list[User]:
         raise _taken(users) from exc
     for user, user_id in zip(users, ids, strict=True):
         user.id = user_id
+    _announce_created(users)
     return users
 
 

@@ -38,7 +38,7 @@ from eschool.journal.models import (
 )
 from eschool.people.models import ClassMembership, Guardian, Student, SubgroupMembership
 from eschool.people.services import is_class_teacher, write_audit
-from eschool.plugins.services import fire_event, scope_for_school
+from eschool.plugins.services import fire_event, listens, scope_for_school
 from eschool.school import services as school_services
 from eschool.school.models import (
     AcademicYear,
@@ -353,6 +353,14 @@ def ensure_lessons(class_group: ClassGroup, start: dt.date, end: dt.date, period
         with db.atomic():
             for i in range(0, len(new_rows), 200):
                 Lesson.insert_many(new_rows[i:i + 200]).execute()
+        if listens("lessons_created"):  # the rows are read back only for a plugin that listens
+            made = {(row["timetable_entry"], row["date"]) for row in new_rows}
+            lessons = [lesson for lesson in Lesson.select().where(
+                (Lesson.class_group == class_group) & (Lesson.date >= start) & (Lesson.date <= end)
+                & Lesson.timetable_entry.is_null(False)).order_by(Lesson.date, Lesson.number)
+                if (lesson.timetable_entry_id, lesson.date) in made]
+            fire_event("lessons_created", scope_for_school(class_group.school), class_group=class_group,
+                       lessons=lessons)
     return len(new_rows)
 
 
@@ -371,6 +379,7 @@ def add_lesson(user, class_group: ClassGroup, data: dict) -> Lesson:
     if not has_permission(user, KEEP, scope_for_school(school)):
         raise JournalForbidden()
     probe.save()
+    fire_event("lessons_created", scope_for_school(school), class_group=class_group, lessons=[probe], actor=user)
     return probe
 
 
@@ -533,6 +542,7 @@ def set_mark(user, lesson: Lesson, student, slot: int, value, *, work_type_id=No
             if not deleted:
                 raise StaleEdit("value", mark_current(Mark.get_or_none(Mark.id == existing.id)))
             write_audit(lesson.school_id, user, "mark", existing.id, {"value": (existing.value, None)})
+        fire_event("mark_deleted", scope_for_school(lesson.school), mark=existing, actor=user)
         return None
     text, numeric = _mark_value(scale_of(lesson.class_group, lesson.subject_id), value)
     work_type = _work_type(lesson.school_id, work_type_id) if work_type_id not in (None, "") else None
@@ -616,6 +626,7 @@ def set_attendance(user, lesson: Lesson, student, kind, *, reason: str = "", min
                                              & (Attendance.version == existing.version)).execute():
                 raise StaleEdit("kind", attendance_current(Attendance.get_or_none(Attendance.id == existing.id)))
             write_audit(lesson.school_id, user, "attendance", existing.id, {"kind": (existing.kind, None)})
+        fire_event("absence_deleted", scope_for_school(lesson.school), attendance=existing, actor=user)
         return None
     if kind == "late" and minutes_late not in (None, ""):
         try:
@@ -752,8 +763,8 @@ def _store_homework(user, lesson, existing, text, links, minutes, due_on, studen
 def delete_homework(user, homework: Homework, version: int | None = None) -> None:
     """Take the lesson's homework away: the row, the students it was for and its files (the stored files
     too). Kept by the same rules as setting it (``check_keep``); ``version`` is the version the edit
-    started from (None: the current one), a stale one is refused. Neither audited nor an event (homework
-    never is audited; no "homework_set" for a removal)."""
+    started from (None: the current one), a stale one is refused. Not audited (homework never is); fires
+    ``homework_deleted``."""
     lesson = Lesson.select(Lesson, ClassGroup).join(ClassGroup).where(Lesson.id == homework.lesson_id).get()
     check_keep(user, lesson, "homework")
     current = Homework.get_or_none(Homework.id == homework.id)
@@ -768,6 +779,7 @@ def delete_homework(user, homework: Homework, version: int | None = None) -> Non
         if not Homework.delete().where((Homework.id == current.id) & (Homework.version == expected)).execute():
             raise StaleEdit("text", {"value": current.text, "version": current.version, "by": "",
                                      "updated_at": current.updated_at.isoformat()})
+    fire_event("homework_deleted", scope_for_school(lesson.school), homework=current, actor=user)
     attachments.remove_stored(HOMEWORK_OWNER, stored)
 
 

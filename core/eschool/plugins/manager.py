@@ -71,6 +71,9 @@ class PluginRegistry:
             if name in allowed:
                 self.pm.register(obj, name=name)
         self.pm.check_pending()
+        from eschool.events import warn_changed_arguments
+
+        warn_changed_arguments(self.pm)
 
         self.infos: dict[str, PluginInfo] = {}
         for name, info in self.call_each("eschool_plugin_info").items():

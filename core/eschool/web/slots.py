@@ -38,7 +38,7 @@ def fragments(name: str, scope: Scope | None = None, user=None, **context) -> li
         user = current_user._get_current_object()
     enabled = enabled_plugins(scope, registry)
     found = []
-    for impl in getattr(registry.pm.hook, HOOK).get_hookimpls():
+    for impl in registry.pm.hook.eschool_template_slot.get_hookimpls():
         if impl.plugin_name != "core" and impl.plugin_name not in enabled:
             continue
         args = {"slot": name, "context": context, "user": user, "scope": scope}
