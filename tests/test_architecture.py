@@ -9,20 +9,35 @@ from pathlib import Path
 
 import pytest
 
-importlinter_cli = pytest.importorskip("importlinter.cli", reason="import-linter is in the test extra")
+pytest.importorskip("importlinter", reason="import-linter is in the test extra")
 
 ROOT = Path(__file__).parents[1]
 CONFIG = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]
+
+
+def lint_imports(config: Path, cwd: Path, extra_path: Path | None = None) -> tuple[int, str]:
+    """Run lint-imports in a process of its own: in this one its logging set-up (dictConfig) would switch
+    off every logger the suite already has (peewee's query log, the events' log)."""
+    import os
+    import subprocess
+
+    env = dict(os.environ)
+    if extra_path is not None:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(extra_path), env.get("PYTHONPATH", "")]))
+    script = Path(sys.executable).with_name("lint-imports")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "importlinter.cli"]
+    done = subprocess.run([*command, str(config), "--no-cache"], cwd=cwd, env=env,
+                          capture_output=True, text=True, timeout=300)
+    return done.returncode, done.stdout + done.stderr
 
 
 def _contract(name_start: str) -> dict:
     return next(c for c in CONFIG["contracts"] if c["name"].startswith(name_start))
 
 
-def test_the_contracts_hold(monkeypatch):
-    monkeypatch.chdir(ROOT)
-    assert importlinter_cli.lint_imports(config_filename=str(ROOT / "pyproject.toml"), no_cache=True,
-                                         no_logo=True) == 0
+def test_the_contracts_hold():
+    code, output = lint_imports(ROOT / "pyproject.toml", ROOT)
+    assert code == 0, output
 
 
 def test_the_public_api_contract_forbids_every_other_core_module():
@@ -50,10 +65,9 @@ def _check_plugin(package: str, where: Path, tmp_path, monkeypatch) -> int:
              "allow_indirect_imports = true", ""]
     config = tmp_path / "contracts.ini"
     config.write_text("\n".join(lines))
-    monkeypatch.syspath_prepend(str(where))
-    monkeypatch.chdir(tmp_path)
-    sys.modules.pop(package, None)
-    return importlinter_cli.lint_imports(config_filename=str(config), no_cache=True, no_logo=True)
+    code, output = lint_imports(config, tmp_path, extra_path=where)
+    assert "Contracts" in output, output  # it ran the contract (not a configuration error)
+    return code
 
 
 def test_a_plugin_importing_core_internals_breaks_the_contract(tmp_path, monkeypatch):

@@ -73,9 +73,9 @@ def test_the_teacher_sees_each_students_weighted_average_and_suggestion(client, 
     sheet = response.get_json()
     rows = {r["student"].split()[1]: r for r in sheet["rows"]}
     assert sheet["can_edit"] and sheet["ended"] and not sheet["closed"]
-    assert rows["Анна"]["average"] == "3.78" and rows["Анна"]["suggestion"] == "4"
+    assert rows["Анна"]["average"] == 3.78 and rows["Анна"]["suggestion"] == "4"
     assert rows["Анна"]["marks_counted"] == 3 and not rows["Анна"]["few_marks"]
-    assert rows["Борис"]["average"] == "2.00" and rows["Борис"]["suggestion"] == "2" and rows["Борис"]["few_marks"]
+    assert rows["Борис"]["average"] == 2.0 and rows["Борис"]["suggestion"] == "2" and rows["Борис"]["few_marks"]
     assert rows["Вера"]["average"] is None and rows["Вера"]["suggestion"] is None
     # the period that goes on: the suggestion is a forecast
     assert client.get(url(j, period=j["p2"]), headers=bearer(client, "teacher")).get_json()["ended"] is False
@@ -150,7 +150,7 @@ def test_the_year_mark_is_suggested_from_the_period_marks_and_exams_are_set(clie
     year = client.get(url(j, kind="year"), headers=headers).get_json()
     rows = {r["student"].split()[1]: r for r in year["rows"]}
     assert rows["Анна"]["periods"] == {str(j["p1"].id): "4", str(j["p2"].id): "3"}
-    assert rows["Анна"]["average"] == "3.50" and rows["Анна"]["suggestion"] == "4"  # 3.50 rounds up
+    assert rows["Анна"]["average"] == 3.5 and rows["Анна"]["suggestion"] == "4"  # 3.50 rounds up
     assert rows["Борис"]["suggestion"] == "3" and rows["Вера"]["suggestion"] is None
     assert put(client, j, headers, "anna", "4", kind="year").status_code == 200
     assert put(client, j, headers, "anna", "5", kind="exam").status_code == 200
@@ -231,8 +231,8 @@ def test_the_class_report_shows_marks_or_suggestions_and_the_rates(client, j):
     assert body["provisional"] is True
     subject = next(s for s in body["subjects"] if s["id"] == j["maths"].id)
     # two students assessed: Анна (5) passes with quality, Борис (2) fails
-    assert subject["rates"] == {"students": 2, "passed": 1, "good": 1, "pass_rate": "50.0", "quality_rate": "50.0"}
-    assert body["rates"]["pass_rate"] == "50.0"
+    assert subject["rates"] == {"students": 2, "passed": 1, "good": 1, "pass_rate": 50.0, "quality_rate": 50.0}
+    assert body["rates"]["pass_rate"] == 50.0
     for name in ("deputy", "director", "admin"):
         assert client.get(report_url(j), headers=bearer(client, name)).status_code == 200
     year = client.get(report_url(j, "year"), headers=bearer(client, "classteacher")).get_json()
@@ -264,13 +264,13 @@ def test_the_class_report_is_refused_to_others_and_the_operator_sees_only_rates(
     rates = client.get(f"/api/v1/municipalities/{code}/results?kind=quarter&number=1", headers=bearer(client, "municipal"))
     assert rates.status_code == 200
     row = next(r for r in rates.get_json() if r["school_id"] == j["school"].id)
-    assert row["rates"] == {"students": 2, "passed": 1, "good": 1, "pass_rate": "50.0", "quality_rate": "50.0"}
+    assert row["rates"] == {"students": 2, "passed": 1, "good": 1, "pass_rate": 50.0, "quality_rate": 50.0}
     assert "Аксёнова" not in rates.get_data(as_text=True)
     html = operator.get(f"/results/municipalities/{code}?kind=quarter&number=1").get_data(as_text=True)
     assert "50.0" in html and "Аксёнова" not in html
     assert put(client, j, bearer(client, "teacher"), "anna", "4", kind="year").status_code == 200
     year = client.get(f"/api/v1/municipalities/{code}/results?kind=year", headers=bearer(client, "municipal"))
-    assert next(r for r in year.get_json() if r["school_id"] == j["school"].id)["rates"]["quality_rate"] == "100.0"
+    assert next(r for r in year.get_json() if r["school_id"] == j["school"].id)["rates"]["quality_rate"] == 100.0
     for name in ("teacher", "deputy", "director"):
         assert client.get(f"/api/v1/municipalities/{code}/results", headers=bearer(client, name)).status_code == 403
 

@@ -54,7 +54,7 @@ def test_the_year_is_set_up(client, school):
                             json={"lines": [{"subject_id": school["maths"], "hours_per_week": "5"},
                                             {"subject_id": school["russian"], "hours_per_week": "4.5"}]})
     assert curriculum.status_code == 200
-    assert sorted(line["hours_per_week"] for line in curriculum.get_json()) == ["4.5", "5.0"]
+    assert sorted(line["hours_per_week"] for line in curriculum.get_json()) == [4.5, 5.0]  # numbers, as documented
     school["post"]("/assignments", {"teacher_id": school["teacher"], "class_id": school["class6"],
                                     "subject_id": school["maths"]})
     school["post"]("/assignments", {"teacher_id": school["teacher"], "class_id": school["class6"],

@@ -8,7 +8,7 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from flask import Flask, abort, g, request
+from flask import Flask, abort, g, request, session
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
@@ -101,7 +101,7 @@ def _init_login(app: Flask) -> None:
     def _load_user(user_id):
         if request.path.startswith("/api/"):
             return None  # the API authenticates by bearer token only (no CSRF there)
-        return auth_services.active_user(user_id)
+        return auth_services.active_user(user_id, session.get("epoch"))  # auth/views.py: start_session
 
     @manager.request_loader
     def _load_from_token(req):

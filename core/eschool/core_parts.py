@@ -26,6 +26,9 @@ CORE_PARTS: tuple[tuple[str, str], ...] = (
     ("core.journal", "eschool.journal.plugin"),
     ("core.diary", "eschool.diary.plugin"),
     ("core.notifications", "eschool.notifications.plugin"),
+    ("core.attachments", "eschool.attachments.plugin"),
+    ("core.search", "eschool.search.plugin"),
+    ("core.devices", "eschool.devices.plugin"),
     ("core.results", "eschool.results.plugin"),
     ("core.lesson_plans", "eschool.lesson_plans.plugin"),
 )

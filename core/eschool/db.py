@@ -7,6 +7,7 @@ own migration history table ``_migrations_<owner>``, run by peewee's ``playhouse
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,7 +15,10 @@ import peewee
 from playhouse.db_url import connect as connect_url
 from playhouse.migrations import Runner
 
-db = peewee.DatabaseProxy()
+from eschool.events import EventfulProxy, eventful
+
+# its transactions keep the plugin events' queue: delivered after the outermost commit (eschool.events)
+db = EventfulProxy()
 
 CORE_MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -75,6 +79,7 @@ class SqliteDatabase(ImmediateTransactions, peewee.SqliteDatabase):
     """The SQLite database of the app (see :class:`ImmediateTransactions`)."""
 
 
+@functools.cache
 def _pooled_sqlite_class():
     from playhouse.pool import PooledSqliteDatabase
 
@@ -100,17 +105,22 @@ def open_database(url: str, pool: int = 0) -> peewee.Database:
         if pool > 0 and path not in (":memory:", ""):
             # opening a file and setting its pragmas was a fifth of a cached diary request (bench/run)
             # a connection returns to the pool and may serve another thread next (one at a time)
-            return _pooled_sqlite_class()(path, max_connections=pool, stale_timeout=300, pragmas=pragmas,
-                                          check_same_thread=False)
-        return SqliteDatabase(path or ":memory:", pragmas=pragmas)
+            return eventful(_pooled_sqlite_class())(path, max_connections=pool, stale_timeout=300, pragmas=pragmas,
+                                                    check_same_thread=False)
+        return eventful(SqliteDatabase)(path or ":memory:", pragmas=pragmas)
     if url.startswith("postgres://"):
         url = "postgresql://" + url[len("postgres://") :]
     if pool > 0 and url.startswith("postgresql://"):
         from playhouse.db_url import parse
         from playhouse.pool import PooledPostgresqlDatabase
 
-        return PooledPostgresqlDatabase(**{"max_connections": pool, "stale_timeout": 300, **parse(url)})
-    return connect_url(url)
+        return eventful(PooledPostgresqlDatabase)(**{"max_connections": pool, "stale_timeout": 300, **parse(url)})
+    from playhouse.db_url import parse, schemes
+
+    database_class = schemes.get(url.split(":", 1)[0])
+    if database_class is None:
+        return connect_url(url)  # peewee names the unknown scheme
+    return eventful(database_class)(**parse(url))
 
 
 def bind(database: peewee.Database) -> None:

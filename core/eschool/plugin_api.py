@@ -16,6 +16,9 @@ from __future__ import annotations
 from eschool import __version__, hookimpl, hookspec
 from eschool.api.docs import API_PREFIX, PageQuerySchema, doc, dump, load_json, load_query, paginate
 from eschool.api.errors import ApiError
+from eschool.attachments import services as attachments
+from eschool.attachments.models import Attachment
+from eschool.attachments.services import AttachmentError
 from eschool.auth.models import RoleAssignment, User
 from eschool.auth.permissions import has_permission, public, require, user_assignments
 from eschool.auth.services import USERNAME as USERNAME_PATTERN
@@ -23,6 +26,7 @@ from eschool.auth.services import AccountError, create_user, grant_role
 from eschool.core_plugin import SCHOOL_STAFF
 from eschool.db import BaseModel, db, utcnow
 from eschool.diary.services import visible_students
+from eschool.fields import Number, UtcDateTime
 from eschool.jobs import enqueue
 from eschool.journal.models import ATTENDANCE_KINDS, Attendance, FinalMark, Homework, Lesson, Mark, WorkType
 from eschool.journal.services import (
@@ -64,7 +68,9 @@ from eschool.plugins.services import (
     scope_for_municipality,
     scope_for_school,
 )
+from eschool.plugins.settings import SettingsError, settings_for
 from eschool.results.figures import weighted_average
+from eschool.richtext import render_markdown, sanitize_html
 from eschool.school.api import refused, school_or_404
 from eschool.school.models import (
     AcademicYear,
@@ -93,6 +99,7 @@ from eschool.school.services import (
 )
 from eschool.school.services import classes as school_classes
 from eschool.school.services import staff as school_staff
+from eschool.search import services as search
 from eschool.structure.models import Municipality, School
 from eschool.structure.services import StructureError, create_school, find_school, school_by_id
 from eschool.timetable.models import LessonTime, Substitution, TimetableEntry
@@ -107,6 +114,7 @@ from eschool.types import (
     PluginInfo,
     ReportType,
     Scope,
+    SlotFragment,
     Widget,
 )
 from eschool.validation import as_text
@@ -154,6 +162,9 @@ __all__ = [
     "CardInSchema", "find_school", "StructureError",
     # notifications and jobs
     "notify", "Audience", "AudienceError", "NotificationKind", "NotificationError", "enqueue",
+    # building blocks
+    "settings_for", "SettingsError", "render_markdown", "sanitize_html", "attachments", "Attachment",
+    "AttachmentError", "search", "SlotFragment", "Number", "UtcDateTime",
     # CLI
     "cli_app",
     # errors

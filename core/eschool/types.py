@@ -138,3 +138,17 @@ class NotificationKind:
     urgent: bool = False
     mandatory: bool = False
     order: int = 100
+
+
+@dataclass(frozen=True)
+class SlotFragment:
+    """A rendered piece of HTML a plugin puts into a template slot (hook ``eschool_template_slot``).
+
+    ``html`` is trusted as the plugin's own rendered HTML (``render_template(...)``); anything a user
+    wrote must have been escaped by that template (autoescape does it) or passed through
+    ``eschool.richtext``. Fragments are shown by ``order``, then plugin code.
+    """
+
+    html: str
+    order: int = 100
+    plugin: str = ""

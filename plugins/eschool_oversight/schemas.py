@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from eschool.plugin_api import Number, UtcDateTime
 from eschool_oversight.services import RECONCILE_KINDS
 
 
@@ -65,7 +66,7 @@ class MarkOutSchema(Schema):
     student_id = fields.Integer()
     slot = fields.Integer()
     value = fields.String()
-    weight = fields.Decimal(as_string=True)
+    weight = Number()
     comment = fields.String()
 
 
@@ -174,5 +175,5 @@ class ProblemLessonSchema(Schema):
     subgroup_id = fields.Integer(allow_none=True)
     topic = fields.String()
     state = fields.String(metadata={"description": "filled | late | overdue | open"})
-    deadline = fields.DateTime()
+    deadline = UtcDateTime()
     problems = fields.List(fields.String(), metadata={"description": "no_topic, no_homework, late, overdue"})

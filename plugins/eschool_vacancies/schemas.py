@@ -4,6 +4,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
+from eschool.plugin_api import UtcDateTime
+
 EMPLOYMENT = {"full_time": _l("Full time"), "part_time": _l("Part time"), "temporary": _l("Temporary")}
 STATES = {"draft": _l("Draft"), "open": _l("Open"), "expired": _l("Expired"), "closed": _l("Closed")}
 CLOSE_REASONS = {"filled": _l("Filled"), "cancelled": _l("Cancelled"), "expired": _l("Expired")}
@@ -17,7 +19,10 @@ class VacanciesSettingsSchema(Schema):
     """``[plugins.vacancies.settings]`` in the region profile."""
 
     #: An open vacancy older than this many days leaves the public list for the archive.
-    archive_after_days = fields.Integer(load_default=60, validate=validate.Range(min=1, max=365))
+    archive_after_days = fields.Integer(load_default=60, validate=validate.Range(min=1, max=365), metadata={
+        "label": _l("Days an open vacancy stays on the public list"),
+        "description": _l("After this many days it moves to the archive (1 to 365)."),
+        "levels": ("region",)})  # the public lists span schools: one cutoff for the region
 
 
 class VacancyInSchema(Schema):
@@ -96,8 +101,8 @@ class VacancyOutSchema(Schema):
     contact_phone = fields.String()
     contact_email = fields.String()
     state = fields.String(metadata={"description": "open, expired or closed (draft only for the school)"})
-    published_at = fields.DateTime(allow_none=True)
-    closed_at = fields.DateTime(allow_none=True)
+    published_at = UtcDateTime(allow_none=True)
+    closed_at = UtcDateTime(allow_none=True)
     close_reason = fields.String()
 
 
@@ -105,8 +110,8 @@ class VacancyManageOutSchema(VacancyOutSchema):
     """The school's own view: also drafts, and who made the vacancy."""
 
     status = fields.String()
-    created_at = fields.DateTime()
-    updated_at = fields.DateTime()
+    created_at = UtcDateTime()
+    updated_at = UtcDateTime()
     created_by = fields.Function(lambda v: v.created_by.full_name if v.created_by_id else None, allow_none=True)
 
 

@@ -24,13 +24,17 @@ DOC_ATTR = "_eschool_api_doc"
 
 def doc(summary: str, request: type[Schema] | None = None, response: type[Schema] | None = None,
         query: type[Schema] | None = None, status: int = 200, many: bool = False, paginated: bool = False,
-        tags: list[str] | None = None, description: str = ""):
-    """Record what an endpoint takes and returns (the single description for the OpenAPI document)."""
+        tags: list[str] | None = None, description: str = "", errors: tuple[int, ...] = ()):
+    """Record what an endpoint takes and returns (the single description for the OpenAPI document).
+
+    The error statuses every route of its kind can answer are declared by :func:`openapi_document`
+    (see :func:`error_statuses`); ``errors`` adds the ones only this route answers (``POST /auth/token``:
+    401 and 429)."""
 
     def decorator(view):
         setattr(view, DOC_ATTR, {"summary": summary, "request": request, "response": response, "query": query,
                                  "status": status, "many": many, "paginated": paginated, "tags": tags or [],
-                                 "description": description})
+                                 "description": description, "errors": tuple(errors)})
         return view
 
     return decorator
@@ -87,6 +91,40 @@ class ErrorSchema(Schema):
     error = fields.Nested(ErrorBodySchema, required=True)
 
 
+ERROR_DESCRIPTIONS = {
+    400: "Invalid input: `fields` names each wrong field",
+    401: "Not logged in: no token, or a revoked, expired or wrong one",
+    403: "Not allowed here (or the password must be changed first)",
+    404: "Not found, not visible to you, or the plugin is off there",
+    409: "Conflicts with the current state (a closed period, a past year, ...), or `stale`: changed in "
+         "the meantime, `current` holds what is stored now",
+    413: "The upload is too large",
+    429: "Too many requests: wait `Retry-After` seconds",
+}
+WRITES = {"POST", "PUT", "PATCH", "DELETE"}
+
+
+def error_statuses(meta: dict, method: str, has_path_params: bool, public: bool) -> list[int]:
+    """The error statuses a route can answer, declared once here for all routes:
+
+    - 400 when it reads input (a body, a query, paging) or writes: bad input is refused naming the field;
+    - 401 and 403 unless it is public (no or a bad token; the role does not allow it here);
+    - 404 when its path or its query names rows (ids, codes): missing, not visible, or the plugin is off;
+    - 409 when it writes: the change contradicts the current state, or somebody saved in between;
+    - 413 for every write (a body above the size limit), and whatever ``doc(errors=...)`` adds.
+    """
+    statuses = set(meta.get("errors", ()))
+    if meta["request"] is not None or meta["query"] is not None or meta["paginated"] or method in WRITES:
+        statuses.add(400)
+    if not public:
+        statuses |= {401, 403}
+    if has_path_params or meta["query"] is not None:
+        statuses.add(404)
+    if method in WRITES and not public:
+        statuses |= {409, 413}
+    return sorted(statuses)
+
+
 _CONVERTER = re.compile(r"<(?:(?P<conv>[a-z]+):)?(?P<name>\w+)>")
 
 
@@ -128,10 +166,6 @@ def openapi_document(app=None) -> dict:
             op["x-permission"] = permission
             if permission != PUBLIC:
                 op["security"] = [{"bearer": []}]
-                op["responses"]["401"] = {"description": "Not logged in",
-                                          "content": {"application/json": {"schema": "Error"}}}
-                op["responses"]["403"] = {"description": "Not allowed",
-                                          "content": {"application/json": {"schema": "Error"}}}
             if meta["query"] is not None:
                 op["parameters"].append({"in": "query", "schema": meta["query"]})
             if meta["paginated"]:
@@ -139,8 +173,6 @@ def openapi_document(app=None) -> dict:
             if meta["request"] is not None:
                 op["requestBody"] = {"required": True,
                                      "content": {"application/json": {"schema": meta["request"]}}}
-                op["responses"]["400"] = {"description": "Invalid input",
-                                          "content": {"application/json": {"schema": "Error"}}}
             if meta["response"] is not None:
                 schema = meta["response"]
                 if meta["paginated"]:
@@ -155,9 +187,9 @@ def openapi_document(app=None) -> dict:
                 op["responses"][str(meta["status"])] = {"description": "OK", "content": content}
             else:
                 op["responses"][str(meta["status"])] = {"description": "OK"}
-            if params:
-                op["responses"]["404"] = {"description": "Not found or not visible to you",
-                                          "content": {"application/json": {"schema": "Error"}}}
+            for status in error_statuses(meta, method, bool(params), permission == PUBLIC):
+                op["responses"][str(status)] = {"description": ERROR_DESCRIPTIONS[status],
+                                                "content": {"application/json": {"schema": "Error"}}}
             paths.setdefault(path, {})[method.lower()] = op
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)

@@ -20,7 +20,7 @@ bp = Blueprint("auth_api", __name__, url_prefix=f"{API_PREFIX}/auth")
 @public
 @doc(summary="Log in: exchange a login and password for a bearer token (20 failed attempts per 10 minutes "
              "from one IP address, then 429 with Retry-After)", request=TokenRequestSchema,
-     response=TokenSchema, status=201, tags=["auth"])
+     response=TokenSchema, status=201, tags=["auth"], errors=(401, 429))
 def issue_token():
     data = load_json(TokenRequestSchema())
     limiter, address = ratelimit.limiter(), ratelimit.client_address()

@@ -1,7 +1,7 @@
 """Idle sessions end: after the school's idle time (its settings), else the region's rule.
 
-The session remembers when it was last used; a page request after a longer pause logs the user out
-and asks them to log in again. API tokens are not sessions and are not affected.
+The session remembers when it was last used, from the login on; a page request after a longer pause
+logs the user out and asks them to log in again. API tokens are not sessions and are not affected.
 """
 from __future__ import annotations
 
@@ -28,14 +28,21 @@ def idle_minutes(scope) -> int:
     return region_minutes
 
 
+def seen(session) -> None:
+    """The session is in use now: the idle time counts from here (the login sets it first)."""
+    session["seen_at"] = int(time.time())
+
+
 def register(app) -> None:
     @app.before_request
     def _end_idle_sessions():
-        if request.path.startswith(("/api/", "/static/")) or not current_user.is_authenticated:
+        if (request.path.startswith(("/api/", "/static/")) or not current_user.is_authenticated
+                or getattr(current_user, "is_device", False)):  # a kiosk's screen is idle by design
             return None
         now = int(time.time())
         last = session.get("seen_at")
-        if last is not None and now - last > idle_minutes(getattr(g, "scope", None)) * 60:
+        # a logged-in session without a time was never seen: it is as idle as can be
+        if last is None or now - last > idle_minutes(getattr(g, "scope", None)) * 60:
             logout_user()
             session.clear()
             flash(_("You were logged out after a long pause. Log in again."), "info")

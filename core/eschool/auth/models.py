@@ -22,6 +22,8 @@ class User(BaseModel):
     last_login_at = peewee.DateTimeField(null=True)
     failed_logins = peewee.SmallIntegerField(default=0)
     locked_until = peewee.DateTimeField(null=True)
+    # moved by logging out and by every password change: a page session made at another epoch is refused
+    session_epoch = peewee.IntegerField(default=0)
 
     class Meta:
         table_name = "user_account"

@@ -62,8 +62,8 @@ def assignment_covers(assignment, scope: Scope) -> bool:
 def all_assignments(user) -> list:
     """Every role assignment of the user, loaded once per request."""
 
-    if user is None or not getattr(user, "is_authenticated", False):
-        return []
+    if user is None or not getattr(user, "is_authenticated", False) or getattr(user, "is_device", False):
+        return []  # a device (eschool.devices) holds no role
     cache = g.setdefault("_role_cache", {})
     if user.id not in cache:
         cache[user.id] = _roles_query().run(user.id)
@@ -121,6 +121,8 @@ def has_permission(user, permission: str, scope: Scope | None = None, obj=None) 
         return True
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
         return False
+    if getattr(user, "is_device", False):  # an unattended screen: its plugin's display, in its school, only
+        return user.may(permission, scope or getattr(g, "scope", None))
     if permission == AUTHENTICATED:
         return True
     app = current_app._get_current_object()

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from eschool.fields import UtcDateTime
+
 
 class TokenRequestSchema(Schema):
     login = fields.String(required=True, validate=validate.Length(min=1, max=254),
@@ -15,17 +17,17 @@ class TokenRequestSchema(Schema):
 class TokenSchema(Schema):
     id = fields.Integer()
     token = fields.String(metadata={"description": "shown once; send as 'Authorization: Bearer <token>'"})
-    expires_at = fields.DateTime()
+    expires_at = UtcDateTime()
     must_change_password = fields.Boolean()
 
 
 class TokenInfoSchema(Schema):
     id = fields.Integer()
     name = fields.String()
-    created_at = fields.DateTime()
-    expires_at = fields.DateTime()
-    last_used_at = fields.DateTime(allow_none=True)
-    revoked_at = fields.DateTime(allow_none=True)
+    created_at = UtcDateTime()
+    expires_at = UtcDateTime()
+    last_used_at = UtcDateTime(allow_none=True)
+    revoked_at = UtcDateTime(allow_none=True)
 
 
 class UserSchema(Schema):

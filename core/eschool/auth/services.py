@@ -63,7 +63,7 @@ def create_user(username: str, full_name: str, password: str | None = None, emai
     email = (email or "").strip().lower() or None  # logins by e-mail compare in lower case
     try:
         with db.atomic():
-            return User.create(username=username, full_name=full_name.strip(), email=email,
+            user = User.create(username=username, full_name=full_name.strip(), email=email,
                                phone=(phone or None), locale=locale,
                                password_hash=hash_password(password) if password else "",
                                must_change_password=must_change_password)
@@ -74,6 +74,19 @@ def create_user(username: str, full_name: str, password: str | None = None, emai
         elif phone and User.get_or_none(User.phone == phone):
             taken = "phone"
         raise AccountError(taken, _l("already taken")) from exc
+    _announce_created([user])
+    return user
+
+
+def _announce_created(users: list[User]) -> None:
+    """``eschool_on_user_created`` for each new account (region scope: accounts belong to the region)."""
+    if not has_app_context():
+        return
+    from eschool.plugins.services import fire_event, listens, scope_for_region
+
+    if listens("user_created"):
+        for user in users:
+            fire_event("user_created", scope_for_region(), user=user)
 
 
 def set_password(user: User, password: str, must_change: bool = False) -> None:
@@ -81,9 +94,20 @@ def set_password(user: User, password: str, must_change: bool = False) -> None:
     check_password_strength(password)
     user.password_hash = hash_password(password)
     user.must_change_password = must_change
-    user.save()
-    # a new password ends the user's API tokens too
+    user.save(only=[User.password_hash, User.must_change_password])
+    # a new password ends the user's sessions (``end_sessions``) and API tokens too
+    end_sessions(user)
     ApiToken.update(revoked_at=utcnow()).where((ApiToken.user == user) & ApiToken.revoked_at.is_null()).execute()
+
+
+def end_sessions(user: User) -> int:
+    """End every page session of the account: its session epoch moves on, and a session that carries
+    another epoch than the account's is refused (``active_user``). Logging out and every password change
+    (one's own, an administrator's, the forgotten-password link) call this. Returns the new epoch, also
+    set on ``user`` (the session that changed the password stores it to stay logged in)."""
+    User.update(session_epoch=User.session_epoch + 1).where(User.id == user.id).execute()
+    user.session_epoch = User.select(User.session_epoch).where(User.id == user.id).scalar()
+    return user.session_epoch
 
 
 def change_own_password(user: User, current: str, new: str) -> None:
@@ -153,14 +177,18 @@ _DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
 _USER_BY_ID = Compiled(lambda user_id: User.select().where(User.id == user_id).limit(1), "int")
 
 
-def active_user(user_id) -> User | None:
-    """The session's user (every page request: db.Compiled), if the account is active."""
+def active_user(user_id, epoch=None) -> User | None:
+    """The session's user (every page request: db.Compiled), if the account is active and the session was
+    made at the account's current session epoch (``end_sessions``): a session from before a logout or a
+    password change, or one with no epoch at all, is refused."""
     try:
         found = _USER_BY_ID.run(int(user_id))
     except (TypeError, ValueError):
         return None
     user = found[0] if found else None
-    return user if user and user.is_active else None
+    if user is None or not user.is_active or epoch is None or epoch != user.session_epoch:
+        return None
+    return user
 
 
 def _check_role(role: str, roles: dict, level: str) -> None:
@@ -331,6 +359,7 @@ def create_users(people: list[dict]) -> list[User]:
         raise _taken(users) from exc
     for user, user_id in zip(users, ids, strict=True):
         user.id = user_id
+    _announce_created(users)
     return users
 
 

@@ -10,7 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, EqualTo, Length
 
-from eschool.auth import ratelimit, services
+from eschool.auth import idle, ratelimit, services
 from eschool.auth.permissions import AUTHENTICATED, public, require
 from eschool.web.converters import stored_int
 from eschool.web.services import is_local_path
@@ -36,6 +36,22 @@ def _fresh_session() -> None:
     session.clear()
     if locale:
         session["locale"] = locale
+
+
+def start_session(user) -> None:
+    """Log ``user`` in with a new session (the login form, an accepted invitation): nothing carried over
+    but the language, bound to the account's session epoch, seen now."""
+    _fresh_session()
+    session.permanent = True
+    login_user(user)
+    _bind_session(user)
+
+
+def _bind_session(user) -> None:
+    """The session belongs to the account's current session epoch (a logout or a password change moves it
+    on and ends the session) and is seen now, so the idle limit holds from the first request."""
+    session["epoch"] = user.session_epoch
+    idle.seen(session)
 
 
 def _safe_next(target: str | None) -> str:
@@ -66,9 +82,7 @@ def login():
             limiter.failed(address)
             form.password.errors.append(_("Wrong login or password."))
         else:
-            _fresh_session()
-            session.permanent = True
-            login_user(user)
+            start_session(user)
             if user.must_change_password:
                 flash(_("You were given this password. Choose your own now."), "info")
                 return redirect(url_for("auth.change_password"))
@@ -79,6 +93,7 @@ def login():
 @bp.post("/logout")
 @require(AUTHENTICATED)
 def logout():
+    services.end_sessions(current_user)  # every session of the account ends, a copied cookie's too
     logout_user()
     _fresh_session()
     flash(_("You have logged out."), "info")
@@ -96,6 +111,7 @@ def change_password():
             target = getattr(form, exc.field, form.new_password)
             target.errors.append(str(exc.message))
         else:
+            _bind_session(current_user)  # the other sessions ended; this one goes on at the new epoch
             flash(_("Your password has been changed."), "success")
             return redirect(url_for("web.dashboard"))
     return render_template("auth/change_password.html", form=form), 200 if not form.errors else 400

@@ -51,6 +51,15 @@ def _context(student, students):
             "work_type_label": journal.work_type_label}
 
 
+def _day_slots(days_html, student):
+    """The diary_day slot of each day, filled per request (the days' HTML is cached without them)."""
+    from eschool.plugins.services import scope_for_school
+    from eschool.web.slots import fill_markers
+
+    return fill_markers(days_html, "diary_day", lambda key: {"student": student, "date": dt.date.fromisoformat(key)},
+                        scope=lambda: scope_for_school(student.school))
+
+
 @bp.get("")
 @require(services.VIEW)
 def week():
@@ -70,6 +79,7 @@ def week():
     days_html, diary.class_names = services.built_week_rows(
         current_app.extensions["eschool"].cache, student, start, end,
         ("page", str(get_locale()), context["today"]), build, render_days, size=lambda built: len(built[0]))
+    days_html = _day_slots(days_html, student)
     return render_template("diary/week.html", diary=diary, day=day, days_html=days_html,
                            previous=diary.start - dt.timedelta(days=7), next=diary.start + dt.timedelta(days=7),
                            **context)

@@ -223,7 +223,8 @@ def delete_attendance(lesson_id: int):
 
 @bp.put("/lessons/<int:lesson_id>/homework")
 @require(KEEP)
-@doc(summary="Set or change the lesson's homework (for the whole class or chosen students)",
+@doc(summary="Set or change the lesson's homework (for the whole class or chosen students); 409 when it changed "
+             "since the version given or another save made the lesson's one homework meanwhile (error.current)",
      request=HomeworkInSchema, response=HomeworkSchema, tags=TAGS)
 def put_homework(lesson_id: int):
     lesson = _lesson(lesson_id)

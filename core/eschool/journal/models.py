@@ -136,7 +136,8 @@ class Attendance(BaseModel):
 class Homework(BaseModel):
     """Homework set in a lesson: text, links, time needed; for the whole class or chosen students."""
 
-    lesson = peewee.ForeignKeyField(Lesson, backref="homework", on_delete="CASCADE")
+    # one per lesson (unique since migration 0018): a second save of a lesson's first homework is refused
+    lesson = peewee.ForeignKeyField(Lesson, backref="homework", on_delete="CASCADE", unique=True)
     text = peewee.TextField(default="")
     links = peewee.TextField(default="")  # one URL per line
     minutes_needed = peewee.SmallIntegerField(null=True)
@@ -193,4 +194,6 @@ class FinalMark(BaseModel):
 
     class Meta:
         table_name = "final_mark"
+        # the index holds ``period``, empty for the year and the exam: migration 0018 adds a partial unique
+        # index (student, subject, class_group, kind) WHERE period_id IS NULL for those
         indexes = ((("student", "subject", "class_group", "kind", "period"), True),)

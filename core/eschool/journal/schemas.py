@@ -9,12 +9,14 @@ from __future__ import annotations
 
 from marshmallow import Schema, fields, validate
 
+from eschool.fields import Number, UtcDateTime
+
 
 class WorkTypeSchema(Schema):
     id = fields.Integer()
     code = fields.String()
     name = fields.Function(lambda w: _label(w))
-    weight = fields.Decimal(as_string=True)
+    weight = Number()
     order = fields.Integer()
     active = fields.Boolean()
 
@@ -23,7 +25,7 @@ class WorkTypeInSchema(Schema):
     code = fields.String(required=True, validate=[validate.Length(min=1, max=32),
                                                   validate.Regexp(r"^[a-z0-9_]+$")])
     name = fields.String(required=True, validate=validate.Length(min=1, max=100))
-    weight = fields.Decimal(required=True, validate=validate.Range(min=0.1, max=10), places=2)
+    weight = Number(required=True, validate=validate.Range(min=0.1, max=10), places=2)
     order = fields.Integer(load_default=100)
     active = fields.Boolean(load_default=True)
 
@@ -69,11 +71,11 @@ class MarkSchema(Schema):
     slot = fields.Integer()
     value = fields.String(metadata={"description": "5..1, pass or fail"})
     numeric = fields.Integer(allow_none=True)
-    weight = fields.Decimal(as_string=True)
+    weight = Number()
     work_type_id = fields.Integer(allow_none=True)
     comment = fields.String()
     version = fields.Integer()
-    updated_at = fields.DateTime()
+    updated_at = UtcDateTime()
 
 
 class AttendanceSchema(Schema):
@@ -83,7 +85,7 @@ class AttendanceSchema(Schema):
     reason = fields.String()
     minutes_late = fields.Integer(allow_none=True)
     version = fields.Integer()
-    updated_at = fields.DateTime()
+    updated_at = UtcDateTime()
 
 
 class HomeworkFileSchema(Schema):

@@ -13,7 +13,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import secrets
 import zoneinfo
 from decimal import Decimal
 from pathlib import Path
@@ -22,6 +21,7 @@ from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError, fn
 
+from eschool.attachments import services as attachments
 from eschool.auth.models import User
 from eschool.auth.permissions import has_permission, user_assignments
 from eschool.db import Compiled, db, utcnow
@@ -38,7 +38,7 @@ from eschool.journal.models import (
 )
 from eschool.people.models import ClassMembership, Guardian, Student, SubgroupMembership
 from eschool.people.services import is_class_teacher, write_audit
-from eschool.plugins.services import fire_event, scope_for_school
+from eschool.plugins.services import fire_event, listens, scope_for_school
 from eschool.school import services as school_services
 from eschool.school.models import (
     AcademicYear,
@@ -59,6 +59,8 @@ KEEP, CONTROL, DIARY = "journal.keep", "journal.control", "diary.view"
 DEFAULT_EDIT_WINDOW_DAYS = 7
 #: Homework uploads: at most this many bytes (``HOMEWORK_MAX_BYTES`` in the config overrides it).
 HOMEWORK_MAX_BYTES = 10 * 1024 * 1024
+#: The homework files' folder under the uploads (``attachments.services``): ``<instance>/uploads/homework``.
+HOMEWORK_OWNER = "homework"
 #: File types a homework may carry (by extension), with the content type they are served with.
 HOMEWORK_TYPES = {
     "pdf": "application/pdf", "txt": "text/plain", "rtf": "application/rtf",
@@ -351,6 +353,14 @@ def ensure_lessons(class_group: ClassGroup, start: dt.date, end: dt.date, period
         with db.atomic():
             for i in range(0, len(new_rows), 200):
                 Lesson.insert_many(new_rows[i:i + 200]).execute()
+        if listens("lessons_created"):  # the rows are read back only for a plugin that listens
+            made = {(row["timetable_entry"], row["date"]) for row in new_rows}
+            lessons = [lesson for lesson in Lesson.select().where(
+                (Lesson.class_group == class_group) & (Lesson.date >= start) & (Lesson.date <= end)
+                & Lesson.timetable_entry.is_null(False)).order_by(Lesson.date, Lesson.number)
+                if (lesson.timetable_entry_id, lesson.date) in made]
+            fire_event("lessons_created", scope_for_school(class_group.school), class_group=class_group,
+                       lessons=lessons)
     return len(new_rows)
 
 
@@ -369,6 +379,7 @@ def add_lesson(user, class_group: ClassGroup, data: dict) -> Lesson:
     if not has_permission(user, KEEP, scope_for_school(school)):
         raise JournalForbidden()
     probe.save()
+    fire_event("lessons_created", scope_for_school(school), class_group=class_group, lessons=[probe], actor=user)
     return probe
 
 
@@ -531,6 +542,7 @@ def set_mark(user, lesson: Lesson, student, slot: int, value, *, work_type_id=No
             if not deleted:
                 raise StaleEdit("value", mark_current(Mark.get_or_none(Mark.id == existing.id)))
             write_audit(lesson.school_id, user, "mark", existing.id, {"value": (existing.value, None)})
+        fire_event("mark_deleted", scope_for_school(lesson.school), mark=existing, actor=user)
         return None
     text, numeric = _mark_value(scale_of(lesson.class_group, lesson.subject_id), value)
     work_type = _work_type(lesson.school_id, work_type_id) if work_type_id not in (None, "") else None
@@ -614,6 +626,7 @@ def set_attendance(user, lesson: Lesson, student, kind, *, reason: str = "", min
                                              & (Attendance.version == existing.version)).execute():
                 raise StaleEdit("kind", attendance_current(Attendance.get_or_none(Attendance.id == existing.id)))
             write_audit(lesson.school_id, user, "attendance", existing.id, {"kind": (existing.kind, None)})
+        fire_event("absence_deleted", scope_for_school(lesson.school), attendance=existing, actor=user)
         return None
     if kind == "late" and minutes_late not in (None, ""):
         try:
@@ -717,6 +730,27 @@ def set_homework(user, lesson: Lesson, data: dict, version: int | None = None) -
         raise StaleEdit("text", None if existing is None else {"value": existing.text, "version": existing.version,
                                                                "by": "", "updated_at": existing.updated_at.isoformat()})
     now = utcnow()
+    try:
+        homework = _store_homework(user, lesson, existing, text, links, minutes, due_on, students, now)
+    except IntegrityError as exc:  # two saves of a lesson's first homework at once: the later one loses
+        raise StaleEdit("text", homework_current(homework_of(lesson))) from exc
+    fire_event("homework_set", scope_for_school(lesson.school), homework=homework, created=existing is None,
+               actor=user)
+    return homework
+
+
+def homework_current(homework: Homework | None) -> dict | None:
+    """The homework as a stale-edit answer shows it."""
+    if homework is None:
+        return None
+    author = User.get_or_none(User.id == homework.created_by_id) if homework.created_by_id else None
+    return {"id": homework.id, "value": homework.text, "version": homework.version,
+            "by": author.full_name if author else "", "updated_at": homework.updated_at.isoformat()}
+
+
+def _store_homework(user, lesson, existing, text, links, minutes, due_on, students, now) -> Homework:
+    """The writes of ``set_homework`` in one transaction (a savepoint inside an outer one): a new row
+    meeting the one-per-lesson index raises IntegrityError with nothing written."""
     with db.atomic():
         if existing is None:
             homework = Homework.create(lesson=lesson, text=text, links=links, minutes_needed=minutes, due_on=due_on,
@@ -731,16 +765,14 @@ def set_homework(user, lesson: Lesson, data: dict, version: int | None = None) -
             HomeworkStudent.delete().where(HomeworkStudent.homework == homework).execute()
         if students:
             HomeworkStudent.insert_many([{"homework": homework.id, "student": s.id} for s in students]).execute()
-    fire_event("homework_set", scope_for_school(lesson.school), homework=homework, created=existing is None,
-               actor=user)
     return homework
 
 
 def delete_homework(user, homework: Homework, version: int | None = None) -> None:
     """Take the lesson's homework away: the row, the students it was for and its files (the stored files
     too). Kept by the same rules as setting it (``check_keep``); ``version`` is the version the edit
-    started from (None: the current one), a stale one is refused. Neither audited nor an event (homework
-    never is audited; no "homework_set" for a removal)."""
+    started from (None: the current one), a stale one is refused. Not audited (homework never is); fires
+    ``homework_deleted``."""
     lesson = Lesson.select(Lesson, ClassGroup).join(ClassGroup).where(Lesson.id == homework.lesson_id).get()
     check_keep(user, lesson, "homework")
     current = Homework.get_or_none(Homework.id == homework.id)
@@ -755,37 +787,28 @@ def delete_homework(user, homework: Homework, version: int | None = None) -> Non
         if not Homework.delete().where((Homework.id == current.id) & (Homework.version == expected)).execute():
             raise StaleEdit("text", {"value": current.text, "version": current.version, "by": "",
                                      "updated_at": current.updated_at.isoformat()})
-    if stored:
-        folder = _upload_dir()
-        for name in stored:
-            (folder / name).unlink(missing_ok=True)
+    fire_event("homework_deleted", scope_for_school(lesson.school), homework=current, actor=user)
+    attachments.remove_stored(HOMEWORK_OWNER, stored)
 
 
 def _upload_dir() -> Path:
-    folder = Path(current_app.instance_path) / "uploads" / "homework"
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
+    """The homework files' folder, ``<instance>/uploads/homework`` (the attachments' layout, owner "homework")."""
+    return attachments.stored_path(HOMEWORK_OWNER, "x").parent
 
 
 def add_homework_file(user, homework: Homework, storage) -> HomeworkFile:
-    """Attach a file: checked for size and type, stored outside the web root under a generated name."""
+    """Attach a file: checked for size and type, stored outside the web root under a generated name
+    (the attachments' shared functions; the homework keeps its own table)."""
     lesson = Lesson.get_by_id(homework.lesson_id)
     check_keep(user, lesson, "homework")
-    name = Path(getattr(storage, "filename", "") or "").name
-    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if extension not in HOMEWORK_TYPES:
-        raise SchoolError("file", _l("This type of file is not accepted: send %(types)s.",
-                                     types=", ".join(sorted(HOMEWORK_TYPES))))
     limit = current_app.config.get("HOMEWORK_MAX_BYTES", HOMEWORK_MAX_BYTES)
-    data = storage.read(limit + 1)
-    if len(data) > limit:
-        raise SchoolError("file", _l("The file is larger than %(size)s MB.", size=round(limit / 1048576, 1)))
-    if not data:
-        raise SchoolError("file", _l("The file is empty."))
-    stored = secrets.token_hex(16)
-    (_upload_dir() / stored).write_bytes(data)
-    return HomeworkFile.create(homework=homework, stored_name=stored, original_name=name[:255],
-                               content_type=HOMEWORK_TYPES[extension], size=len(data), uploaded_by=user)
+    try:
+        name, content_type, data = attachments.read_upload(storage, HOMEWORK_TYPES, limit)
+    except attachments.AttachmentError as exc:
+        raise SchoolError(exc.field, exc.message) from exc
+    stored = attachments.store_bytes(HOMEWORK_OWNER, data)
+    return HomeworkFile.create(homework=homework, stored_name=stored, original_name=name,
+                               content_type=content_type, size=len(data), uploaded_by=user)
 
 
 def remove_homework_file(user, file_id: int) -> None:
@@ -794,7 +817,7 @@ def remove_homework_file(user, file_id: int) -> None:
         raise SchoolError("file_id", _l("No such file."))
     check_keep(user, Lesson.get_by_id(row.homework.lesson_id), "homework")
     row.delete_instance()
-    (_upload_dir() / row.stored_name).unlink(missing_ok=True)
+    attachments.remove_stored(HOMEWORK_OWNER, [row.stored_name])
 
 
 def can_read_homework(user, homework: Homework) -> bool:
@@ -820,7 +843,7 @@ def open_homework_file(user, file_id: int) -> tuple[HomeworkFile, Path]:
     row = HomeworkFile.get_or_none(HomeworkFile.id == file_id)
     if row is None or not can_read_homework(user, Homework.get_by_id(row.homework_id)):
         raise JournalForbidden(_l("No such file, or it is not yours to see."))
-    return row, _upload_dir() / row.stored_name
+    return row, attachments.stored_path(HOMEWORK_OWNER, row.stored_name)
 
 
 # --------------------------------------------------------------------------- who reads

@@ -14,6 +14,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 from eschool.api import API_PREFIX, ApiError, doc, load_json
 from eschool.auth.permissions import require
 from eschool.db import db
+from eschool.fields import Number
 from eschool.journal import services
 from eschool.journal.schemas import WorkTypeInSchema, WorkTypeSchema
 from eschool.school.api import refused
@@ -31,7 +32,7 @@ api = Blueprint("journal_settings_api", __name__, url_prefix=f"{API_PREFIX}/scho
 
 class WorkTypeChangeSchema(Schema):
     name = fields.String(validate=validate.Length(max=100))
-    weight = fields.Decimal(validate=validate.Range(min=0.1, max=10), places=2)
+    weight = Number(validate=validate.Range(min=0.1, max=10), places=2)
     order = fields.Integer()
     active = fields.Boolean()
 

@@ -10,6 +10,7 @@ from marshmallow import Schema, ValidationError, fields, validate
 
 from eschool.api import API_PREFIX, ApiError, doc, load_json
 from eschool.auth.permissions import require
+from eschool.fields import UtcDateTime
 from eschool.lesson_plans import services
 from eschool.school import services as school_services
 from eschool.school.api import refused, school_or_404
@@ -43,7 +44,7 @@ class PlanSchema(Schema):
     subject_id = fields.Integer()
     subject = fields.Function(lambda p: p.subject.name)
     grade = fields.Integer()
-    created_at = fields.DateTime()
+    created_at = UtcDateTime()
     item_count = fields.Integer()
     hours = fields.Integer()
     attached = fields.Integer(metadata={"description": "lessons linked to the plan's items"})

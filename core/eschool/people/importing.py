@@ -288,8 +288,9 @@ def run(school, plan: Plan, date: dt.date, order_number: str, actor=None, progre
     The rows are those ``run_each`` writes through ``enrol``, ``create_user``, ``grant_role`` and
     ``link_guardian`` (students, class memberships, the movement book, parents' accounts and roles,
     guardian links, the audit log, in the same order), written table by table in multi-row inserts.
-    Statements: at most 13 (tests/test_import.py counts them; 12 once the app keeps the school's municipality
-    code, which the plugins' event check reads), plus one for every further ``rows_per_insert``
+    Statements: 11 while no plugin listens to ``eschool_on_student_moved`` (tests/test_import.py counts them),
+    up to three more when one does (the plugins on at the school, the municipality's code once per app, the
+    acting user), plus one for every further ``rows_per_insert``
     rows of a table (SQLite: its parameter limit over the columns, 4,095 audit rows with the usual
     limit; PostgreSQL: 5,000), plus a lookup per further 5,000 logins looked up or parents whose role is
     looked up (``db.values_per_query``) and per further round of logins when many of the new parents'

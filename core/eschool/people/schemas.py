@@ -4,6 +4,8 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, fields, validate
 
+from eschool.fields import UtcDateTime
+
 CARD_FIELDS = ("last_name", "first_name", "middle_name", "birth_date", "gender", "document_kind",
                "document_number", "snils", "address")
 
@@ -99,7 +101,7 @@ class MovementSchema(Schema):
 
 
 class AuditSchema(Schema):
-    at = fields.DateTime()
+    at = UtcDateTime()
     actor = fields.Function(lambda a: a.actor.full_name if a.actor_id else None)
     record = fields.String()
     record_id = fields.Integer()

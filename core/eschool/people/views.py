@@ -429,9 +429,9 @@ invitations = Blueprint("invitations", __name__)
 def accept(token: str):
     """The invited parent chooses a login and a password and is linked to the child."""
     from flask import current_app
-    from flask_login import login_user
 
     from eschool.auth import services as auth
+    from eschool.auth.views import start_session
 
     try:
         student, email, _relation = services.read_invitation(token)
@@ -454,7 +454,7 @@ def accept(token: str):
             except auth.AccountError as exc:
                 errors[exc.field] = [str(exc.message)]
             else:
-                login_user(user)
+                start_session(user)  # bound to the account's session epoch like a login
                 flash(_("Welcome! Your account is linked to %(name)s.", name=student.full_name), "success")
                 return redirect(url_for("web.dashboard"))
         status = 400

@@ -42,6 +42,9 @@ class PluginRegistry:
         self.region = region
         self.pm = pluggy.PluginManager(PROJECT)
         self.pm.add_hookspecs(hookspecs)
+        # historic: every plugin registered below publishes its own hookspecs on registration, before
+        # check_pending() checks the implementations (pytest's pytest_addhooks)
+        self.pm.hook.eschool_addhooks.call_historic(kwargs={"pluginmanager": self.pm})
         self._callers: dict[tuple[str, frozenset], object] = {}
         self._implementers: dict[str, frozenset[str]] = {}
 
@@ -65,6 +68,9 @@ class PluginRegistry:
             if name in allowed:
                 self.pm.register(obj, name=name)
         self.pm.check_pending()
+        from eschool.events import warn_changed_arguments
+
+        warn_changed_arguments(self.pm)
 
         self.infos: dict[str, PluginInfo] = {}
         for name, info in self.call_each("eschool_plugin_info").items():

@@ -15,9 +15,9 @@ def eschool_plugin_info():
 
 @hookimpl
 def eschool_models():
-    from eschool.plugins.models import PluginToggle
+    from eschool.plugins.models import PluginSetting, PluginToggle
 
-    return [PluginToggle]
+    return [PluginToggle, PluginSetting]
 
 
 @hookimpl

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from flask import current_app, g, has_app_context
 from flask_babel import gettext as _
 
+from eschool import events
 from eschool.core_parts import is_core
 from eschool.db import db, utcnow
 from eschool.plugins.models import PluginToggle
@@ -124,13 +125,38 @@ def hooks_here(scope: Scope):
     return registry.hooks_for(disabled)
 
 
-def fire_event(event: str, scope: Scope, **kwargs) -> None:
-    """Fire ``eschool_on_<event>`` for the plugins enabled in ``scope`` (call after commit)."""
-    getattr(hooks_here(scope), f"eschool_on_{event}")(scope=scope, **kwargs)
+def listens(event: str) -> bool:
+    """Whether any plugin of the app implements ``eschool_on_<event>`` (a caller may then skip building
+    the event's arguments)."""
+    return bool(_ext().plugins.implementers(f"eschool_on_{event}"))
+
+
+def fire_event(event: str, scope: Scope, actor=events.REQUEST_USER, **kwargs) -> None:
+    """Fire ``eschool_on_<event>`` for the plugins enabled in ``scope``: call it where the change is made,
+    inside or outside its transaction; it is delivered after the outermost commit, never for a change
+    rolled back, each plugin's handler isolated from the others' errors (``eschool.events``).
+
+    ``actor`` is the acting User, a user id (loaded), None for a system action, or left out: the user of
+    the current request. Handlers always receive a User or None.
+    """
+    hook = f"eschool_on_{event}"
+    if not has_app_context() or not listens(event):
+        return  # nobody listens: not even the toggles are read
+    impls = sorted((impl for impl in getattr(hooks_here(scope), hook).get_hookimpls()
+                    if not (impl.hookwrapper or impl.wrapper)),  # an event has no result to wrap
+                   key=lambda impl: (not is_core(impl.plugin_name), impl.plugin_name))
+    if not impls:
+        return
+    kwargs.update(scope=scope, actor=events.actor_of(actor))
+    events.publish(current_app._get_current_object(), hook, impls, kwargs, db)
 
 
 def scope_for_school(school: School) -> Scope:
     return Scope(_ext().region.code, school.municipality_id, school.id)
+
+
+def scope_for_region() -> Scope:
+    return Scope(_ext().region.code, None, None)
 
 
 def scope_for_municipality(municipality: Municipality) -> Scope:
@@ -245,6 +271,8 @@ def target_scope(user, school_id, municipality_id) -> tuple[Scope, object]:
 
 def state_rows(scope: Scope) -> list[dict]:
     """Each optional plugin of the region with its state in ``scope`` and where the state comes from."""
+    from eschool.plugins.settings import schema_for
+
     registry = current_app.extensions["eschool"].plugins
     states = plugin_states(registry, scope)
     rows = []
@@ -252,5 +280,5 @@ def state_rows(scope: Scope) -> list[dict]:
         info = registry.infos[code]
         rows.append({"code": code, "name": str(info.name), "description": str(info.description),
                      "version": info.version, "required": info.required, "enabled": states[code].enabled,
-                     "source": states[code].source})
+                     "source": states[code].source, "has_settings": schema_for(code, registry) is not None})
     return rows

@@ -55,3 +55,49 @@ def toggle():
     else:
         flash(_("Saved. The plugin's data is kept whether it is on or off."), "success")
     return redirect(url_for("plugins_admin.index", **{scope_type: scope_id}))
+
+
+# --------------------------------------------------------------------------- settings per scope
+
+
+def _settings_target(code: str, school_id, municipality_id):
+    """The scope, its target and the plugin's schema; 404 for a plugin without settings here."""
+    from eschool.plugins import settings as plugin_settings
+
+    scope, target = target_scope(school_id, municipality_id)
+    schema = plugin_settings.schema_for(code)
+    if schema is None:
+        raise PageError(404, _("Not found."))
+    return scope, target, schema
+
+
+@bp.route("/<code>/settings", methods=["GET", "POST"])
+@require(PERMISSION)
+def settings(code: str):
+    """A plugin's settings for a municipality or a school: a form generated from the plugin's schema."""
+    from eschool.plugins import settings as plugin_settings
+
+    source = request.form if request.method == "POST" else request.args
+    scope, target, schema = _settings_target(code, source.get("school", type=int),
+                                             source.get("municipality", type=int))
+    errors, entered, status = {}, None, 200
+    if request.method == "POST":
+        if target is None or scope.level == "region":
+            raise PageError(400, _("The request is not valid."))
+        names = [f.name for f in plugin_settings.form_fields(schema)]
+        entered = {name: request.form.get(name, "").strip() for name in names}
+        try:
+            plugin_settings.set_settings(current_app.extensions["eschool"].plugins, code, scope.level,
+                                         scope.school_id or scope.municipality_id, entered,
+                                         actor=current_user.username)
+        except plugin_settings.SettingsError as exc:
+            errors, status = exc.fields, 400
+            flash(_("Nothing was saved: correct the fields marked below."), "error")
+        else:
+            flash(_("Saved."), "success")
+            return redirect(url_for("plugins_admin.settings", code=code, **{scope.level: target.id}))
+    view = plugin_settings.settings_view(code, scope)
+    info = current_app.extensions["eschool"].plugins.infos[code]
+    return render_template("plugins/settings.html", info=info, code=code, view=view, scope=scope, target=target,
+                           fields=plugin_settings.form_fields(schema), errors=errors,
+                           entered=entered if entered is not None else view.overrides), status

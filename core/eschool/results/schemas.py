@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from eschool.fields import Number, UtcDateTime
+
 FINAL_VALUES = ("5", "4", "3", "2", "pass", "fail", "exempt")
 
 
@@ -44,13 +46,13 @@ class FinalMarkSchema(Schema):
     value = fields.String()
     version = fields.Integer()
     set_by = fields.Function(lambda m: m.set_by.full_name if m.set_by_id else None, allow_none=True)
-    set_at = fields.DateTime()
+    set_at = UtcDateTime()
 
 
 class SheetRowSchema(Schema):
     student_id = fields.Function(lambda r: r.student.id)
     student = fields.Function(lambda r: r.student.full_name)
-    average = fields.Decimal(as_string=True, allow_none=True)
+    average = Number(allow_none=True)
     suggestion = fields.String(allow_none=True)
     marks_counted = fields.Integer(attribute="count")
     few_marks = fields.Boolean(metadata={"description": "fewer than 3 marks back the suggestion"})
@@ -86,8 +88,8 @@ class RatesSchema(Schema):
     students = fields.Integer()
     passed = fields.Integer()
     good = fields.Integer()
-    pass_rate = fields.Decimal(as_string=True, allow_none=True, metadata={"description": "per cent"})
-    quality_rate = fields.Decimal(as_string=True, allow_none=True, metadata={"description": "per cent"})
+    pass_rate = Number(allow_none=True, metadata={"description": "per cent"})
+    quality_rate = Number(allow_none=True, metadata={"description": "per cent"})
 
 
 class ReportSubjectSchema(Schema):

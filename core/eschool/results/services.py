@@ -20,7 +20,7 @@ from decimal import Decimal
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from peewee import JOIN, Case, fn
+from peewee import JOIN, Case, IntegrityError, fn
 
 from eschool.auth.models import User
 from eschool.auth.permissions import has_permission
@@ -275,20 +275,37 @@ def set_final_mark(user, class_group: ClassGroup, subject: Subject, student_id: 
     student = next((s for s in students_between(class_group, start, end) if s.id == student_id), None)
     if student is None:
         raise SchoolError("student_id", _l("The student was not in this class then."))
+    row = final_mark_row(student, class_group, subject, kind, period)
+    current = row.version if row is not None else None
+    if current != version:
+        raise StaleFinalMark(final_mark_as_dict(row))
+    try:
+        return _store_final_mark(user, row, student, class_group, subject, kind, period, value)
+    except IntegrityError as exc:  # two saves of one empty cell at once: the unique index refuses the later one
+        raise StaleFinalMark(final_mark_as_dict(final_mark_row(student, class_group, subject, kind, period))) from exc
+
+
+def final_mark_row(student, class_group: ClassGroup, subject: Subject, kind: str,
+                   period: Period | None) -> FinalMark | None:
+    """The student's final mark of this kind (and period) in the class's subject, if set."""
+    query = FinalMark.select().where((FinalMark.student == student) & (FinalMark.class_group == class_group)
+                                     & (FinalMark.subject == subject) & (FinalMark.kind == kind))
+    query = query.where(FinalMark.period == period) if kind == "period" else query.where(FinalMark.period.is_null())
+    return query.first()
+
+
+def _store_final_mark(user, row, student, class_group, subject, kind, period, value) -> FinalMark | None:
+    """The writes of ``set_final_mark`` in one transaction (a savepoint inside an outer one); each is a
+    compare-and-swap on the version read, and a new row meeting the unique index raises IntegrityError
+    with nothing written."""
+    school_id = class_group.school_id
     with db.atomic():
-        query = FinalMark.select().where((FinalMark.student == student) & (FinalMark.class_group == class_group)
-                                         & (FinalMark.subject == subject) & (FinalMark.kind == kind))
-        query = query.where(FinalMark.period == period) if kind == "period" else query.where(
-            FinalMark.period.is_null())
-        row = query.first()
-        current = row.version if row is not None else None
-        if current != version:
-            raise StaleFinalMark(final_mark_as_dict(row))
-        school_id = class_group.school_id
         if value is None:
             if row is not None:
+                if not FinalMark.delete().where((FinalMark.id == row.id)
+                                                & (FinalMark.version == row.version)).execute():
+                    raise StaleFinalMark(final_mark_as_dict(FinalMark.get_or_none(FinalMark.id == row.id)))
                 write_audit(school_id, user.id, "final_mark", row.id, {_audit_field(row): (row.value, None)})
-                row.delete_instance()
             return None
         if row is None:
             row = FinalMark.create(student=student, class_group=class_group, subject=subject, kind=kind,

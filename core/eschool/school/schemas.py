@@ -4,6 +4,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, validate, validates_schema
 
+from eschool.fields import Number
 from eschool.school import card as _card
 
 CLASS_KINDS = ("regular", "extended_day", "summer_camp", "home_schooling")
@@ -112,7 +113,7 @@ class ClassSchema(Schema):
 
 class CurriculumLineSchema(Schema):
     subject_id = fields.Integer(required=True)
-    hours_per_week = fields.Decimal(required=True, as_string=True, places=1,
+    hours_per_week = Number(required=True, places=1,
                                     validate=validate.Range(min=0.5, max=20))
 
 
@@ -140,7 +141,7 @@ class SchoolSettingsSchema(Schema):
     """What the school administrator sets for the school."""
 
     max_class_letter = fields.String(required=True, validate=validate.OneOf(list(LETTERS)))
-    medal_average = fields.Decimal(required=True, places=2, as_string=True, validate=validate.Range(min=3, max=5))
+    medal_average = Number(required=True, places=2, validate=validate.Range(min=3, max=5))
     session_idle_minutes = fields.Integer(load_default=None, allow_none=True,
                                           validate=validate.Range(min=5, max=24 * 60))
 

@@ -14,6 +14,7 @@ from peewee import JOIN
 
 from eschool.auth.models import User
 from eschool.db import db
+from eschool.plugins.services import fire_event, scope_for_school
 from eschool.school import services as school_services
 from eschool.school.models import ClassGroup, Room, Subgroup, Subject
 from eschool.school.services import SchoolError
@@ -111,6 +112,7 @@ def add_entry(school: School, data: dict) -> TimetableEntry:
         field, other = found[0]
         raise SchoolError(field, _CLASH_MESSAGES[field] % {"lesson": describe(other)}, conflict=True)
     entry.save()
+    fire_event("timetable_changed", scope_for_school(school), entry=entry, change="added")
     return entry
 
 
@@ -118,6 +120,7 @@ def remove_entry(school: School, entry_id: int) -> None:
     entry = entry_of(school, entry_id)
     school_services.editable(entry.class_group.academic_year)
     entry.delete_instance()
+    fire_event("timetable_changed", scope_for_school(school), entry=entry, change="removed")
 
 
 def entry_of(school: School, entry_id: int, field: str = "entry_id") -> TimetableEntry:
@@ -178,6 +181,7 @@ def substitute(school: School, data: dict) -> Substitution:
         if not created:
             row.teacher, row.room, row.note = teacher, room, data.get("note", "")
             row.save()
+    fire_event("substitution_made", scope_for_school(school), substitution=row, created=created)
     return row
 
 

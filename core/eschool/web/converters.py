@@ -25,8 +25,25 @@ def database_int_converter(database) -> type[IntegerConverter]:
         def __init__(self, map, fixed_digits=0, min=None, max=None, signed=False):  # noqa: A002 - werkzeug's names
             super().__init__(map, fixed_digits=fixed_digits, min=min,
                              max=largest if max is None else builtins.min(max, largest), signed=signed)
+            if not signed and not fixed_digits:
+                # Out of range must not even match the path: werkzeug notes the other methods of a path
+                # before it converts, so a value refused in to_python made a 405 (Allow: the path's
+                # other methods) of DELETE /journal/lessons/<huge>/attendance instead of a 404.
+                self.regex = digits_up_to(self.max)
 
     return DatabaseIntConverter
+
+
+def digits_up_to(largest: int) -> str:
+    """A regular expression of the decimal numbers from 0 to ``largest`` (no sign, leading zeros allowed
+    only below its number of digits): ``digits_up_to(255)`` is 0..99, 000..199, 200..249, 250..254 or 255."""
+    text = str(largest)
+    options = [rf"\d{{1,{len(text) - 1}}}"] if len(text) > 1 else []
+    for i, digit in enumerate(text):
+        if digit != "0":
+            options.append(text[:i] + (f"[0-{int(digit) - 1}]" if digit != "1" else "0") + rf"\d{{{len(text) - i - 1}}}")
+    options.append(text)
+    return "(?:" + "|".join(options) + ")"
 
 
 def stored_int(text: str) -> int:

@@ -21,6 +21,16 @@ def eschool_blueprints(app):
 
 
 @hookimpl
+def eschool_init_app(app):
+    """The pages' building blocks: ``{{ text|markdown }}`` (safe rich text) and ``{{ slot(...) }}``."""
+    from eschool.richtext import render_markdown
+    from eschool.web.slots import marker, render_slot
+
+    app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.globals.update(slot=render_slot, slot_marker=marker)
+
+
+@hookimpl
 def eschool_menu_items(user, scope):
     if user is None:
         return []

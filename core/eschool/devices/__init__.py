@@ -1,0 +1,1 @@
+"""Device tokens: an unattended screen (a kiosk) signed in for one school and one plugin's display only."""
