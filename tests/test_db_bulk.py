@@ -40,7 +40,8 @@ def test_ids_follow_the_rows_across_statements(app, monkeypatch):
     with app.app_context():
         size = rows_per_insert(User)
         monkeypatch.setattr(dbmodule, "PG_ROWS_PER_INSERT", 7)
-        monkeypatch.setattr(dbmodule, "parameter_limit", lambda database: 12 * 7)
+        columns = sum(1 for f in User._meta.sorted_fields if not f.primary_key)
+        monkeypatch.setattr(dbmodule, "parameter_limit", lambda database: columns * 7)
         assert rows_per_insert(User) == 7 and size > 7
         ways = [("returning", "r")]
         if isinstance(db.obj, peewee.SqliteDatabase):
