@@ -157,3 +157,25 @@ def test_the_core_parts_own_their_permissions_and_menus(app):
     assert permissions.owner["journal.keep"] == "core.journal"
     assert permissions.owner["plugins.manage"] == "core.plugins"
     assert permissions.owner["vacancies.manage"] == "vacancies"
+
+
+def test_an_endpoint_the_openapi_document_cannot_describe_stops_start_up(make_app, allowed):
+    """A plugin's wrong ``doc()`` is found at start-up, naming the plugin and the endpoint (it used to make
+    /api/v1/openapi.json answer 500 for everybody, and only at its first request)."""
+    from eschool.plugin_api import API_PREFIX, doc, public
+
+    api = Blueprint("probe_api", __name__, url_prefix=f"{API_PREFIX}/probe")
+
+    @api.get("/things")
+    @public
+    @doc(summary="Things", query=int, paginated=True)  # not a schema
+    def things():
+        return {}
+
+    class BadDoc(_Bare):
+        @hookimpl
+        def eschool_blueprints(self, app):
+            return [api]
+
+    with pytest.raises(ProfileError, match=r"plugin 'probe': the API endpoint probe_api.things"):
+        _start(make_app, BadDoc())

@@ -71,8 +71,19 @@ def create_app(overrides: dict | None = None) -> Flask:
     jobs.init_app(app)  # the app's task queue (huey) and its tasks
     for _name, result in registry.call_each("eschool_init_app", app=app).items():
         del result
+    _check_api_docs(app)
     _request_lifecycle(app, database)
     return app
+
+
+def _check_api_docs(app: Flask) -> None:
+    from eschool.api.docs import ApiDocError, check_plugin_endpoints
+
+    with app.app_context():
+        try:
+            check_plugin_endpoints(app)
+        except ApiDocError as exc:
+            raise ProfileError(str(exc)) from exc
 
 
 def _collect_models(registry) -> dict[str, list]:

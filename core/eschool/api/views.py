@@ -1,7 +1,7 @@
 """Core API endpoints: the OpenAPI document and the current user."""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, current_app, jsonify
 from flask_login import current_user
 
 from eschool.api.docs import API_PREFIX, doc, openapi_document
@@ -16,7 +16,11 @@ bp = Blueprint("api", __name__, url_prefix=API_PREFIX)
 @doc(summary="This OpenAPI 3 document", tags=["meta"])
 def openapi():
     """The OpenAPI 3 document, generated from the schemas of every registered endpoint."""
-    return jsonify(openapi_document())
+    app = current_app._get_current_object()
+    document = app.extensions.get("eschool_openapi")
+    if document is None:  # built once per process: the routes and their schemas are fixed at start-up
+        document = app.extensions["eschool_openapi"] = openapi_document(app)
+    return jsonify(document)
 
 
 @bp.get("/me")
