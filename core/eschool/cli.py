@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import weakref
 from pathlib import Path
 
 import click
@@ -45,17 +46,25 @@ database_option = click.option("--database", "database", default=None, help="Dat
 class EschoolGroup(click.Group):
     """Adds the plugins' commands (for the region in the environment) to the core ones."""
 
-    _plugin_cli: click.Group | None = None
+    _plugin_clis = weakref.WeakKeyDictionary()  # app -> the group of its plugins' commands
 
     def _plugins(self) -> click.Group:
-        if self._plugin_cli is None:
-            self._plugin_cli = click.Group()
+        """The commands of the plugins the region (and the profiles' folder) in the environment allows:
+        kept per app, so a process that builds apps for other regions or profiles (the tests) sees each
+        app's own commands."""
+        try:
+            app = make_app()
+        except (click.ClickException, Exception) as exc:  # noqa: BLE001 - core commands must still work
+            click.echo(f"warning: plugin commands unavailable: {exc}", err=True)
+            return click.Group()
+        group = self._plugin_clis.get(app)
+        if group is None:
+            group = self._plugin_clis[app] = click.Group()
             try:
-                app = make_app()
-                app.extensions["eschool"].plugins.call_each("eschool_cli_commands", cli=self._plugin_cli)
-            except (click.ClickException, Exception) as exc:  # noqa: BLE001 - core commands must still work
+                app.extensions["eschool"].plugins.call_each("eschool_cli_commands", cli=group)
+            except Exception as exc:  # noqa: BLE001 - core commands must still work
                 click.echo(f"warning: plugin commands unavailable: {exc}", err=True)
-        return self._plugin_cli
+        return group
 
     def list_commands(self, ctx):
         names = set(super().list_commands(ctx))
