@@ -61,21 +61,9 @@ DEFAULT_EDIT_WINDOW_DAYS = 7
 HOMEWORK_MAX_BYTES = 10 * 1024 * 1024
 #: The homework files' folder under the uploads (``attachments.services``): ``<instance>/uploads/homework``.
 HOMEWORK_OWNER = "homework"
-#: File types a homework may carry (by extension), with the content type they are served with.
-HOMEWORK_TYPES = {
-    "pdf": "application/pdf", "txt": "text/plain", "rtf": "application/rtf",
-    "doc": "application/msword",
-    "docx": "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
-    "odt": "application/vnd.oasis.opendocument.text",
-    "xls": "application/vnd.ms-excel",
-    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-    "ods": "application/vnd.oasis.opendocument.spreadsheet",
-    "ppt": "application/vnd.ms-powerpoint",
-    "pptx": "application/vnd.openxmlformats-officedocument.presentationml.presentation",
-    "odp": "application/vnd.oasis.opendocument.presentation",
-    "jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png", "gif": "image/gif",
-    "mp3": "audio/mpeg", "mp4": "video/mp4", "zip": "application/zip",
-}
+#: File types a homework may carry (by extension), with the content type they are served with: the
+#: attachments' own list (documents, pictures, sound and video, archives).
+HOMEWORK_TYPES = attachments.DEFAULT_TYPES
 
 #: The work types every school starts with: code, label, weight (a region may change the weights).
 DEFAULT_WORK_TYPES = (
