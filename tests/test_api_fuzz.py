@@ -84,11 +84,12 @@ _ID_OF = {"buildings": "building_id", "catchment": "line_id", "lesson-plans": "p
 
 def _collect_ids(school) -> dict[str, list]:
     from eschool.auth.models import ApiToken, User
-    from eschool.journal.models import HomeworkFile, Lesson, LessonPlan, WorkType
+    from eschool.journal.models import HomeworkFile, Lesson, WorkType
     from eschool.people.models import Student
     from eschool.school.models import AcademicYear, Building, CatchmentStreet, ClassGroup, Period, Subject
     from eschool.structure.models import Municipality
     from eschool.timetable.models import Substitution, TimetableEntry
+    from eschool_lesson_plans.models import LessonPlan
 
     def ids(model, where=None, limit=30):
         query = model.select(model.id).order_by(model.id)

@@ -153,7 +153,7 @@ HOSTILE = {"A1": "Номер", "B1": "Тема", "A2": 1, "B2": "Тема", "XFD
 
 
 def test_a_teachers_lesson_plan_upload_is_refused_with_the_cap(app, demo):
-    from eschool.journal.models import LessonPlan
+    from eschool_lesson_plans.models import LessonPlan
 
     with app.test_request_context("/"):
         j = build_journal_school(app, demo["school"])

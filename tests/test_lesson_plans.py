@@ -69,7 +69,7 @@ def test_bad_rows_are_named_by_line_and_nothing_is_imported(app, client, j):
     assert set(fields) == {"rows.3.number", "rows.4.topic", "rows.5.hours", "rows.6.number"}
     assert "line 2" in fields["rows.6.number"][0]
     with app.app_context():
-        from eschool.journal.models import LessonPlan, LessonPlanItem
+        from eschool_lesson_plans.models import LessonPlan, LessonPlanItem
 
         assert LessonPlan.select().count() == 0 and LessonPlanItem.select().count() == 0
     missing = upload(client, j, bearer(client, "teacher"), "Тема;Часы\nЧисла;1\n")
@@ -133,12 +133,13 @@ def _lessons(app, j, days):
 
 
 def _topics(app, ids):
-    from eschool.journal.models import Lesson, LessonPlanItem
+    from eschool.journal.models import Lesson
+    from eschool_lesson_plans.services import items_of_lessons
 
     with app.app_context():
         rows = {r.id: r for r in Lesson.select().where(Lesson.id.in_(ids))}
-        items = {i.id: i.number for i in LessonPlanItem.select()}
-        return [(rows[i].topic, items.get(rows[i].plan_item_id)) for i in ids]
+        items = items_of_lessons(ids)
+        return [(rows[i].topic, items[i].number if i in items else None) for i in ids]
 
 
 def test_attaching_fills_lessons_in_date_order_and_detaching_undoes_it(app, client, j):
@@ -224,10 +225,26 @@ def test_an_unreadable_plan_file_is_refused_naming_the_file(app):
     """The file is read as the contingent imports read theirs (people.tabular); its refusals name the file."""
     import pytest
 
-    from eschool.lesson_plans.services import PlanImportError, read_rows
+    from eschool_lesson_plans.services import PlanImportError, read_rows
 
     with app.test_request_context():
         for data, name in ((b"x", "plan.txt"), (b"\xff\xfe\x00", "plan.csv"), (b"not a zip", "plan.xlsx"), (b"", "plan.csv")):
             with pytest.raises(PlanImportError) as refused:
                 read_rows(data, name)
             assert name in str(refused.value.message)
+
+
+def test_a_school_that_switches_lesson_plans_off_gets_404_and_keeps_its_plans(app, client, j, toggle):
+    """Lesson plans are a built-in plugin: switched off for a school its pages and API answer 404 (the
+    journal goes on), switched on again its plans are all there."""
+    headers = bearer(client, "teacher")
+    assert upload(client, j, headers, GOOD_CSV).status_code == 201
+    listing = f"/api/v1/schools/{j['school'].id}/lesson-plans"
+    toggle("lesson_plans", False, school=j["school"].id)
+    assert client.get(listing, headers=headers).status_code == 404
+    page = app.test_client()
+    login(page, "teacher")
+    assert page.get(f"/school/{j['school'].id}/lesson-plans").status_code == 404
+    assert page.get(f"/school/{j['school'].id}/journal").status_code == 200
+    toggle("lesson_plans", True, school=j["school"].id)
+    assert [p["name"] for p in client.get(listing, headers=headers).get_json()] == ["Математика 5"]

@@ -33,7 +33,7 @@ def test_upgrade_from_the_first_core_schema_keeps_rows(make_app):
         user = User.get(User.username == "old_user")
         assert user.full_name == "Старый Пользователь" and user.locale == ""
         assert School.get(School.short_name == "Школа №1").municipality.code == "kemerovo"
-        assert ext.upgrade() == {"core": [], "oneroster": [], "vacancies": []}  # nothing left to do
+        assert ext.upgrade() == {"core": [], "lesson_plans": [], "oneroster": [], "vacancies": []}  # nothing left
 
 
 def test_db_status_and_upgrade_commands(tmp_path, monkeypatch, database_url):
@@ -75,7 +75,7 @@ def test_a_plugins_history_is_its_own_and_its_data_outlives_its_removal(make_app
     app = make_app(extra_plugins=[("probe", probe)])
     ext = app.extensions["eschool"]
     with app.app_context():
-        assert [o.name for o in ext.migration_owners()] == ["core", "oneroster", "probe", "vacancies"]
+        assert [o.name for o in ext.migration_owners()] == ["core", "lesson_plans", "oneroster", "probe", "vacancies"]
         report = dbmod.status(ext.database, ext.migration_owners())
         assert [m["name"] for m in report["owners"]["probe"] if m["applied"]] == ["0001_initial"]
         assert report["orphans"] == []
@@ -84,8 +84,8 @@ def test_a_plugins_history_is_its_own_and_its_data_outlives_its_removal(make_app
     app = make_app(extra_plugins=[("probe", probe)], migrate=False)
     ext = app.extensions["eschool"]
     with app.app_context():
-        assert [o.name for o in ext.migration_owners()] == ["core", "oneroster", "vacancies"]
-        assert ext.upgrade() == {"core": [], "oneroster": [], "vacancies": []}
+        assert [o.name for o in ext.migration_owners()] == ["core", "lesson_plans", "oneroster", "vacancies"]
+        assert ext.upgrade() == {"core": [], "lesson_plans": [], "oneroster": [], "vacancies": []}
         assert dbmod.status(ext.database, ext.migration_owners())["orphans"] == ["_migrations_probe"]
         assert ext.database.execute_sql("SELECT text FROM probe_note").fetchall() == [("kept",)]
 
@@ -116,3 +116,49 @@ def test_the_indexes_the_models_declare_exist(app):
                 for fields, _unique in model._meta.indexes:
                     columns = tuple(model._meta.fields[name].column_name for name in fields)
                     assert columns in present, f"{owner}: {table} has no index on {columns}"
+
+
+def test_lesson_plans_leave_the_core_with_their_rows_and_links(make_app):
+    """Migration 0025 hands the plans, their items and each lesson's item over to the lesson_plans plugin:
+    renamed tables, the links moved out of the lesson table, nothing lost, the journal's triggers kept."""
+    app = make_app(migrate=False)
+    ext = app.extensions["eschool"]
+    database = ext.database
+    with app.app_context():
+        ext.migration_owners()[0].runner(database).up(target="0024_device_tokens")
+        sql = database.execute_sql
+        import datetime as dt
+
+        from eschool.auth.services import create_user
+        from eschool.school import services as school_services
+        from eschool.structure import services as structure
+
+        municipality = structure.sync_municipalities(ext.region)[0]
+        school = structure.create_school(municipality, "Школа", "Школа №1")
+        create_user("teach", "Учитель", must_change_password=False)
+        school_services.add_subject(school, {"name": "Математика", "short_name": "Мат"})
+        year = school_services.create_year(school, {
+            "name": "2025/2026", "starts_on": dt.date(2025, 9, 1), "ends_on": dt.date(2026, 5, 31),
+            "is_current": True, "periods": []})
+        school_services.create_class(school, {"academic_year_id": year.id, "grade": 5, "letter": "А",
+                                              "kind": "regular", "name": "", "shift": 1, "class_teacher_id": None,
+                                              "subgroups": []})
+        sql("INSERT INTO lesson_plan (school_id, subject_id, grade, name, created_at) "
+            "VALUES (%s, 1, 5, 'КТП', '2025-09-01 08:00:00')" % school.id)
+        sql("INSERT INTO lesson_plan_item (plan_id, number, topic, hours, homework) VALUES (1, 1, 'Дроби', 1, '')")
+        for day, item in (("2025-09-02", 1), ("2025-09-03", None)):
+            sql("INSERT INTO lesson (school_id, class_group_id, subject_id, date, teacher_id, topic, plan_item_id, "
+                "created_at, updated_at, version) VALUES (%s, 1, 1, %s, 1, '', %s, '2025-09-01 08:00:00', "
+                "'2025-09-01 08:00:00', 1)" % (school.id, database.param, database.param), (day, item))
+        stamp = (sql("SELECT version FROM journal_stamp WHERE class_group_id = 1").fetchone() or (0,))[0]
+        applied = ext.upgrade()
+        assert "0025_lesson_plans_leave_the_core" in applied["core"]
+        assert applied["lesson_plans"] == ["0001_initial"]
+        assert "plan_item_id" not in {c.name for c in database.get_columns("lesson")}
+        assert sql("SELECT topic FROM lesson_plans_item").fetchall() == [("Дроби",)]
+        assert sql("SELECT lesson_id, item_id FROM lesson_plans_lesson").fetchall() == [(1, 1)]
+        sql("UPDATE lesson SET topic = 'Дроби' WHERE id = 2")  # the stamp triggers still move
+        assert sql("SELECT version FROM journal_stamp WHERE class_group_id = 1").fetchone()[0] > stamp
+        from eschool_lesson_plans.services import items_of_lessons
+
+        assert {k: v.topic for k, v in items_of_lessons([1, 2]).items()} == {1: "Дроби"}

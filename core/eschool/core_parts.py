@@ -30,7 +30,6 @@ CORE_PARTS: tuple[tuple[str, str], ...] = (
     ("core.search", "eschool.search.plugin"),
     ("core.devices", "eschool.devices.plugin"),
     ("core.results", "eschool.results.plugin"),
-    ("core.lesson_plans", "eschool.lesson_plans.plugin"),
 )
 
 

@@ -33,16 +33,19 @@ from eschool.journal.services import (
     JournalForbidden,
     StaleEdit,
     attendance_current,
+    check_keep,
     class_attendance,
     deadline,
     ensure_lessons,
     lesson_state,
+    lessons_of,
     local_now,
     local_today,
     periods_of,
     readable_students,
     region_tz,
     set_attendance,
+    set_lesson,
     set_mark,
 )
 from eschool.journal.services import class_students as class_students_between
@@ -60,6 +63,7 @@ from eschool.people.services import (
     notify_moved,
     transfer,
 )
+from eschool.people.tabular import ImportFileError, read_table
 from eschool.plugins.services import (
     enabled_plugins,
     hooks_here,
@@ -70,6 +74,8 @@ from eschool.plugins.services import (
 )
 from eschool.plugins.settings import SettingsError, settings_for
 from eschool.results.figures import weighted_average
+from eschool.results.services import controls as controls_journal
+from eschool.results.services import teaches
 from eschool.richtext import render_markdown, sanitize_html
 from eschool.school.api import refused, school_or_404
 from eschool.school.models import (
@@ -149,7 +155,10 @@ __all__ = [
     "class_of", "subject_of", "subgroup_of", "teacher_of",
     # the journal's rules
     "set_mark", "set_attendance", "attendance_current", "periods_of", "ensure_lessons", "deadline", "lesson_state",
-    "class_students_between", "weighted_average",
+    "class_students_between", "weighted_average", "set_lesson", "check_keep", "lessons_of", "teaches",
+    "controls_journal",
+    # reading a school's files (CSV or XLSX, under caps)
+    "read_table", "ImportFileError",
     # plugin state
     "is_enabled", "enabled_plugins", "hooks_here", "schools_with_plugin", "scope_for_school",
     "scope_for_municipality",

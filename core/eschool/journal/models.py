@@ -37,34 +37,6 @@ class WorkType(BaseModel):
         indexes = ((("school", "code"), True),)
 
 
-class LessonPlan(BaseModel):
-    """A calendar-thematic plan (КТП) of a subject for a grade: numbered topics."""
-
-    school = peewee.ForeignKeyField(School, backref="lesson_plans", on_delete="CASCADE")
-    subject = peewee.ForeignKeyField(Subject, on_delete="CASCADE")
-    grade = peewee.SmallIntegerField()
-    name = peewee.CharField(max_length=200)
-    created_by = peewee.ForeignKeyField(User, null=True, on_delete="SET NULL")
-    created_at = peewee.DateTimeField(default=utcnow)
-
-    class Meta:
-        table_name = "lesson_plan"
-
-
-class LessonPlanItem(BaseModel):
-    """One numbered topic of a lesson plan (how many hours, what homework is planned)."""
-
-    plan = peewee.ForeignKeyField(LessonPlan, backref="items", on_delete="CASCADE")
-    number = peewee.SmallIntegerField()
-    topic = peewee.CharField(max_length=500)
-    hours = peewee.SmallIntegerField(default=1)
-    homework = peewee.TextField(default="")
-
-    class Meta:
-        table_name = "lesson_plan_item"
-        indexes = ((("plan", "number"), True),)
-
-
 class Lesson(BaseModel):
     """A lesson given on a date to a class (or subgroup), with its topic and the teacher who gave it."""
 
@@ -77,7 +49,6 @@ class Lesson(BaseModel):
     timetable_entry = peewee.ForeignKeyField(TimetableEntry, null=True, on_delete="SET NULL")
     teacher = peewee.ForeignKeyField(User, on_delete="RESTRICT")  # who actually gave it (substitutions)
     topic = peewee.CharField(max_length=500, default="")
-    plan_item = peewee.ForeignKeyField(LessonPlanItem, null=True, on_delete="SET NULL")
     work_type = peewee.ForeignKeyField(WorkType, null=True, on_delete="SET NULL")  # default for its marks
     created_at = peewee.DateTimeField(default=utcnow)
     updated_at = peewee.DateTimeField(default=utcnow)

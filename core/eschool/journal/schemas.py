@@ -60,7 +60,6 @@ class LessonSchema(Schema):
     teacher_id = fields.Integer()
     topic = fields.String()
     work_type_id = fields.Integer(allow_none=True)
-    plan_item_id = fields.Integer(allow_none=True)
     version = fields.Integer()
     state = fields.Function(_state, metadata={"description": "filled | late | overdue | open"})
 
@@ -124,7 +123,6 @@ class LessonDetailSchema(LessonSchema):
 class LessonInSchema(Schema):
     topic = fields.String(validate=validate.Length(max=500))
     work_type_id = fields.Integer(allow_none=True)
-    plan_item_id = fields.Integer(allow_none=True)
     version = fields.Integer(required=True, metadata={"description": "the lesson's version the edit started from"})
 
 

@@ -32,7 +32,6 @@ from eschool.journal.models import (
     HomeworkFile,
     HomeworkStudent,
     Lesson,
-    LessonPlanItem,
     Mark,
     WorkType,
 )
@@ -450,7 +449,8 @@ def check_keep(user, lesson: Lesson, what: str) -> None:
 
 
 def set_lesson(user, lesson: Lesson, data: dict, version: int | None = None) -> Lesson:
-    """Change a lesson's topic, default work type or lesson-plan item."""
+    """Change a lesson's topic or default work type (the lesson plans plugin keeps its own link to the
+    lesson and sets the topic through here)."""
     check_keep(user, lesson, "topic")
     changes = {}
     if "topic" in data:
@@ -460,13 +460,6 @@ def set_lesson(user, lesson: Lesson, data: dict, version: int | None = None) -> 
     if "work_type_id" in data:
         work_type = _work_type(lesson.school_id, data["work_type_id"])
         changes["work_type"] = work_type.id if work_type else None
-    if "plan_item_id" in data:
-        item = None
-        if data["plan_item_id"] not in (None, ""):
-            item = LessonPlanItem.get_or_none(LessonPlanItem.id == data["plan_item_id"])
-            if item is None or item.plan.school_id != lesson.school_id:
-                raise SchoolError("plan_item_id", _l("No such lesson-plan item at this school."))
-        changes["plan_item"] = item.id if item else None
     if not changes:
         return lesson
     expected = lesson.version if version is None else version

@@ -14,9 +14,9 @@ Every row is checked; a bad row is reported with its line and the reason, and th
 imported (all or nothing).
 
 Attaching a plan to a class-subject walks its lessons of the year in date order and its items in
-number order (an item of 2 hours takes two lessons): each lesson gets the item (``Lesson.plan_item``)
-and, if its topic is empty, the item's topic. It goes through the journal's ``set_lesson`` so the
-journal's rules hold; a lesson the journal no longer lets change (outside the edit window, a closed
+number order (an item of 2 hours takes two lessons): each lesson gets the item
+(``LessonTopic``, this plugin's table) and, if its topic is empty, the item's topic. Each lesson goes
+through the journal's ``set_lesson`` (also when its topic stays) so the journal's rules hold; a lesson the journal no longer lets change (outside the edit window, a closed
 year) keeps what it has but still uses up its item, so the next lessons stay in step with the plan.
 Detaching clears the items again, and the topics that came from the plan.
 
@@ -30,14 +30,28 @@ from dataclasses import dataclass, field
 from flask_babel import lazy_gettext as _l
 from peewee import fn
 
-from eschool.db import db
-from eschool.journal.models import Lesson, LessonPlan, LessonPlanItem
-from eschool.people import tabular
-from eschool.results.services import ResultsForbidden, controls, teaches
-from eschool.school import services as school_services
-from eschool.school.models import ClassGroup, Subject, TeachingAssignment
-from eschool.school.services import SchoolError
-from eschool.structure.models import School
+from eschool.plugin_api import (
+    ClassGroup,
+    ImportFileError,
+    JournalForbidden,
+    Lesson,
+    School,
+    SchoolError,
+    StaleEdit,
+    Subject,
+    TeachingAssignment,
+    controls_journal,
+    current_year,
+    db,
+    lessons_of,
+    read_table,
+    set_lesson,
+    subject_of,
+    teaches,
+)
+from eschool_lesson_plans.models import LessonPlan, LessonPlanItem, LessonTopic
+
+ResultsForbidden = JournalForbidden  # refusals of who may plan (403)
 
 COLUMNS = {
     "номер": "number", "№": "number", "№ урока": "number", "номер урока": "number", "number": "number",
@@ -73,8 +87,8 @@ class Outcome:
 def read_rows(data: bytes, filename: str) -> list[tuple[int, dict]]:
     """``[(line, {column: text})]`` from a CSV (UTF-8, ``;`` or ``,``) or XLSX file with a header row."""
     try:
-        table = tabular.read_table(data, filename or "")  # the file reading the contingent imports use
-    except tabular.ImportFileError as exc:
+        table = read_table(data, filename or "")  # the file reading the contingent imports use
+    except ImportFileError as exc:
         raise PlanImportError(exc.args[0]) from exc
     header = [COLUMNS.get((title or "").strip().lower()) for title in table[0]]
     missing = [c for c in ("number", "topic") if c not in header]
@@ -129,9 +143,9 @@ def check_rows(rows: list[tuple[int, dict]]) -> tuple[list[dict], list[tuple[int
 
 def may_plan(user, school: School, subject: Subject, grade: int) -> bool:
     """The subject's teacher in a class of that grade (this year), or the school's management."""
-    if controls(user, school):
+    if controls_journal(user, school):
         return True
-    year = school_services.current_year(school)
+    year = current_year(school)
     return year is not None and TeachingAssignment.select().join(ClassGroup).where(
         (TeachingAssignment.teacher == user.id) & (TeachingAssignment.subject == subject)
         & (ClassGroup.academic_year == year) & (ClassGroup.grade == grade)).exists()
@@ -140,7 +154,7 @@ def may_plan(user, school: School, subject: Subject, grade: int) -> bool:
 def import_plan(user, school: School, data: dict, content: bytes, filename: str) -> LessonPlan:
     """Import a plan for ``data["subject_id"]`` and ``data["grade"]`` named ``data["name"]``: all rows
     or, if any row is bad, none (:class:`PlanImportError` lists them)."""
-    subject = school_services.subject_of(school, data["subject_id"])
+    subject = subject_of(school, data["subject_id"])
     if not may_plan(user, school, subject, data["grade"]):
         raise ResultsForbidden(_l("Only a teacher of the subject in that grade imports its plan."))
     items, errors = check_rows(read_rows(content, filename))
@@ -165,8 +179,8 @@ def plans(school: School) -> list[LessonPlan]:
     counts = {r.plan_id: (r.n, r.h) for r in LessonPlanItem.select(
         LessonPlanItem.plan, fn.COUNT(LessonPlanItem.id).alias("n"), fn.SUM(LessonPlanItem.hours).alias("h"))
         .where(LessonPlanItem.plan.in_(ids)).group_by(LessonPlanItem.plan)} if ids else {}
-    attached = {r.plan_id: r.n for r in LessonPlanItem.select(LessonPlanItem.plan, fn.COUNT(Lesson.id).alias("n"))
-                .join(Lesson, on=Lesson.plan_item == LessonPlanItem.id)
+    attached = {r.plan_id: r.n for r in LessonPlanItem.select(LessonPlanItem.plan, fn.COUNT(LessonTopic.id).alias("n"))
+                .join(LessonTopic, on=LessonTopic.item == LessonPlanItem.id)
                 .where(LessonPlanItem.plan.in_(ids)).group_by(LessonPlanItem.plan)} if ids else {}
     for plan in rows:
         plan.item_count, plan.hours = counts.get(plan.id, (0, 0))
@@ -192,7 +206,7 @@ def delete_plan(user, school: School, plan_id: int) -> None:
     plan = plan_of(school, plan_id)
     if not may_plan(user, school, plan.subject, plan.grade):
         raise ResultsForbidden(_l("Only a teacher of the subject in that grade deletes its plan."))
-    linked = Lesson.select().join(LessonPlanItem).where(LessonPlanItem.plan == plan).count()
+    linked = LessonTopic.select().join(LessonPlanItem).where(LessonPlanItem.plan == plan).count()
     if linked:
         raise SchoolError("plan_id", _l("%(count)s lessons are attached to this plan; detach it first.",
                                         count=linked), conflict=True)
@@ -210,42 +224,49 @@ def _target(user, plan: LessonPlan, class_group: ClassGroup):
 
 
 def _lessons(class_group: ClassGroup, plan: LessonPlan, subgroup) -> list[Lesson]:
-    from eschool.journal import services as journal
-
+    """The class-subject's lessons of the year in date order, each with ``item_id`` (its plan item or None)."""
     year = class_group.academic_year
-    return journal.lessons_of(class_group, plan.subject, year.starts_on, year.ends_on, subgroup)
+    lessons = lessons_of(class_group, plan.subject, year.starts_on, year.ends_on, subgroup)
+    links = {t.lesson_id: t.item_id for t in LessonTopic.select().where(
+        LessonTopic.lesson.in_([lesson.id for lesson in lessons]))} if lessons else {}
+    for lesson in lessons:
+        lesson.item_id = links.get(lesson.id)
+    return lessons
+
+
+def _keep(user, lesson: Lesson, data: dict, outcome: Outcome) -> bool:
+    """The journal's rules for one lesson (``set_lesson``: own lesson, edit window, year open); a lesson
+    the journal no longer lets change is counted as skipped and keeps what it has."""
+    try:
+        set_lesson(user, lesson, data, version=lesson.version)
+    except (JournalForbidden, StaleEdit):
+        raise
+    except SchoolError as exc:  # outside the edit window, a closed year: it keeps what it has
+        outcome.skipped += 1
+        outcome.refused.append((lesson, str(exc.message)))
+        return False
+    return True
 
 
 def attach(user, plan: LessonPlan, class_group: ClassGroup, subgroup=None) -> Outcome:
     """Link the plan's items to the class-subject's lessons in date order (see the module's docstring)."""
-    from eschool.journal import services as journal
-
     _target(user, plan, class_group)
     items = items_of(plan)
     lessons = _lessons(class_group, plan, subgroup)
     own = {i.id for i in items}
     used: dict[int, int] = {}
     for lesson in lessons:
-        if lesson.plan_item_id in own:
-            used[lesson.plan_item_id] = used.get(lesson.plan_item_id, 0) + 1
+        if lesson.item_id in own:
+            used[lesson.item_id] = used.get(lesson.item_id, 0) + 1
     slots = [item for item in items for _n in range(max(0, item.hours - used.get(item.id, 0)))]
     outcome = Outcome()
-    free = [lesson for lesson in lessons if lesson.plan_item_id is None]
+    free = [lesson for lesson in lessons if lesson.item_id is None]
     with db.atomic():
         for lesson, item in zip(free, slots, strict=False):
-            data = {"plan_item_id": item.id}
-            if not (lesson.topic or "").strip():
-                data["topic"] = item.topic
-            try:
-                journal.set_lesson(user, lesson, data, version=lesson.version)
-            except journal.JournalForbidden:
-                raise
-            except journal.StaleEdit:
-                raise
-            except SchoolError as exc:  # outside the edit window, a closed year: it keeps what it has
-                outcome.skipped += 1
-                outcome.refused.append((lesson, str(exc.message)))
+            data = {} if (lesson.topic or "").strip() else {"topic": item.topic}
+            if not _keep(user, lesson, data, outcome):
                 continue
+            LessonTopic.create(lesson=lesson.id, item=item.id)
             outcome.lessons += 1
             outcome.topics += "topic" in data
     outcome.items_left = max(0, len(slots) - len(free))
@@ -254,29 +275,26 @@ def attach(user, plan: LessonPlan, class_group: ClassGroup, subgroup=None) -> Ou
 
 def detach(user, plan: LessonPlan, class_group: ClassGroup, subgroup=None) -> Outcome:
     """Unlink the plan from the class-subject's lessons, clearing the topics that came from it."""
-    from eschool.journal import services as journal
-
     _target(user, plan, class_group)
     items = {i.id: i for i in items_of(plan)}
     outcome = Outcome()
     with db.atomic():
         for lesson in _lessons(class_group, plan, subgroup):
-            item = items.get(lesson.plan_item_id)
+            item = items.get(lesson.item_id)
             if item is None:
                 continue
-            data = {"plan_item_id": None}
-            if lesson.topic == item.topic:
-                data["topic"] = ""
-            try:
-                journal.set_lesson(user, lesson, data, version=lesson.version)
-            except journal.JournalForbidden:
-                raise
-            except journal.StaleEdit:
-                raise
-            except SchoolError as exc:
-                outcome.skipped += 1
-                outcome.refused.append((lesson, str(exc.message)))
+            data = {"topic": ""} if lesson.topic == item.topic else {}
+            if not _keep(user, lesson, data, outcome):
                 continue
+            LessonTopic.delete().where(LessonTopic.lesson == lesson.id).execute()
             outcome.lessons += 1
             outcome.topics += "topic" in data
     return outcome
+
+
+def items_of_lessons(lesson_ids) -> dict[int, LessonPlanItem]:
+    """The plan item each of these lessons took (one query), for pages and the API."""
+    if not lesson_ids:
+        return {}
+    return {t.lesson_id: t.item for t in LessonTopic.select(LessonTopic, LessonPlanItem).join(LessonPlanItem)
+            .where(LessonTopic.lesson.in_(list(lesson_ids)))}

@@ -5,15 +5,21 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from eschool.auth.permissions import require
-from eschool.journal.services import JournalForbidden as ResultsForbidden
-from eschool.lesson_plans import services
-from eschool.school import services as school_services
-from eschool.school.models import ClassGroup, Subject, TeachingAssignment
-from eschool.school.services import SchoolError
-from eschool.structure.models import School
-from eschool.structure.services import school_by_id
-from eschool.web.errors import PageError
+from eschool.plugin_api import (
+    ClassGroup,
+    PageError,
+    School,
+    SchoolError,
+    Subject,
+    TeachingAssignment,
+    class_of,
+    current_year,
+    require,
+    school_by_id,
+    subgroup_of,
+)
+from eschool.plugin_api import JournalForbidden as ResultsForbidden
+from eschool_lesson_plans import services
 
 bp = Blueprint("lesson_plans", __name__, url_prefix="/school/<int:school_id>/lesson-plans")
 KEEP = "journal.keep"
@@ -31,7 +37,7 @@ def _forbidden(exc) -> PageError:
 
 
 def _list_page(school, errors=None, rows=None, values=None, status=200, selected=None):
-    year = school_services.current_year(school)
+    year = current_year(school)
     subjects = list(Subject.select().where(Subject.school == school).order_by(Subject.name))
     items, classes = [], []
     if selected is not None:
@@ -96,9 +102,9 @@ def _attach_or_detach(school_id: int, plan_id: int, action):
     row = _plan(school, plan_id)
     class_id = request.form.get("class_id", "")
     try:
-        group = school_services.class_of(school, int(class_id) if class_id.isdigit() else None)
+        group = class_of(school, int(class_id) if class_id.isdigit() else None)
         subgroup_id = request.form.get("subgroup_id", "")
-        subgroup = school_services.subgroup_of(group, int(subgroup_id)) if subgroup_id.isdigit() else None
+        subgroup = subgroup_of(group, int(subgroup_id)) if subgroup_id.isdigit() else None
         outcome = action(current_user, row, group, subgroup)
     except ResultsForbidden as exc:
         raise _forbidden(exc) from exc

@@ -8,14 +8,21 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import Schema, ValidationError, fields, validate
 
-from eschool.api import API_PREFIX, ApiError, doc, load_json
-from eschool.auth.permissions import require
-from eschool.fields import UtcDateTime
-from eschool.lesson_plans import services
-from eschool.school import services as school_services
-from eschool.school.api import refused, school_or_404
-from eschool.school.services import SchoolError
-from eschool.validation import as_text
+from eschool.plugin_api import (
+    API_PREFIX,
+    ApiError,
+    SchoolError,
+    UtcDateTime,
+    as_text,
+    class_of,
+    doc,
+    load_json,
+    refused,
+    require,
+    school_or_404,
+    subgroup_of,
+)
+from eschool_lesson_plans import services
 
 bp = Blueprint("lesson_plans_api", __name__, url_prefix=f"{API_PREFIX}/schools/<int:school_id>/lesson-plans")
 KEEP = "journal.keep"
@@ -134,8 +141,8 @@ def delete_plan(school_id, plan_id):
 def _attach_args(school, plan_id):
     plan = _plan(school, plan_id)
     data = load_json(AttachInSchema())
-    group = _run(school_services.class_of, school, data["class_id"])
-    subgroup = _run(school_services.subgroup_of, group, data["subgroup_id"])
+    group = _run(class_of, school, data["class_id"])
+    subgroup = _run(subgroup_of, group, data["subgroup_id"])
     return plan, group, subgroup
 
 
