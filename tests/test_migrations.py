@@ -143,13 +143,14 @@ def test_lesson_plans_leave_the_core_with_their_rows_and_links(make_app):
         school_services.create_class(school, {"academic_year_id": year.id, "grade": 5, "letter": "А",
                                               "kind": "regular", "name": "", "shift": 1, "class_teacher_id": None,
                                               "subgroups": []})
+        mark = database.param
         sql("INSERT INTO lesson_plan (school_id, subject_id, grade, name, created_at) "
-            "VALUES (%s, 1, 5, 'КТП', '2025-09-01 08:00:00')" % school.id)
+            f"VALUES ({mark}, 1, 5, 'КТП', '2025-09-01 08:00:00')", (school.id,))
         sql("INSERT INTO lesson_plan_item (plan_id, number, topic, hours, homework) VALUES (1, 1, 'Дроби', 1, '')")
         for day, item in (("2025-09-02", 1), ("2025-09-03", None)):
             sql("INSERT INTO lesson (school_id, class_group_id, subject_id, date, teacher_id, topic, plan_item_id, "
-                "created_at, updated_at, version) VALUES (%s, 1, 1, %s, 1, '', %s, '2025-09-01 08:00:00', "
-                "'2025-09-01 08:00:00', 1)" % (school.id, database.param, database.param), (day, item))
+                f"created_at, updated_at, version) VALUES ({mark}, 1, 1, {mark}, 1, '', {mark}, '2025-09-01 08:00:00', "
+                "'2025-09-01 08:00:00', 1)", (school.id, day, item))
         stamp = (sql("SELECT version FROM journal_stamp WHERE class_group_id = 1").fetchone() or (0,))[0]
         applied = ext.upgrade()
         assert "0025_lesson_plans_leave_the_core" in applied["core"]
