@@ -17,8 +17,8 @@ PAGE = 30
 @bp.app_context_processor
 def _unread():
     def unread_notifications() -> int:
-        if not getattr(current_user, "is_authenticated", False):
-            return 0
+        if not getattr(current_user, "is_authenticated", False) or getattr(current_user, "is_device", False):
+            return 0  # a device (an unattended screen) has no inbox
         return services.unread_count(current_user)
 
     return {"unread_notifications": unread_notifications}
