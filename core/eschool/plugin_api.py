@@ -26,6 +26,16 @@ from eschool.auth.services import AccountError, create_user, grant_role
 from eschool.core_plugin import SCHOOL_STAFF
 from eschool.db import BaseModel, db, utcnow
 from eschool.diary.services import visible_students
+from eschool.exports import (
+    PdfUnavailable,
+    Sheet,
+    pdf_available,
+    pdf_bytes,
+    pdf_response,
+    safe_cell,
+    xlsx_bytes,
+    xlsx_response,
+)
 from eschool.fields import Number, UtcDateTime
 from eschool.jobs import enqueue
 from eschool.journal.models import ATTENDANCE_KINDS, Attendance, FinalMark, Homework, Lesson, Mark, WorkType
@@ -174,6 +184,9 @@ __all__ = [
     # building blocks
     "settings_for", "SettingsError", "render_markdown", "sanitize_html", "attachments", "Attachment",
     "AttachmentError", "search", "SlotFragment", "Number", "UtcDateTime",
+    # downloads: XLSX (formulas disarmed) and PDF (offline, shipped Cyrillic fonts)
+    "Sheet", "safe_cell", "xlsx_bytes", "xlsx_response", "pdf_bytes", "pdf_response", "pdf_available",
+    "PdfUnavailable",
     # CLI
     "cli_app",
     # errors
