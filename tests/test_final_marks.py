@@ -159,9 +159,9 @@ def test_the_year_mark_is_suggested_from_the_period_marks_and_exams_are_set(clie
 
 
 def test_the_deputy_closes_and_reopens_a_period_and_a_teacher_cannot(make_app, probe):
-    from eschool.demo import build_demo
     from eschool.journal import services as journal
     from eschool.school.services import SchoolError
+    from eschool_demo.demo import build_demo
 
     class PeriodProbe(Probe):
         from eschool import hookimpl

@@ -74,9 +74,9 @@ def test_a_mark_is_saved_and_audited(j):
 
 
 def test_events_reach_the_plugins_on_at_the_school_only(make_app, probe):
-    from eschool.demo import build_demo
     from eschool.journal import services
     from eschool.plugins import services as toggles
+    from eschool_demo.demo import build_demo
 
     app = make_app(extra_plugins=[("probe", probe)])
     with app.app_context():
