@@ -602,8 +602,9 @@ def import_staff(path, school_ref, dry_run, region, database):
             click.echo(f"{user.username}\t{password}\t{user.full_name}")
 
 
-def _one_school(school_ref):
-    """The school named by --school; without it, the only school of the database."""
+def one_school(school_ref):
+    """The school a CLI command's --school names (id or short name); without it, the only school of the
+    database. A ClickException saying what to give otherwise (plugins: ``plugin_api.cli_school``)."""
     from eschool.structure.models import School
     from eschool.structure.services import StructureError, find_school
 
