@@ -351,6 +351,73 @@ def ensure_lessons(class_group: ClassGroup, start: dt.date, end: dt.date, period
     return len(new_rows)
 
 
+def ensure_school_lessons(school: School, start: dt.date, end: dt.date) -> int:
+    """``ensure_lessons`` for every class of the school at once, in a fixed number of queries: the lessons
+    the timetable gave between ``start`` and ``end`` (inside each class's study periods; the substitute
+    as the teacher) exist, so lessons nobody opened count as not filled (the deputy's control pages).
+    Open years only. Returns how many were made; ``lessons_created`` fires once per class that got
+    some (the rows are read back only when a plugin listens)."""
+    years = [y.id for y in AcademicYear.select().where(
+        (AcademicYear.school == school) & ~AcademicYear.closed & (AcademicYear.starts_on <= end)
+        & (AcademicYear.ends_on >= start))]
+    if not years or end < start:
+        return 0
+    grades = dict(ClassGroup.select(ClassGroup.id, ClassGroup.grade).where(ClassGroup.academic_year.in_(years))
+                  .tuples())
+    periods = list(Period.select().where(Period.academic_year.in_(years)))
+    entries = list(TimetableEntry.select().where(TimetableEntry.academic_year.in_(years)))
+    if not entries:
+        return 0
+    existing = {(entry, day): (lesson_id, teacher) for lesson_id, entry, day, teacher in Lesson.select(
+        Lesson.id, Lesson.timetable_entry, Lesson.date, Lesson.teacher).where(
+        (Lesson.school == school) & (Lesson.date >= start) & (Lesson.date <= end)
+        & Lesson.timetable_entry.is_null(False)).tuples()}
+    subs = {(entry, day): teacher for entry, day, teacher in Substitution.select(
+        Substitution.entry, Substitution.date, Substitution.teacher).join(TimetableEntry).where(
+        TimetableEntry.academic_year.in_(years) & (Substitution.date >= start) & (Substitution.date <= end)).tuples()}
+    by_day: dict[int, list[TimetableEntry]] = {}
+    for entry in entries:
+        by_day.setdefault(entry.weekday, []).append(entry)
+    rows, moved = [], []
+    day = start
+    while day <= end:
+        for entry in by_day.get(day.isoweekday(), ()):
+            grade = grades.get(entry.class_group_id)
+            if not any(p.academic_year_id == entry.academic_year_id and p.grade_from <= grade <= p.grade_to
+                       and p.starts_on <= day <= p.ends_on for p in periods):
+                continue
+            teacher = subs.get((entry.id, day), entry.teacher_id)
+            found = existing.get((entry.id, day))
+            if found is None:
+                rows.append({"school": school.id, "class_group": entry.class_group_id, "subgroup": entry.subgroup_id,
+                             "subject": entry.subject_id, "date": day, "number": entry.number,
+                             "timetable_entry": entry.id, "teacher": teacher})
+            elif found[1] != teacher and (entry.id, day) in subs:
+                moved.append((found[0], teacher))
+        day += dt.timedelta(days=1)
+    if rows or moved:
+        with db.atomic():
+            for i in range(0, len(rows), 200):
+                Lesson.insert_many(rows[i:i + 200]).execute()
+            for lesson_id, teacher in moved:
+                Lesson.update(teacher=teacher).where(Lesson.id == lesson_id).execute()
+    if rows and listens("lessons_created"):
+        made = {(row["timetable_entry"], row["date"]) for row in rows}
+        by_class: dict[int, list[Lesson]] = {}
+        for lesson in Lesson.select().where(
+                (Lesson.school == school) & (Lesson.date >= start) & (Lesson.date <= end)
+                & Lesson.timetable_entry.is_null(False)).order_by(Lesson.date, Lesson.number):
+            if (lesson.timetable_entry_id, lesson.date) in made:
+                by_class.setdefault(lesson.class_group_id, []).append(lesson)
+        classes = {c.id: c for c in ClassGroup.select().where(ClassGroup.id.in_(list(by_class)))}
+        scope = scope_for_school(school)
+        for class_id, lessons in by_class.items():
+            fire_event("lessons_created", scope, class_group=classes[class_id], lessons=lessons)
+    return len(rows)
+
+
+
+
 def add_lesson(user, class_group: ClassGroup, data: dict) -> Lesson:
     """A lesson added by hand (an extra lesson, a lesson moved): by a teacher of that class-subject."""
     school = class_group.school
