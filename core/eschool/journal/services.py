@@ -198,6 +198,18 @@ def class_students(class_group: ClassGroup, start: dt.date, end: dt.date, subgro
     return list(query.order_by(Student.last_name, Student.first_name, Student.middle_name, Student.id).distinct())
 
 
+def homework_allowed(class_group: ClassGroup) -> bool:
+    """Whether the class gets homework: not the 1st grade where the region says so (Kuzbass)."""
+    return class_group.grade != 1 or current_app.extensions["eschool"].region.rules.get("first_grade_homework", True)
+
+
+def reads_every_journal(user, school: School) -> bool:
+    """Where the region lets every teacher read every class's journal (Samara), a teacher of the school
+    reads any class's grid, lessons and marks; keeping stays with the lesson's own teacher."""
+    return bool(current_app.extensions["eschool"].region.rules.get("teachers_read_all_journals")) and \
+        has_permission(user, KEEP, scope_for_school(school))
+
+
 def scale_of(class_group: ClassGroup, subject) -> str:
     """The mark scale of a class's subject: none in the 1st grade where the region says so."""
     rules = current_app.extensions["eschool"].region.rules
@@ -756,6 +768,8 @@ def set_homework(user, lesson: Lesson, data: dict, version: int | None = None) -
     """Set or change the lesson's homework: text, links, time needed, due date, for all or chosen students."""
     check_keep(user, lesson, "homework")
     text = (data.get("text") or "").strip()
+    if text and not homework_allowed(lesson.class_group):
+        raise SchoolError("text", _l("The 1st grade gets no homework in this region."))
     links = _links(data.get("links"))
     minutes = data.get("minutes_needed")
     if minutes not in (None, ""):
@@ -920,7 +934,7 @@ def can_read_class(user, class_group: ClassGroup, lesson: Lesson | None = None) 
         return True
     if not has_permission(user, KEEP, scope_for_school(school)):
         return False
-    if is_class_teacher(user, class_group.id):
+    if is_class_teacher(user, class_group.id) or reads_every_journal(user, school):
         return True
     return TeachingAssignment.select().where((TeachingAssignment.teacher == user.id)
                                              & (TeachingAssignment.class_group == class_group.id)).exists()
