@@ -32,6 +32,7 @@ CORE_PARTS: tuple[tuple[str, str], ...] = (
     ("core.devices", "eschool.devices.plugin"),
     ("core.results", "eschool.results.plugin"),
     ("core.reports", "eschool.reports.plugin"),
+    ("core.yearend", "eschool.yearend.plugin"),
 )
 
 
