@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, jsonify, request, send_file, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -12,6 +13,7 @@ from eschool.plugin_api import (
     attachments,
     doc,
     load_json,
+    load_query,
     refused,
     require,
     school_or_404,
@@ -22,6 +24,7 @@ from eschool_kiosk.schemas import (
     PageOutSchema,
     PictureOutSchema,
     ScreenOutSchema,
+    ScreenQuerySchema,
     SectionInSchema,
     SectionOutSchema,
 )
@@ -41,10 +44,12 @@ def picture_url(school_id: int):
 @bp.get("/school/<int:school_id>/screen")
 @require(DISPLAY)
 @doc(summary="Everything the kiosk shows: sections and pages, slideshow, today's timetable and substitutions "
-             "(a device token of the school's kiosk)", response=ScreenOutSchema, tags=TAGS)
+             "(a device token of the school's kiosk)", response=ScreenOutSchema, query=ScreenQuerySchema, tags=TAGS)
 def screen(school_id: int):
     school = school_or_404(school_id)
-    answer = jsonify(ScreenOutSchema().dump(services.screen(school, picture_url(school_id))))
+    args = load_query(ScreenQuerySchema())
+    with force_locale(services.screen_locale(args["lang"])):
+        answer = jsonify(ScreenOutSchema().dump(services.screen(school, picture_url(school_id))))
     answer.headers["Cache-Control"] = "private, no-cache"
     return answer
 

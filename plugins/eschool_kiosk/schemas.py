@@ -149,3 +149,8 @@ class ScreenOutSchema(Schema):
     slides = fields.List(fields.Nested(SlideOutSchema))
     timetable = fields.List(fields.Nested(ClassDayOutSchema))
     substitutions = fields.List(fields.Nested(SubstitutionOutSchema))
+
+
+class ScreenQuerySchema(Schema):
+    lang = fields.String(load_default=None, validate=validate.OneOf(["ru", "en"]),
+                         metadata={"description": "The language of the section titles (default: the region's)"})

@@ -220,6 +220,11 @@ def attachment_readable(attachment: Attachment, user) -> bool:
 # --------------------------------------------------------------------------- the screen
 
 
+def screen_locale(asked: str | None) -> str:
+    """The kiosk's language: the one asked for if the portal has it, else the region's."""
+    return asked if asked in ("ru", "en") else current_app.extensions["eschool"].region.locale
+
+
 def screen_settings(school: School) -> dict:
     return settings_for(CODE, scope_for_school(school))
 

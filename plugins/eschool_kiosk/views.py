@@ -14,6 +14,7 @@ from flask import (
     send_file,
     url_for,
 )
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 from marshmallow import ValidationError
@@ -203,14 +204,18 @@ def remove_picture(school_id: int, section_id: int, page_id: int, attachment_id:
 def screen(school_id: int):
     """The display's shell: no content of its own (everything comes from ``/api/v1/kiosk/.../screen`` with the
     device token, or the device session of the one-time link), so anyone may load it; a kiosk without a
-    valid token shows only a notice. 404 where the kiosk is off for the school (the core's guard)."""
+    valid token shows only a notice. 404 where the kiosk is off for the school (the core's guard). It speaks
+    the region's language (a kiosk serves a hall, not one browser's settings), or ``?lang=en``."""
     school = _school(school_id)
-    answer = make_response(render_template(
-        "kiosk/screen.html", school_id=school.id,
-        data_url=url_for("kiosk_api.screen", school_id=school.id),
-        picture_base=url_for("kiosk_api.picture", school_id=school.id, attachment_id=0)[:-1],
-        worker_url=url_for("kiosk.worker", school_id=school.id),
-        idle=request.args.get("idle", type=int), slide=request.args.get("slide", type=int)))
+    lang = services.screen_locale(request.args.get("lang"))
+    with force_locale(lang):
+        html = render_template(
+            "kiosk/screen.html", school_id=school.id, current_locale=lang,
+            data_url=url_for("kiosk_api.screen", school_id=school.id, lang=lang),
+            picture_base=url_for("kiosk_api.picture", school_id=school.id, attachment_id=0)[:-1],
+            worker_url=url_for("kiosk.worker", school_id=school.id),
+            idle=request.args.get("idle", type=int), slide=request.args.get("slide", type=int))
+    answer = make_response(html)
     answer.headers["Content-Security-Policy"] = SCREEN_CSP
     answer.headers["Cache-Control"] = "no-cache"
     return answer
