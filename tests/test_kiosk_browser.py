@@ -5,7 +5,7 @@ announcements when untouched, and the last copy shown by the service worker once
 
 Skips (loudly) where Chromium, its driver or selenium is missing: `apt-get install chromium chromium-driver`.
 Every step waits on a condition, never for a fixed time; WAIT bounds a step that never comes (a loaded
-machine only makes the waits longer). The idle and slide times are short here (the address's ?idle=&slide=).
+machine only makes the waits longer). The idle and slide times are short here (the address's ?idle=&slide=), the language Russian (?lang=ru).
 """
 import io
 import re
@@ -85,7 +85,7 @@ def test_the_kiosk_shows_six_sections_navigates_by_touch_returns_home_and_works_
 
     wait = WebDriverWait(browser, WAIT)
     browser.set_window_size(*size)
-    screen = f"{live['base']}/kiosk/school/{live['school']}/screen?idle=3&slide=2"
+    screen = f"{live['base']}/kiosk/school/{live['school']}/screen?idle=3&slide=2&lang=ru"
     browser.get(f"{screen}#token={live['token']}")
     view = lambda d: d.find_element(By.TAG_NAME, "body").get_attribute("data-view")  # noqa: E731
 

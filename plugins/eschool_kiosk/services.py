@@ -221,8 +221,11 @@ def attachment_readable(attachment: Attachment, user) -> bool:
 
 
 def screen_locale(asked: str | None) -> str:
-    """The kiosk's language: the one asked for if the portal has it, else the region's."""
-    return asked if asked in ("ru", "en") else current_app.extensions["eschool"].region.locale
+    """The kiosk's language: the one asked for (``?lang=``) if the portal has it, else the page's own (the
+    browser's languages, else the region's)."""
+    from flask_babel import get_locale
+
+    return asked if asked in ("ru", "en") else str(get_locale() or current_app.extensions["eschool"].region.locale)
 
 
 def screen_settings(school: School) -> dict:

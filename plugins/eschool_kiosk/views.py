@@ -205,7 +205,7 @@ def screen(school_id: int):
     """The display's shell: no content of its own (everything comes from ``/api/v1/kiosk/.../screen`` with the
     device token, or the device session of the one-time link), so anyone may load it; a kiosk without a
     valid token shows only a notice. 404 where the kiosk is off for the school (the core's guard). It speaks
-    the region's language (a kiosk serves a hall, not one browser's settings), or ``?lang=en``."""
+    the browser's language like every page, or the one its address names (``?lang=ru``)."""
     school = _school(school_id)
     lang = services.screen_locale(request.args.get("lang"))
     with force_locale(lang):
