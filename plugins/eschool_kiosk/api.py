@@ -1,7 +1,7 @@
 """The kiosk over ``/api/v1/kiosk``: the screen's data and pictures (device token), sections and pages (staff)."""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, request, send_file, url_for
+from flask import Blueprint, current_app, jsonify, request, send_file, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -49,7 +49,10 @@ def screen(school_id: int):
     school = school_or_404(school_id)
     args = load_query(ScreenQuerySchema())
     with force_locale(services.screen_locale(args["lang"])):
-        answer = jsonify(ScreenOutSchema().dump(services.screen(school, picture_url(school_id))))
+        data = ScreenOutSchema().dump(services.screen(school, picture_url(school_id)))
+    # UTF-8 as it is (not \u escapes): a third of the size for Russian text, polled by every kiosk
+    answer = current_app.response_class(current_app.json.dumps(data, ensure_ascii=False),
+                                        mimetype="application/json")
     answer.headers["Cache-Control"] = "private, no-cache"
     return answer
 
