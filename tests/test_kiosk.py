@@ -187,6 +187,11 @@ def test_a_kiosk_token_reads_its_screen_and_pictures_and_drafts_stay_hidden(app,
     assert shown["pictures"][0]["id"] == picture["id"]
     image = client.get(shown["pictures"][0]["url"], headers=device)
     assert image.status_code == 200 and image.data == PNG and image.mimetype == "image/png"
+    # a draft's picture is not the kiosk's to read
+    page_url = f"/api/v1/kiosk/school/{kiosk['school']}/sections/{kiosk['sections']['about']}/pages/{page['id']}"
+    assert client.patch(page_url, json={"published": False}, headers=headers).status_code == 200
+    assert client.get(shown["pictures"][0]["url"], headers=device).status_code == 404
+    assert client.patch(page_url, json={"published": True}, headers=headers).status_code == 200
     # the same picture through the other school's path, or without the token: refused
     assert client.get(f"/api/v1/kiosk/school/{kiosk['other']}/pictures/{picture['id']}", headers=device).status_code == 403
     assert client.get(shown["pictures"][0]["url"]).status_code == 401

@@ -193,11 +193,14 @@ def add_picture(page: KioskPage, storage, user=None) -> Attachment:
 
 
 def picture_of(school_id: int, attachment_id: int) -> Attachment | None:
-    """A kiosk picture of a page of this school (else ``None``)."""
+    """A kiosk picture of a published page of this school (else ``None``: a draft's pictures stay unseen)."""
     row = attachments.get(attachment_id, owner=CODE)
     if row is None or row.school_id != school_id or row.record_id is None:
         return None
-    return row
+    shown = (KioskPage.select().join(KioskSection)
+             .where((KioskPage.id == row.record_id) & (KioskPage.published == True)  # noqa: E712
+                    & (KioskSection.school == school_id)).exists())
+    return row if shown else None
 
 
 def remove_picture(page: KioskPage, attachment_id: int) -> bool:

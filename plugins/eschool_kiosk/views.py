@@ -24,6 +24,7 @@ from eschool.plugin_api import (
     PageError,
     as_text,
     attachments,
+    has_permission,
     public,
     render_markdown,
     require,
@@ -80,7 +81,8 @@ def index(school_id: int):
     counts = services.page_counts([s.id for s in sections])
     return render_template("kiosk/index.html", school=school, sections=sections, editable=editable, counts=counts,
                            positions=services.staff_positions(), kinds=services.KINDS,
-                           manage=services.may_manage(current_user, school_id))
+                           manage=services.may_manage(current_user, school_id),
+                           devices=has_permission(current_user, "devices.manage"))
 
 
 @bp.get("/sections/<int:section_id>")
