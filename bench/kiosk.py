@@ -44,8 +44,8 @@ def build(app, schools: int, log) -> list[dict]:
     from eschool.devices import services as devices
     from eschool.plugin_api import School, is_enabled, local_today, scope_for_school
     from eschool.plugins.services import set_toggle
-    from eschool.scale import NAME_PREFIX, build_scale
     from eschool.timetable.models import Substitution, TimetableEntry
+    from eschool_demo.scale import NAME_PREFIX, build_scale
     from eschool_kiosk import services
     from eschool_kiosk.demo import _png, _Upload
     from eschool_kiosk.models import KioskPage, KioskSection

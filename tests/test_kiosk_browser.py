@@ -18,9 +18,10 @@ CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser") or shuti
 DRIVER = shutil.which("chromedriver")
 WAIT = 90
 
-pytestmark = pytest.mark.skipif(not (CHROMIUM and DRIVER),
-                                reason="SKIPPED LOUDLY: no chromium/chromedriver on this machine "
-                                       "(apt-get install -y chromium chromium-driver) - the kiosk's display test did not run")
+pytestmark = [pytest.mark.browser,
+              pytest.mark.skipif(not (CHROMIUM and DRIVER),
+                                 reason="SKIPPED LOUDLY: no chromium/chromedriver on this machine "
+                                        "(apt-get install -y chromium chromium-driver) - the kiosk's display test did not run")]
 
 PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x02\x00\x00\x00\x90wS\xde\x00"
        b"\x00\x00\x0cIDATx\x9cc\xf8\xcf\xc0\x00\x00\x03\x01\x01\x00\xc9\xfe\x92\xef\x00\x00\x00\x00IEND\xaeB`\x82")
