@@ -8,11 +8,16 @@ from flask_login import current_user
 from eschool.plugin_api import PageError, require, school_by_id
 from eschool_announcements import services
 from eschool_announcements.reader import reader_for
-from eschool_announcements.schemas import AUDIENCE_LABELS
+from eschool_announcements.schemas import AUDIENCE_LABELS, AnnouncementInSchema
 
 bp = Blueprint("announcements", __name__, url_prefix="/announcements")
 VIEW, POST = "announcements.view", "announcements.post"
 PAGE_SIZE = 20
+
+def _posted() -> dict:
+    """The form's fields the schema knows (the CSRF token and the button are not the record's)."""
+    known = AnnouncementInSchema().fields
+    return {key: value for key, value in request.form.items() if key in known}
 
 
 def _school(school_id: int):
@@ -62,7 +67,7 @@ def create(school_id: int):
     if not services.audiences_for(reader):
         abort(403)
     if request.method == "POST":
-        values = request.form.to_dict()
+        values = _posted()
         values.setdefault("pinned", "")
         try:
             services.create(school, values, reader, current_user)
@@ -90,7 +95,7 @@ def _editable(school_id: int, item_id: int):
 def edit(school_id: int, item_id: int):
     school, reader, item = _editable(school_id, item_id)
     if request.method == "POST":
-        values = request.form.to_dict()
+        values = _posted()
         values.setdefault("pinned", "")
         try:
             services.update(item, values, reader)

@@ -10,10 +10,15 @@ from flask_login import current_user
 from eschool.plugin_api import PageError, local_today, public, require, school_by_id
 from eschool_calendar import services
 from eschool_calendar.reader import reader_for
-from eschool_calendar.schemas import AUDIENCE_LABELS, KIND_LABELS
+from eschool_calendar.schemas import AUDIENCE_LABELS, KIND_LABELS, EventInSchema
 
 bp = Blueprint("calendar", __name__, url_prefix="/calendar")
 VIEW, POST = "calendar.view", "calendar.post"
+
+def _posted() -> dict:
+    """The form's fields the schema knows (the CSRF token and the button are not the record's)."""
+    known = EventInSchema().fields
+    return {key: value for key, value in request.form.items() if key in known}
 
 
 def _school(school_id: int):
@@ -86,7 +91,7 @@ def create(school_id: int):
     if not services.audiences_for(reader):
         abort(403)
     if request.method == "POST":
-        values = request.form.to_dict()
+        values = _posted()
         try:
             event = services.create(school, values, reader, current_user)
         except services.CalendarError as exc:
@@ -114,7 +119,7 @@ def _editable(school_id: int, event_id: int):
 def edit(school_id: int, event_id: int):
     school, reader, event = _editable(school_id, event_id)
     if request.method == "POST":
-        values = request.form.to_dict()
+        values = _posted()
         try:
             services.update(event, values, reader)
         except services.CalendarError as exc:

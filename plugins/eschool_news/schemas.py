@@ -38,9 +38,9 @@ class NewsInSchema(Schema):
             cleaned[key] = value
         return cleaned
 
-    @validates_schema(skip_on_field_errors=True)
+    @validates_schema(skip_on_field_errors=False)
     def _check(self, data, **_kwargs):
-        needed = {"class": "class_id", "school": "school_id", "municipality": "municipality_id"}.get(data["level"])
+        needed = {"class": "class_id", "school": "school_id", "municipality": "municipality_id"}.get(data.get("level"))
         if needed and data.get(needed) is None:
             raise ValidationError({needed: [_l("Choose where the news belongs.")]})
 

@@ -30,6 +30,7 @@ from eschool.plugin_api import (
     User,
     as_text,
     attachments,
+    db,
     render_markdown,
     user_assignments,
     utcnow,
@@ -187,24 +188,26 @@ def create(data: dict, p: Publisher, author, publish: bool = False, picture=None
            published_at: dt.datetime | None = None) -> NewsItem:
     clean = _load(data)
     place = _place(clean, p)
-    item = NewsItem.create(title=clean["title"], body=clean["body"], author=author.id if author else None,
-                           status="published" if publish else "draft",
-                           published_at=(published_at or utcnow()) if publish else None, **place)
-    if picture is not None:
-        set_picture(item, picture, author)
+    with db.atomic():  # a refused picture leaves nothing behind
+        item = NewsItem.create(title=clean["title"], body=clean["body"], author=author.id if author else None,
+                               status="published" if publish else "draft",
+                               published_at=(published_at or utcnow()) if publish else None, **place)
+        if picture is not None:
+            set_picture(item, picture, author)
     return item
 
 
 def update(item: NewsItem, data: dict, p: Publisher, picture=None, user=None) -> NewsItem:
     clean = _load(data, base=item)
     place = _place(clean, p)
-    item.title, item.body = clean["title"], clean["body"]
-    for key, value in place.items():
-        setattr(item, f"{key}_id" if key in ("municipality", "school", "class_group") else key, value)
-    item.updated_at = utcnow()
-    item.save()
-    if picture is not None:
-        set_picture(item, picture, user)
+    with db.atomic():
+        item.title, item.body = clean["title"], clean["body"]
+        for key, value in place.items():
+            setattr(item, f"{key}_id" if key in ("municipality", "school", "class_group") else key, value)
+        item.updated_at = utcnow()
+        item.save()
+        if picture is not None:
+            set_picture(item, picture, user)
     return item
 
 

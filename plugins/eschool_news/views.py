@@ -8,11 +8,16 @@ from flask_login import current_user
 
 from eschool.plugin_api import Municipality, School, public, require, school_by_id
 from eschool_news import services
-from eschool_news.schemas import LEVEL_LABELS, STATUS_LABELS
+from eschool_news.schemas import LEVEL_LABELS, STATUS_LABELS, NewsInSchema
 
 bp = Blueprint("news", __name__, url_prefix="/news")
 READ, PUBLISH = "news.read", "news.publish"
 PAGE_SIZE = 15
+
+def _posted() -> dict:
+    """The form's fields the schema knows (the CSRF token and the button are not the record's)."""
+    known = NewsInSchema().fields
+    return {key: value for key, value in request.form.items() if key in known}
 
 
 def _page(query):
@@ -161,13 +166,14 @@ def create():
     if not p.any:
         abort(403)
     if request.method == "POST":
-        values = request.form.to_dict()
+        values = _posted()
         try:
-            services.create(values, p, current_user, publish=values.get("action") == "publish", picture=_picture())
+            services.create(values, p, current_user, publish=request.form.get("action") == "publish",
+                            picture=_picture())
         except services.NewsError as exc:
             flash(_("The news item was not saved: correct the marked fields."), "error")
             return _form(p, values, exc.fields, status=exc.status)
-        flash(_("Published.") if values.get("action") == "publish" else _("Saved as a draft."), "success")
+        flash(_("Published.") if request.form.get("action") == "publish" else _("Saved as a draft."), "success")
         return redirect(url_for("news.manage"))
     return _form(p, {"level": p.levels()[0]}, {})
 
@@ -187,7 +193,7 @@ def _editable(item_id: int):
 def edit(item_id: int):
     found, p = _editable(item_id)
     if request.method == "POST":
-        values = request.form.to_dict()
+        values = _posted()
         try:
             services.update(found, values, p, picture=_picture(), user=current_user)
         except services.NewsError as exc:
