@@ -93,6 +93,8 @@ def test_posters_are_limited_to_what_they_may_address(app, client, two, api_toke
                       headers=api_token("admin"))
     assert bad.status_code == 400
     assert {"title", "body", "audience", "ends_on"} <= set(bad.get_json()["error"]["fields"])
+    bad = post(client, w.school, api_token("admin"), starts_on="9999-12-31")
+    assert bad.status_code == 400 and "starts_on" in bad.get_json()["error"]["fields"]
     bad = post(client, w.school, api_token("admin"), starts_on="2026-05-10", ends_on="2026-05-01")
     assert bad.status_code == 400 and "ends_on" in bad.get_json()["error"]["fields"]
     assert client.get(f"{BASE}/{w.school}?show=all", headers=api_token("admin")).get_json()["total"] == 2

@@ -67,6 +67,8 @@ def test_who_adds_and_who_sees(client, two, api_token):
     assert "Чужое" not in listed(client, w.school, deputy, w.today)
     bad = client.get(f"{base(w.school)}?start={day}&end=2099-01-01", headers=deputy)
     assert bad.status_code == 400 and "end" in bad.get_json()["error"]["fields"]
+    bad = add(client, w.school, deputy, starts_on="9999-12-31")
+    assert bad.status_code == 400 and "starts_on" in bad.get_json()["error"]["fields"]
 
 
 def test_month_and_week_pages(app, client, two, api_token, login_as):
@@ -79,7 +81,8 @@ def test_month_and_week_pages(app, client, two, api_token, login_as):
                 f"/calendar/school/{w.school}?month={w.today:%Y-%m}", f"/calendar/school/{w.school}/week?date={day}"):
         html = parent.get(url).get_data(as_text=True)
         assert "Олимпиада" in html and "Педсовет" not in html, url
-    assert parent.get(f"/calendar/school/{w.school}?month=garbage").status_code == 200
+    for odd in ("?month=garbage", "?month=9999-12", "/week?date=9999-12-31", "/week?date=0001-01-01"):
+        assert parent.get(f"/calendar/school/{w.school}{odd}").status_code == 200, odd
     assert parent.get(f"/calendar/school/{w.school}/new").status_code in (302, 403)
     assert parent.get(f"/calendar/school/{two['o']['school']}").status_code == 403
     deputy = login_as("deputy")

@@ -202,3 +202,20 @@ def test_query_counts_do_not_grow_with_news(app, client, two, api_token, login_a
     few = measure()
     add(12)
     assert measure() == few
+
+
+def test_a_picture_through_the_api(app, client, two, api_token):
+    w = two["w"]
+    item = write(client, api_token("director"), level="school", school_id=w.school).get_json()
+    url = f"/api/v1/news/manage/{item['id']}/picture"
+    bad = client.put(url, data={"file": (io.BytesIO(b"MZ"), "x.exe")}, headers=api_token("director"),
+                     content_type="multipart/form-data")
+    assert bad.status_code == 400 and "picture" in bad.get_json()["error"]["fields"]
+    assert client.put(url, data={}, headers=api_token("director"),
+                      content_type="multipart/form-data").status_code == 400
+    assert client.put(url, data={"file": (io.BytesIO(PNG), "p.png")}, headers=api_token("parent"),
+                      content_type="multipart/form-data").status_code == 403
+    done = client.put(url, data={"file": (io.BytesIO(PNG), "p.png")}, headers=api_token("director"),
+                      content_type="multipart/form-data")
+    assert done.status_code == 200 and done.get_json()["picture_url"].startswith("/files/")
+    assert client.get(done.get_json()["picture_url"]).data == PNG

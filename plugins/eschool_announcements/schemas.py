@@ -12,6 +12,8 @@ from eschool_announcements.models import AUDIENCES
 AUDIENCE_LABELS = {"school": _l("The whole school"), "parallel": _l("A parallel (every class of a grade)"),
                    "class": _l("One class"), "staff": _l("Staff only"), "parents": _l("Parents only")}
 MAX_DAYS = 366
+#: Dates a board can mean (and date arithmetic never overflows).
+DATES = validate.Range(min=dt.date(2000, 1, 1), max=dt.date(2100, 12, 31))
 
 
 class AnnouncementInSchema(Schema):
@@ -26,9 +28,9 @@ class AnnouncementInSchema(Schema):
     class_id = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=2**31 - 1),
                               metadata={"description": "the class, for audience class"})
     pinned = fields.Boolean(load_default=False)
-    starts_on = fields.Date(load_default=None, allow_none=True,
+    starts_on = fields.Date(load_default=None, allow_none=True, validate=DATES,
                             metadata={"description": "first day shown (default today)"})
-    ends_on = fields.Date(load_default=None, allow_none=True,
+    ends_on = fields.Date(load_default=None, allow_none=True, validate=DATES,
                           metadata={"description": "last day shown (default a week after the start)"})
 
     @pre_load

@@ -14,6 +14,8 @@ KIND_LABELS = {"meeting": _l("Meeting"), "holiday": _l("Holiday"), "exam": _l("E
                "vacation": _l("School holidays")}
 AUDIENCE_LABELS = {"school": _l("The whole school"), "class": _l("One class"), "staff": _l("Staff only")}
 MAX_DAYS = 120
+#: Dates a school calendar can mean (and date arithmetic never overflows).
+DATES = validate.Range(min=dt.date(2000, 1, 1), max=dt.date(2100, 12, 31))
 
 
 class EventInSchema(Schema):
@@ -23,8 +25,8 @@ class EventInSchema(Schema):
     audience = fields.String(load_default="school", validate=validate.OneOf(AUDIENCES),
                              metadata={"description": "school, class or staff"})
     class_id = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=2**31 - 1))
-    starts_on = fields.Date(required=True)
-    ends_on = fields.Date(load_default=None, allow_none=True, metadata={"description": "default: the first day"})
+    starts_on = fields.Date(required=True, validate=DATES)
+    ends_on = fields.Date(load_default=None, allow_none=True, validate=DATES, metadata={"description": "default: the first day"})
     start_time = fields.Time(load_default=None, allow_none=True,
                              metadata={"description": "local time; none: an all-day event"})
     end_time = fields.Time(load_default=None, allow_none=True)
@@ -83,8 +85,8 @@ class EventOutSchema(Schema):
 
 
 class RangeQuerySchema(Schema):
-    start = fields.Date(required=True, metadata={"description": "first day (local)"})
-    end = fields.Date(required=True, metadata={"description": "last day (local), at most 62 days after start"})
+    start = fields.Date(required=True, validate=DATES, metadata={"description": "first day (local)"})
+    end = fields.Date(required=True, validate=DATES, metadata={"description": "last day (local), at most 62 days after start"})
 
     @validates_schema(skip_on_field_errors=True)
     def _check(self, data, **_kwargs):

@@ -30,9 +30,10 @@ def _school(school_id: int):
 
 def _day(text: str | None, default: dt.date) -> dt.date:
     try:
-        return dt.date.fromisoformat(text) if text else default
+        day = dt.date.fromisoformat(text) if text else default
     except ValueError:
         return default
+    return day if dt.date(2000, 1, 1) <= day <= dt.date(2100, 12, 31) else default
 
 
 @bp.get("/")

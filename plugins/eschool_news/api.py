@@ -141,6 +141,22 @@ def manage_unpublish(item_id: int):
     return jsonify(_one(services.get(item.id)))
 
 
+@bp.put("/manage/<int:item_id>/picture")
+@require(PUBLISH)
+@doc(summary="Set the item's picture: multipart form, field `file` (PNG, JPEG or GIF, up to 5 MB)",
+     response=NewsOutSchema, tags=TAGS)
+def manage_picture(item_id: int):
+    item, _p = _editable(item_id)
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise ApiError(400, "invalid", _("Some fields are not valid."), fields={"file": [_("Choose a file.")]})
+    try:
+        services.set_picture(item, upload, current_user)
+    except services.NewsError as exc:
+        raise _refused(exc) from exc
+    return jsonify(_one(services.get(item.id)))
+
+
 @bp.delete("/manage/<int:item_id>")
 @require(PUBLISH)
 @doc(summary="Delete a news item and its picture", status=204, tags=TAGS)
