@@ -120,9 +120,31 @@ DEMO = [
      "В субботу класс идёт на спектакль «Маленький принц». Сбор у школы в 11:00."),
 ]
 
-#: A 1x1 PNG, the demo news' picture (so the picture path of the pages is exercised).
-_PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108060000001f15c4890000000b49444154789c63f8"
-                     "0f040009fb03fdfb5e6b2b0000000049454e44ae426082")
+def _demo_picture(seed: int) -> bytes:
+    """A 480x200 PNG (a soft two-colour gradient with a band), made here so the demo needs no image files."""
+    import struct
+    import zlib
+
+    palette = [((37, 99, 235), (147, 197, 253)), ((22, 163, 74), (187, 247, 208)), ((217, 119, 6), (254, 215, 170)),
+               ((124, 58, 237), (221, 214, 254))]
+    (r1, g1, b1), (r2, g2, b2) = palette[seed % len(palette)]
+    width, height = 480, 200
+    rows = bytearray()
+    for y in range(height):
+        rows.append(0)
+        band = 80 <= y < 120
+        for x in range(width):
+            t = (x + y) / (width + height)
+            r, g, b = (int(r1 + (r2 - r1) * t), int(g1 + (g2 - g1) * t), int(b1 + (b2 - b1) * t))
+            if band:
+                r, g, b = (min(255, r + 40), min(255, g + 40), min(255, b + 40))
+            rows += bytes((r, g, b))
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 2, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(bytes(rows), 9)) + chunk(b"IEND", b""))
 
 
 @hookimpl
@@ -171,7 +193,7 @@ def eschool_demo_data(school, rng, log):
         if author is None:
             continue
         p = services.publisher_for(author, all_roles=True)
-        picture = FileStorage(io.BytesIO(_PNG), filename=f"news{index}.png") if index % 2 == 0 else None
+        picture = FileStorage(io.BytesIO(_demo_picture(index)), filename=f"news{index}.png") if index % 2 == 0 else None
         services.create({"title": title, "body": body, "level": level, **data}, p, author, publish=published,
                         picture=picture, published_at=utcnow() - dt.timedelta(days=days, hours=rng.randint(0, 8)))
         made += 1

@@ -175,7 +175,11 @@ def create():
             return _form(p, values, exc.fields, status=exc.status)
         flash(_("Published.") if request.form.get("action") == "publish" else _("Saved as a draft."), "success")
         return redirect(url_for("news.manage"))
-    return _form(p, {"level": p.levels()[0]}, {})
+    defaults = {"level": p.levels()[0]}
+    for key, ids in (("class_id", p.classes), ("school_id", p.schools), ("municipality_id", p.municipalities)):
+        if len(ids) == 1:  # the one place the user publishes for is chosen already
+            defaults[key] = next(iter(ids))
+    return _form(p, defaults, {})
 
 
 def _editable(item_id: int):
