@@ -34,8 +34,8 @@ def test_every_page_renders_in_both_languages_under_the_regions_theme(make_app, 
     from flask import url_for
     from peewee import fn
 
-    from eschool.demo import build_demo
     from eschool.structure.models import Municipality
+    from eschool_demo.demo import build_demo
     from eschool_vacancies.models import Vacancy
 
     # the communication plugins a profile leaves off (allowed, default off) are switched on: every page is walked
