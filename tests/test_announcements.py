@@ -104,8 +104,10 @@ def test_posters_are_limited_to_what_they_may_address(app, client, two, api_toke
     item = client.get(f"{BASE}/{w.school}", headers=teacher).get_json()["items"][0]
     assert client.patch(f"{BASE}/{w.school}/{item['id']}", json={"title": "Чужое"},
                         headers=api_token("classteacher")).status_code in (403, 404)
+    assert client.patch(f"{BASE}/{w.school}/{item['id']}", json={"title": "Чужое"},
+                        headers=api_token("secretary")).status_code == 403  # posts to all, moderates nothing
     assert client.patch(f"{BASE}/{w.school}/{item['id']}", json={"title": "Поправлено"},
-                        headers=api_token("director")).status_code == 200
+                        headers=api_token("director")).status_code == 200  # announcements.moderate
     gone = client.delete(f"{BASE}/{w.school}/{item['id']}", headers=teacher)
     assert gone.status_code == 204, gone.get_json()
 

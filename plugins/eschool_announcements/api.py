@@ -7,7 +7,6 @@ from flask_login import current_user
 
 from eschool.plugin_api import API_PREFIX, ApiError, PageQuerySchema, doc, load_query, require, school_or_404
 from eschool_announcements import services
-from eschool_announcements.reader import reader_for
 from eschool_announcements.schemas import AnnouncementInSchema, AnnouncementOutSchema, BoardQuerySchema
 
 bp = Blueprint("announcements_api", __name__, url_prefix=f"{API_PREFIX}/announcements")
@@ -39,7 +38,7 @@ def _one(item, reader):
 def board(school_id: int):
     school = school_or_404(school_id)
     args = {**load_query(BoardQuerySchema()), **load_query(PageQuerySchema())}
-    reader = reader_for(current_user, school.id)
+    reader = services.reader_at(current_user, school.id)
     query = services.board(school.id, reader, show=args["show"])
     total = query.count()
     items = services.annotate(list(query.paginate(args["page"], args["size"])), reader)
@@ -53,7 +52,7 @@ def board(school_id: int):
      response=AnnouncementOutSchema, status=201, tags=TAGS)
 def create(school_id: int):
     school = school_or_404(school_id)
-    reader = reader_for(current_user, school.id)
+    reader = services.reader_at(current_user, school.id)
     try:
         item = services.create(school, _body(), reader, current_user)
     except services.AnnouncementError as exc:
@@ -63,7 +62,7 @@ def create(school_id: int):
 
 def _visible(school_id: int, item_id: int):
     school = school_or_404(school_id)
-    reader = reader_for(current_user, school.id)
+    reader = services.reader_at(current_user, school.id)
     item = services.get_visible(school.id, item_id, reader)
     if item is None:
         raise ApiError(404, "not_found", _("Not found."))

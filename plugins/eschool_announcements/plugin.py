@@ -81,9 +81,8 @@ def eschool_dashboard_widgets(user, scope):
 
     def context():
         from eschool_announcements import services
-        from eschool_announcements.reader import reader_for
 
-        reader = reader_for(user, school_id)
+        reader = services.reader_at(user, school_id)
         items, total = services.addressed(school_id, reader)
         return {"items": items, "total": total, "label": services.audience_label,
                 "url": url_for("announcements.board", school_id=school_id)}
@@ -122,7 +121,6 @@ def eschool_demo_data(school, rng, log):
     class's announcements, one planned for next week."""
     from eschool_announcements import services
     from eschool_announcements.models import Announcement
-    from eschool_announcements.reader import reader_for
 
     if Announcement.select().where(Announcement.school == school.id).exists():
         return
@@ -146,7 +144,7 @@ def eschool_demo_data(school, rng, log):
             if holder is None:
                 continue
             author = User.get_by_id(holder.user_id)
-        reader = reader_for(author, school.id, all_roles=True)
+        reader = services.reader_at(author, school.id, all_roles=True)
         start = today + dt.timedelta(days=offset)
         data = {"title": title, "body": body, "audience": audience, "pinned": pinned,
                 "starts_on": start.isoformat(), "ends_on": (start + dt.timedelta(days=days)).isoformat()}

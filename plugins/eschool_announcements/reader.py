@@ -33,6 +33,7 @@ class Reader:
     led: set = field(default_factory=set)  # classes the user is the class teacher of
     taught: set = field(default_factory=set)  # classes the user teaches or leads
     taught_grades: set = field(default_factory=set)
+    moderator: bool = False  # may edit and delete anyone's announcements here (set by the board's services)
 
     @property
     def staff(self) -> bool:

@@ -22,18 +22,22 @@ from eschool.plugin_api import (
     current_year,
     db,
     enqueue,
+    has_permission,
     local_today,
     notify,
     region_tz,
     render_markdown,
+    school_by_id,
+    scope_for_school,
     utcnow,
 )
 from eschool_announcements.models import Announcement
-from eschool_announcements.reader import Reader
+from eschool_announcements.reader import Reader, reader_for
 from eschool_announcements.schemas import AnnouncementInSchema
 
 DEFAULT_DAYS = 7
 KIND = "announcements.new"
+MODERATE = "announcements.moderate"
 
 
 class AnnouncementError(Exception):
@@ -46,6 +50,16 @@ class AnnouncementError(Exception):
 
 
 # --------------------------------------------------------------------------- who may address what
+
+
+def reader_at(user, school_id: int, all_roles: bool = False) -> Reader:
+    """The user at the school, with whether they moderate its board (the permission
+    ``announcements.moderate`` in the school's scope: by default its administrator, director and deputy)."""
+    reader = reader_for(user, school_id, all_roles=all_roles)
+    school = school_by_id(school_id)
+    if reader.user_id is not None and school is not None:
+        reader.moderator = has_permission(user, MODERATE, scope_for_school(school))
+    return reader
 
 
 def audiences_for(reader: Reader) -> list[str]:
@@ -153,8 +167,8 @@ def delete(item: Announcement) -> None:
 
 
 def may_edit(item: Announcement, reader: Reader) -> bool:
-    """The author while they still work at the school, or the school's administration."""
-    return reader.administration or (reader.staff and item.author_id == reader.user_id)
+    """The author while they still work at the school, or a moderator of the school's board."""
+    return reader.moderator or (reader.staff and item.author_id == reader.user_id)
 
 
 # --------------------------------------------------------------------------- reading

@@ -7,7 +7,6 @@ from flask_login import current_user
 
 from eschool.plugin_api import PageError, require, school_by_id
 from eschool_announcements import services
-from eschool_announcements.reader import reader_for
 from eschool_announcements.schemas import AUDIENCE_LABELS, AnnouncementInSchema
 
 bp = Blueprint("announcements", __name__, url_prefix="/announcements")
@@ -40,7 +39,7 @@ def index():
 @require(VIEW)
 def board(school_id: int):
     school = _school(school_id)
-    reader = reader_for(current_user, school.id)
+    reader = services.reader_at(current_user, school.id)
     show = request.args.get("show", "current")
     show = show if show in ("current", "all") and reader.staff else "current"
     query = services.board(school.id, reader, show=show)
@@ -63,7 +62,7 @@ def _form(school, reader, values, errors, item=None, status=200):
 @require(POST)
 def create(school_id: int):
     school = _school(school_id)
-    reader = reader_for(current_user, school.id)
+    reader = services.reader_at(current_user, school.id)
     if not services.audiences_for(reader):
         abort(403)
     if request.method == "POST":
@@ -81,7 +80,7 @@ def create(school_id: int):
 
 def _editable(school_id: int, item_id: int):
     school = _school(school_id)
-    reader = reader_for(current_user, school.id)
+    reader = services.reader_at(current_user, school.id)
     item = services.get_visible(school.id, item_id, reader)
     if item is None:
         abort(404)
