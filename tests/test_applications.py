@@ -119,8 +119,8 @@ def test_statuses_are_told_by_letter_and_the_accepted_child_is_enrolled_with_a_p
     assert api.put(f"{base}/status", headers=headers, json={"status": "accepted"}).status_code == 200
     assert api.put(f"{base}/status", headers=headers, json={"status": "received"}).status_code == 409
     run_pending(app)
-    assert [s for _t, s, _b in mailbox][1:] == ["Заявление %s: нужны документы" % made["id"],
-                                                "Заявление %s: принято" % made["id"]]
+    assert [s for _t, s, _b in mailbox][1:] == [f"Заявление {made['id']}: нужны документы",
+                                                f"Заявление {made['id']}: принято"]
     assert "справка о регистрации" in mailbox[1][2]
     enrolled = api.post(f"{base}/enrol", headers=headers, json={"class_id": school.c5, "order_number": "12-у"})
     assert enrolled.status_code == 201, enrolled.get_json()

@@ -1,7 +1,16 @@
 """Enrolment applications (issue 17): the public form's applications and their history."""
 import datetime as dt
 
-from peewee import BooleanField, CharField, DateField, DateTimeField, ForeignKeyField, Model, SmallIntegerField, TextField
+from peewee import (
+    BooleanField,
+    CharField,
+    DateField,
+    DateTimeField,
+    ForeignKeyField,
+    Model,
+    SmallIntegerField,
+    TextField,
+)
 
 
 def _models(db):
