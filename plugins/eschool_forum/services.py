@@ -627,15 +627,18 @@ def decorate(user, posts: list[Post]) -> None:
 
 
 def mark_read_upto(user, topic: Topic, number: int) -> None:
-    updated = (ReadMark.update(last_number=number)
-               .where((ReadMark.user == user.id) & (ReadMark.topic == topic.id) & (ReadMark.last_number < number))
-               .execute())
-    if not updated and not ReadMark.select().where((ReadMark.user == user.id) & (ReadMark.topic == topic.id)).exists():
+    """Move the user's marker of ``topic`` forward to post ``number`` (never back): one query when it is there."""
+    mark = ReadMark.select(ReadMark.id, ReadMark.last_number).where(
+        (ReadMark.user == user.id) & (ReadMark.topic == topic.id)).first()
+    if mark is None:
         try:
             with db.atomic():
                 ReadMark.create(user=user.id, topic=topic.id, last_number=number)
         except peewee.IntegrityError:
             pass
+    elif mark.last_number < number:
+        ReadMark.update(last_number=number).where(
+            (ReadMark.id == mark.id) & (ReadMark.last_number < number)).execute()
 
 
 def quote_text(post: Post) -> str:
