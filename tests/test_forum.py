@@ -80,7 +80,7 @@ def _user_id(app, login):
 # --------------------------------------------------------------------------- who reads which board
 
 
-@pytest.mark.parametrize("who, readable", [
+READABLE = [
     ("teacher", {"staff", "all", "muni", "region"}),
     ("admin", {"staff", "all", "muni", "region"}),
     ("student", {"all"}),
@@ -91,9 +91,15 @@ def _user_id(app, login):
     ("municipal", {"muni", "region"}),
     ("municipal3", {"muni3", "region"}),
     ("region", {"muni", "muni3", "region"}),
-])
-def test_each_role_reads_exactly_its_boards_through_the_api_and_the_page(app, forum, api_token, login_as, who,
-                                                                          readable):
+]
+
+
+def test_each_role_reads_exactly_its_boards_through_the_api_and_the_page(app, forum, api_token, login_as):
+    for who, readable in READABLE:
+        _reads_exactly(app, forum, api_token, login_as, who, readable)
+
+
+def _reads_exactly(app, forum, api_token, login_as, who, readable):
     boards = forum["boards"]
     listed = app.test_client().get(f"{B}/boards", headers=api_token(who))
     assert listed.status_code == 200
@@ -468,19 +474,25 @@ def test_a_long_topic_is_paged_and_unread_jumps_to_the_right_page(app, forum, ap
 # --------------------------------------------------------------------------- search
 
 
-@pytest.mark.parametrize("who, found", [
+FOUND = [
     ("teacher", {"staff", "all", "muni", "region"}),
     ("student", {"all"}),
     ("teacher2", {"other", "muni", "region"}),
     ("municipal3", {"muni3", "region"}),
     ("region", {"muni", "muni3", "region"}),
-])
-def test_search_finds_only_what_the_user_reads(app, forum, api_token, login_as, who, found):
+]
+
+
+def test_search_finds_only_what_the_user_reads(app, forum, api_token, login_as):
+    for who, found in FOUND:
+        _finds_exactly(app, forum, api_token, login_as, who, found)
+
+
+def _finds_exactly(app, forum, api_token, login_as, who, found):
     hits = app.test_client().get(f"{B}/search?q=квадратуры", headers=api_token(who)).get_json()
     assert sorted(h["board_id"] for h in hits) == sorted(forum["boards"][k] for k in found)
     html = login_as(who).get("/forum/search?q=квадратура").get_data(as_text=True)
-    for key, topic_id in forum["topics"].items():
-        assert (f"/forum/p/" in html) if found else True
+    for key in forum["topics"]:
         assert (f"раздел {key}." in html) == (key in found), (who, key)
 
 

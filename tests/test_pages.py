@@ -61,6 +61,12 @@ def test_every_page_renders_in_both_languages_under_the_regions_theme(make_app, 
         journal.ensure_lessons(group, journal.local_today() - dt.timedelta(days=7), journal.local_today())
         lesson = Lesson.select().where(Lesson.class_group == group).first()
         extra = {"subject_id": lesson.subject_id, "lesson_id": lesson.id}
+        from eschool_forum.models import Board, Post, Topic
+
+        board = Board.select().where(Board.school == school).first()  # the forum's demo boards
+        topic = Topic.select().where(Topic.board == board).first()
+        extra.update(board_id=board.id, topic_id=topic.id,
+                     post_id=Post.select().where(Post.topic == topic).first().id)
     pages = _pages(app, school.id, vacancy.id, group.id, student.id, teacher_id, extra)
     assert len(pages) >= 15
     for endpoint, _rule, args in pages:
