@@ -65,7 +65,7 @@ def build(app, schools: int, topics_per_board: int, rng: random.Random, log) -> 
     from eschool.auth import services as auth
     from eschool.auth.models import User
     from eschool.structure import services as structure
-    from eschool.structure.models import Municipality, School
+    from eschool.structure.models import Municipality
     from eschool.testing.world import PASSWORD, build_world
     from eschool_forum import services
     from eschool_forum.models import Board, Subscription

@@ -133,7 +133,7 @@ def update_board(board_id):
 
 @bp.get("/boards/<int:board_id>/topics")
 @require(READ)
-@doc(summary="A board's topics, pinned first, then by the newest post", 
+@doc(summary="A board's topics, pinned first, then by the newest post",
      response=TopicOutSchema, paginated=True, tags=TAGS)
 def topics(board_id):
     board = _board(board_id)

@@ -861,7 +861,7 @@ def ban(user, board: Board, login, until, reason) -> Ban:
     if until > local_today() + dt.timedelta(days=3660):
         raise ForumError(_l("At most ten years ahead."), "until")
     end = dt.datetime.combine(until + dt.timedelta(days=1), dt.time(), tzinfo=region_tz())
-    end = end.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    end = end.astimezone(dt.UTC).replace(tzinfo=None)
     reason = _reason(reason)
     with db.atomic():
         row = Ban.create(board=board, user=target, until=end, reason=reason, banned_by=user.id)
