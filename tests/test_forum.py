@@ -318,6 +318,17 @@ def test_boards_are_created_where_one_manages_them(app, forum, api_token, login_
     bad = client.post(f"{B}/boards", json={"level": "municipality", "municipality_id": world.municipality,
                                            "title": "Для учеников", "audience": "all"}, headers=api_token("municipal"))
     assert bad.status_code == 400 and "audience" in bad.get_json()["error"]["fields"]
+    refused = client.post(f"{B}/boards", json={"level": "school", "school_id": world.school, "title": "С чужим",
+                                               "moderators": ["teacher2"]}, headers=api_token("admin"))
+    assert refused.status_code == 400 and "moderators" in refused.get_json()["error"]["fields"]
+    with app.app_context():
+        from eschool_forum.models import Board
+
+        assert not Board.select().where(Board.title == "С чужим").exists()
+    for body in ({"level": "municipality", "title": "Без района"}, {"level": "school", "title": "Без школы"},
+                 {"level": "municipality", "municipality_id": 9999, "title": "Нет такого"}):
+        missing = client.post(f"{B}/boards", json=body, headers=api_token("region"))
+        assert missing.status_code == 400 and set(missing.get_json()["error"]["fields"]) == {f"{body['level']}_id"}
     ok = client.post(f"{B}/boards", json={"level": "municipality", "municipality_id": world.municipality,
                                           "title": "МО учителей физики", "subject": "Физика"}, headers=api_token("municipal"))
     assert ok.status_code == 201

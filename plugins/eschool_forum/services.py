@@ -319,13 +319,19 @@ def create_board(user, data: dict) -> Board:
             municipality_id = int(data.get("municipality_id") or 0)
     except (TypeError, ValueError):
         raise BoardErrors({f"{level}_id": _l("Choose where the board is.")}) from None
+    if (level == "school" and not School.select().where(School.id == school_id).exists()) or (
+            level == "municipality" and not Municipality.select().where(Municipality.id == municipality_id).exists()):
+        raise BoardErrors({f"{level}_id": _l("Choose where the board is.")})
     if not can_manage(user, level, school_id=school_id, municipality_id=municipality_id):
         raise ForumError(_l("You may not create boards there."), f"{level}_id" if level != "region" else "level",
                          status=403)
     clean = _board_fields(data, level)
-    board = Board.create(level=level, school=school_id, municipality=municipality_id, created_by=user.id, **clean)
-    if data.get("moderators") is not None:
-        set_moderators(user, board, data["moderators"])
+    with db.atomic():
+        board = Board.create(level=level, school=school_id, municipality=municipality_id, created_by=user.id,
+                             **clean)
+        if data.get("moderators"):
+            board = get_board(user, board.id) or board
+            set_moderators(user, board, data["moderators"])  # a login refused: no board either
     return board
 
 
