@@ -18,6 +18,12 @@ def _pages(app, school_id, vacancy_id, class_id, student_id, user_id, extra=None
             continue
         if "file_id" in rule.arguments or "attachment_id" in rule.arguments:  # downloads: their own tests
             continue
+        if "key" in rule.arguments and rule.endpoint.startswith("reports"):  # every core report of its level
+            keys = ["school_rates"] if "municipality_code" in rule.arguments else [
+                "attendance", "progress", "at_risk", "summary_sheet", "movement", "activity"]
+            urls += [(rule.endpoint, rule.rule, {**{k: values[k] for k in rule.arguments if k != "key"}, "key": key})
+                     for key in keys]
+            continue
         if "key" in rule.arguments:  # the school-year setup: every section
             from eschool.school.views import SECTIONS
 
@@ -31,8 +37,8 @@ def _pages(app, school_id, vacancy_id, class_id, student_id, user_id, extra=None
 def test_every_page_renders_in_both_languages_under_the_regions_theme(make_app, region):
     from flask import url_for
 
-    from eschool.demo import build_demo
     from eschool.structure.models import Municipality
+    from eschool_demo.demo import build_demo
     from eschool_vacancies.models import Vacancy
 
     app = make_app(region=region)

@@ -209,8 +209,6 @@ def eschool_on_student_moved(student, movement, actor, scope):
 PENDING_CALLERS = {
     # no code closes an academic year yet (AcademicYear.closed is only read; rules.year_closing only validated)
     "eschool_on_year_closed": "year closing (promotion and graduation), not built yet",
-    # no page lists or builds plugin reports yet
-    "eschool_report_types": "the reports page, issue 17",
 }
 
 
