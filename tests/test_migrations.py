@@ -102,9 +102,9 @@ def test_db_status_names_a_history_no_installed_plugin_claims(tmp_path, monkeypa
     runner = CliRunner()
     assert runner.invoke(cli.main, ["db", "upgrade"], catch_exceptions=False).exit_code == 0
     app = next(iter(cli._APPS.values()))
-    app.extensions["eschool"].database.execute_sql('CREATE TABLE "_migrations_forum" (id INTEGER)')
+    app.extensions["eschool"].database.execute_sql('CREATE TABLE "_migrations_wiki" (id INTEGER)')
     status = runner.invoke(cli.main, ["db", "status"], catch_exceptions=False).output
-    assert "orphaned histories (no installed plugin): _migrations_forum" in status
+    assert "orphaned histories (no installed plugin): _migrations_wiki" in status
     app.extensions["eschool"].database.close()
 
 

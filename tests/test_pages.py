@@ -86,6 +86,12 @@ def test_every_page_renders_in_both_languages_under_the_regions_theme(make_app, 
                  "item_id": Announcement.select(fn.MIN(Announcement.id)).scalar(),  # news item 1 exists too
                  "event_id": Event.select(fn.MIN(Event.id)).scalar(),
                  "section_id": kiosk_page.section_id, "page_id": kiosk_page.id}
+        from eschool_forum.models import Board, Post, Topic
+
+        board = Board.select().where(Board.school == school).first()  # the forum's demo boards
+        topic = Topic.select().where(Topic.board == board).first()
+        extra.update(board_id=board.id, topic_id=topic.id,
+                     post_id=Post.select().where(Post.topic == topic).first().id)
     pages = _pages(app, school.id, vacancy.id, group.id, student.id, teacher_id, extra)
     assert len(pages) >= 15
     for endpoint, _rule, args in pages:
