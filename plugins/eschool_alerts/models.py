@@ -1,0 +1,53 @@
+"""An alert waiting for its short delay, each user's choices, and the evening digest's items."""
+from __future__ import annotations
+
+import peewee
+
+from eschool.plugin_api import BaseModel, User, utcnow
+
+
+class Pending(BaseModel):
+    """An alert waiting out its delay: ``key`` names the record (``mark:12``); ``token`` changes with each
+    change of the record, so only the last change's job sends (the value it finds then)."""
+
+    key = peewee.CharField(max_length=64, unique=True)
+    token = peewee.BigIntegerField()
+    created_at = peewee.DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "alerts_pending"
+
+
+class Choice(BaseModel):
+    """A user's alert choices beyond the core's kinds and channels: the evening digest instead of an
+    alert each time, and, for a student, whether they get alerts at all (parents always do)."""
+
+    user = peewee.ForeignKeyField(User, unique=True, on_delete="CASCADE")
+    digest = peewee.BooleanField(default=False)
+    as_student = peewee.BooleanField(default=False)
+
+    class Meta:
+        table_name = "alerts_choice"
+
+
+class DigestItem(BaseModel):
+    """One alert held for a user's digest (the kind and the context it would have been sent with)."""
+
+    user = peewee.ForeignKeyField(User, on_delete="CASCADE")
+    kind = peewee.CharField(max_length=64)
+    context = peewee.TextField()  # JSON
+    created_at = peewee.DateTimeField(default=utcnow)
+
+    class Meta:
+        table_name = "alerts_digest_item"
+        indexes = ((("user", "created_at"), False),)
+
+
+class Digest(BaseModel):
+    """A user's digest due at ``due_at`` (naive UTC): one row while items wait."""
+
+    user = peewee.ForeignKeyField(User, unique=True, on_delete="CASCADE")
+    due_at = peewee.DateTimeField(index=True)
+
+    class Meta:
+        table_name = "alerts_digest"
