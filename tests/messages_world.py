@@ -88,3 +88,29 @@ def mail_text(raw: str) -> str:
     message = email.message_from_string(raw, policy=default)
     part = message.get_body(preferencelist=("plain",)) or message
     return f"{message['Subject']}\n{part.get_content()}"
+
+
+def recent_lesson_id(app, world) -> int:
+    """The latest 5А maths lesson on or before today (made from the timetable) that the teacher keeps."""
+    from eschool.plugin_api import ClassGroup, Lesson, ensure_lessons
+
+    with app.app_context():
+        group = ClassGroup.get_by_id(world.c5)
+        ensure_lessons(group, world.today - dt.timedelta(days=10), world.today)
+        lesson = (Lesson.select().where((Lesson.class_group == world.c5) & (Lesson.date <= world.today))
+                  .order_by(Lesson.date.desc()).first())
+        return lesson.id
+
+
+def later(minutes: int):
+    """A naive UTC instant ``minutes`` from now (for ``jobs.run_pending(app, now=...)``)."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(minutes=minutes)
+
+
+def alerts_of(app, user_id: int) -> list:
+    from eschool.notifications.models import Notification
+
+    with app.app_context():
+        return list(Notification.select().where((Notification.user == user_id)
+                                                & Notification.kind.startswith("alerts."))
+                    .order_by(Notification.id))
