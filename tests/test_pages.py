@@ -61,6 +61,11 @@ def test_every_page_renders_in_both_languages_under_the_regions_theme(make_app, 
         journal.ensure_lessons(group, journal.local_today() - dt.timedelta(days=7), journal.local_today())
         lesson = Lesson.select().where(Lesson.class_group == group).first()
         extra = {"subject_id": lesson.subject_id, "lesson_id": lesson.id}
+        if "messages" in app.extensions["eschool"].plugins.settings:  # the mail: the admin's letter to the staff
+            from eschool_messages.models import Conversation
+
+            extra["conversation_id"] = Conversation.get(Conversation.created_by == User.get(
+                User.username == "admin").id).id
     pages = _pages(app, school.id, vacancy.id, group.id, student.id, teacher_id, extra)
     assert len(pages) >= 15
     for endpoint, _rule, args in pages:

@@ -97,7 +97,8 @@ def eschool_demo_data(school, rng, log):
 
     if Conversation.select().where(Conversation.school_id == school.id).exists():
         return
-    users = {u.username: u for u in User.select().where(User.username.in_(["teacher", "parent", "classteacher"]))}
+    users = {u.username: u for u in User.select().where(
+        User.username.in_(["teacher", "parent", "classteacher", "admin"]))}
     made = 0
     for sender, to, subject, body, answer in DEMO:
         if sender not in users or to not in users:
@@ -115,6 +116,14 @@ def eschool_demo_data(school, rng, log):
             services.send(teacher, school.id, "Родительское собрание",
                           "Уважаемые родители! Родительское собрание состоится в четверг в 18:30 в кабинете 214. "
                           "Тема: итоги четверти и подготовка к экскурсии.", group_keys=[f"class:{group.id}:parents"])
+            made += 1
+        except services.SchoolError:
+            pass
+    if "admin" in users:
+        try:
+            services.send(users["admin"], school.id, "График дежурств на неделю",
+                          "Коллеги, график дежурств по этажам на следующую неделю во вложении к журналу "
+                          "совещаний. Просьба проверить свои дни.", group_keys=[f"staff:{school.id}"])
             made += 1
         except services.SchoolError:
             pass
