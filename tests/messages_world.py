@@ -38,6 +38,7 @@ def add_other_school(app, world) -> dict:
     """A second school (another municipality where the region has one) with a class, a student, their
     parent ``parent2`` and a teacher ``teacher2``; e-mail addresses for the world's people."""
     from eschool.plugin_api import (
+        AcademicYear,
         ClassGroup,
         Municipality,
         User,
@@ -48,7 +49,6 @@ def add_other_school(app, world) -> dict:
         grant_role,
         link_guardian,
     )
-    from eschool.plugin_api import AcademicYear
 
     with app.app_context():
         roles = app.extensions["eschool"].roles

@@ -260,3 +260,30 @@ def test_off_for_a_school_answers_404(app, world, toggle, login_as, api_token):
     toggle("messages", False, school=world.school)
     assert login_as("parent").get("/messages/").status_code == 404
     assert app.test_client().get(f"{API}/unread", headers=api_token("parent")).status_code == 404
+
+
+@pytest.mark.parametrize("region, mail, sms", [("kemerovo", True, False), ("samara", True, True),
+                                               ("primorye", False, True)])
+def test_each_regions_profile_switches_mail_alerts_and_sms_as_its_communication_list_says(
+        make_app, region, mail, sms):
+    from eschool.notifications.services import setup
+    from eschool.testing import login
+
+    app = make_app(region=region)
+    ext = app.extensions["eschool"]
+    communication = ext.region.rules.get("communication", [])
+    assert ("mail" in communication) == mail and ("sms" in communication) == sms
+    registered = set(ext.plugins.settings)
+    assert ("messages" in registered) == mail and ("sms" in registered) == sms and "alerts" in registered
+    with app.app_context():
+        assert ("sms" in setup(app).channels) == sms
+        if mail:
+            outgoing = ext.plugins.settings["messages"]["outside_mail"]
+            assert outgoing == ("outgoing" if region == "samara" else "none")
+    from eschool.testing.world import build_world
+
+    build_world(app)
+    client = app.test_client()
+    login(client, "parent")
+    assert client.get("/messages/").status_code == (200 if mail else 404)
+    assert client.get("/alerts/").status_code == 200

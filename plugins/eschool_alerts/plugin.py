@@ -108,11 +108,10 @@ def eschool_on_absence_deleted(attendance, actor, scope):
 
 @hookimpl
 def eschool_on_homework_set(homework, created, actor, scope):
-    from eschool.plugin_api import local_today
-
-    from eschool_alerts.services import schedule
-
     import datetime as dt
+
+    from eschool.plugin_api import local_today
+    from eschool_alerts.services import schedule
 
     if homework.due_on == local_today() + dt.timedelta(days=1):
         schedule("homework", homework.id, scope)

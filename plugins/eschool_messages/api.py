@@ -5,7 +5,17 @@ from flask import Blueprint, g, jsonify
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from eschool.plugin_api import API_PREFIX, ApiError, SchoolError, doc, dump, load_json, load_query, paginate, require
+from eschool.plugin_api import (
+    API_PREFIX,
+    ApiError,
+    SchoolError,
+    doc,
+    dump,
+    load_json,
+    load_query,
+    paginate,
+    require,
+)
 from eschool_messages import services
 from eschool_messages.schemas import (
     ArchiveSchema,

@@ -104,10 +104,10 @@ def eschool_demo_data(school, rng, log):
         if sender not in users or to not in users:
             continue
         try:
-            conversation = services.send(users[sender], school.id, subject, body, [users[to].id])
+            conversation = services.send(users[sender], school.id, subject, body, [users[to].id], notify=False)
         except services.SchoolError:
             continue  # not addressable in this school's demo (no shared class)
-        services.reply(users[to], conversation.id, answer)
+        services.reply(users[to], conversation.id, answer, notify=False)
         made += 1
     teacher = users.get("classteacher")
     group = ClassGroup.get_or_none(ClassGroup.class_teacher == teacher.id) if teacher else None
@@ -115,7 +115,7 @@ def eschool_demo_data(school, rng, log):
         try:
             services.send(teacher, school.id, "Родительское собрание",
                           "Уважаемые родители! Родительское собрание состоится в четверг в 18:30 в кабинете 214. "
-                          "Тема: итоги четверти и подготовка к экскурсии.", group_keys=[f"class:{group.id}:parents"])
+                          "Тема: итоги четверти и подготовка к экскурсии.", group_keys=[f"class:{group.id}:parents"], notify=False)
             made += 1
         except services.SchoolError:
             pass
@@ -123,7 +123,7 @@ def eschool_demo_data(school, rng, log):
         try:
             services.send(users["admin"], school.id, "График дежурств на неделю",
                           "Коллеги, график дежурств по этажам на следующую неделю во вложении к журналу "
-                          "совещаний. Просьба проверить свои дни.", group_keys=[f"staff:{school.id}"])
+                          "совещаний. Просьба проверить свои дни.", group_keys=[f"staff:{school.id}"], notify=False)
             made += 1
         except services.SchoolError:
             pass

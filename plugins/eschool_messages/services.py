@@ -30,9 +30,9 @@ from eschool.plugin_api import (
     reachable,
     resolve_audience,
     school_by_id,
+    scope_for_school,
     search,
     settings_for,
-    scope_for_school,
     user_assignments,
     utcnow,
 )
@@ -192,11 +192,11 @@ def _check_external(addresses, school_id) -> list[str]:
 
 
 def send(sender, school_id: int | None, subject: str, body: str, recipient_ids=(), group_keys=(),
-         external=(), files=(), private_replies: bool | None = None) -> Conversation:
+         external=(), files=(), private_replies: bool | None = None, notify: bool = True) -> Conversation:
     """Start a conversation. ``recipient_ids``: people by id (each must be addressable, else
     ``Refused``); ``group_keys``: groups (cut to the reachable people); ``external``: outside e-mail
     addresses (only where the region allows outgoing outside mail). Written to a group, or with
-    ``private_replies``, replies go only to the sender."""
+    ``private_replies``, replies go only to the sender. ``notify=False`` (demo data): nobody is notified."""
     subject, body = _check_text(subject, body)
     try:
         wanted = {int(i) for i in recipient_ids or ()}
@@ -235,7 +235,8 @@ def send(sender, school_id: int | None, subject: str, body: str, recipient_ids=(
             Participant.insert_many(rows[start:start + 500]).execute()
         _attach(message, files, sender, school_id)
         search.index(CODE, message.id, subject, body, school_id=school_id)
-    _after_send(message)
+    if notify:
+        _after_send(message)
     return conversation
 
 
@@ -263,7 +264,8 @@ def participant(user, conversation_id: int) -> Participant | None:
             .where((Participant.conversation == conversation_id) & (Participant.user == user.id)).first())
 
 
-def reply(user, conversation_id: int, body: str, to_user_id: int | None = None, files=()) -> Message:
+def reply(user, conversation_id: int, body: str, to_user_id: int | None = None, files=(),
+          notify: bool = True) -> Message:
     """Answer in a conversation the user takes part in (else ``LookupError``). In a broadcast a
     recipient's answer goes to the sender only; the sender answers everyone or one person."""
     me = participant(user, conversation_id)
@@ -295,7 +297,8 @@ def reply(user, conversation_id: int, body: str, to_user_id: int | None = None, 
         Conversation.update(last_message_at=now).where(Conversation.id == conversation.id).execute()
         _attach(message, files, user, conversation.school_id)
         search.index(CODE, message.id, conversation.subject, body, school_id=conversation.school_id)
-    _after_send(message)
+    if notify:
+        _after_send(message)
     return message
 
 
