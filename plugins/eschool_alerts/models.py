@@ -1,4 +1,4 @@
-"""An alert waiting for its short delay, each user's choices, and the evening digest's items."""
+"""The alerts sent (each record's version once), each user's choices, and the evening digest's items."""
 from __future__ import annotations
 
 import peewee
@@ -6,16 +6,14 @@ import peewee
 from eschool.plugin_api import BaseModel, User, utcnow
 
 
-class Pending(BaseModel):
-    """An alert waiting out its delay: ``key`` names the record (``mark:12``); ``token`` changes with each
-    change of the record, so only the last change's job sends (the value it finds then)."""
+class Sent(BaseModel):
+    """An alert sent: ``key`` names the record at one version (``mark:12:3``), claimed once."""
 
     key = peewee.CharField(max_length=64, unique=True)
-    token = peewee.BigIntegerField()
-    created_at = peewee.DateTimeField(default=utcnow)
+    sent_at = peewee.DateTimeField(default=utcnow, index=True)
 
     class Meta:
-        table_name = "alerts_pending"
+        table_name = "alerts_sent"
 
 
 class Choice(BaseModel):

@@ -19,9 +19,9 @@ def eschool_plugin_info():
 
 @hookimpl
 def eschool_models():
-    from eschool_alerts.models import Choice, Digest, DigestItem, Pending
+    from eschool_alerts.models import Choice, Digest, DigestItem, Sent
 
-    return [Pending, Choice, DigestItem, Digest]
+    return [Sent, Choice, DigestItem, Digest]
 
 
 @hookimpl
@@ -66,9 +66,9 @@ def eschool_notification_kinds():
 def eschool_periodic_tasks():
     from huey import crontab
 
-    from eschool_alerts.services import overdue_digests
+    from eschool_alerts.services import forget_sent, overdue_digests
 
-    return [(crontab(minute="*/10"), overdue_digests)]
+    return [(crontab(minute="*/10"), overdue_digests), (crontab(minute="17", hour="3"), forget_sent)]
 
 
 @hookimpl
@@ -80,30 +80,21 @@ def eschool_menu_items(user, scope):
 
 @hookimpl
 def eschool_on_mark_saved(mark, created, actor, scope):
-    from eschool_alerts.services import schedule
+    from eschool_alerts.services import touch
 
-    schedule("mark", mark.id, scope)
+    touch(mark.lesson_id, scope)
 
 
 @hookimpl
 def eschool_on_mark_deleted(mark, actor, scope):
-    from eschool_alerts.services import cancel
-
-    cancel("mark", mark.id)
+    """Nothing to do: the delayed job does not find the mark, so no alert goes (documented for clarity)."""
 
 
 @hookimpl
 def eschool_on_absence_recorded(attendance, created, actor, scope):
-    from eschool_alerts.services import schedule
+    from eschool_alerts.services import touch
 
-    schedule("absence", attendance.id, scope)
-
-
-@hookimpl
-def eschool_on_absence_deleted(attendance, actor, scope):
-    from eschool_alerts.services import cancel
-
-    cancel("absence", attendance.id)
+    touch(attendance.lesson_id, scope)
 
 
 @hookimpl
@@ -111,17 +102,10 @@ def eschool_on_homework_set(homework, created, actor, scope):
     import datetime as dt
 
     from eschool.plugin_api import local_today
-    from eschool_alerts.services import schedule
+    from eschool_alerts.services import touch
 
     if homework.due_on == local_today() + dt.timedelta(days=1):
-        schedule("homework", homework.id, scope)
-
-
-@hookimpl
-def eschool_on_homework_deleted(homework, actor, scope):
-    from eschool_alerts.services import cancel
-
-    cancel("homework", homework.id)
+        touch(homework.lesson_id, scope)
 
 
 @hookimpl

@@ -1,18 +1,21 @@
 """Alerts to families: wait out a short delay, look again, then alert or hold for the evening digest.
 
-An event (a mark saved, an absence recorded, homework set) only records that an alert is due and
-queues a job for ``delay_seconds`` later (the request pays one small write). When the job runs, in the
-worker, it looks at the record again: deleted meanwhile, nothing is sent; changed meanwhile, the later
-change's job sends the value it finds then, once. The job then works out the recipients (the
-student's parents, and the student if they asked for alerts) and either notifies them (the core's
-``notify``: the inbox, and e-mail or SMS by each person's choices and quiet hours) or, for those who
-chose the evening digest, holds the alert for one grouped message at the region's digest hour.
+An event (a mark saved, an absence recorded, homework set) only makes sure that one job will look at
+the lesson after ``delay_seconds``: the first change of a lesson queues it, later changes of the same
+lesson within the delay write nothing at all (a teacher entering a class's marks pays for one queued
+job). The job runs in the worker and reads the lesson's records as they are then: a record deleted
+meanwhile is not there, so nothing is sent; one changed meanwhile is alerted once, with the value it
+has then (each record's version is claimed once in ``alerts_sent``, so no alert goes twice, whatever
+the number of jobs or workers); one changed less than the delay ago waits for a later run. The job
+works out the recipients (the student's parents, and the student if they asked for alerts) and
+either notifies them (the core's ``notify``: the inbox, and e-mail or SMS by each person's choices and
+quiet hours) or, for those who chose the evening digest, holds the alert for one grouped message at
+the region's digest hour.
 """
 from __future__ import annotations
 
 import datetime as dt
 import json
-import secrets
 
 from flask import current_app
 from peewee import IntegrityError
@@ -28,8 +31,10 @@ from eschool.plugin_api import (
     Period,
     School,
     Student,
+    class_students,
     db,
     enqueue,
+    is_enabled,
     local_today,
     notify,
     region_tz,
@@ -37,7 +42,7 @@ from eschool.plugin_api import (
     settings_for,
     utcnow,
 )
-from eschool_alerts.models import Choice, Digest, DigestItem, Pending
+from eschool_alerts.models import Choice, Digest, DigestItem, Sent
 
 CODE = "alerts"
 KINDS = ("alerts.mark", "alerts.low_mark", "alerts.absence", "alerts.homework", "alerts.final")
@@ -55,64 +60,108 @@ def settings(school_id: int | None = None, scope=None) -> dict:
 # --------------------------------------------------------------------------- the events' side (the request)
 
 
-def schedule(kind: str, record_id: int, scope) -> None:
-    """An alert about ``kind:record_id`` is due after the delay; a later change replaces it."""
-    key = f"{kind}:{record_id}"
-    token = secrets.randbits(62)
-    (Pending.insert(key=key, token=token, created_at=utcnow())
-     .on_conflict(conflict_target=[Pending.key], update={Pending.token: token, Pending.created_at: utcnow()})
-     .execute())
-    enqueue(fire, kind, record_id, str(token), delay=settings(scope=scope).get("delay_seconds", 300))
+def touch(lesson_id: int, scope) -> None:
+    """A mark, an absence or homework of ``lesson_id`` changed: make sure a job looks at the lesson after
+    the delay. One job per lesson and delay window: the request of the first change queues it, the
+    others of the same lesson (a teacher entering a class's marks) find it queued and write nothing."""
+    app = current_app._get_current_object()
+    scheduled = app.extensions.setdefault("alerts_scheduled", {})
+    now = utcnow()
+    due = scheduled.get(lesson_id)
+    if due is not None and due > now:
+        return
+    delay = settings(scope=scope).get("delay_seconds", 300)
+    due = now + dt.timedelta(seconds=delay)
+    enqueue(fire_lesson, lesson_id, (now - SLACK).isoformat(), due.isoformat(), eta=due)
+    if len(scheduled) > 50_000:
+        for key in [k for k, v in scheduled.items() if v <= now]:
+            scheduled.pop(key, None)
+    scheduled[lesson_id] = due
 
 
-def cancel(kind: str, record_id: int) -> None:
-    """The record is gone (a mark deleted, an absence taken back): its alert is not sent."""
-    Pending.delete().where(Pending.key == f"{kind}:{record_id}").execute()
+#: How far before the first change the job looks (the change was saved a moment before its event).
+SLACK = dt.timedelta(seconds=5)
 
 
-def claim(kind: str, record_id: int, token: str) -> bool:
-    """Take the due alert (one conditional DELETE): ``False`` if a later change or a delete replaced it,
-    or another worker took it already."""
-    return bool(Pending.delete().where((Pending.key == f"{kind}:{record_id}")
-                                       & (Pending.token == int(token))).execute())
+def claim(key: str) -> bool:
+    """Take one alert (a record at one version) for sending: ``False`` if it was sent already (another
+    job, another worker). One INSERT on a unique key."""
+    try:
+        with db.atomic():
+            Sent.create(key=key, sent_at=utcnow())
+        return True
+    except IntegrityError:
+        return False
 
 
-# --------------------------------------------------------------------------- what an alert says
+# --------------------------------------------------------------------------- the worker's side
+
+
+def fire_lesson(lesson_id: int, since: str, due: str) -> int:
+    """The delayed job: the marks, absences and homework of the lesson changed since ``since`` and left
+    alone for the delay are alerted (each version once); a record deleted meanwhile is simply not
+    there; one changed less than the delay before ``due`` waits for a later run of this job.
+    Returns how many people were reached."""
+    lesson = Lesson.get_or_none(Lesson.id == lesson_id)
+    if lesson is None:
+        return 0
+    school = School.get_by_id(lesson.school_id)
+    scope = scope_for_school(school)
+    if not is_enabled(CODE, scope):
+        return 0
+    since_at, due_at = dt.datetime.fromisoformat(since), dt.datetime.fromisoformat(due)
+    delay = dt.timedelta(seconds=settings(scope=scope).get("delay_seconds", 300))
+    ripe = due_at - delay  # changed after this: not left alone for the delay yet
+    waiting: list[dt.datetime] = []
+    reached = 0
+    subject = lesson.subject.name
+    date = lesson.date.strftime("%d.%m.%Y")
+    for mark in Mark.select().where((Mark.lesson == lesson_id) & (Mark.updated_at >= since_at)).order_by(Mark.id):
+        if mark.updated_at > ripe:
+            waiting.append(mark.updated_at)
+        elif claim(f"mark:{mark.id}:{mark.version}"):
+            code = "alerts.low_mark" if mark.numeric is not None and mark.numeric <= 2 else "alerts.mark"
+            work = mark.work_type.name if mark.work_type_id else ""
+            reached += _for_students(code, [mark.student], {"value": mark.value, "subject": subject, "work": work,
+                                                            "date": date, "comment": mark.comment}, school.id)
+    for row in Attendance.select().where((Attendance.lesson == lesson_id) & (Attendance.updated_at >= since_at)):
+        if row.updated_at > ripe:
+            waiting.append(row.updated_at)
+        elif claim(f"absence:{row.id}:{row.version}"):
+            reached += _for_students("alerts.absence", [row.student], {
+                "what": row.kind, "subject": subject, "number": lesson.number or "", "minutes": row.minutes_late or "",
+                "date": date}, school.id)
+    homework = Homework.get_or_none((Homework.lesson == lesson_id) & (Homework.updated_at >= since_at))
+    if homework is not None and homework.due_on == local_today() + dt.timedelta(days=1):
+        if homework.updated_at > ripe:
+            waiting.append(homework.updated_at)
+        elif claim(f"homework:{homework.id}:{homework.version}"):
+            reached += _for_students("alerts.homework", _homework_students(homework), {
+                "subject": subject, "text": homework.text[:500], "date": homework.due_on.strftime("%d.%m.%Y")},
+                school.id)
+    if waiting:  # changed again within the delay: look once more when the last change has settled
+        again = max(waiting) + delay
+        enqueue(fire_lesson, lesson_id, since, again.isoformat(), eta=again)
+    return reached
+
+
+def _for_students(code: str, students, context: dict, school_id: int) -> int:
+    reached = 0
+    by_student = recipients(students)
+    for s in students:
+        ids = sorted(set(by_student.get(s.id, ())))
+        if ids:
+            reached += deliver(code, dict(context, student=_student_name(s)), ids, school_id)
+    return reached
 
 
 def _student_name(student: Student) -> str:
     return " ".join(p for p in (student.last_name, student.first_name) if p)
 
 
-def describe(kind: str, record_id: int):
-    """``(alert kind, student, context, school_id)`` for the record as it is now, or ``None`` when there
-    is nothing to say (the record is gone, homework not for tomorrow)."""
-    if kind == "mark":
-        mark = Mark.get_or_none(Mark.id == record_id)
-        if mark is None:
-            return None
-        lesson = Lesson.get_by_id(mark.lesson_id)
-        work = mark.work_type.name if mark.work_type_id else ""
-        code = "alerts.low_mark" if mark.numeric is not None and mark.numeric <= 2 else "alerts.mark"
-        return code, mark.student, {"value": mark.value, "subject": lesson.subject.name, "work": work,
-                                    "date": lesson.date.strftime("%d.%m.%Y"), "comment": mark.comment}, lesson.school_id
-    if kind == "absence":
-        row = Attendance.get_or_none(Attendance.id == record_id)
-        if row is None:
-            return None
-        lesson = Lesson.get_by_id(row.lesson_id)
-        return "alerts.absence", row.student, {"what": row.kind, "subject": lesson.subject.name,
-                                               "number": lesson.number or "", "minutes": row.minutes_late or "",
-                                               "date": lesson.date.strftime("%d.%m.%Y")}, lesson.school_id
-    if kind == "homework":
-        homework = Homework.get_or_none(Homework.id == record_id)
-        if homework is None or homework.due_on != local_today() + dt.timedelta(days=1):
-            return None
-        lesson = Lesson.get_by_id(homework.lesson_id)
-        return "alerts.homework", None, {"subject": lesson.subject.name, "text": homework.text[:500],
-                                         "date": homework.due_on.strftime("%d.%m.%Y"), "class_id": lesson.class_group_id,
-                                         "homework_id": homework.id}, lesson.school_id
-    return None
+def forget_sent(days: int = 60) -> int:
+    """Drop the sent-alert keys older than ``days`` (a record changed after that alerts again anyway)."""
+    return Sent.delete().where(Sent.sent_at < utcnow() - dt.timedelta(days=days)).execute()
 
 
 def recipients(students) -> dict[int, list[int]]:
@@ -130,35 +179,12 @@ def recipients(students) -> dict[int, list[int]]:
     return found
 
 
-def _homework_students(context) -> list[Student]:
-    homework = Homework.get_by_id(context["homework_id"])
+def _homework_students(homework) -> list[Student]:
     if homework.for_all:
-        from eschool.plugin_api import class_students
-
         lesson = Lesson.get_by_id(homework.lesson_id)
         return list(class_students(lesson.class_group))
     ids = [row.student_id for row in homework.students]
     return list(Student.select().where(Student.id.in_(ids or [0])))
-
-
-def fire(kind: str, record_id: int, token: str) -> int:
-    """The delayed job: claim the alert, look at the record now, alert or hold for the digest.
-    Returns how many people it reached (0 when there was nothing to send)."""
-    if not claim(kind, record_id, token):
-        return 0
-    found = describe(kind, record_id)
-    if found is None:
-        return 0
-    code, student, context, school_id = found
-    students = [student] if student is not None else _homework_students(context)
-    context = {k: v for k, v in context.items() if k not in ("class_id", "homework_id")}
-    reached = 0
-    by_student = recipients(students)
-    for s in students:
-        ids = sorted(set(by_student.get(s.id, ())))
-        if ids:
-            reached += deliver(code, dict(context, student=_student_name(s)), ids, school_id)
-    return reached
 
 
 def deliver(code: str, context: dict, user_ids: list[int], school_id: int | None) -> int:

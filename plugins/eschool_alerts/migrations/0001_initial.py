@@ -1,7 +1,7 @@
-"""The alerts' tables: pending alerts, choices, the digest."""
+"""The alerts' tables: alerts sent, choices, the digest."""
 import datetime
 
-from peewee import BigIntegerField, BooleanField, CharField, DateTimeField, ForeignKeyField, Model, TextField
+from peewee import BooleanField, CharField, DateTimeField, ForeignKeyField, Model, TextField
 
 
 def _models(db):
@@ -14,13 +14,12 @@ def _models(db):
         class Meta:
             table_name = "user_account"
 
-    class Pending(Base):
+    class Sent(Base):
         key = CharField(max_length=64, unique=True)
-        token = BigIntegerField()
-        created_at = DateTimeField(default=datetime.datetime.utcnow)
+        sent_at = DateTimeField(default=datetime.datetime.utcnow, index=True)
 
         class Meta:
-            table_name = "alerts_pending"
+            table_name = "alerts_sent"
 
     class Choice(Base):
         user = ForeignKeyField(User, unique=True, on_delete="CASCADE")
@@ -47,7 +46,7 @@ def _models(db):
         class Meta:
             table_name = "alerts_digest"
 
-    return [Pending, Choice, DigestItem, Digest]
+    return [Sent, Choice, DigestItem, Digest]
 
 
 def up(migrator, db):
