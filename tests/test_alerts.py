@@ -170,3 +170,26 @@ def test_final_marks_of_a_closed_period_reach_the_parents(app, world, ready):
         assert services.final_marks(period.id) == 1
     [alert] = alerts_of(app, ready["parent"])
     assert alert.kind == "alerts.final" and "Математика: 5" in alert.body
+
+
+def test_a_mark_changed_after_its_alert_alerts_again_and_other_homework_is_not_alerted(app, world, ready, api_token):
+    from eschool.plugin_api import local_today
+
+    client, teacher = app.test_client(), api_token("teacher")
+    url = f"{JOURNAL}/{ready['lesson']}/marks"
+    assert client.post(url, json={"student_id": ready["child"], "value": "5"}, headers=teacher).status_code == 201
+    with app.app_context():
+        jobs.run_pending(app, now=later(6))
+        in_a_week = local_today() + dt.timedelta(days=7)
+    assert [a.kind for a in alerts_of(app, ready["parent"])] == ["alerts.mark"]
+    # minutes later (the test's clock is the queue's; the app's note of the lesson's queued job lapses)
+    app.extensions["alerts_scheduled"].clear()
+    assert client.put(url, json={"student_id": ready["child"], "slot": 0, "value": "3", "version": 1},
+                      headers=teacher).status_code == 200
+    assert client.put(f"{JOURNAL}/{ready['lesson']}/homework", json={"text": "Стр. 50", "due_on": in_a_week.isoformat()},
+                      headers=teacher).status_code == 200
+    with app.app_context():
+        jobs.run_pending(app, now=later(12))
+        jobs.run_pending(app, now=later(20))
+    alerts = alerts_of(app, ready["parent"])
+    assert [a.kind for a in alerts] == ["alerts.mark", "alerts.mark"] and "3" in alerts[1].title
