@@ -287,3 +287,23 @@ def test_each_regions_profile_switches_mail_alerts_and_sms_as_its_communication_
     login(client, "parent")
     assert client.get("/messages/").status_code == (200 if mail else 404)
     assert client.get("/alerts/").status_code == 200
+
+
+def test_files_over_the_api_only_on_ones_own_message(app, world, api_token, login_as):
+    client = app.test_client()
+    teacher = api_token("teacher")
+    made = _send(client, teacher, recipients=[world.user_id("parent")])
+    message_id = made.get_json()["message_id"]
+    url = f"{API}/messages/{message_id}/files"
+    ok = client.post(url, data={"file": (io.BytesIO(b"%PDF-1.4"), "plan.pdf")}, headers=teacher,
+                     content_type="multipart/form-data")
+    assert ok.status_code == 201 and ok.get_json()["name"] == "plan.pdf"
+    bad = client.post(url, data={"file": (io.BytesIO(b"MZ"), "x.exe")}, headers=teacher,
+                      content_type="multipart/form-data")
+    assert bad.status_code == 400 and "file" in bad.get_json()["error"]["fields"]
+    assert client.post(url, data={"file": (io.BytesIO(b"%PDF"), "y.pdf")}, headers=api_token("parent"),
+                       content_type="multipart/form-data").status_code == 404
+    thread = client.get(f"{API}/conversations/{made.get_json()['id']}", headers=api_token("parent")).get_json()
+    [file] = thread["messages"][0]["files"]
+    assert client.get(file["url"], headers=api_token("parent")).status_code == 200
+    assert client.get(file["url"], headers=api_token("other")).status_code == 404

@@ -1,7 +1,7 @@
 """Mail over ``/api/v1/messages`` (bearer tokens): conversations, replies, the archive, recipients, search."""
 from __future__ import annotations
 
-from flask import Blueprint, g, jsonify
+from flask import Blueprint, g, jsonify, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -21,6 +21,7 @@ from eschool_messages.schemas import (
     ArchiveSchema,
     ConversationPageSchema,
     ConversationRowSchema,
+    FileSchema,
     FolderQuerySchema,
     GroupSchema,
     HitSchema,
@@ -99,6 +100,20 @@ def answer(conversation_id):
         raise _refused(exc) from exc
     message.author_name, message.files, message.readers, message.read_by = current_user.full_name, [], None, None
     return jsonify(dump(MessageSchema(), message)), 201
+
+
+@bp.post("/messages/<int:message_id>/files")
+@require(USE)
+@doc(summary="Attach a file to my own message (multipart/form-data, field 'file'; at most 5, size and type "
+             "limited)", response=FileSchema, status=201, tags=TAGS)
+def attach(message_id):
+    try:
+        row = services.attach_file(current_user, message_id, request.files.get("file"))
+    except LookupError as exc:
+        raise _not_found() from exc
+    except SchoolError as exc:
+        raise _refused(exc) from exc
+    return jsonify(dump(FileSchema(), row)), 201
 
 
 @bp.put("/conversations/<int:conversation_id>/archive")

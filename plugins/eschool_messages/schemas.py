@@ -109,6 +109,8 @@ class ThreadSchema(Schema):
 
 class StartedSchema(Schema):
     id = fields.Integer()
+    message_id = fields.Function(lambda c: c.first_message_id if hasattr(c, "first_message_id") else None,
+                                 allow_none=True)
     subject = fields.String()
     participants = fields.Integer(attribute="participant_count")
     broadcast = fields.Boolean()

@@ -237,6 +237,7 @@ def send(sender, school_id: int | None, subject: str, body: str, recipient_ids=(
         search.index(CODE, message.id, subject, body, school_id=school_id)
     if notify:
         _after_send(message)
+    conversation.first_message_id = message.id
     return conversation
 
 
@@ -300,6 +301,24 @@ def reply(user, conversation_id: int, body: str, to_user_id: int | None = None, 
     if notify:
         _after_send(message)
     return message
+
+
+def attach_file(user, message_id: int, storage) -> Attachment:
+    """Attach a file to one's own message (the API's way: the letter first, then its files). Another's
+    message, or none: ``LookupError``; a bad, too large or sixth file: ``SchoolError`` on ``file``."""
+    message = Message.get_or_none(Message.id == message_id)
+    if message is None or message.author_id != user.id:
+        raise LookupError(message_id)
+    if storage is None or not getattr(storage, "filename", ""):
+        raise SchoolError("file", _("Choose a file."))
+    had = Attachment.select().where((Attachment.owner == CODE) & (Attachment.record_id == message.id)).count()
+    if had >= MAX_FILES:
+        raise SchoolError("file", _("At most %(n)s files.", n=MAX_FILES))
+    conversation = Conversation.get_by_id(message.conversation_id)
+    with db.atomic():
+        _attach(message, [storage], user, conversation.school_id)
+    return (Attachment.select().where((Attachment.owner == CODE) & (Attachment.record_id == message.id))
+            .order_by(Attachment.id.desc()).first())
 
 
 # --------------------------------------------------------------------------- reading
