@@ -92,6 +92,11 @@ def test_every_page_renders_in_both_languages_under_the_regions_theme(make_app, 
         topic = Topic.select().where(Topic.board == board).first()
         extra.update(board_id=board.id, topic_id=topic.id,
                      post_id=Post.select().where(Post.topic == topic).first().id)
+        if "messages" in app.extensions["eschool"].plugins.settings:  # the mail: the admin's letter to the staff
+            from eschool_messages.models import Conversation
+
+            extra["conversation_id"] = Conversation.get(Conversation.created_by == User.get(
+                User.username == "admin").id).id
     pages = _pages(app, school.id, vacancy.id, group.id, student.id, teacher_id, extra)
     assert len(pages) >= 15
     for endpoint, _rule, args in pages:

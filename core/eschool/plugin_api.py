@@ -60,8 +60,10 @@ from eschool.journal.services import (
     set_mark,
 )
 from eschool.journal.services import class_students as class_students_between
-from eschool.notifications.audiences import Audience, AudienceError
-from eschool.notifications.services import NotificationError, notify
+from eschool.notifications import audiences
+from eschool.notifications.audiences import Audience, AudienceError, addressable, reachable
+from eschool.notifications.audiences import resolve as resolve_audience
+from eschool.notifications.services import NotificationError, notify, send_to_address
 from eschool.people.models import ClassMembership, Guardian, Student
 from eschool.people.schemas import CardInSchema
 from eschool.people.services import (
@@ -195,7 +197,8 @@ __all__ = [
     "CLASS_KINDS", "LETTERS", "PERIOD_KINDS", "enrol", "transfer", "leave", "link_guardian", "notify_moved",
     "CardInSchema", "find_school", "StructureError",
     # notifications and jobs
-    "notify", "Audience", "AudienceError", "NotificationKind", "NotificationError", "enqueue",
+    "notify", "Audience", "AudienceError", "NotificationKind", "NotificationError", "enqueue", "audiences",
+    "reachable", "resolve_audience", "addressable", "send_to_address",
     # building blocks
     "settings_for", "SettingsError", "render_markdown", "sanitize_html", "attachments", "Attachment",
     "AttachmentError", "search", "SlotFragment", "Number", "UtcDateTime",
