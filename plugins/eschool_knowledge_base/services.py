@@ -400,7 +400,7 @@ def questions(school: School, subject_id=None, topic: str = ""):
 def shown(question: Question) -> dict:
     """A question as a student sees it: never the key."""
     return {"id": question.id, "kind": question.kind, "text": question.text, "points": question.points,
-            **_loads(question.data, {})}
+            "options": [], "left": [], "right": [], "items": [], **_loads(question.data, {})}
 
 
 def key_of(question: Question) -> dict:
@@ -690,6 +690,8 @@ def _lesson_for(quiz: Quiz, class_id: int) -> Lesson | None:
     link = QuizClass.get_or_none((QuizClass.quiz == quiz.id) & (QuizClass.class_group == class_id))
     if link is not None and link.lesson_id:
         return Lesson.get_or_none(Lesson.id == link.lesson_id)
+    today = local_today()
+    ensure_lessons(ClassGroup.get_by_id(class_id), today - dt.timedelta(days=14), today)
     return (Lesson.select().where((Lesson.class_group == class_id) & (Lesson.subject == quiz.subject_id)
                                   & (Lesson.date <= local_today()))
             .order_by(Lesson.date.desc(), Lesson.number.desc(nulls="last")).first())
