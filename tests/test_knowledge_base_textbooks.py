@@ -104,3 +104,27 @@ def test_progress_map_queries_stay_flat_in_students(app, client, world, book, ap
     for who in names[1:]:
         work(who)
     assert count() == small
+
+
+def test_parents_see_assigned_materials_tests_and_results_in_the_diary(app, client, world, book, api_token, login_as):
+    """Part 4: the diary day, the start page and the student card show the child's knowledge base."""
+    from eschool.journal.models import Lesson
+
+    teacher = api_token("teacher")
+    api = f"/api/v1/knowledge_base/schools/{world.school}"
+    mid = client.post(f"{api}/materials", headers=teacher, json={"title": "Дроби: памятка", "subject": "Математика",
+                                                                "body": "Текст"}).get_json()["id"]
+    client.post(f"{api}/materials/{mid}/publish", headers=teacher)
+    login_as("teacher").get(f"/knowledge_base/school/{world.school}/materials/{mid}")  # lessons made
+    with app.app_context():
+        lesson = Lesson.select().where((Lesson.class_group == world.c5) & (Lesson.date <= world.today)).order_by(
+            Lesson.date.desc()).first()
+    assert client.post(f"{api}/materials/{mid}/assign", json={"lesson_id": lesson.id}, headers=teacher).status_code == 201
+    parent = login_as("parent")
+    diary = parent.get(f"/diary?date={lesson.date.isoformat()}").get_data(as_text=True)
+    assert "Дроби: памятка" in diary and f"/knowledge_base/school/{world.school}/materials/{mid}" in diary
+    start = parent.get("/dashboard").get_data(as_text=True)
+    assert "Knowledge base" in start or "База знаний" in start
+    # the parent opens the material under their school's URL; a parent of no child there sees no child
+    assert parent.get(f"/knowledge_base/school/{world.school}/materials/{mid}").status_code == 200
+    assert parent.get(f"/knowledge_base/school/{world.school}/child?student_id={world.others[0]}").status_code == 404
