@@ -4,7 +4,15 @@ from __future__ import annotations
 
 import datetime as dt
 
-from eschool.plugin_api import ClassGroup, Student, TeachingAssignment, User, class_students, current_membership, utcnow
+from eschool.plugin_api import (
+    ClassGroup,
+    Student,
+    TeachingAssignment,
+    User,
+    class_students,
+    current_membership,
+    utcnow,
+)
 
 MATERIALS = [
     ("Обыкновенные дроби: теория", "Обыкновенные дроби", "school",
