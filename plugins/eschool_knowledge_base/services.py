@@ -502,9 +502,9 @@ def save_quiz(user, school: School, data: dict) -> Quiz:
         raise SchoolError("class_ids", _l("Choose classes of the school."))
     for group in classes:
         if not _teaches(user, group.id, subject.id):
+            names = {"subject": subject.name, "class": group.name}
             raise JournalForbidden(_l("You do not teach %(subject)s in %(class)s: its marks would not be yours "
-                                      "to give.", subject=subject.name, **{"class": group.name or
-                                                                           f"{group.grade}{group.letter}"}))
+                                      "to give.", **names))
     work_type = data.get("work_type_id")
     if work_type and not WorkType.select().where((WorkType.id == work_type) & (WorkType.school == school.id)).exists():
         raise SchoolError("work_type_id", _l("Choose a work type of the school."))
