@@ -148,7 +148,7 @@ def test_another_student_cannot_read_an_attempt_nor_results(app, client, world, 
     assert client.get(f"/api/v1/knowledge_base/schools/{world.school}/attempts/{aid}", headers=s2).status_code == 404
     assert client.post(f"/api/v1/knowledge_base/schools/{world.school}/attempts/{aid}/submit", json={"answers": {}},
                        headers=s2).status_code == 404
-    assert login_as("pupil2").get(f"/knowledge_base/school/{world.school}/attempts/{aid}").status_code == 404
+    assert login_as("pupil2").get(f"/knowledge_base/school/{world.school}/attempts/{aid}").status_code == 403
     for url in (f"/tests/{qid}/results", f"/tests/{qid}/analysis"):
         assert client.get(f"/api/v1/knowledge_base/schools/{world.school}{url}", headers=s2).status_code == 403
         assert client.get(f"/api/v1/knowledge_base/schools/{world.school}{url}",

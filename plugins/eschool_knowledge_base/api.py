@@ -26,26 +26,26 @@ from eschool.plugin_api import (
 from eschool_knowledge_base import services
 from eschool_knowledge_base.models import Attempt, Section
 from eschool_knowledge_base.schemas import (
-    AnswersInSchema,
-    AssignInSchema,
-    AssignOutSchema,
-    AttemptOutSchema,
-    ItemOutSchema,
-    MaterialInSchema,
-    MaterialOutSchema,
-    MaterialQuerySchema,
-    ProgressOutSchema,
-    ProgressQuerySchema,
-    PublishOutSchema,
-    QuestionInSchema,
-    QuestionOutSchema,
-    QuestionQuerySchema,
-    QuizInSchema,
-    QuizOutSchema,
-    ResultOutSchema,
-    ReviewInSchema,
-    SectionOutSchema,
-    TextbookOutSchema,
+    KbAnswersInSchema,
+    KbAssignInSchema,
+    KbAssignOutSchema,
+    KbAttemptOutSchema,
+    KbItemOutSchema,
+    KbMaterialInSchema,
+    KbMaterialOutSchema,
+    KbMaterialQuerySchema,
+    KbProgressOutSchema,
+    KbProgressQuerySchema,
+    KbPublishOutSchema,
+    KbQuestionInSchema,
+    KbQuestionOutSchema,
+    KbQuestionQuerySchema,
+    KbQuizInSchema,
+    KbQuizOutSchema,
+    KbResultOutSchema,
+    KbReviewInSchema,
+    KbSectionOutSchema,
+    KbTextbookOutSchema,
 )
 
 bp = Blueprint("knowledge_base_api", __name__, url_prefix=f"{API_PREFIX}/knowledge_base")
@@ -65,7 +65,7 @@ class _WithFiles:
         files = services.files_of([m.id for m in rows])
         for m in rows:
             m.files = files.get(m.id, [])
-        out = MaterialOutSchema().dump(rows, many=True)
+        out = KbMaterialOutSchema().dump(rows, many=True)
         return out if many else out[0]
 
 
@@ -75,10 +75,10 @@ class _WithFiles:
 @bp.get("/schools/<int:school_id>/materials")
 @require(READ)
 @doc(summary="Materials seen in a school (its own, and those shared wider and approved); search and filters",
-     query=MaterialQuerySchema, response=MaterialOutSchema, paginated=True, tags=TAGS)
+     query=KbMaterialQuerySchema, response=KbMaterialOutSchema, paginated=True, tags=TAGS)
 def list_materials(school_id: int):
     school = school_or_404(school_id)
-    args = load_query(MaterialQuerySchema())
+    args = load_query(KbMaterialQuerySchema())
     query = services.materials(current_user, school, q=args["q"], subject=args["subject"], grade=args["grade"],
                                topic=args["topic"])
     return jsonify(paginate(query, _WithFiles()))
@@ -86,10 +86,10 @@ def list_materials(school_id: int):
 
 @bp.post("/schools/<int:school_id>/materials")
 @require(AUTHOR)
-@doc(summary="Write a material (a draft)", request=MaterialInSchema, response=MaterialOutSchema, status=201, tags=TAGS)
+@doc(summary="Write a material (a draft)", request=KbMaterialInSchema, response=KbMaterialOutSchema, status=201, tags=TAGS)
 def create_material(school_id: int):
     school = school_or_404(school_id)
-    data = load_json(MaterialInSchema())
+    data = load_json(KbMaterialInSchema())
     try:
         material = services.save_material(current_user, school, data)
     except SchoolError as exc:
@@ -106,18 +106,18 @@ def _material(school, material_id):
 
 @bp.get("/schools/<int:school_id>/materials/<int:material_id>")
 @require(READ)
-@doc(summary="One material with its files", response=MaterialOutSchema, tags=TAGS)
+@doc(summary="One material with its files", response=KbMaterialOutSchema, tags=TAGS)
 def get_material(school_id: int, material_id: int):
     return jsonify(_WithFiles().dump(_material(school_or_404(school_id), material_id)))
 
 
 @bp.patch("/schools/<int:school_id>/materials/<int:material_id>")
 @require(AUTHOR)
-@doc(summary="Change a material (its author)", request=MaterialInSchema, response=MaterialOutSchema, tags=TAGS)
+@doc(summary="Change a material (its author)", request=KbMaterialInSchema, response=KbMaterialOutSchema, tags=TAGS)
 def update_material(school_id: int, material_id: int):
     school = school_or_404(school_id)
     material = _material(school, material_id)
-    data = load_json(MaterialInSchema(), partial=True)
+    data = load_json(KbMaterialInSchema(), partial=True)
     try:
         services.save_material(current_user, school, data, material)
     except SchoolError as exc:
@@ -127,7 +127,7 @@ def update_material(school_id: int, material_id: int):
 
 @bp.post("/schools/<int:school_id>/materials/<int:material_id>/publish")
 @require(AUTHOR)
-@doc(summary="Publish at the school; a wider level waits for a reviewer", response=MaterialOutSchema, tags=TAGS)
+@doc(summary="Publish at the school; a wider level waits for a reviewer", response=KbMaterialOutSchema, tags=TAGS)
 def publish_material(school_id: int, material_id: int):
     school = school_or_404(school_id)
     material = _material(school, material_id)
@@ -140,7 +140,7 @@ def publish_material(school_id: int, material_id: int):
 
 @bp.post("/schools/<int:school_id>/materials/<int:material_id>/files")
 @require(AUTHOR)
-@doc(summary="Attach a file (multipart field `file`): a picture, sound, video or document", response=MaterialOutSchema,
+@doc(summary="Attach a file (multipart field `file`): a picture, sound, video or document", response=KbMaterialOutSchema,
      status=201, tags=TAGS)
 def add_material_file(school_id: int, material_id: int):
     from flask import request
@@ -161,22 +161,22 @@ def add_material_file(school_id: int, material_id: int):
 @bp.post("/schools/<int:school_id>/materials/<int:material_id>/assign")
 @require(AUTHOR)
 @doc(summary="Give the material as homework of one of your lessons (the journal's rules apply)",
-     request=AssignInSchema, response=AssignOutSchema, status=201, tags=TAGS)
+     request=KbAssignInSchema, response=KbAssignOutSchema, status=201, tags=TAGS)
 def assign_material(school_id: int, material_id: int):
     school = school_or_404(school_id)
     material = _material(school, material_id)
-    data = load_json(AssignInSchema())
+    data = load_json(KbAssignInSchema())
     link = url_for("knowledge_base.material", school_id=school_id, material_id=material_id, _external=True)
     try:
         row = services.assign_to_lesson(current_user, material, data["lesson_id"], link)
     except SchoolError as exc:
         raise refused(exc) from exc
-    return jsonify(AssignOutSchema().dump(row)), 201
+    return jsonify(KbAssignOutSchema().dump(row)), 201
 
 
 @bp.get("/review")
 @require(REVIEW)
-@doc(summary="Materials waiting for your review (municipality or region)", response=MaterialOutSchema,
+@doc(summary="Materials waiting for your review (municipality or region)", response=KbMaterialOutSchema,
      paginated=True, tags=TAGS)
 def review_queue():
     return jsonify(paginate(services.review_queue(current_user), _WithFiles()))
@@ -184,15 +184,15 @@ def review_queue():
 
 @bp.post("/review/<int:material_id>")
 @require(REVIEW)
-@doc(summary="Approve (share wider) or reject a material", request=ReviewInSchema, response=MaterialOutSchema, tags=TAGS)
+@doc(summary="Approve (share wider) or reject a material", request=KbReviewInSchema, response=KbMaterialOutSchema, tags=TAGS)
 def review(material_id: int):
-    data = load_json(ReviewInSchema())
+    data = load_json(KbReviewInSchema())
     try:
         material = services.review(current_user, material_id, data["decision"], data["note"])
     except SchoolError as exc:
         raise _not_found() from exc
     material.files = services.files_of([material.id])[material.id]
-    return jsonify(MaterialOutSchema().dump(material))
+    return jsonify(KbMaterialOutSchema().dump(material))
 
 
 # =========================================================================== questions
@@ -200,25 +200,25 @@ def review(material_id: int):
 
 @bp.get("/schools/<int:school_id>/questions")
 @require(AUTHOR)
-@doc(summary="The school's question bank (with the keys: teachers only)", query=QuestionQuerySchema,
-     response=QuestionOutSchema, paginated=True, tags=TAGS)
+@doc(summary="The school's question bank (with the keys: teachers only)", query=KbQuestionQuerySchema,
+     response=KbQuestionOutSchema, paginated=True, tags=TAGS)
 def list_questions(school_id: int):
     school = school_or_404(school_id)
-    args = load_query(QuestionQuerySchema())
-    return jsonify(paginate(services.questions(school, args["subject_id"], args["topic"]), QuestionOutSchema()))
+    args = load_query(KbQuestionQuerySchema())
+    return jsonify(paginate(services.questions(school, args["subject_id"], args["topic"]), KbQuestionOutSchema()))
 
 
 @bp.post("/schools/<int:school_id>/questions")
 @require(AUTHOR)
-@doc(summary="Add a question to the bank", request=QuestionInSchema, response=QuestionOutSchema, status=201, tags=TAGS)
+@doc(summary="Add a question to the bank", request=KbQuestionInSchema, response=KbQuestionOutSchema, status=201, tags=TAGS)
 def create_question(school_id: int):
     school = school_or_404(school_id)
-    data = load_json(QuestionInSchema())
+    data = load_json(KbQuestionInSchema())
     try:
         question = services.save_question(current_user, school, data)
     except SchoolError as exc:
         raise refused(exc) from exc
-    return dump(QuestionOutSchema(), question), 201
+    return dump(KbQuestionOutSchema(), question), 201
 
 
 # =========================================================================== tests
@@ -234,7 +234,7 @@ def _quiz(school, quiz_id):
 
 @bp.get("/schools/<int:school_id>/tests")
 @require(READ)
-@doc(summary="Tests: a teacher sees the school's, a student those open for their class", response=QuizOutSchema,
+@doc(summary="Tests: a teacher sees the school's, a student those open for their class", response=KbQuizOutSchema,
      many=True, tags=TAGS)
 def list_tests(school_id: int):
     school = school_or_404(school_id)
@@ -248,28 +248,28 @@ def list_tests(school_id: int):
         rows = []
     for q in rows:
         q.state = services.quiz_state(q)
-    return jsonify(QuizOutSchema().dump(rows, many=True))
+    return jsonify(KbQuizOutSchema().dump(rows, many=True))
 
 
 @bp.post("/schools/<int:school_id>/tests")
 @require(AUTHOR)
-@doc(summary="Make a test for chosen classes of your subject", request=QuizInSchema, response=QuizOutSchema,
+@doc(summary="Make a test for chosen classes of your subject", request=KbQuizInSchema, response=KbQuizOutSchema,
      status=201, tags=TAGS)
 def create_test(school_id: int):
     school = school_or_404(school_id)
-    data = load_json(QuizInSchema())
+    data = load_json(KbQuizInSchema())
     for key in ("opens_at", "closes_at"):
         data[key] = data[key].astimezone(services.dt.UTC).replace(tzinfo=None)
     try:
         quiz = services.save_quiz(current_user, school, data)
     except SchoolError as exc:
         raise refused(exc) from exc
-    return jsonify(QuizOutSchema().dump(_quiz(school, quiz.id))), 201
+    return jsonify(KbQuizOutSchema().dump(_quiz(school, quiz.id))), 201
 
 
 @bp.get("/schools/<int:school_id>/tests/<int:quiz_id>")
 @require(READ)
-@doc(summary="One test (no questions: a student gets them in an attempt)", response=QuizOutSchema, tags=TAGS)
+@doc(summary="One test (no questions: a student gets them in an attempt)", response=KbQuizOutSchema, tags=TAGS)
 def get_test(school_id: int, quiz_id: int):
     school = school_or_404(school_id)
     quiz = _quiz(school, quiz_id)
@@ -279,7 +279,7 @@ def get_test(school_id: int, quiz_id: int):
         if group is None or not services.QuizClass.select().where(
                 (services.QuizClass.quiz == quiz.id) & (services.QuizClass.class_group == group.id)).exists():
             raise _not_found()
-    return jsonify(QuizOutSchema().dump(quiz))
+    return jsonify(KbQuizOutSchema().dump(quiz))
 
 
 def _own_quiz(school_id, quiz_id):
@@ -291,23 +291,23 @@ def _own_quiz(school_id, quiz_id):
 
 @bp.get("/schools/<int:school_id>/tests/<int:quiz_id>/results")
 @require(AUTHOR)
-@doc(summary="Every attempt with its score and mark (the test's author)", response=ResultOutSchema, many=True,
+@doc(summary="Every attempt with its score and mark (the test's author)", response=KbResultOutSchema, many=True,
      tags=TAGS)
 def test_results(school_id: int, quiz_id: int):
-    return jsonify(ResultOutSchema().dump(services.results(_own_quiz(school_id, quiz_id)), many=True))
+    return jsonify(KbResultOutSchema().dump(services.results(_own_quiz(school_id, quiz_id)), many=True))
 
 
 @bp.get("/schools/<int:school_id>/tests/<int:quiz_id>/analysis")
 @require(AUTHOR)
-@doc(summary="Item analysis: share correct, discrimination, most chosen wrong answer", response=ItemOutSchema,
+@doc(summary="Item analysis: share correct, discrimination, most chosen wrong answer", response=KbItemOutSchema,
      many=True, tags=TAGS)
 def test_analysis(school_id: int, quiz_id: int):
-    return jsonify(ItemOutSchema().dump(services.item_analysis(_own_quiz(school_id, quiz_id)), many=True))
+    return jsonify(KbItemOutSchema().dump(services.item_analysis(_own_quiz(school_id, quiz_id)), many=True))
 
 
 @bp.post("/schools/<int:school_id>/tests/<int:quiz_id>/publish")
 @require(AUTHOR)
-@doc(summary="Write the reviewed marks into the journal (the journal's rules apply)", response=PublishOutSchema,
+@doc(summary="Write the reviewed marks into the journal (the journal's rules apply)", response=KbPublishOutSchema,
      tags=TAGS)
 def publish_test_marks(school_id: int, quiz_id: int):
     quiz = _own_quiz(school_id, quiz_id)
@@ -334,13 +334,13 @@ def _attempt_out(attempt, quiz):
             "mark_state": attempt.mark_state,
             "keys": {str(q.id): services.key_of(q) for q in questions}
             if closed and services.reveal_key(quiz, now) else None}
-    return jsonify(AttemptOutSchema().dump(data))
+    return jsonify(KbAttemptOutSchema().dump(data))
 
 
 @bp.post("/schools/<int:school_id>/tests/<int:quiz_id>/attempts")
 @require(TAKE)
 @doc(summary="Start an attempt (or get the one under way): the questions without their keys",
-     response=AttemptOutSchema, status=201, tags=TAGS)
+     response=KbAttemptOutSchema, status=201, tags=TAGS)
 def start_attempt(school_id: int, quiz_id: int):
     school = school_or_404(school_id)
     quiz = _quiz(school, quiz_id)
@@ -367,7 +367,7 @@ def _attempt(school_id, attempt_id, own=False):
 
 @bp.get("/schools/<int:school_id>/attempts/<int:attempt_id>")
 @require(READ)
-@doc(summary="An attempt: its student's, their parents' or the test author's", response=AttemptOutSchema, tags=TAGS)
+@doc(summary="An attempt: its student's, their parents' or the test author's", response=KbAttemptOutSchema, tags=TAGS)
 def get_attempt(school_id: int, attempt_id: int):
     attempt, quiz = _attempt(school_id, attempt_id)
     return _attempt_out(attempt, quiz)
@@ -375,11 +375,11 @@ def get_attempt(school_id: int, attempt_id: int):
 
 @bp.put("/schools/<int:school_id>/attempts/<int:attempt_id>/answers")
 @require(TAKE)
-@doc(summary="Save the answers given so far (before the time is up)", request=AnswersInSchema,
-     response=AttemptOutSchema, tags=TAGS)
+@doc(summary="Save the answers given so far (before the time is up)", request=KbAnswersInSchema,
+     response=KbAttemptOutSchema, tags=TAGS)
 def save_answers(school_id: int, attempt_id: int):
     attempt, quiz = _attempt(school_id, attempt_id, own=True)
-    data = load_json(AnswersInSchema())
+    data = load_json(KbAnswersInSchema())
     try:
         services.save_answers(attempt, data["answers"])
     except SchoolError as exc:
@@ -390,10 +390,10 @@ def save_answers(school_id: int, attempt_id: int):
 @bp.post("/schools/<int:school_id>/attempts/<int:attempt_id>/submit")
 @require(TAKE)
 @doc(summary="Hand the attempt in: graded on the server once (a second submit or a late one answers 409)",
-     request=AnswersInSchema, response=AttemptOutSchema, tags=TAGS)
+     request=KbAnswersInSchema, response=KbAttemptOutSchema, tags=TAGS)
 def submit_attempt(school_id: int, attempt_id: int):
     attempt, quiz = _attempt(school_id, attempt_id, own=True)
-    data = load_json(AnswersInSchema())
+    data = load_json(KbAnswersInSchema())
     try:
         services.submit(current_user, attempt, data["answers"])
     except SchoolError as exc:
@@ -413,17 +413,17 @@ def _textbook(school, textbook_id):
 
 @bp.get("/schools/<int:school_id>/textbooks")
 @require(READ)
-@doc(summary="The school's smart textbooks", response=TextbookOutSchema, many=True, tags=TAGS)
+@doc(summary="The school's smart textbooks", response=KbTextbookOutSchema, many=True, tags=TAGS)
 def list_textbooks(school_id: int):
     school = school_or_404(school_id)
-    return jsonify(TextbookOutSchema(exclude=("chapters", "resume_section_id")).dump(
+    return jsonify(KbTextbookOutSchema(exclude=("chapters", "resume_section_id")).dump(
         list(services.textbooks(school).limit(200)), many=True))
 
 
 @bp.get("/schools/<int:school_id>/textbooks/<int:textbook_id>")
 @require(READ)
 @doc(summary="A textbook's contents; for a student each section's state and where to resume",
-     response=TextbookOutSchema, tags=TAGS)
+     response=KbTextbookOutSchema, tags=TAGS)
 def get_textbook(school_id: int, textbook_id: int):
     school = school_or_404(school_id)
     book = _textbook(school, textbook_id)
@@ -435,7 +435,7 @@ def get_textbook(school_id: int, textbook_id: int):
         return "completed" if p and p.completed_at else "opened" if p else "new"
 
     resume = services.resume(student.id, book) if student else None
-    return jsonify(TextbookOutSchema().dump({
+    return jsonify(KbTextbookOutSchema().dump({
         "id": book.id, "title": book.title, "subject": book.subject, "grade": book.grade,
         "description": book.description, "resume_section_id": resume.id if resume else None,
         "chapters": [{"id": c.id, "title": c.title, "sections": [{"id": s.id, "title": s.title, "status": status(s)}
@@ -443,7 +443,7 @@ def get_textbook(school_id: int, textbook_id: int):
 
 
 def _section_out(section, progress):
-    return jsonify(SectionOutSchema().dump({
+    return jsonify(KbSectionOutSchema().dump({
         "id": section.id, "textbook_id": section.textbook_id, "title": section.title, "body": section.body,
         "tasks": [services.shown(q) for q in services.section_tasks(section)],
         "tasks_total": progress.tasks_total if progress else 0, "tasks_correct": progress.tasks_correct if progress else 0,
@@ -452,7 +452,7 @@ def _section_out(section, progress):
 
 @bp.get("/schools/<int:school_id>/textbooks/<int:textbook_id>/sections/<int:section_id>")
 @require(READ)
-@doc(summary="Open a section (a student's progress is recorded)", response=SectionOutSchema, tags=TAGS)
+@doc(summary="Open a section (a student's progress is recorded)", response=KbSectionOutSchema, tags=TAGS)
 def get_section(school_id: int, textbook_id: int, section_id: int):
     school = school_or_404(school_id)
     book = _textbook(school, textbook_id)
@@ -465,8 +465,8 @@ def get_section(school_id: int, textbook_id: int, section_id: int):
 
 @bp.post("/schools/<int:school_id>/textbooks/<int:textbook_id>/sections/<int:section_id>/answers")
 @require(TAKE)
-@doc(summary="Answer a section's practice tasks (graded on the server) and complete it", request=AnswersInSchema,
-     response=SectionOutSchema, tags=TAGS)
+@doc(summary="Answer a section's practice tasks (graded on the server) and complete it", request=KbAnswersInSchema,
+     response=KbSectionOutSchema, tags=TAGS)
 def answer_section(school_id: int, textbook_id: int, section_id: int):
     school = school_or_404(school_id)
     book = _textbook(school, textbook_id)
@@ -474,23 +474,23 @@ def answer_section(school_id: int, textbook_id: int, section_id: int):
     student = services.student_of(current_user, school)
     if section is None or student is None:
         raise _not_found()
-    data = load_json(AnswersInSchema())
+    data = load_json(KbAnswersInSchema())
     return _section_out(section, services.answer_section(student, section, data["answers"]))
 
 
 @bp.get("/schools/<int:school_id>/textbooks/<int:textbook_id>/progress")
 @require(AUTHOR)
-@doc(summary="A class's progress map and the hardest sections", query=ProgressQuerySchema,
-     response=ProgressOutSchema, tags=TAGS)
+@doc(summary="A class's progress map and the hardest sections", query=KbProgressQuerySchema,
+     response=KbProgressOutSchema, tags=TAGS)
 def textbook_progress(school_id: int, textbook_id: int):
     school = school_or_404(school_id)
     book = _textbook(school, textbook_id)
-    args = load_query(ProgressQuerySchema())
+    args = load_query(KbProgressQuerySchema())
     group = ClassGroup.get_or_none((ClassGroup.id == args["class_id"]) & (ClassGroup.school == school.id))
     if group is None:
         raise _not_found()
     m = services.class_map(book, group)
-    return jsonify(ProgressOutSchema().dump({
+    return jsonify(KbProgressOutSchema().dump({
         "students": [{"id": s.id, "name": f"{s.last_name} {s.first_name}"} for s in m["students"]],
         "sections": [{"id": s.id, "title": s.title} for s in m["sections"]],
         "cells": [{"student_id": p.student_id, "section_id": p.section_id, "completed": p.completed_at is not None,

@@ -10,6 +10,8 @@ from marshmallow import Schema, fields, validate
 from eschool.plugin_api import UtcDateTime
 from eschool_knowledge_base.models import LEVELS
 
+#: A row id: a positive 32-bit integer (anything larger is no row, and must not reach the database).
+ID_RANGE = validate.Range(min=1, max=2**31 - 1)
 KIND_CHOICES = ("single", "multiple", "number", "text", "matching", "ordering")
 
 
@@ -30,7 +32,7 @@ class KnowledgeBaseSettingsSchema(Schema):
 # --------------------------------------------------------------------------- materials
 
 
-class MaterialInSchema(Schema):
+class KbMaterialInSchema(Schema):
     title = fields.String(required=True, validate=validate.Length(min=3, max=200))
     subject = fields.String(required=True, validate=validate.Length(min=1, max=150))
     grade = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=11))
@@ -39,14 +41,14 @@ class MaterialInSchema(Schema):
     level = fields.String(load_default="school", validate=validate.OneOf(LEVELS))
 
 
-class MaterialQuerySchema(Schema):
+class KbMaterialQuerySchema(Schema):
     q = fields.String(load_default="", validate=validate.Length(max=200))
     subject = fields.String(load_default="", validate=validate.Length(max=150))
     grade = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=11))
     topic = fields.String(load_default="", validate=validate.Length(max=300))
 
 
-class FileOutSchema(Schema):
+class KbFileOutSchema(Schema):
     id = fields.Integer()
     name = fields.String(attribute="original_name")
     content_type = fields.String()
@@ -54,7 +56,7 @@ class FileOutSchema(Schema):
     url = fields.Function(lambda a: f"/files/{a.id}")
 
 
-class MaterialOutSchema(Schema):
+class KbMaterialOutSchema(Schema):
     id = fields.Integer()
     school_id = fields.Integer()
     school = fields.Function(lambda m: m.school.short_name)
@@ -70,19 +72,19 @@ class MaterialOutSchema(Schema):
     pending = fields.Boolean()
     review_note = fields.String()
     published_at = UtcDateTime(allow_none=True)
-    files = fields.List(fields.Nested(FileOutSchema), dump_default=list)
+    files = fields.List(fields.Nested(KbFileOutSchema), dump_default=list)
 
 
-class ReviewInSchema(Schema):
+class KbReviewInSchema(Schema):
     decision = fields.String(required=True, validate=validate.OneOf(("approve", "reject")))
     note = fields.String(load_default="", validate=validate.Length(max=500))
 
 
-class AssignInSchema(Schema):
-    lesson_id = fields.Integer(required=True, validate=validate.Range(min=1))
+class KbAssignInSchema(Schema):
+    lesson_id = fields.Integer(required=True, validate=ID_RANGE)
 
 
-class AssignOutSchema(Schema):
+class KbAssignOutSchema(Schema):
     id = fields.Integer()
     material_id = fields.Integer()
     lesson_id = fields.Integer()
@@ -92,18 +94,19 @@ class AssignOutSchema(Schema):
 # --------------------------------------------------------------------------- questions and tests
 
 
-class QuestionInSchema(Schema):
-    subject_id = fields.Integer(required=True)
+class KbQuestionInSchema(Schema):
+    subject_id = fields.Integer(required=True, validate=ID_RANGE)
     topic = fields.String(load_default="", validate=validate.Length(max=300))
     kind = fields.String(required=True, validate=validate.OneOf(KIND_CHOICES))
     text = fields.String(required=True, validate=validate.Length(min=1, max=5000))
     points = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10))
     options = fields.List(fields.String(validate=validate.Length(max=500)), load_default=list,
                           validate=validate.Length(max=12))
-    correct = fields.List(fields.Integer(), load_default=list, validate=validate.Length(max=12),
+    correct = fields.List(fields.Integer(validate=validate.Range(min=-1, max=100)), load_default=list, validate=validate.Length(max=12),
                           metadata={"description": "indexes of the right options, from 0"})
-    value = fields.Float(load_default=None, allow_none=True, allow_nan=False)
-    tolerance = fields.Float(load_default=0, validate=validate.Range(min=0), allow_nan=False)
+    value = fields.Float(load_default=None, allow_none=True, allow_nan=False,
+                         validate=validate.Range(min=-1e12, max=1e12))
+    tolerance = fields.Float(load_default=0, validate=validate.Range(min=0, max=1e12), allow_nan=False)
     accepted = fields.List(fields.String(validate=validate.Length(max=200)), load_default=list,
                            validate=validate.Length(max=20))
     pairs = fields.List(fields.List(fields.String(validate=validate.Length(max=300)), validate=validate.Length(equal=2)),
@@ -112,12 +115,12 @@ class QuestionInSchema(Schema):
                         validate=validate.Length(max=12), metadata={"description": "in the right order"})
 
 
-class QuestionQuerySchema(Schema):
-    subject_id = fields.Integer(load_default=None, allow_none=True)
+class KbQuestionQuerySchema(Schema):
+    subject_id = fields.Integer(load_default=None, allow_none=True, validate=ID_RANGE)
     topic = fields.String(load_default="", validate=validate.Length(max=300))
 
 
-class ShownQuestionSchema(Schema):
+class KbShownQuestionSchema(Schema):
     """A question as a student sees it: no key."""
 
     id = fields.Integer()
@@ -130,7 +133,7 @@ class ShownQuestionSchema(Schema):
     items = fields.List(fields.String())
 
 
-class QuestionOutSchema(Schema):
+class KbQuestionOutSchema(Schema):
     """A question as its school's teachers see it, with the key."""
 
     id = fields.Integer()
@@ -143,23 +146,23 @@ class QuestionOutSchema(Schema):
     answer = fields.Function(lambda q: json.loads(q.answer or "{}"))
 
 
-class QuizInSchema(Schema):
+class KbQuizInSchema(Schema):
     title = fields.String(required=True, validate=validate.Length(min=3, max=200))
     description = fields.String(load_default="", validate=validate.Length(max=5000))
-    subject_id = fields.Integer(required=True)
-    question_ids = fields.List(fields.Integer(), required=True, validate=validate.Length(min=1, max=200))
+    subject_id = fields.Integer(required=True, validate=ID_RANGE)
+    question_ids = fields.List(fields.Integer(validate=ID_RANGE), required=True, validate=validate.Length(min=1, max=200))
     mode = fields.String(load_default="fixed", validate=validate.OneOf(("fixed", "random")))
     draw_count = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=200))
     time_limit = fields.Integer(load_default=20, validate=validate.Range(min=1, max=240))
     attempts_allowed = fields.Integer(load_default=1, validate=validate.Range(min=1, max=10))
     opens_at = fields.AwareDateTime(required=True, default_timezone=dt.UTC)
     closes_at = fields.AwareDateTime(required=True, default_timezone=dt.UTC)
-    class_ids = fields.List(fields.Integer(), required=True, validate=validate.Length(min=1, max=60))
-    work_type_id = fields.Integer(load_default=None, allow_none=True)
+    class_ids = fields.List(fields.Integer(validate=ID_RANGE), required=True, validate=validate.Length(min=1, max=60))
+    work_type_id = fields.Integer(load_default=None, allow_none=True, validate=ID_RANGE)
     review = fields.Boolean(load_default=False)
 
 
-class QuizOutSchema(Schema):
+class KbQuizOutSchema(Schema):
     id = fields.Integer()
     title = fields.String()
     description = fields.String()
@@ -175,7 +178,7 @@ class QuizOutSchema(Schema):
     state = fields.Function(lambda q: q.state)
 
 
-class AttemptOutSchema(Schema):
+class KbAttemptOutSchema(Schema):
     """An attempt as its student sees it: the questions without their keys; after the end, the score and
     which answers were right (the keys themselves only once the test has closed)."""
 
@@ -187,7 +190,7 @@ class AttemptOutSchema(Schema):
     deadline_at = UtcDateTime()
     submitted_at = UtcDateTime(allow_none=True)
     seconds_left = fields.Integer()
-    questions = fields.List(fields.Nested(ShownQuestionSchema))
+    questions = fields.List(fields.Nested(KbShownQuestionSchema))
     answers = fields.Dict()
     results = fields.Dict(allow_none=True)
     score = fields.Integer(allow_none=True)
@@ -198,12 +201,12 @@ class AttemptOutSchema(Schema):
     keys = fields.Dict(allow_none=True)
 
 
-class AnswersInSchema(Schema):
+class KbAnswersInSchema(Schema):
     answers = fields.Dict(keys=fields.String(validate=validate.Length(max=12)), values=fields.Raw(allow_none=True),
                           load_default=dict, validate=validate.Length(max=200))
 
 
-class ResultOutSchema(Schema):
+class KbResultOutSchema(Schema):
     id = fields.Integer()
     student_id = fields.Integer()
     student = fields.Function(lambda a: f"{a.student.last_name} {a.student.first_name}")
@@ -218,7 +221,7 @@ class ResultOutSchema(Schema):
     mark_error = fields.String()
 
 
-class ItemOutSchema(Schema):
+class KbItemOutSchema(Schema):
     question_id = fields.Integer()
     text = fields.String()
     kind = fields.String()
@@ -229,7 +232,7 @@ class ItemOutSchema(Schema):
     common_wrong_count = fields.Integer()
 
 
-class PublishOutSchema(Schema):
+class KbPublishOutSchema(Schema):
     published = fields.Integer()
     failed = fields.Integer()
 
@@ -237,45 +240,45 @@ class PublishOutSchema(Schema):
 # --------------------------------------------------------------------------- textbooks
 
 
-class SectionBriefSchema(Schema):
+class KbSectionBriefSchema(Schema):
     id = fields.Integer()
     title = fields.String()
     status = fields.String()
 
 
-class ChapterOutSchema(Schema):
+class KbChapterOutSchema(Schema):
     id = fields.Integer()
     title = fields.String()
-    sections = fields.List(fields.Nested(SectionBriefSchema))
+    sections = fields.List(fields.Nested(KbSectionBriefSchema))
 
 
-class TextbookOutSchema(Schema):
+class KbTextbookOutSchema(Schema):
     id = fields.Integer()
     title = fields.String()
     subject = fields.String()
     grade = fields.Integer(allow_none=True)
     description = fields.String()
-    chapters = fields.List(fields.Nested(ChapterOutSchema), dump_default=list)
+    chapters = fields.List(fields.Nested(KbChapterOutSchema), dump_default=list)
     resume_section_id = fields.Integer(allow_none=True)
 
 
-class SectionOutSchema(Schema):
+class KbSectionOutSchema(Schema):
     id = fields.Integer()
     textbook_id = fields.Integer()
     title = fields.String()
     body = fields.String()
-    tasks = fields.List(fields.Nested(ShownQuestionSchema))
+    tasks = fields.List(fields.Nested(KbShownQuestionSchema))
     tasks_total = fields.Integer()
     tasks_correct = fields.Integer()
     completed = fields.Boolean()
     seconds = fields.Integer()
 
 
-class ProgressQuerySchema(Schema):
-    class_id = fields.Integer(required=True)
+class KbProgressQuerySchema(Schema):
+    class_id = fields.Integer(required=True, validate=ID_RANGE)
 
 
-class CellSchema(Schema):
+class KbCellSchema(Schema):
     student_id = fields.Integer()
     section_id = fields.Integer()
     completed = fields.Boolean()
@@ -284,7 +287,7 @@ class CellSchema(Schema):
     seconds = fields.Integer()
 
 
-class HardSchema(Schema):
+class KbHardSchema(Schema):
     section_id = fields.Integer()
     title = fields.String()
     students = fields.Integer()
@@ -292,8 +295,8 @@ class HardSchema(Schema):
     avg_seconds = fields.Integer()
 
 
-class ProgressOutSchema(Schema):
+class KbProgressOutSchema(Schema):
     students = fields.List(fields.Dict())
     sections = fields.List(fields.Dict())
-    cells = fields.List(fields.Nested(CellSchema))
-    hardest = fields.List(fields.Nested(HardSchema))
+    cells = fields.List(fields.Nested(KbCellSchema))
+    hardest = fields.List(fields.Nested(KbHardSchema))

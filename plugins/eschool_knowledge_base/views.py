@@ -26,7 +26,12 @@ from eschool.plugin_api import (
 )
 from eschool_knowledge_base import services
 from eschool_knowledge_base.models import LEVELS, Attempt, Quiz, Section
-from eschool_knowledge_base.schemas import MaterialInSchema, QuestionInSchema, QuizInSchema, ReviewInSchema
+from eschool_knowledge_base.schemas import (
+    KbMaterialInSchema,
+    KbQuestionInSchema,
+    KbQuizInSchema,
+    KbReviewInSchema,
+)
 
 bp = Blueprint("knowledge_base", __name__, url_prefix="/knowledge_base")
 READ, AUTHOR, REVIEW, TAKE = services.READ, services.AUTHOR, services.REVIEW, services.TAKE
@@ -83,7 +88,7 @@ def _material_form(school, material=None):
         if not form["grade"]:
             form["grade"] = None
         try:
-            data = MaterialInSchema().load(form)
+            data = KbMaterialInSchema().load(form)
             material = services.save_material(current_user, school, data, material)
         except (ValidationError, SchoolError) as exc:
             errors = _errors(exc)
@@ -187,7 +192,7 @@ def review_page():
 @require(REVIEW)
 def review_post(material_id: int):
     try:
-        data = ReviewInSchema().load({"decision": request.form.get("decision", ""),
+        data = KbReviewInSchema().load({"decision": request.form.get("decision", ""),
                                       "note": request.form.get("note", "")})
         services.review(current_user, material_id, data["decision"], data["note"])
     except ValidationError:
@@ -227,7 +232,7 @@ def questions(school_id: int):
     errors = {}
     if request.method == "POST":
         try:
-            services.save_question(current_user, school, QuestionInSchema().load(question_input(request.form)))
+            services.save_question(current_user, school, KbQuestionInSchema().load(question_input(request.form)))
         except (ValidationError, SchoolError) as exc:
             errors = _errors(exc)
         else:
@@ -287,7 +292,7 @@ def test_new(school_id: int):
                "class_ids": f.getlist("class_ids"), "work_type_id": f.get("work_type_id") or None,
                "review": bool(f.get("review"))}
         try:
-            data = QuizInSchema().load(raw)
+            data = KbQuizInSchema().load(raw)
             data["opens_at"], data["closes_at"] = _utc_naive(data["opens_at"]), _utc_naive(data["closes_at"])
             quiz = services.save_quiz(current_user, school, data)
         except (ValidationError, SchoolError) as exc:
@@ -367,8 +372,10 @@ def test_publish(school_id: int, quiz_id: int):
 def _attempt(school, attempt_id):
     attempt = Attempt.get_or_none(Attempt.id == attempt_id)
     quiz = services.quiz_in(school, attempt.quiz_id) if attempt else None
-    if attempt is None or quiz is None or not services.may_see_attempt(current_user, attempt, quiz):
+    if attempt is None or quiz is None:
         abort(404)
+    if not services.may_see_attempt(current_user, attempt, quiz):
+        abort(403)  # not theirs: refused (a student never reads another student's attempt)
     return attempt, quiz
 
 
