@@ -693,9 +693,15 @@ def _lesson_for(quiz: Quiz, class_id: int) -> Lesson | None:
         return Lesson.get_or_none(Lesson.id == link.lesson_id)
     today = local_today()
     ensure_lessons(ClassGroup.get_by_id(class_id), today - dt.timedelta(days=14), today)
-    return (Lesson.select().where((Lesson.class_group == class_id) & (Lesson.subject == quiz.subject_id)
-                                  & (Lesson.date <= local_today()))
-            .order_by(Lesson.date.desc(), Lesson.number.desc(nulls="last")).first())
+    lesson = (Lesson.select().where((Lesson.class_group == class_id) & (Lesson.subject == quiz.subject_id)
+                                    & (Lesson.date <= today))
+              .order_by(Lesson.date.desc(), Lesson.number.desc(nulls="last")).first())
+    if lesson is not None and link is not None:
+        # the class's marks of this test go into one lesson's column: the first one found is kept
+        QuizClass.update(lesson=lesson.id).where((QuizClass.id == link.id) & QuizClass.lesson.is_null()).execute()
+        link = QuizClass.get_by_id(link.id)
+        return Lesson.get_by_id(link.lesson_id)
+    return lesson
 
 
 def publish_mark(teacher, quiz: Quiz, attempt: Attempt) -> Attempt:
