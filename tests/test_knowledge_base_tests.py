@@ -260,3 +260,31 @@ def test_results_and_analysis_queries_stay_flat(app, client, world, bank, api_to
     for who in names[2:]:
         take(who)
     assert count() == small
+
+
+def test_an_attempts_queries_stay_flat_in_questions(app, client, world, bank, api_token, count_queries):
+    """Starting, reading and handing in an attempt of 2 questions and of 6 run the same number of queries."""
+    teacher = api_token("teacher")
+    _students_with_accounts(app, world, 2)
+    with app.app_context():  # the class's lessons exist (the journal made them), as on any school day
+        from eschool.journal.services import ensure_lessons
+        from eschool.school.models import ClassGroup
+
+        ensure_lessons(ClassGroup.get_by_id(world.c5), world.today - dt.timedelta(days=14), world.today)
+    counts = []
+    for who, questions in (("student", bank[:2]), ("pupil2", bank)):
+        qid = _quiz(client, world, teacher, questions, title=f"Тест на {len(questions)}").get_json()["id"]
+        h = api_token(who)
+        steps = []
+        with app.app_context(), count_queries() as counted:
+            a = client.post(f"/api/v1/knowledge_base/schools/{world.school}/tests/{qid}/attempts", headers=h).get_json()
+        steps.append(counted.count)
+        with app.app_context(), count_queries() as counted:
+            client.get(f"/api/v1/knowledge_base/schools/{world.school}/attempts/{a['id']}", headers=h)
+        steps.append(counted.count)
+        with app.app_context(), count_queries() as counted:
+            client.post(f"/api/v1/knowledge_base/schools/{world.school}/attempts/{a['id']}/submit",
+                        json={"answers": {}}, headers=h)
+        steps.append(counted.count)
+        counts.append(steps)
+    assert counts[0] == counts[1], counts
