@@ -128,3 +128,11 @@ def test_parents_see_assigned_materials_tests_and_results_in_the_diary(app, clie
     # the parent opens the material under their school's URL; a parent of no child there sees no child
     assert parent.get(f"/knowledge_base/school/{world.school}/materials/{mid}").status_code == 200
     assert parent.get(f"/knowledge_base/school/{world.school}/child?student_id={world.others[0]}").status_code == 404
+
+
+def test_the_student_card_shows_the_knowledge_base(app, world, book, login_as):
+    """The class teacher opens a student's card: the knowledge base's section (textbooks, tests, materials)."""
+    client = login_as("classteacher")
+    html = client.get(f"/school/{world.school}/students/{world.students[0]}",
+                      headers={"Accept-Language": "ru"}).get_data(as_text=True)
+    assert "База знаний" in html and "Математика 5: дроби" in html
