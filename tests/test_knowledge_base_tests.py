@@ -288,3 +288,64 @@ def test_an_attempts_queries_stay_flat_in_questions(app, client, world, bank, ap
         steps.append(counted.count)
         counts.append(steps)
     assert counts[0] == counts[1], counts
+
+
+@pytest.fixture
+def live(app):
+    """The app served by a threaded werkzeug server (as tests/test_races.py): real concurrent requests."""
+    import threading
+
+    from werkzeug.serving import make_server
+
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join()
+
+
+def _race(method: str, url: str, headers: dict, body, count: int) -> list[int]:
+    """``count`` requests released together by a barrier; their statuses."""
+    import json
+    import threading
+    import urllib.error
+    import urllib.request
+
+    barrier = threading.Barrier(count)
+    statuses: list = [None] * count
+
+    def go(i):
+        request = urllib.request.Request(url, data=json.dumps(body).encode() if body is not None else b"",
+                                         method=method, headers={**headers, "Content-Type": "application/json"})
+        barrier.wait()
+        try:
+            with urllib.request.urlopen(request, timeout=120) as response:
+                statuses[i] = (response.status, json.loads(response.read() or b"null"))
+        except urllib.error.HTTPError as exc:
+            statuses[i] = (exc.code, json.loads(exc.read() or b"null"))
+
+    threads = [threading.Thread(target=go, args=(i,)) for i in range(count)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return statuses
+
+
+def test_starts_and_submits_at_once_make_one_attempt_graded_once(app, world, bank, api_token, live):
+    from eschool.journal.models import Mark
+    from eschool_knowledge_base.models import Attempt
+
+    client = app.test_client()
+    qid = _quiz(client, world, api_token("teacher"), bank).get_json()["id"]
+    student = api_token("student")
+    base = f"{live}/api/v1/knowledge_base/schools/{world.school}"
+    starts = _race("POST", f"{base}/tests/{qid}/attempts", student, None, 8)
+    assert {s for s, _b in starts} == {201} and len({b["id"] for _s, b in starts}) == 1
+    aid = starts[0][1]["id"]
+    submits = _race("POST", f"{base}/attempts/{aid}/submit", student, {"answers": {}}, 8)
+    assert sorted(s for s, _b in submits) == [200] + [409] * 7
+    with app.app_context():
+        assert Attempt.select().where(Attempt.quiz == qid).count() == 1
+        assert Mark.select().where(Mark.student == world.students[0]).count() == 1
