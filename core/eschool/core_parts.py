@@ -18,6 +18,7 @@ CORE_PARTS: tuple[tuple[str, str], ...] = (
     ("core.web", "eschool.web.plugin"),
     ("core.api", "eschool.api.plugin"),
     ("core.auth", "eschool.auth.plugin"),
+    ("core.accounts", "eschool.accounts.plugin"),
     ("core.structure", "eschool.structure.plugin"),
     ("core.plugins", "eschool.plugins.plugin"),
     ("core.school", "eschool.school.plugin"),
@@ -30,6 +31,8 @@ CORE_PARTS: tuple[tuple[str, str], ...] = (
     ("core.search", "eschool.search.plugin"),
     ("core.devices", "eschool.devices.plugin"),
     ("core.results", "eschool.results.plugin"),
+    ("core.reports", "eschool.reports.plugin"),
+    ("core.yearend", "eschool.yearend.plugin"),
 )
 
 

@@ -508,12 +508,12 @@ def _section(book, section_id) -> Section:
     return section
 
 
-@bp.route("/school/<int:school_id>/textbooks/<int:textbook_id>/sections/<int:section_id>", methods=["GET", "POST"])
+@bp.route("/school/<int:school_id>/textbooks/<int:textbook_id>/sections/<int:book_section_id>", methods=["GET", "POST"])
 @require(READ)
-def section(school_id: int, textbook_id: int, section_id: int):
+def section(school_id: int, textbook_id: int, book_section_id: int):
     school = _school(school_id)
     book = _textbook(school, textbook_id)
-    row = _section(book, section_id)
+    row = _section(book, book_section_id)
     student = services.student_of(current_user, school)
     if request.method == "POST":
         if student is None:
@@ -523,7 +523,7 @@ def section(school_id: int, textbook_id: int, section_id: int):
         tasks = services.section_tasks(row)
         services.answer_section(student, row, answers_from_form(request.form, tasks))
         flash(_("Saved: the section is completed."), "success")
-        return redirect(url_for(".section", school_id=school_id, textbook_id=textbook_id, section_id=section_id))
+        return redirect(url_for(".section", school_id=school_id, textbook_id=textbook_id, book_section_id=book_section_id))
     progress = services.open_section(student, row) if student else None
     order = [s for _c, ss in services.contents(book) for s in ss]
     index = next((i for i, s in enumerate(order) if s.id == row.id), 0)
@@ -533,18 +533,18 @@ def section(school_id: int, textbook_id: int, section_id: int):
                    files=services.files_of([-row.id])[-row.id], is_author=book.author_id == current_user.id)
 
 
-@bp.post("/school/<int:school_id>/textbooks/<int:textbook_id>/sections/<int:section_id>/files")
+@bp.post("/school/<int:school_id>/textbooks/<int:textbook_id>/sections/<int:book_section_id>/files")
 @require(AUTHOR)
-def section_file(school_id: int, textbook_id: int, section_id: int):
+def section_file(school_id: int, textbook_id: int, book_section_id: int):
     school = _school(school_id)
-    row = _section(_textbook(school, textbook_id), section_id)
+    row = _section(_textbook(school, textbook_id), book_section_id)
     try:
         if "file" not in request.files:
             raise SchoolError("file", _("Choose a file."))
         services.add_section_file(current_user, row, request.files["file"])
     except (SchoolError, AttachmentError) as exc:
         flash(str(exc.message), "error")
-    return redirect(url_for(".section", school_id=school_id, textbook_id=textbook_id, section_id=section_id))
+    return redirect(url_for(".section", school_id=school_id, textbook_id=textbook_id, book_section_id=book_section_id))
 
 
 @bp.get("/school/<int:school_id>/textbooks/<int:textbook_id>/progress")
