@@ -97,6 +97,11 @@ def test_every_page_renders_in_both_languages_under_the_regions_theme(make_app, 
 
             extra["conversation_id"] = Conversation.get(Conversation.created_by == User.get(
                 User.username == "admin").id).id
+        from eschool_knowledge_base.models import Attempt, Material, Quiz, Section
+
+        section = Section.select().first()  # the knowledge base's demo rows
+        extra.update(material_id=Material.select().first().id, quiz_id=Quiz.select().first().id,
+                     attempt_id=Attempt.select().first().id, textbook_id=section.textbook_id, book_section_id=section.id)
     pages = _pages(app, school.id, vacancy.id, group.id, student.id, teacher_id, extra)
     assert len(pages) >= 15
     for endpoint, _rule, args in pages:

@@ -56,6 +56,7 @@ from eschool.journal.services import (
     readable_students,
     region_tz,
     set_attendance,
+    set_homework,
     set_lesson,
     set_mark,
 )
@@ -182,7 +183,7 @@ __all__ = [
     "class_of", "subject_of", "subgroup_of", "teacher_of",
     # the journal's rules
     "set_mark", "set_attendance", "attendance_current", "periods_of", "ensure_lessons", "ensure_school_lessons", "deadline", "lesson_state",
-    "class_students_between", "weighted_average", "set_lesson", "check_keep", "lessons_of", "teaches",
+    "class_students_between", "weighted_average", "set_lesson", "set_homework", "check_keep", "lessons_of", "teaches",
     "controls_journal",
     # reading a school's files (CSV or XLSX, under caps)
     "read_table", "ImportFileError",
