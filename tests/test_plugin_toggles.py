@@ -201,7 +201,7 @@ def test_the_modules_page_switches_the_plugin_off_for_its_school_only(world):
                                         "state": "default"})
     assert client.get(f"/probe/school/{school.id}").status_code == 200
     with app.app_context():
-        assert PluginToggle.select().count() == 0
+        assert PluginToggle.select().where(PluginToggle.plugin == "probe").count() == 0
 
 
 def test_the_modules_page_refuses_another_schools_and_the_municipality(world):

@@ -88,9 +88,9 @@ def build(school, rng, log) -> None:
             if any(a not in users for a, _text in posts):
                 continue
             first_author, first_text = posts[0]
-            topic = services.create_topic(users[first_author], board, topic_title, first_text)
+            topic = services.create_topic(users[first_author], board, topic_title, first_text, alert=False)
             for author, text in posts[1:]:
-                services.add_post(users[author], topic, text)
+                services.add_post(users[author], topic, text, alert=False)
             if pinned or locked:
                 services.Topic.update(pinned=pinned, locked=locked).where(services.Topic.id == topic.id).execute()
         made += 1

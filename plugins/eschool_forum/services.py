@@ -461,7 +461,7 @@ def _attach(user, post: Post, board: Board, files) -> list[Attachment]:
     return saved
 
 
-def create_topic(user, board: Board, title, body, files=()) -> Topic:
+def create_topic(user, board: Board, title, body, files=(), alert: bool = True) -> Topic:
     _check_write(user, board)
     title, body = _clean_title(title), _clean_body(body)
     now = utcnow()
@@ -475,11 +475,12 @@ def create_topic(user, board: Board, title, body, files=()) -> Topic:
         _index(post, topic, board)
         Subscription.get_or_create(user=user.id, topic=topic, board=None)
         ReadMark.create(user=user.id, topic=topic, last_number=1)
-    _alert_new(user, board, topic, post, new_topic=True)
+    if alert:  # the demo's posts notify nobody
+        _alert_new(user, board, topic, post, new_topic=True)
     return topic
 
 
-def add_post(user, topic: Topic, body, files=()) -> Post:
+def add_post(user, topic: Topic, body, files=(), alert: bool = True) -> Post:
     board = topic.board
     _check_write(user, board, topic)
     body = _clean_body(body)
@@ -496,7 +497,8 @@ def add_post(user, topic: Topic, body, files=()) -> Post:
         mark, _created = ReadMark.get_or_create(user=user.id, topic=topic)
         ReadMark.update(last_number=number).where(ReadMark.id == mark.id).execute()
     topic.post_count, topic.last_number, topic.last_post_at = topic.post_count + 1, number, now
-    _alert_new(user, board, topic, post, new_topic=False)
+    if alert:
+        _alert_new(user, board, topic, post, new_topic=False)
     return post
 
 

@@ -130,8 +130,17 @@ _CONVERTER = re.compile(r"<(?:(?P<conv>[a-z]+):)?(?P<name>\w+)>")
 
 
 def _schema_name(schema) -> str:
-    name = (schema if isinstance(schema, type) else type(schema)).__name__
-    return name[:-6] if name.endswith("Schema") and len(name) > 6 else name
+    """The schema's component name: the class name without ``Schema``; a plugin's schemas are prefixed
+    with its package's name in CamelCase (``eschool_forum.SearchQuerySchema`` -> ``ForumSearchQuery``),
+    so two plugins (or a plugin and the core) never share a component."""
+    cls = schema if isinstance(schema, type) else type(schema)
+    name = cls.__name__
+    name = name[:-6] if name.endswith("Schema") and len(name) > 6 else name
+    package = cls.__module__.split(".")[0]
+    if package == "eschool" or package.startswith("marshmallow") or package.startswith("apispec"):
+        return name
+    prefix = "".join(part.capitalize() for part in package.removeprefix("eschool_").split("_") if part)
+    return name if name.startswith(prefix) else prefix + name
 
 
 def openapi_document(app=None, endpoints=None) -> dict:

@@ -8,9 +8,9 @@ from flask_login import current_user
 from eschool.api import API_PREFIX, ApiError, doc, load_json, load_query
 from eschool.applications import services
 from eschool.applications.schemas import (
+    ApplicationEnrolInSchema,
     ApplicationInSchema,
     ApplicationSchema,
-    EnrolInSchema,
     EnrolledSchema,
     QueueQuerySchema,
     StatusInSchema,
@@ -75,12 +75,12 @@ def status(school_id: int, application_id: int):
 
 @bp.post("/<int:application_id>/enrol")
 @require(services.MANAGE)
-@doc("Enrol an accepted application: the student and the parent's login in one step", request=EnrolInSchema,
+@doc("Enrol an accepted application: the student and the parent's login in one step", request=ApplicationEnrolInSchema,
      response=EnrolledSchema, status=201, tags=TAGS)
 def enrol(school_id: int, application_id: int):
     school = school_or_404(school_id)
     application = _run(services.application_of, school, application_id)
-    data = load_json(EnrolInSchema())
+    data = load_json(ApplicationEnrolInSchema())
     if ClassGroup.get_or_none((ClassGroup.id == data["class_id"]) & (ClassGroup.school == school)) is None:
         raise ApiError(400, "invalid", _("Some fields are not valid."), fields={"class_id": [_("No such class in this school.")]})
     student, parent, password = _run(services.enrol, current_user, school, application, data["class_id"],

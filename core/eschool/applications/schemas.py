@@ -35,7 +35,7 @@ class StatusInSchema(Schema):
     reason = fields.String(load_default="", validate=validate.Length(max=2000))
 
 
-class EnrolInSchema(Schema):
+class ApplicationEnrolInSchema(Schema):
     class_id = fields.Integer(required=True, validate=validate.Range(min=1, max=2**31 - 1))
     order_number = fields.String(required=True, validate=validate.Length(min=1, max=40))
     date = fields.Date()

@@ -8,7 +8,7 @@ from marshmallow import ValidationError
 
 from eschool.applications import services
 from eschool.applications.models import STATUSES
-from eschool.applications.schemas import ApplicationInSchema, EnrolInSchema
+from eschool.applications.schemas import ApplicationEnrolInSchema, ApplicationInSchema
 from eschool.auth.permissions import public, require
 from eschool.school.models import ClassGroup
 from eschool.school.services import SchoolError, current_year
@@ -85,7 +85,7 @@ def detail(school_id: int, application_id: int):
     if request.method == "POST":
         try:
             if request.form.get("action") == "enrol":
-                data = EnrolInSchema().load({k: request.form[k] for k in ("class_id", "order_number", "date")
+                data = ApplicationEnrolInSchema().load({k: request.form[k] for k in ("class_id", "order_number", "date")
                                              if request.form.get(k)})
                 _group = ClassGroup.get_or_none((ClassGroup.id == data["class_id"]) & (ClassGroup.school == school))
                 if _group is None:

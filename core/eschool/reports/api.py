@@ -13,7 +13,7 @@ from eschool.auth.permissions import AUTHENTICATED, require
 from eschool.exports import pdf_response, xlsx_response
 from eschool.reports import services
 from eschool.reports.render import cell_text, filename, sheets_of
-from eschool.reports.schemas import ReportInfoSchema, ReportQuerySchema, ReportSchema
+from eschool.reports.schemas import RegistryReportInfoSchema, RegistryReportQuerySchema, RegistryReportSchema
 from eschool.school.api import refused, school_or_404
 from eschool.school.services import SchoolError
 from eschool.structure.models import Municipality
@@ -32,13 +32,13 @@ def _plain(value):
 
 
 def _list():
-    return [ReportInfoSchema().dump({"key": r.key, "title": str(r.title), "description": str(r.description or ""),
+    return [RegistryReportInfoSchema().dump({"key": r.key, "title": str(r.title), "description": str(r.description or ""),
                                      "params": list(r.params), "required": list(r.required)})
             for r in services.available(current_user, g.scope)]
 
 
 def _report(key: str):
-    args = load_query(ReportQuerySchema())
+    args = load_query(RegistryReportQuerySchema())
     fmt = args.pop("format")
     raw = {k: (v.isoformat() if isinstance(v, dt.date) else str(v)) for k, v in args.items()}
     try:
@@ -55,7 +55,7 @@ def _report(key: str):
     if fmt == "pdf":
         return pdf_response(filename(report, params), render_template(
             "reports/print.html", report=report, cell_text=cell_text, landscape=report.landscape))
-    return ReportSchema().dump({
+    return RegistryReportSchema().dump({
         "key": kind.key, "title": str(report.title), "caption": [str(c) for c in report.caption],
         "notes": [str(n) for n in report.notes],
         "tables": [{"title": str(t.title), "columns": [{"key": c.key, "label": str(c.label), "kind": c.kind}
@@ -71,7 +71,7 @@ DESCRIPTION = ("Each report reads the parameters it asks for (`params` in the li
 
 @bp.get("/")
 @require(AUTHENTICATED)
-@doc("The reports this user may open in the school", response=ReportInfoSchema, many=True, tags=TAGS)
+@doc("The reports this user may open in the school", response=RegistryReportInfoSchema, many=True, tags=TAGS)
 def index(school_id: int):
     school_or_404(school_id)
     return _list()
@@ -79,7 +79,7 @@ def index(school_id: int):
 
 @bp.get("/<key>")
 @require(AUTHENTICATED)
-@doc("A report of the school", query=ReportQuerySchema, response=ReportSchema, tags=TAGS, description=DESCRIPTION,
+@doc("A report of the school", query=RegistryReportQuerySchema, response=RegistryReportSchema, tags=TAGS, description=DESCRIPTION,
      errors=(503,))
 def report(school_id: int, key: str):
     school_or_404(school_id)
@@ -93,7 +93,7 @@ def _municipality(code: str):
 
 @area.get("/")
 @require(AUTHENTICATED)
-@doc("The reports this user may open in the municipality", response=ReportInfoSchema, many=True, tags=TAGS)
+@doc("The reports this user may open in the municipality", response=RegistryReportInfoSchema, many=True, tags=TAGS)
 def municipality_index(municipality_code: str):
     _municipality(municipality_code)
     return _list()
@@ -101,7 +101,7 @@ def municipality_index(municipality_code: str):
 
 @area.get("/<key>")
 @require(AUTHENTICATED)
-@doc("A report of the municipality", query=ReportQuerySchema, response=ReportSchema, tags=TAGS,
+@doc("A report of the municipality", query=RegistryReportQuerySchema, response=RegistryReportSchema, tags=TAGS,
      description=DESCRIPTION, errors=(503,))
 def municipality_report(municipality_code: str, key: str):
     _municipality(municipality_code)

@@ -6,7 +6,7 @@ from marshmallow import Schema, fields, validate
 FORMATS = ("json", "xlsx", "pdf")
 
 
-class ReportInfoSchema(Schema):
+class RegistryReportInfoSchema(Schema):
     key = fields.String()
     title = fields.String()
     description = fields.String()
@@ -14,7 +14,7 @@ class ReportInfoSchema(Schema):
     required = fields.List(fields.String())
 
 
-class ReportQuerySchema(Schema):
+class RegistryReportQuerySchema(Schema):
     """The parameters every report may take (each report reads those it asks for) and the format."""
 
     format = fields.String(load_default="json", validate=validate.OneOf(FORMATS))
@@ -28,22 +28,22 @@ class ReportQuerySchema(Schema):
     number = fields.Integer(validate=validate.Range(min=1, max=4))
 
 
-class ReportColumnSchema(Schema):
+class RegistryReportColumnSchema(Schema):
     key = fields.String()
     label = fields.String()
     kind = fields.String()
 
 
-class ReportTableSchema(Schema):
+class RegistryReportTableSchema(Schema):
     title = fields.String()
-    columns = fields.List(fields.Nested(ReportColumnSchema))
+    columns = fields.List(fields.Nested(RegistryReportColumnSchema))
     rows = fields.List(fields.List(fields.Raw()))
     totals = fields.List(fields.Raw(), allow_none=True)
 
 
-class ReportSchema(Schema):
+class RegistryReportSchema(Schema):
     key = fields.String()
     title = fields.String()
     caption = fields.List(fields.String())
     notes = fields.List(fields.String())
-    tables = fields.List(fields.Nested(ReportTableSchema))
+    tables = fields.List(fields.Nested(RegistryReportTableSchema))

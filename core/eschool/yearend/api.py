@@ -10,7 +10,7 @@ from eschool.auth.permissions import require
 from eschool.school.api import refused, school_or_404
 from eschool.school.services import SchoolError
 from eschool.yearend import services
-from eschool.yearend.schemas import CloseInSchema, DecisionsInSchema, NewYearSchema, YearEndSchema
+from eschool.yearend.schemas import DecisionsInSchema, NewYearSchema, YearCloseInSchema, YearEndSchema
 
 bp = Blueprint("yearend_api", __name__, url_prefix=f"{API_PREFIX}/schools/<int:school_id>/year-end")
 TAGS = ["year-end"]
@@ -60,13 +60,13 @@ def decisions(school_id: int):
 
 @bp.post("/close")
 @require(services.CLOSE)
-@doc("Close the year and open the next", request=CloseInSchema, response=NewYearSchema, status=201, tags=TAGS,
+@doc("Close the year and open the next", request=YearCloseInSchema, response=NewYearSchema, status=201, tags=TAGS,
      description="Inside the region's window, once every period is closed and every year mark set. All or nothing: "
                  "the classes move up, leavers leave, the new year gets the curriculum and the timetable as a draft; "
                  "the old year becomes read-only.")
 def close(school_id: int):
     school, year = _year(school_id)
-    data = load_json(CloseInSchema())
+    data = load_json(YearCloseInSchema())
     proposal = services.suggest_next(year)
     proposal.update({k: data[k] for k in ("name", "starts_on", "ends_on") if data.get(k)})
     new = _run(services.close_year, current_user, school, year, proposal, data["order_number"])

@@ -16,7 +16,7 @@ class DecisionsInSchema(Schema):
     decisions = fields.List(fields.Nested(DecisionInSchema), required=True, validate=validate.Length(max=5000))
 
 
-class CloseInSchema(Schema):
+class YearCloseInSchema(Schema):
     """The next year (default: the same dates a year later) and the order number for the leavers."""
 
     name = fields.String(validate=validate.Length(min=1, max=20))
