@@ -273,7 +273,7 @@ def test_tabulation_xlsx_reads_back_with_the_right_totals_and_month_closes(app, 
     days = _month_of_orders(app, world, day)
     client = login_as("director")
     month = f"{day:%Y-%m}"
-    response = client.get(f"/nutrition/school/{world.school}/tabulation.xlsx?month={month}&class={world.c5}")
+    response = client.get(f"/nutrition/school/{world.school}/tabulation?format=xlsx&month={month}&class={world.c5}")
     assert response.status_code == 200
     book = load_workbook(io.BytesIO(response.data))
     rows = list(book.active.iter_rows(values_only=True))
@@ -324,7 +324,7 @@ def test_formulas_in_names_are_written_as_text(app, world, meals, login_as, cloc
     day = meals["day"]
     clock(day, "12:00")
     _month_of_orders(app, world, day)
-    response = login_as("director").get(f"/nutrition/school/{world.school}/tabulation.xlsx?month={day:%Y-%m}")
+    response = login_as("director").get(f"/nutrition/school/{world.school}/tabulation?format=xlsx&month={day:%Y-%m}")
     sheet = load_workbook(io.BytesIO(response.data)).active
     values = [c.value for row in sheet.iter_rows() for c in row if isinstance(c.value, str)]
     assert not any(v.startswith("=") for v in values)
@@ -517,7 +517,7 @@ def test_query_counts_are_flat_in_pupils_and_days(app, world, meals, login_as, c
         for url in (f"/nutrition/school/{world.school}/order/{world.c5}?date={day}",
                     f"/nutrition/school/{world.school}/tabulation?month={month}",
                     f"/nutrition/school/{world.school}/kitchen?date={day}",
-                    f"/nutrition/school/{world.school}/tabulation.xlsx?month={month}"):
+                    f"/nutrition/school/{world.school}/tabulation?format=xlsx&month={month}"):
             client.get(url)
             with count_queries() as counted:
                 assert client.get(url).status_code == 200

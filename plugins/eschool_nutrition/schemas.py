@@ -82,7 +82,7 @@ class PriceInSchema(Schema):
     category_id = fields.Integer(required=True, validate=ID)
     meal_kind_id = fields.Integer(required=True, validate=ID)
     valid_from = fields.Date(required=True, validate=DATES)
-    amount = fields.Decimal(required=True, places=2, validate=validate.Range(min=0, max=1000000))
+    amount = Number(required=True, validate=validate.Range(min=0, max=1000000))
 
 
 class SetupSchema(Schema):
@@ -152,7 +152,7 @@ class LineInSchema(Schema):
     ordered = fields.Boolean(required=True)
 
 
-class CountSchema(Schema):
+class KitchenCountSchema(Schema):
     meal_kind_id = fields.Integer()
     category_id = fields.Integer(allow_none=True)
     count = fields.Integer()
@@ -161,14 +161,14 @@ class CountSchema(Schema):
 class KitchenClassSchema(Schema):
     class_id = fields.Integer()
     class_name = fields.String()
-    counts = fields.List(fields.Nested(CountSchema))
+    counts = fields.List(fields.Nested(KitchenCountSchema))
 
 
 class KitchenSchema(Schema):
     date = fields.Date()
     locked = fields.Boolean()
     classes = fields.List(fields.Nested(KitchenClassSchema))
-    total = fields.List(fields.Nested(CountSchema))
+    total = fields.List(fields.Nested(KitchenCountSchema))
 
 
 class TabulationRowSchema(Schema):
@@ -205,7 +205,7 @@ class PaymentSchema(Schema):
 
 class PaymentInSchema(Schema):
     student_id = fields.Integer(required=True, validate=ID)
-    amount = fields.Decimal(required=True, places=2, validate=validate.Range(min=0.01, max=1000000))
+    amount = Number(required=True, validate=validate.Range(min=0.01, max=1000000))
     date = fields.Date(load_default=None, allow_none=True, validate=DATES)
     reference = fields.String(load_default="", validate=validate.Length(max=100))
 

@@ -199,23 +199,16 @@ def tabulation(school_id: int):
     school = _school(school_id)
     month, groups, class_id, category_id = _sheet_args(school)
     sheet = services.tabulation(school, groups, month, category_id)
+    if request.args.get("format") == "xlsx":
+        data = services.tabulation_xlsx(sheet, _sheet_title(school, month, groups, category_id), labels())
+        return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                        headers={"Content-Disposition": f'attachment; filename="tabulation-{month:%Y-%m}.xlsx"'})
     template = "nutrition/tabulation_print.html" if request.args.get("print") == "1" else "nutrition/tabulation.html"
     return render_template(template, school=school, sheet=sheet, month=month, class_id=class_id,
                            category_id=category_id, title=_sheet_title(school, month, groups, category_id),
                            all_groups=services.readable_groups(current_user, school, services.order_groups(school)),
                            categories=services.categories(school.municipality_id),
                            officer=services.is_officer(current_user, school))
-
-
-@bp.get("/school/<int:school_id>/tabulation.xlsx")
-@require(services.ORDER)
-def tabulation_xlsx(school_id: int):
-    school = _school(school_id)
-    month, groups, _class_id, category_id = _sheet_args(school)
-    sheet = services.tabulation(school, groups, month, category_id)
-    data = services.tabulation_xlsx(sheet, _sheet_title(school, month, groups, category_id), labels())
-    return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f'attachment; filename="tabulation-{month:%Y-%m}.xlsx"'})
 
 
 @bp.post("/school/<int:school_id>/tabulation/close")
