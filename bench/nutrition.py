@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.nutrition [--database URL] [--schools 50] [--students 500] [--confirm-schools 5]
 
-Builds (once) the municipality data set of ``bench/run`` (``eschool.scale``; one week of journal is enough
+Builds (once) the municipality data set of ``bench/run`` (``eschool_demo.scale``; one week of journal is enough
 here), gives its pupils categories (grades 1-4 by grade, 10% of the others a free category with a document,
 40% a standing paid lunch) and a month of daily orders (every school day of November 2026, made by
 ``ensure_orders`` as the first reader of each day would), then measures:
@@ -34,7 +34,7 @@ def log(message: str) -> None:
 
 
 def build(app, schools: int, students: int) -> None:
-    from eschool.scale import NAME_PREFIX, build_scale
+    from eschool_demo.scale import NAME_PREFIX, build_scale
     from eschool.structure.models import School
 
     with app.app_context():
@@ -50,7 +50,7 @@ def build(app, schools: int, students: int) -> None:
 def prepare(app, seed: int = 2026) -> dict:
     """Categories, standing orders and a month of orders for every load school (idempotent)."""
     from eschool.people.models import ClassMembership
-    from eschool.scale import NAME_PREFIX
+    from eschool_demo.scale import NAME_PREFIX
     from eschool.school.models import ClassGroup
     from eschool.structure.models import School
     from eschool_nutrition import services
@@ -104,7 +104,7 @@ def prepare(app, seed: int = 2026) -> dict:
 
 
 def measure_tabulation(app) -> dict:
-    from eschool.scale import NAME_PREFIX
+    from eschool_demo.scale import NAME_PREFIX
     from eschool.structure.models import School
     from eschool_nutrition import services
 
@@ -135,7 +135,7 @@ def measure_tabulation(app) -> dict:
 
 def measure_confirming(app, n_schools: int) -> dict:
     from eschool.auth.models import User
-    from eschool.scale import NAME_PREFIX
+    from eschool_demo.scale import NAME_PREFIX
     from eschool.structure.models import School
     from eschool_nutrition import services
 
