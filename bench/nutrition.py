@@ -34,8 +34,8 @@ def log(message: str) -> None:
 
 
 def build(app, schools: int, students: int) -> None:
-    from eschool_demo.scale import NAME_PREFIX, build_scale
     from eschool.structure.models import School
+    from eschool_demo.scale import NAME_PREFIX, build_scale
 
     with app.app_context():
         app.extensions["eschool"].upgrade()
@@ -50,9 +50,9 @@ def build(app, schools: int, students: int) -> None:
 def prepare(app, seed: int = 2026) -> dict:
     """Categories, standing orders and a month of orders for every load school (idempotent)."""
     from eschool.people.models import ClassMembership
-    from eschool_demo.scale import NAME_PREFIX
     from eschool.school.models import ClassGroup
     from eschool.structure.models import School
+    from eschool_demo.scale import NAME_PREFIX
     from eschool_nutrition import services
     from eschool_nutrition.models import (
         Category,
@@ -104,8 +104,8 @@ def prepare(app, seed: int = 2026) -> dict:
 
 
 def measure_tabulation(app) -> dict:
-    from eschool_demo.scale import NAME_PREFIX
     from eschool.structure.models import School
+    from eschool_demo.scale import NAME_PREFIX
     from eschool_nutrition import services
 
     with app.app_context():
@@ -135,8 +135,8 @@ def measure_tabulation(app) -> dict:
 
 def measure_confirming(app, n_schools: int) -> dict:
     from eschool.auth.models import User
-    from eschool_demo.scale import NAME_PREFIX
     from eschool.structure.models import School
+    from eschool_demo.scale import NAME_PREFIX
     from eschool_nutrition import services
 
     with app.app_context():

@@ -296,9 +296,16 @@ def test_tabulation_xlsx_reads_back_with_the_right_totals_and_month_closes(app, 
                    headers=api_token("other")).status_code == 403
     assert login_as("other").get(
         f"/nutrition/school/{world.school}/tabulation?month={month}&class={world.c5}").status_code == 403
-    # printable
+    # printable, and the same page as a PDF where WeasyPrint is installed
     page = client.get(f"/nutrition/school/{world.school}/tabulation?month={month}&print=1")
     assert page.status_code == 200 and "табель" in page.get_data(as_text=True)
+    from eschool.plugin_api import pdf_available
+
+    if pdf_available():
+        pdf = client.get(f"/nutrition/school/{world.school}/tabulation?month={month}&class={world.c5}&format=pdf")
+        assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+        kitchen = client.get(f"/nutrition/school/{world.school}/kitchen?date={day}&format=pdf")
+        assert kitchen.status_code == 200 and kitchen.data.startswith(b"%PDF")
     # signing off: the class teacher may not, the officer may; then the month's orders are read-only
     assert api.post(f"/api/v1/nutrition/schools/{world.school}/months/close?month={month}",
                     headers=api_token("classteacher")).status_code == 403

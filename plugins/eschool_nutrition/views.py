@@ -17,6 +17,7 @@ from eschool.plugin_api import (
     Student,
     has_permission,
     local_today,
+    pdf_response,
     readable_students,
     require,
     school_by_id,
@@ -149,8 +150,10 @@ def _kitchen(school: School, printable: bool, screen: bool = False):
     day = _day()
     days = [day, day + dt.timedelta(days=1)]
     boards = [services.kitchen_counts(school, d) for d in days]
-    template = "nutrition/kitchen_print.html" if printable else "nutrition/kitchen.html"
-    return render_template(template, school=school, boards=boards, day=day, screen=screen)
+    pdf = request.args.get("format") == "pdf" and not screen
+    template = "nutrition/kitchen_print.html" if printable or pdf else "nutrition/kitchen.html"
+    html = render_template(template, school=school, boards=boards, day=day, screen=screen)
+    return pdf_response(f"kitchen-{day.isoformat()}", html) if pdf else html
 
 
 @bp.get("/school/<int:school_id>/kitchen")
@@ -203,12 +206,16 @@ def tabulation(school_id: int):
         data = services.tabulation_xlsx(sheet, _sheet_title(school, month, groups, category_id), labels())
         return Response(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
                         headers={"Content-Disposition": f'attachment; filename="tabulation-{month:%Y-%m}.xlsx"'})
-    template = "nutrition/tabulation_print.html" if request.args.get("print") == "1" else "nutrition/tabulation.html"
-    return render_template(template, school=school, sheet=sheet, month=month, class_id=class_id,
+    printable = request.args.get("print") == "1" or request.args.get("format") == "pdf"
+    html = render_template("nutrition/tabulation_print.html" if printable else "nutrition/tabulation.html",
+                           school=school, sheet=sheet, month=month, class_id=class_id,
                            category_id=category_id, title=_sheet_title(school, month, groups, category_id),
                            all_groups=services.readable_groups(current_user, school, services.order_groups(school)),
                            categories=services.categories(school.municipality_id),
                            officer=services.is_officer(current_user, school))
+    if request.args.get("format") == "pdf":
+        return pdf_response(f"tabulation-{month:%Y-%m}", html)
+    return html
 
 
 @bp.post("/school/<int:school_id>/tabulation/close")
