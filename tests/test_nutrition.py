@@ -488,6 +488,13 @@ def test_pages_of_every_role_render(app, world, meals, login_as, clock):
         assert teacher.get(url).status_code == 403, url
     other = login_as("other")
     assert other.get(f"/nutrition/school/{world.school}/order/{world.c5}").status_code == 403
+    # the municipality reads reports, not a school's orders; a pupil no school page either
+    municipal = login_as("municipal")
+    assert municipal.get(f"/nutrition/school/{world.school}/order/{world.c5}").status_code == 403
+    assert municipal.get(f"/nutrition/school/{world.school}/setup").status_code == 403
+    assert login_as("student").get(f"/nutrition/school/{world.school}/kitchen").status_code == 403
+    # the canteen's screen is for a device only
+    assert director.get(f"/nutrition/school/{world.school}/kitchen/screen").status_code == 403
 
 
 def test_setup_page_refuses_bad_input_with_the_field(app, world, meals, login_as):
