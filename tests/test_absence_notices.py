@@ -119,3 +119,29 @@ def test_event_fires_after_commit(make_app, world, app, api_token, monkeypatch):
         "student_id": world.students[0], "starts_on": world.today.isoformat(), "reason": "other"})
     assert response.status_code == 201
     assert seen == [(world.students[0], "parent", world.school)]
+
+
+def test_a_notice_file_is_read_by_the_parent_and_the_class_teacher_only(app, world, login_as):
+    import io
+
+    parent = login_as("parent")
+    token = _form(parent, "/diary/absences")
+    response = parent.post("/diary/absences", data={
+        "csrf_token": token, "student_id": world.students[0], "starts_on": world.today.isoformat(),
+        "reason": "illness", "file": (io.BytesIO(b"%PDF-1.4 certificate"), "spravka.pdf")},
+        content_type="multipart/form-data")
+    assert response.status_code == 302
+    with app.app_context():
+        notice = AbsenceNotice.get()
+        assert notice.attachment_id
+    url = f"/files/{notice.attachment_id}"
+    assert parent.get(url).status_code == 200
+    assert login_as("classteacher").get(url).status_code == 200
+    assert login_as("other").get(url).status_code == 404
+    # a file of a type not accepted: the form says so, nothing stored
+    response = parent.post("/diary/absences", data={
+        "csrf_token": token, "student_id": world.students[0], "starts_on": world.today.isoformat(),
+        "reason": "illness", "file": (io.BytesIO(b"MZ..."), "virus.exe")}, content_type="multipart/form-data")
+    assert response.status_code == 400
+    with app.app_context():
+        assert AbsenceNotice.select().count() == 1

@@ -189,7 +189,7 @@ class AbsenceNotice(BaseModel):
     ends_on = peewee.DateField()
     reason = peewee.CharField(max_length=16)  # NOTICE_REASONS
     note = peewee.TextField(default="")
-    attachment_id = peewee.IntegerField(null=True)  # a core attachment (owner "core.journal")
+    attachment_id = peewee.IntegerField(null=True)  # a core attachment (owner "core")
     reported_by = peewee.ForeignKeyField(User, null=True, on_delete="SET NULL", backref="+")
     created_at = peewee.DateTimeField(default=utcnow)
     status = peewee.CharField(max_length=16, default="reported")  # NOTICE_STATES

@@ -62,20 +62,3 @@ def eschool_menu_items(user, scope):
                  plugin="core"),
     ]
 
-
-@hookimpl
-def eschool_attachment_readable(attachment, user):
-    """A notice's file: the parents of its child and whoever sees the class's notices."""
-    from eschool.journal import services
-    from eschool.journal.models import AbsenceNotice
-    from eschool.school.models import ClassGroup
-
-    if not getattr(user, "is_authenticated", False) or getattr(user, "is_device", False):
-        return None
-    notice = AbsenceNotice.get_or_none(AbsenceNotice.id == attachment.record_id)
-    if notice is None or notice.attachment_id != attachment.id:
-        return None
-    if notice.student_id in services._guarded_children(user):
-        return True
-    group = ClassGroup.get_or_none(ClassGroup.id == notice.class_group_id)
-    return True if group is not None and services.may_see_notices(user, group) else None

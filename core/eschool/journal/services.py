@@ -988,7 +988,7 @@ def subgroup_of_lesson(lesson: Lesson) -> Subgroup | None:
 
 # --------------------------------------------------------------------------- absence notices (issue 14)
 
-NOTICE_OWNER = "core.journal"  # the owner of a notice's file in the core's attachments
+NOTICE_OWNER = "core"  # the owner of a notice's file in the core's attachments (core_plugin answers who reads it)
 NOTICE_MAX_DAYS = 31
 NOTICE_TYPES = {"pdf": "application/pdf", "jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png"}
 
@@ -1083,6 +1083,19 @@ def withdraw_notice(user, notice_id) -> AbsenceNotice:
         raise SchoolError("status", _l("The class teacher has already handled this notice."), conflict=True)
     AbsenceNotice.update(status="withdrawn", reviewed_at=utcnow()).where(AbsenceNotice.id == notice.id).execute()
     return AbsenceNotice.get_by_id(notice.id)
+
+
+def notice_file_readable(attachment, user) -> bool | None:
+    """A notice's file: the parents of its child and whoever sees the class's notices."""
+    if not getattr(user, "is_authenticated", False) or getattr(user, "is_device", False):
+        return None
+    notice = AbsenceNotice.get_or_none(AbsenceNotice.id == attachment.record_id)
+    if notice is None or notice.attachment_id != attachment.id:
+        return None
+    if notice.student_id in _guarded_children(user):
+        return True
+    group = ClassGroup.get_or_none(ClassGroup.id == notice.class_group_id)
+    return True if group is not None and may_see_notices(user, group) else None
 
 
 def may_see_notices(user, class_group: ClassGroup) -> bool:
