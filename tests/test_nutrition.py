@@ -405,13 +405,17 @@ def test_balance_charges_eaten_paid_meals_and_alerts_below_threshold(app, world,
         real = services.settings
 
         monkeypatch.setattr(services, "settings", lambda s: {**real(s), "prepayment": True})
+        from eschool.people.models import Student
+        from eschool.plugin_api import link_guardian
+
+        link_guardian(Student.get_by_id(world.students[3]), {"user_id": world.user_id("parent"), "relation": "mother",
+                                                             "legal_representative": True})
         sent = []
         monkeypatch.setattr("eschool.plugin_api.notify", lambda audience, kind, context, **kw: sent.append(
-            (kind, context["student"])))
+            (kind, context["student"], audience.to_dict())))
         assert world.students[3] in services.low_balances(school)
-        services.alert_low_balances(school)
-    # the pupil has no parent account in the world: nobody to tell; the rule found them all the same
-    assert sent == [] or sent[0][0] == "nutrition.low_balance"
+        assert services.alert_low_balances(school) == 1
+    assert sent[0][0] == "nutrition.low_balance" and str(world.user_id("parent")) in str(sent[0][2])
 
 
 # --------------------------------------------------------------------------- setup and the municipality
