@@ -76,10 +76,10 @@ def test_a_broken_profile_stops_start_up_naming_file_and_key(make_app, regions_c
 
 
 def test_a_plugin_named_but_not_installed_stops_start_up(make_app, regions_copy):
-    regions_copy.append("kemerovo", "[plugins.nutrition]\nmunicipalities = [\"kemerovo\"]")
+    regions_copy.append("kemerovo", "[plugins.abacus]\nmunicipalities = [\"kemerovo\"]")
     with pytest.raises(ProfileError) as info:
         make_app(migrate=False)
-    assert "plugins.nutrition" in str(info.value) and "not installed" in str(info.value)
+    assert "plugins.abacus" in str(info.value) and "not installed" in str(info.value)
 
 
 def test_an_unknown_region_lists_the_known_ones(make_app):

@@ -17,3 +17,11 @@ SCHOOL_STAFF = ("school_admin", "director", "deputy_director", "class_teacher", 
 @hookimpl
 def eschool_plugin_info():
     return PluginInfo(code="core", name=_l("Core"), version=__version__, required=True)
+
+
+@hookimpl
+def eschool_attachment_readable(attachment, user):
+    """The core's own files (owner ``core``): a parent's absence notice file (the journal decides)."""
+    from eschool.journal.services import notice_file_readable
+
+    return notice_file_readable(attachment, user)

@@ -154,6 +154,12 @@ def eschool_on_absence_deleted(attendance, actor, scope):
 
 
 @hookspec
+def eschool_on_absence_reported(notice, actor, scope):
+    """A parent reported in advance that their child will be away (``notice`` is the journal's
+    ``AbsenceNotice``: ``student``, ``starts_on``, ``ends_on``, ``reason``). After commit."""
+
+
+@hookspec
 def eschool_on_homework_set(homework, created, actor, scope):
     """Homework was set or changed for a lesson. After commit."""
 

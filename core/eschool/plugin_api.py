@@ -38,16 +38,28 @@ from eschool.exports import (
 )
 from eschool.fields import Number, UtcDateTime
 from eschool.jobs import enqueue
-from eschool.journal.models import ATTENDANCE_KINDS, Attendance, FinalMark, Homework, Lesson, Mark, WorkType
+from eschool.journal.models import (
+    ATTENDANCE_KINDS,
+    NOTICE_REASONS,
+    AbsenceNotice,
+    Attendance,
+    FinalMark,
+    Homework,
+    Lesson,
+    Mark,
+    WorkType,
+)
 from eschool.journal.services import (
     JournalForbidden,
     StaleEdit,
+    absent_by_notice,
     attendance_current,
     check_keep,
     class_attendance,
     deadline,
     ensure_lessons,
     ensure_school_lessons,
+    expected_absences,
     lesson_state,
     lessons_of,
     local_now,
@@ -173,6 +185,7 @@ __all__ = [
     "User", "Municipality", "School", "AcademicYear", "Period", "Subject", "Room", "ClassGroup", "Subgroup",
     "TeachingAssignment", "CurriculumItem", "Student", "Guardian", "ClassMembership", "Lesson", "Mark", "Attendance", "Homework",
     "WorkType", "FinalMark", "LessonTime", "TimetableEntry", "Substitution", "ATTENDANCE_KINDS",
+    "AbsenceNotice", "NOTICE_REASONS",
     # time in the region's zone
     "region_tz", "local_now", "local_today",
     # access
@@ -181,6 +194,7 @@ __all__ = [
     "visible_students", "readable_students", "school_staff", "school_by_id", "current_year", "class_students",
     "current_membership", "is_class_teacher", "timetable_of_day", "substitutions", "class_attendance",
     "class_of", "subject_of", "subgroup_of", "teacher_of",
+    "absent_by_notice", "expected_absences",
     # the journal's rules
     "set_mark", "set_attendance", "attendance_current", "periods_of", "ensure_lessons", "ensure_school_lessons", "deadline", "lesson_state",
     "class_students_between", "weighted_average", "set_lesson", "set_homework", "check_keep", "lessons_of", "teaches",

@@ -12,7 +12,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from eschool.api import API_PREFIX, ApiError, doc, load_query
+from eschool.api import API_PREFIX, ApiError, doc, load_json, load_query
 from eschool.auth.permissions import AUTHENTICATED, require
 from eschool.diary import services
 from eschool.diary.answer import week_answer
@@ -28,6 +28,7 @@ from eschool.diary.schemas import (
     DiaryStudentsSchema,
 )
 from eschool.journal import services as journal
+from eschool.journal.schemas import AbsenceNoticeInSchema, AbsenceNoticeListSchema, AbsenceNoticeSchema
 from eschool.school.api import refused
 from eschool.school.services import SchoolError
 
@@ -146,3 +147,45 @@ def homework_file(file_id):
     except SchoolError:
         raise ApiError(404, "not_found", _("Not found.")) from None
     return send_file(path, mimetype=row.content_type, as_attachment=True, download_name=row.original_name)
+
+
+# --------------------------------------------------------------------------- absences reported in advance
+
+REPORT = "diary.report_absence"
+
+
+@bp.get("/absences")
+@require(REPORT)
+@doc(summary="The absences I reported in advance for my children, newest first", response=AbsenceNoticeListSchema,
+     tags=TAGS)
+def absences():
+    return jsonify(AbsenceNoticeListSchema().dump({"items": journal.parent_notices(current_user)}))
+
+
+@bp.post("/absences")
+@require(REPORT)
+@doc(summary="Report in advance that my child will be away: the dates, the reason, a note",
+     request=AbsenceNoticeInSchema, response=AbsenceNoticeSchema, status=201, tags=TAGS,
+     description="Only for one's own child (another child: 400 on student_id, nothing stored); from today on, "
+                 "at most 31 days. The class teacher sees it; the journal shows those days as an expected, "
+                 "excused absence. A file is attached from the diary page.")
+def report_absence():
+    data = load_json(AbsenceNoticeInSchema())
+    try:
+        notice = journal.report_absence(current_user, data.pop("student_id"), data)
+    except SchoolError as exc:
+        raise refused(exc) from exc
+    return jsonify(AbsenceNoticeSchema().dump(notice)), 201
+
+
+@bp.post("/absences/<int:notice_id>/withdraw")
+@require(REPORT)
+@doc(summary="Withdraw a notice the class teacher has not handled yet", response=AbsenceNoticeSchema, tags=TAGS)
+def withdraw_absence(notice_id: int):
+    try:
+        notice = journal.withdraw_notice(current_user, notice_id)
+    except journal.NoticeNotFound:
+        raise ApiError(404, "not_found", _("Not found.")) from None
+    except SchoolError as exc:
+        raise refused(exc) from exc
+    return jsonify(AbsenceNoticeSchema().dump(notice))

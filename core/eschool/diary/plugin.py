@@ -25,6 +25,7 @@ def eschool_blueprints(app):
 def eschool_permissions():
     return [
         Permission("diary.view", _l("Read one's own or one's child's diary"), ("student", "parent")),
+        Permission("diary.report_absence", _l("Report in advance that one's child will be away"), ("parent",)),
         Permission("diary.print_class", _l("Print the weekly diary summaries of a class"),
                    ("class_teacher", "deputy_director", "director", "school_admin")),
     ]
@@ -34,7 +35,9 @@ def eschool_permissions():
 def eschool_menu_items(user, scope):
     if user is None:
         return []
-    items = [MenuItem("diary.week", _l("Diary"), order=5, permission="diary.view", plugin="core")]
+    items = [MenuItem("diary.week", _l("Diary"), order=5, permission="diary.view", plugin="core"),
+             MenuItem("diary.absences", _l("Report an absence"), order=6, permission="diary.report_absence",
+                      plugin="core")]
     if scope.school_id:
         items.append(MenuItem("diary.class_print_choice", _l("Diary printouts"), order=15,
                               permission="diary.print_class", plugin="core"))

@@ -4,7 +4,18 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import Blueprint, abort, current_app, g, redirect, render_template, request, send_file, url_for
+from flask import (
+    Blueprint,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
@@ -143,3 +154,44 @@ def homework_file(file_id: int):
     except SchoolError:
         abort(404)
     return send_file(path, mimetype=row.content_type, as_attachment=True, download_name=row.original_name)
+
+
+# --------------------------------------------------------------------------- absences reported in advance
+
+REPORT = "diary.report_absence"
+
+
+@bp.route("/absences", methods=["GET", "POST"])
+@require(REPORT)
+def absences():
+    """A parent reports that their child will be away (the dates, the reason, a note or a file), and
+    sees what they reported; made for a phone."""
+    from eschool.journal.views import NOTICE_REASON_LABELS, NOTICE_STATUS_LABELS
+
+    children = [s for s in journal.readable_students(current_user) if s.id in journal._guarded_children(current_user)]
+    errors, form = {}, {}
+    if request.method == "POST":
+        form = request.form.to_dict()
+        try:
+            journal.report_absence(current_user, form.get("student_id"), form, request.files.get("file"))
+        except SchoolError as exc:
+            errors[exc.field or "student_id"] = str(exc.message)
+        else:
+            flash(_("Thank you: the class teacher sees your notice."), "success")
+            return redirect(url_for("diary.absences"))
+    status = 400 if errors else 200
+    return render_template("diary/absences.html", children=children, notices=journal.parent_notices(current_user),
+                           reasons=NOTICE_REASON_LABELS, statuses=NOTICE_STATUS_LABELS, errors=errors, form=form,
+                           today=local_today()), status
+
+
+@bp.post("/absences/<int:notice_id>/withdraw")
+@require(REPORT)
+def withdraw_absence(notice_id: int):
+    try:
+        journal.withdraw_notice(current_user, notice_id)
+    except journal.NoticeNotFound:
+        abort(404)
+    except SchoolError as exc:
+        flash(str(exc.message), "error")
+    return redirect(url_for("diary.absences"))

@@ -16,6 +16,10 @@ from eschool.auth.permissions import AUTHENTICATED, require
 from eschool.journal import services
 from eschool.journal.models import ATTENDANCE_KINDS, Attendance, HomeworkFile, HomeworkStudent, Lesson, Mark
 from eschool.journal.schemas import (
+    AbsenceNoticeListSchema,
+    AbsenceNoticeQuerySchema,
+    AbsenceNoticeReviewSchema,
+    AbsenceNoticeSchema,
     AttendanceDeleteQuerySchema,
     AttendanceInSchema,
     AttendanceSchema,
@@ -275,3 +279,44 @@ def homework_file(file_id: int):
     if not path.exists():
         raise ApiError(404, "not_found", _("Not found."))
     return send_file(path, mimetype=row.content_type, as_attachment=True, download_name=row.original_name)
+
+
+# --------------------------------------------------------------------------- parents' absence notices
+
+
+def _school_of(school_id: int):
+    from eschool.structure.services import school_by_id
+
+    school = school_by_id(school_id)
+    if school is None:
+        raise ApiError(404, "not_found", _("Not found."))
+    return school
+
+
+@bp.get("/schools/<int:school_id>/absences")
+@require(KEEP)
+@doc(summary="Parents' notices of absences in advance for my classes (the leadership: every class)",
+     query=AbsenceNoticeQuerySchema, response=AbsenceNoticeListSchema, tags=TAGS,
+     description="A class's notices are seen by its class teacher, its teachers and the school's leadership; "
+                 "another class's teacher does not see them.")
+def absences(school_id: int):
+    args = load_query(AbsenceNoticeQuerySchema())
+    school = _school_of(school_id)
+    notices = services.notices_seen_by(current_user, school, class_id=args.get("class_id"))
+    return jsonify(AbsenceNoticeListSchema().dump({"items": notices}))
+
+
+@bp.post("/schools/<int:school_id>/absences/<int:notice_id>/review")
+@require(KEEP)
+@doc(summary="Confirm a notice (its lessons held get the absence in the journal) or correct it (the child came)",
+     request=AbsenceNoticeReviewSchema, response=AbsenceNoticeSchema, tags=TAGS,
+     description="Only the class teacher or the school's leadership; a notice not seen is 404.")
+def review_absence(school_id: int, notice_id: int):
+    data = load_json(AbsenceNoticeReviewSchema())
+    school = _school_of(school_id)
+    try:
+        notice = services.notice_of(current_user, school, notice_id)
+    except services.NoticeNotFound:
+        raise ApiError(404, "not_found", _("Not found.")) from None
+    notice = _run(services.review_notice, current_user, notice, data["action"], data["note"])
+    return jsonify(AbsenceNoticeSchema().dump(notice))

@@ -49,6 +49,14 @@ class Grid:
     work_types: dict  # id -> WorkType
     keeper: bool = False  # the user holds the teaching assignment: every lesson is theirs
     editable: dict = field(default_factory=dict)  # lesson_id -> {"marks": bool, "attendance": bool, "topic": bool}
+    expected: dict = field(default_factory=dict)  # student_id -> [(first day, last day, reason)] of parents' notices
+
+    def expected_on(self, student_id: int, day: dt.date) -> str | None:
+        """The reason of a parent's notice covering the day (an expected, excused absence), or None."""
+        for first, last, reason in self.expected.get(student_id, ()):
+            if first <= day <= last:
+                return reason
+        return None
 
     def cell(self, student_id: int, lesson_id: int) -> Cell:
         return self.cells.get((student_id, lesson_id)) or Cell()
@@ -147,7 +155,8 @@ def build(class_group: ClassGroup, subject: Subject, *, subgroup: Subgroup | Non
                 start=start, end=end, scale=services.scale_of(class_group, subject),
                 lessons=lessons, students=students, cells=cells,
                 averages={sid: weighted_average(pairs.get(sid, ())) for sid in student_ids},
-                counts=counts, homework=homework, work_types=types)
+                counts=counts, homework=homework, work_types=types,
+                expected=services.expected_absences(student_ids, start, end))
     if user is not None:
         grid.keeper = keeper if keeper is not None else teaches(user, class_group, subject.id,
                                                                 subgroup.id if subgroup else None)

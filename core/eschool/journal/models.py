@@ -20,6 +20,11 @@ from eschool.timetable.models import TimetableEntry
 SCALES = ("five_point", "pass_fail", "none")
 #: Attendance kinds; only these exceptions are stored (present is the absence of a row).
 ATTENDANCE_KINDS = ("absent", "ill", "excused", "late")
+#: Why a parent says in advance that their child will be away.
+NOTICE_REASONS = ("illness", "family", "other")
+#: A notice's state: reported by the parent, confirmed by the class teacher (the absences are in the
+#: journal), corrected (the teacher changed what the journal shows), withdrawn by the parent.
+NOTICE_STATES = ("reported", "confirmed", "corrected", "withdrawn")
 
 
 class WorkType(BaseModel):
@@ -168,3 +173,31 @@ class FinalMark(BaseModel):
         # the index holds ``period``, empty for the year and the exam: migration 0018 adds a partial unique
         # index (student, subject, class_group, kind) WHERE period_id IS NULL for those
         indexes = ((("student", "subject", "class_group", "kind", "period"), True),)
+
+
+class AbsenceNotice(BaseModel):
+    """A parent's notice, in advance, that their child will be away on some days (from the diary).
+
+    The journal shows those days' lessons as an expected, excused absence until the class teacher
+    confirms the notice (the absences are then recorded as ``ill`` or ``excused``) or corrects it.
+    """
+
+    school = peewee.ForeignKeyField(School, on_delete="CASCADE")
+    class_group = peewee.ForeignKeyField(ClassGroup, null=True, on_delete="SET NULL")  # the class when reported
+    student = peewee.ForeignKeyField(Student, backref="absence_notices", on_delete="CASCADE")
+    starts_on = peewee.DateField()  # local dates, both included
+    ends_on = peewee.DateField()
+    reason = peewee.CharField(max_length=16)  # NOTICE_REASONS
+    note = peewee.TextField(default="")
+    attachment_id = peewee.IntegerField(null=True)  # a core attachment (owner "core")
+    reported_by = peewee.ForeignKeyField(User, null=True, on_delete="SET NULL", backref="+")
+    created_at = peewee.DateTimeField(default=utcnow)
+    status = peewee.CharField(max_length=16, default="reported")  # NOTICE_STATES
+    reviewed_by = peewee.ForeignKeyField(User, null=True, on_delete="SET NULL", backref="+")
+    reviewed_at = peewee.DateTimeField(null=True)
+    review_note = peewee.CharField(max_length=300, default="")
+
+    class Meta:
+        table_name = "absence_notice"
+        indexes = ((("student", "starts_on"), False), (("class_group", "starts_on"), False),
+                   (("school", "starts_on"), False))

@@ -16,6 +16,7 @@ def eschool_plugin_info():
 @hookimpl
 def eschool_models():
     from eschool.journal.models import (
+        AbsenceNotice,
         Attendance,
         FinalMark,
         Homework,
@@ -26,7 +27,7 @@ def eschool_models():
         WorkType,
     )
 
-    return [WorkType, Lesson, Mark, Attendance, Homework, HomeworkStudent, HomeworkFile, FinalMark]
+    return [WorkType, Lesson, Mark, Attendance, Homework, HomeworkStudent, HomeworkFile, FinalMark, AbsenceNotice]
 
 
 @hookimpl
@@ -60,3 +61,4 @@ def eschool_menu_items(user, scope):
         MenuItem("journal.index", _l("Journal"), order=15, permission="journal.keep", url_kwargs=school,
                  plugin="core"),
     ]
+

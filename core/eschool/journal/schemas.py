@@ -176,3 +176,42 @@ class HomeworkInSchema(Schema):
     student_ids = fields.List(fields.Integer(), load_default=list,
                               metadata={"description": "empty: for the whole class"})
     version = fields.Integer(load_default=None, allow_none=True)
+
+
+# --------------------------------------------------------------------------- absence notices (issue 14)
+
+
+class AbsenceNoticeSchema(Schema):
+    id = fields.Integer()
+    student_id = fields.Integer()
+    student_name = fields.Function(lambda n: f"{n.student.last_name} {n.student.first_name}")
+    class_id = fields.Integer(attribute="class_group_id", allow_none=True)
+    starts_on = fields.Date()
+    ends_on = fields.Date()
+    reason = fields.String(metadata={"description": "illness, family or other"})
+    note = fields.String()
+    attachment_id = fields.Integer(allow_none=True)
+    status = fields.String(metadata={"description": "reported, confirmed, corrected or withdrawn"})
+    review_note = fields.String()
+    created_at = UtcDateTime()
+
+
+class AbsenceNoticeListSchema(Schema):
+    items = fields.List(fields.Nested(AbsenceNoticeSchema))
+
+
+class AbsenceNoticeInSchema(Schema):
+    student_id = fields.Integer(required=True)
+    starts_on = fields.Date(required=True)
+    ends_on = fields.Date(load_default=None, allow_none=True)
+    reason = fields.String(required=True, validate=validate.OneOf(("illness", "family", "other")))
+    note = fields.String(load_default="", validate=validate.Length(max=1000))
+
+
+class AbsenceNoticeReviewSchema(Schema):
+    action = fields.String(required=True, validate=validate.OneOf(("confirm", "correct")))
+    note = fields.String(load_default="", validate=validate.Length(max=300))
+
+
+class AbsenceNoticeQuerySchema(Schema):
+    class_id = fields.Integer(load_default=None, allow_none=True, validate=validate.Range(min=1, max=2**31 - 1))

@@ -27,6 +27,8 @@ from eschool.auth.permissions import has_permission, user_assignments
 from eschool.db import Compiled, db, utcnow
 from eschool.journal.models import (
     ATTENDANCE_KINDS,
+    NOTICE_REASONS,
+    AbsenceNotice,
     Attendance,
     Homework,
     HomeworkFile,
@@ -982,3 +984,234 @@ _READABLE = {shape: _readable(*shape) for shape in ((True, False), (False, True)
 
 def subgroup_of_lesson(lesson: Lesson) -> Subgroup | None:
     return Subgroup.get_or_none(Subgroup.id == lesson.subgroup_id) if lesson.subgroup_id else None
+
+
+# --------------------------------------------------------------------------- absence notices (issue 14)
+
+NOTICE_OWNER = "core"  # the owner of a notice's file in the core's attachments (core_plugin answers who reads it)
+NOTICE_MAX_DAYS = 31
+NOTICE_TYPES = {"pdf": "application/pdf", "jpg": "image/jpeg", "jpeg": "image/jpeg", "png": "image/png"}
+
+
+def _guarded_children(user) -> list[int]:
+    """The children the user reports for: their own, acting as a parent now."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return []
+    if "parent" not in {a.role for a in user_assignments(user)}:
+        return []
+    return [g.student_id for g in Guardian.select(Guardian.student).where(Guardian.user == user.id)]
+
+
+def _date(value, field: str) -> dt.date:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value or ""))
+    except ValueError:
+        raise SchoolError(field, _l("Enter a date.")) from None
+
+
+def report_absence(user, student_id, data: dict, file=None) -> AbsenceNotice:
+    """A parent says in advance that their child will be away: ``starts_on``, ``ends_on`` (local dates,
+    at most a month, from today on), ``reason`` (illness, family, other), an optional ``note`` and file.
+    Only for one's own child (anybody else's: ``SchoolError`` on ``student_id``, nothing stored); fires
+    ``eschool_on_absence_reported`` after the commit."""
+    try:
+        student_id = int(student_id)
+    except (TypeError, ValueError):
+        raise SchoolError("student_id", _l("Choose your child.")) from None
+    if student_id not in _guarded_children(user):
+        raise SchoolError("student_id", _l("Choose your child."))
+    student = Student.get_by_id(student_id)
+    starts_on = _date(data.get("starts_on"), "starts_on")
+    ends_on = _date(data.get("ends_on") or starts_on, "ends_on")
+    today = local_today()
+    if starts_on < today:
+        raise SchoolError("starts_on", _l("An absence is reported in advance: from today on."))
+    if ends_on < starts_on:
+        raise SchoolError("ends_on", _l("The last day comes after the first."))
+    if (ends_on - starts_on).days >= NOTICE_MAX_DAYS:
+        raise SchoolError("ends_on", _l("At most %(days)s days at once.", days=NOTICE_MAX_DAYS))
+    reason = str(data.get("reason") or "")
+    if reason not in NOTICE_REASONS:
+        raise SchoolError("reason", _l("Choose the reason: illness, family circumstances or other."))
+    note = str(data.get("note") or "").strip()
+    if len(note) > 1000:
+        raise SchoolError("note", _l("At most 1000 characters."))
+    membership = (ClassMembership.select().where((ClassMembership.student == student)
+                                                 & ClassMembership.ends_on.is_null()).first())
+    if membership is None:
+        raise SchoolError("student_id", _l("Your child is not in a class now."))
+    with db.atomic():
+        notice = AbsenceNotice.create(school=student.school_id, class_group=membership.class_group_id,
+                                      student=student, starts_on=starts_on, ends_on=ends_on, reason=reason,
+                                      note=note, reported_by=user.id)
+        if file is not None and getattr(file, "filename", ""):
+            try:
+                row = attachments.save(NOTICE_OWNER, file, record_id=notice.id, school_id=student.school_id,
+                                       user=user, types=NOTICE_TYPES)
+            except attachments.AttachmentError as exc:
+                raise SchoolError("file", exc.message) from exc
+            notice.attachment_id = row.id
+            notice.save()
+    fire_event("absence_reported", scope_for_school(School.get_by_id(student.school_id)), notice=notice, actor=user)
+    return notice
+
+
+def parent_notices(user, limit: int = 50) -> list[AbsenceNotice]:
+    """The notices of the user's children, newest first (one query)."""
+    ids = _guarded_children(user)
+    if not ids:
+        return []
+    return list(AbsenceNotice.select(AbsenceNotice, Student).join(Student)
+                .where(AbsenceNotice.student.in_(ids)).order_by(AbsenceNotice.starts_on.desc()).limit(limit))
+
+
+class NoticeNotFound(SchoolError):
+    """A notice that is not there for this user (another family's, another class's): 404."""
+
+    def __init__(self):
+        super().__init__("notice", _l("Not found."))
+
+
+def withdraw_notice(user, notice_id) -> AbsenceNotice:
+    """The parent takes a notice back (the child goes to school after all); only while not yet confirmed."""
+    notice = AbsenceNotice.get_or_none(AbsenceNotice.id == notice_id)
+    if notice is None or notice.student_id not in _guarded_children(user):
+        raise NoticeNotFound()
+    if notice.status != "reported":
+        raise SchoolError("status", _l("The class teacher has already handled this notice."), conflict=True)
+    AbsenceNotice.update(status="withdrawn", reviewed_at=utcnow()).where(AbsenceNotice.id == notice.id).execute()
+    return AbsenceNotice.get_by_id(notice.id)
+
+
+def notice_file_readable(attachment, user) -> bool | None:
+    """A notice's file: the parents of its child and whoever sees the class's notices."""
+    if not getattr(user, "is_authenticated", False) or getattr(user, "is_device", False):
+        return None
+    notice = AbsenceNotice.get_or_none(AbsenceNotice.id == attachment.record_id)
+    if notice is None or notice.attachment_id != attachment.id:
+        return None
+    if notice.student_id in _guarded_children(user):
+        return True
+    group = ClassGroup.get_or_none(ClassGroup.id == notice.class_group_id)
+    return True if group is not None and may_see_notices(user, group) else None
+
+
+def may_see_notices(user, class_group: ClassGroup) -> bool:
+    """A class's notices: its class teacher, its teachers, the school's leadership (``can_read_class``)."""
+    return can_read_class(user, class_group)
+
+
+def may_review_notices(user, class_group: ClassGroup) -> bool:
+    """Confirming or correcting: the class teacher, or the leadership (``journal.control``)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return False
+    school = School.get_by_id(class_group.school_id)
+    return is_class_teacher(user, class_group.id) or has_permission(user, CONTROL, scope_for_school(school))
+
+
+def notice_classes(user, school: School) -> set[int] | None:
+    """The classes whose notices the user sees in a school: ``None`` for all (the leadership, with
+    ``journal.control``), else the classes they lead or teach (two queries)."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return set()
+    if has_permission(user, CONTROL, scope_for_school(school)):
+        return None
+    if not has_permission(user, KEEP, scope_for_school(school)):
+        return set()
+    ids = {a.class_group_id for a in user_assignments(user) if a.role == "class_teacher" and a.class_group_id}
+    ids |= {c.id for c in ClassGroup.select(ClassGroup.id).where((ClassGroup.school == school.id)
+                                                                  & (ClassGroup.class_teacher == user.id))}
+    ids |= {t.class_group_id for t in TeachingAssignment.select(TeachingAssignment.class_group)
+            .where(TeachingAssignment.teacher == user.id)}
+    return ids
+
+
+def notices_seen_by(user, school: School, class_id=None, since: dt.date | None = None,
+                    until: dt.date | None = None) -> list[AbsenceNotice]:
+    """The notices the user sees in a school, still running on ``since`` or later (default: a week back),
+    starting by ``until`` if given, one class if ``class_id``; with the student and class (three queries)."""
+    classes = notice_classes(user, school)
+    since = since or local_today() - dt.timedelta(days=7)
+    query = (AbsenceNotice.select(AbsenceNotice, Student, ClassGroup).join(Student)
+             .switch(AbsenceNotice).join(ClassGroup)
+             .where((AbsenceNotice.school == school.id) & (AbsenceNotice.ends_on >= since)))
+    if until is not None:
+        query = query.where(AbsenceNotice.starts_on <= until)
+    if class_id is not None:
+        query = query.where(AbsenceNotice.class_group == class_id)
+    if classes is not None:
+        if not classes:
+            return []
+        query = query.where(AbsenceNotice.class_group.in_(sorted(classes)))
+    return list(query.order_by(AbsenceNotice.starts_on, Student.last_name, Student.first_name))
+
+
+def notice_of(user, school: School, notice_id) -> AbsenceNotice:
+    """One notice the user sees (else ``NoticeNotFound``)."""
+    notice = AbsenceNotice.get_or_none((AbsenceNotice.id == notice_id) & (AbsenceNotice.school == school.id))
+    if notice is None:
+        raise NoticeNotFound()
+    classes = notice_classes(user, school)
+    if classes is not None and notice.class_group_id not in classes:
+        raise NoticeNotFound()
+    return notice
+
+
+def expected_absences(student_ids, start: dt.date, end: dt.date) -> dict[int, list[tuple]]:
+    """Student id -> the (first day, last day, reason) of their notices in force (reported or confirmed)
+    that touch ``start``..``end``: the journal shows those days as expected, excused absences. One query."""
+    ids = list(student_ids)
+    if not ids:
+        return {}
+    found: dict[int, list[tuple]] = {}
+    for n in (AbsenceNotice.select(AbsenceNotice.student, AbsenceNotice.starts_on, AbsenceNotice.ends_on,
+                                   AbsenceNotice.reason)
+              .where(AbsenceNotice.student.in_(ids) & AbsenceNotice.status.in_(("reported", "confirmed"))
+                     & (AbsenceNotice.starts_on <= end) & (AbsenceNotice.ends_on >= start))):
+        found.setdefault(n.student_id, []).append((n.starts_on, n.ends_on, n.reason))
+    return found
+
+
+def absent_by_notice(student_ids, day: dt.date) -> set[int]:
+    """The students a notice in force says are away on ``day`` (one query): for plugins (nutrition)."""
+    return set(expected_absences(student_ids, day, day))
+
+
+def review_notice(user, notice: AbsenceNotice, action: str, note: str = "") -> AbsenceNotice:
+    """The class teacher (or the leadership) handles a notice.
+
+    ``confirm``: the absence is recorded in the journal for the notice's lessons that have taken place
+    (``ill`` for illness, else ``excused``; a lesson that already has an attendance row keeps it);
+    later days stay expected and are recorded when confirmed again. ``correct``: the notice does not
+    hold (the child came): the journal stops showing the days as expected; what the teacher records
+    in the cells stands. Fires the journal's attendance events for every absence recorded."""
+    group = ClassGroup.get_or_none(ClassGroup.id == notice.class_group_id)
+    if group is None or not may_review_notices(user, group):
+        raise JournalForbidden(_l("Only the class teacher confirms or corrects a notice."))
+    if action not in ("confirm", "correct"):
+        raise SchoolError("action", _l("Choose: confirm or correct."))
+    if notice.status == "withdrawn":
+        raise SchoolError("status", _l("The parent has withdrawn this notice."), conflict=True)
+    note = (note or "").strip()[:300]
+    with db.atomic():
+        if action == "confirm":
+            kind = "ill" if notice.reason == "illness" else "excused"
+            last = min(notice.ends_on, local_today())
+            lessons = list(Lesson.select().where((Lesson.class_group == group.id)
+                                                 & (Lesson.date >= notice.starts_on) & (Lesson.date <= last))
+                           .order_by(Lesson.date, Lesson.number))
+            have = {a.lesson_id for a in Attendance.select(Attendance.lesson)
+                    .where((Attendance.student == notice.student_id)
+                           & Attendance.lesson.in_([lesson.id for lesson in lessons]))} if lessons else set()
+            for lesson in lessons:
+                if lesson.id in have:
+                    continue
+                try:
+                    set_attendance(user, lesson, notice.student_id, kind, reason=note or str(_l("Reported by the parent")))
+                except (SchoolError, JournalForbidden):
+                    continue  # a subgroup lesson without the student, a lesson out of the edit window
+        AbsenceNotice.update(status="confirmed" if action == "confirm" else "corrected", reviewed_by=user.id,
+                             reviewed_at=utcnow(), review_note=note).where(AbsenceNotice.id == notice.id).execute()
+    return AbsenceNotice.get_by_id(notice.id)

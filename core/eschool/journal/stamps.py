@@ -28,6 +28,8 @@ CLASS_OF = {
     "homework_file": ("SELECT l.class_group_id AS class_group_id FROM homework h JOIN lesson l ON l.id = h.lesson_id "
                       "WHERE h.id = {r}.homework_id"),
     "subgroup_membership": "SELECT class_group_id FROM subgroup WHERE id = {r}.subgroup_id",
+    # 0026: a parent's notice of an absence in advance (the grid shows those days as expected absences)
+    "absence_notice": "SELECT {r}.class_group_id AS class_group_id",
 }
 #: tables whose rows can move to another class on update: the old class's stamp moves too
 MOVABLE = {"lesson", "class_membership", "final_mark"}
@@ -48,10 +50,12 @@ def _is_postgres(database) -> bool:
     return not isinstance(database, peewee.SqliteDatabase)
 
 
-def trigger_sql(postgres: bool) -> list[str]:
-    """The statements that (re)create every stamp trigger."""
+def trigger_sql(postgres: bool, tables=None) -> list[str]:
+    """The statements that (re)create every stamp trigger (of the tables named, default all)."""
     statements = []
     for table, select in CLASS_OF.items():
+        if tables is not None and table not in tables:
+            continue
         old, new = _bump(select.format(r="OLD")), _bump(select.format(r="NEW"))
         if postgres:
             on_update = f"{new}; IF TG_OP = 'UPDATE' THEN {old}; END IF;" if table in MOVABLE else f"{new};"
@@ -69,22 +73,24 @@ def trigger_sql(postgres: bool) -> list[str]:
     return statements
 
 
-def drop_sql(postgres: bool) -> list[str]:
+def drop_sql(postgres: bool, tables=None) -> list[str]:
+    names = [t for t in CLASS_OF if tables is None or t in tables]
     if postgres:
-        return [f'DROP TRIGGER IF EXISTS journal_stamp_{t} ON "{t}"' for t in CLASS_OF] + \
-               [f"DROP FUNCTION IF EXISTS journal_stamp_{t}()" for t in CLASS_OF]
-    return [f"DROP TRIGGER IF EXISTS journal_stamp_{t}_{op}" for t in CLASS_OF for op in ("insert", "update", "delete")]
+        return [f'DROP TRIGGER IF EXISTS journal_stamp_{t} ON "{t}"' for t in names] + \
+               [f"DROP FUNCTION IF EXISTS journal_stamp_{t}()" for t in names]
+    return [f"DROP TRIGGER IF EXISTS journal_stamp_{t}_{op}" for t in names for op in ("insert", "update", "delete")]
 
 
 def install(database) -> None:
-    """Create the stamp table and (re)create its triggers (idempotent)."""
+    """Create the stamp table and (re)create its triggers (idempotent): of the tables that exist, so an
+    earlier migration installs what it knows and a later one (0026's absence_notice) adds its own."""
     database.execute_sql(TABLE_SQL)
-    for statement in trigger_sql(_is_postgres(database)):
+    for statement in trigger_sql(_is_postgres(database), set(database.get_tables())):
         database.execute_sql(statement)
 
 
 def uninstall(database) -> None:
-    for statement in drop_sql(_is_postgres(database)):
+    for statement in drop_sql(_is_postgres(database), set(database.get_tables())):
         database.execute_sql(statement)
     database.execute_sql("DROP TABLE IF EXISTS journal_stamp")
 

@@ -134,8 +134,10 @@ def index(school_id: int):
     if services.reads_every_journal(current_user, school):  # Samara: every class's journal, read only
         mine = {(a.class_group_id, a.subject_id, a.subgroup_id) for a in assignments}
         others = [a for a in school_assignments(school) if (a.class_group_id, a.subject_id, a.subgroup_id) not in mine]
+    notices = [n for n in services.notices_seen_by(current_user, school, since=today, until=today + dt.timedelta(days=7))
+               if n.status in ("reported", "confirmed")]
     return render_template("journal/index.html", school=school, assignments=assignments, lessons=lessons,
-                           unfilled=unfilled, today=today, window=window, others=others)
+                           unfilled=unfilled, today=today, window=window, others=others, notices=notices)
 
 
 # --------------------------------------------------------------------------- the grid
@@ -211,6 +213,8 @@ def grid_cells_html(data, letters: dict, cell_marks, cell_att) -> dict:
 
     labels = {kind: escape(str(label)) for kind, label in ATTENDANCE_LABELS.items()}
     letter_html = {kind: escape(letter) for kind, letter in letters.items()}
+    expected_title = escape(_("expected absence: the parent reported it"))
+    expected_letter = escape(letters["excused"] + "?")
     type_label = {}
     rows = {}
     for s in data.students:
@@ -232,6 +236,9 @@ def grid_cells_html(data, letters: dict, cell_marks, cell_att) -> dict:
             if c.attendance:
                 kind = c.attendance.kind
                 inner.append(f'<span class="jatt" title="{labels[kind]}">{letter_html[kind]}</span>')
+            elif c.member and data.expected and data.expected_on(s.id, lesson.date):
+                # a parent's notice: an expected, excused absence until the teacher records or corrects it
+                inner.append(f'<span class="jatt expected" title="{expected_title}">{expected_letter}</span>')
             parts.append(f'<td class="{classes}" data-lesson="{lesson.id}" data-student="{s.id}" '
                          f"data-marks='{tojson(cell_marks(c) if c.marks else [])}' "
                          f"data-att='{tojson(cell_att(c))}'{edit} tabindex=\"-1\">{''.join(inner)}</td>")
@@ -556,3 +563,44 @@ def homework_file(school_id: int, file_id: int):
 
 def student_name(student: Student) -> str:
     return student.full_name
+
+
+# --------------------------------------------------------------------------- parents' absence notices
+
+NOTICE_REASON_LABELS = {"illness": _l("illness"), "family": _l("family circumstances"), "other": _l("other")}
+NOTICE_STATUS_LABELS = {"reported": _l("reported"), "confirmed": _l("confirmed"), "corrected": _l("corrected"),
+                        "withdrawn": _l("withdrawn")}
+
+
+@bp.get("/absences")
+@require(KEEP)
+def absences(school_id: int):
+    """The parents' notices of absences in advance for the user's classes (``?class=`` one class): the
+    class teacher confirms (the absences go into the journal) or corrects each."""
+    school = _school(school_id)
+    class_id = _int_arg("class")
+    notices = services.notices_seen_by(current_user, school, class_id=class_id)
+    reviewable = {n.id for n in notices if n.status in ("reported", "confirmed")
+                  and services.may_review_notices(current_user, n.class_group)}
+    return render_template("journal/absences.html", school=school, notices=notices, reviewable=reviewable,
+                           reasons=NOTICE_REASON_LABELS, statuses=NOTICE_STATUS_LABELS, class_id=class_id,
+                           today=services.local_today())
+
+
+@bp.post("/absences/<int:notice_id>")
+@require(KEEP)
+def review_absence(school_id: int, notice_id: int):
+    school = _school(school_id)
+    try:
+        notice = services.notice_of(current_user, school, notice_id)
+        services.review_notice(current_user, notice, request.form.get("action", ""), request.form.get("note", ""))
+    except services.NoticeNotFound:
+        abort(404)
+    except services.JournalForbidden as exc:
+        raise PageError(403, str(exc.message)) from exc
+    except SchoolError as exc:
+        flash(str(exc.message), "error")
+    else:
+        flash(_("Saved."), "success")
+    return redirect(url_for("journal.absences", school_id=school.id,
+                            **({"class": request.args["class"]} if request.args.get("class") else {})))

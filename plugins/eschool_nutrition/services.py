@@ -1,0 +1,1070 @@
+"""The rules of school meals. No Flask here: the pages and the API call these.
+
+The daily order and the tabulation work on any list of class groups (a camp squad is a ``ClassGroup`` of
+kind ``summer_camp``): ``ensure_orders(school, day, groups)``, ``order_sheet(order)``, ``set_line(...)``,
+``kitchen_counts(school, day, groups)``, ``tabulation(school, groups, month)``. Every function reads in a
+fixed number of queries whatever the number of pupils, classes or days.
+"""
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import lazy_gettext as _l
+from peewee import JOIN, fn
+
+from eschool.plugin_api import (
+    Attendance,
+    ClassGroup,
+    ClassMembership,
+    Guardian,
+    ImportFileError,
+    Lesson,
+    Municipality,
+    School,
+    SchoolError,
+    Student,
+    User,
+    current_year,
+    db,
+    has_permission,
+    local_now,
+    local_today,
+    read_table,
+    scope_for_school,
+    settings_for,
+    utcnow,
+)
+from eschool_nutrition.models import (
+    PAYERS,
+    Category,
+    DailyOrder,
+    MealKind,
+    MonthClose,
+    Officer,
+    OrderLine,
+    OrderLog,
+    Payment,
+    Price,
+    PupilCategory,
+    StandingOrder,
+)
+
+CODE = "nutrition"
+ORDER, OFFICER, KITCHEN, DISPLAY, MUNICIPAL, FAMILY, VIEW = (
+    "nutrition.order", "nutrition.officer", "nutrition.kitchen", "nutrition.display", "nutrition.municipal",
+    "nutrition.family", "nutrition.view")
+
+DEFAULT_KINDS = (("breakfast", "Завтрак", 1), ("lunch", "Обед", 2), ("snack", "Полдник", 3))
+#: (code, name, payer, meal kinds, grade from, grade to): the usual categories of a Kuzbass municipality.
+DEFAULT_CATEGORIES = (
+    ("grades_1_4", "Обучающиеся 1–4 классов (бесплатное горячее питание)", "budget", "breakfast", 1, 4),
+    ("low_income", "Дети из малоимущих семей", "budget", "breakfast", None, None),
+    ("large_family", "Дети из многодетных семей", "budget", "breakfast", None, None),
+    ("ovz", "Обучающиеся с ОВЗ (двухразовое питание)", "budget", "breakfast,lunch", None, None),
+    ("paid", "Питание за счёт родителей", "parents", "", None, None),
+)
+DEFAULT_PRICES = {"breakfast": Decimal("95.00"), "lunch": Decimal("125.00"), "snack": Decimal("60.00")}
+PAID = "paid"
+REASONS = ("absent", "notice", "manual")
+
+
+class NutritionError(SchoolError):
+    """A rule refuses (names the field); ``status`` 403 when the user may not, 404 when not found."""
+
+    def __init__(self, field, message, status: int = 400):
+        super().__init__(field, message, conflict=status == 409)
+        self.status = status
+
+
+# --------------------------------------------------------------------------- settings and time
+
+
+def settings(school: School) -> dict:
+    return settings_for(CODE, scope_for_school(school))
+
+
+def cutoff_of(school: School, day: dt.date, values: dict | None = None) -> dt.datetime:
+    """The local instant the day's order locks (``cutoff`` setting, e.g. 08:30)."""
+    hours, minutes = (int(x) for x in (values or settings(school))["cutoff"].split(":"))
+    return dt.datetime.combine(day, dt.time(hours, minutes))
+
+
+def is_locked(school: School, day: dt.date, values: dict | None = None, now: dt.datetime | None = None) -> bool:
+    """After the cut-off (local time) the day's order is locked: only the meals officer changes it."""
+    now = now or local_now().replace(tzinfo=None)
+    return now >= cutoff_of(school, day, values)
+
+
+def _as_date(value) -> dt.date:
+    """A date from a raw row (SQLite gives text)."""
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def month_days(month: dt.date, school_week: int = 5) -> list[dt.date]:
+    """The school days of a month (Monday to Friday, or to Saturday for a six-day week)."""
+    first = month_start(month)
+    last = calendar.monthrange(first.year, first.month)[1]
+    return [d for d in (first + dt.timedelta(days=i) for i in range(last)) if d.weekday() < school_week]
+
+
+def parse_month(text, default: dt.date | None = None) -> dt.date:
+    if text in (None, ""):
+        return month_start(default or local_today())
+    match = re.fullmatch(r"(\d{4})-(\d{2})", str(text))
+    if not match or not 1 <= int(match.group(2)) <= 12:
+        raise NutritionError("month", _l("Month: YYYY-MM."))
+    return dt.date(int(match.group(1)), int(match.group(2)), 1)
+
+
+def month_closed(school_id: int, day: dt.date) -> MonthClose | None:
+    return MonthClose.get_or_none((MonthClose.school == school_id) & (MonthClose.month == month_start(day)))
+
+
+# --------------------------------------------------------------------------- who
+
+def is_officer(user, school: School) -> bool:
+    """The school's meals officer: named on the setup page, or holding ``nutrition.officer`` by role."""
+    if user is None or not getattr(user, "is_authenticated", False) or getattr(user, "is_device", False):
+        return False
+    return has_permission(user, OFFICER, scope_for_school(school)) or named_officer(user.id, school.id)
+
+
+def named_officer(user_id: int, school_id: int) -> bool:
+    return Officer.select().where((Officer.school == school_id) & (Officer.user == user_id)).exists()
+
+
+def leads_class(user, group: ClassGroup) -> bool:
+    if user is None or not getattr(user, "is_authenticated", False) or getattr(user, "is_device", False):
+        return False
+    from eschool.plugin_api import is_class_teacher
+
+    return is_class_teacher(user, group.id)
+
+
+def may_keep_order(user, school: School, group: ClassGroup) -> bool:
+    return is_officer(user, school) or leads_class(user, group)
+
+
+def readable_groups(user, school: School, groups: list[ClassGroup]) -> list[ClassGroup]:
+    """The class groups whose orders and sheets the user reads: all for the officer and the leadership
+    (``nutrition.view``), their own class for a class teacher."""
+    scope = scope_for_school(school)
+    if is_officer(user, school) or has_permission(user, VIEW, scope):
+        return groups
+    return [g for g in groups if leads_class(user, g)]
+
+
+# --------------------------------------------------------------------------- setup
+
+
+def ensure_setup(municipality: Municipality, valid_from: dt.date | None = None) -> None:
+    """The municipality's usual meal kinds, categories and prices, made once (idempotent)."""
+    if MealKind.select().where(MealKind.municipality == municipality.id).exists():
+        return
+    valid_from = valid_from or dt.date(local_today().year - 1, 9, 1)
+    with db.atomic():
+        kinds = {code: MealKind.create(municipality=municipality.id, code=code, name=name, order=order)
+                 for code, name, order in DEFAULT_KINDS}
+        for n, (code, name, payer, meal_kinds, g1, g2) in enumerate(DEFAULT_CATEGORIES):
+            category = Category.create(municipality=municipality.id, code=code, name=name, payer=payer,
+                                       meal_kinds=meal_kinds, grade_from=g1, grade_to=g2, order=n)
+            for kind in kinds.values():
+                Price.create(municipality=municipality.id, category=category, meal_kind=kind, valid_from=valid_from,
+                             amount=DEFAULT_PRICES[kind.code])
+
+
+def meal_kinds(municipality_id: int) -> list[MealKind]:
+    return list(MealKind.select().where(MealKind.municipality == municipality_id).order_by(MealKind.order, MealKind.id))
+
+
+def categories(municipality_id: int) -> list[Category]:
+    return list(Category.select().where(Category.municipality == municipality_id).order_by(Category.order, Category.id))
+
+
+def _money(value, field_name: str = "amount", allow_negative: bool = False) -> Decimal:
+    try:
+        amount = Decimal(str(value).replace(",", ".").replace(" ", "").replace("\u00a0", ""))
+    except (InvalidOperation, ValueError):
+        raise NutritionError(field_name, _l("Enter an amount in roubles, e.g. 95.50.")) from None
+    if not amount.is_finite() or amount.as_tuple().exponent < -2 or abs(amount) >= Decimal("10000000") or \
+            (amount < 0 and not allow_negative):
+        raise NutritionError(field_name, _l("Enter an amount in roubles, e.g. 95.50."))
+    return amount.quantize(Decimal("0.01"))
+
+
+def _day(value, field_name: str) -> dt.date:
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value or ""))
+    except ValueError:
+        raise NutritionError(field_name, _l("Enter a date.")) from None
+
+
+def save_category(municipality: Municipality, data: dict, category_id: int | None = None) -> Category:
+    """Add or change a category: ``code``, ``name``, ``payer`` (budget, parents), ``meal_kinds`` (codes),
+    ``grade_from``/``grade_to`` for a right every pupil of those grades has."""
+    code = str(data.get("code") or "").strip()
+    if not re.fullmatch(r"[a-z0-9_]{1,32}", code):
+        raise NutritionError("code", _l("Code: latin letters, digits and _ (at most 32)."))
+    name = str(data.get("name") or "").strip()
+    if not 1 <= len(name) <= 200:
+        raise NutritionError("name", _l("Name: 1 to 200 characters."))
+    payer = data.get("payer") or "budget"
+    if payer not in PAYERS:
+        raise NutritionError("payer", _l("Payer: the budget or the parents."))
+    known = {k.code for k in meal_kinds(municipality.id)}
+    kinds = [c.strip() for c in (data.get("meal_kinds") or []) if c.strip()] \
+        if isinstance(data.get("meal_kinds"), list) else \
+        [c.strip() for c in str(data.get("meal_kinds") or "").split(",") if c.strip()]
+    if any(c not in known for c in kinds):
+        raise NutritionError("meal_kinds", _l("Meal kinds: choose from the municipality's meal kinds."))
+    grades = []
+    for key in ("grade_from", "grade_to"):
+        value = data.get(key)
+        if value in (None, ""):
+            grades.append(None)
+            continue
+        try:
+            value = int(value)
+        except (TypeError, ValueError):
+            value = 0
+        if not 1 <= value <= 11:
+            raise NutritionError(key, _l("A grade from 1 to 11."))
+        grades.append(value)
+    if (grades[0] is None) != (grades[1] is None) or grades[0] is not None and grades[0] > grades[1]:
+        raise NutritionError("grade_to", _l("Give both grades, the first not above the last."))
+    clash = Category.select().where((Category.municipality == municipality.id) & (Category.code == code))
+    if category_id:
+        clash = clash.where(Category.id != category_id)
+    if clash.exists():
+        raise NutritionError("code", _l("This code is taken."))
+    values = {"code": code, "name": name, "payer": payer, "meal_kinds": ",".join(kinds),
+              "grade_from": grades[0], "grade_to": grades[1]}
+    if category_id:
+        category = Category.get_or_none((Category.id == category_id) & (Category.municipality == municipality.id))
+        if category is None:
+            raise NutritionError("category_id", _l("Not found."), status=404)
+        Category.update(**values).where(Category.id == category.id).execute()
+        return Category.get_by_id(category.id)
+    return Category.create(municipality=municipality.id, order=len(categories(municipality.id)), **values)
+
+
+def price_rows(municipality_id: int, school_id: int | None, day: dt.date) -> dict:
+    """(category id, meal kind id) -> the price in force on ``day``: the municipality's, or the school's
+    narrower one (one query)."""
+    found: dict = {}
+    query = (Price.select(Price.category, Price.meal_kind, Price.school, Price.amount, Price.valid_from)
+             .where((Price.municipality == municipality_id) & (Price.valid_from <= day)
+                    & (Price.school.is_null() | (Price.school == school_id)))
+             .order_by(Price.valid_from, Price.id))
+    municipal, school = {}, {}
+    for row in query:
+        key = (row.category_id, row.meal_kind_id)
+        (school if row.school_id else municipal)[key] = (row.valid_from, row.amount)
+    for key, (_since, amount) in municipal.items():
+        found[key] = amount
+    for key, (since, amount) in school.items():
+        if key in municipal and since >= municipal[key][0]:
+            found[key] = min(amount, municipal[key][1])
+    return found
+
+
+def set_price(municipality: Municipality, data: dict, user=None, school: School | None = None) -> Price:
+    """A price of a meal kind for a category from a date. The municipality sets prices; a school may only
+    narrow one (at most the municipality's price in force on that date)."""
+    category = Category.get_or_none((Category.id == data.get("category_id")) & (Category.municipality == municipality.id))
+    if category is None:
+        raise NutritionError("category_id", _l("Choose a category of the municipality."))
+    kind = MealKind.get_or_none((MealKind.id == data.get("meal_kind_id")) & (MealKind.municipality == municipality.id))
+    if kind is None:
+        raise NutritionError("meal_kind_id", _l("Choose a meal kind of the municipality."))
+    valid_from = _day(data.get("valid_from"), "valid_from")
+    amount = _money(data.get("amount"))
+    if school is not None:
+        ceiling = price_rows(municipality.id, None, valid_from).get((category.id, kind.id))
+        if ceiling is None:
+            raise NutritionError("valid_from", _l("The municipality has no price for this meal on that date."))
+        if amount > ceiling:
+            raise NutritionError("amount", _l("A school only narrows the municipality's price: at most %(price)s.",
+                                              price=ceiling))
+    return Price.create(municipality=municipality.id, school=school.id if school else None, category=category,
+                        meal_kind=kind, valid_from=valid_from, amount=amount,
+                        created_by=user.id if user is not None and getattr(user, "id", None) else None)
+
+
+def prices(municipality_id: int, school_id: int | None = None) -> list[Price]:
+    query = Price.select(Price, Category, MealKind).join(Category).switch(Price).join(MealKind) \
+        .where(Price.municipality == municipality_id)
+    query = query.where(Price.school.is_null() | (Price.school == school_id)) if school_id else \
+        query.where(Price.school.is_null())
+    return list(query.order_by(Category.order, MealKind.order, Price.valid_from.desc()))
+
+
+def set_pupil_category(school: School, data: dict, user=None) -> PupilCategory:
+    """A pupil's category with its supporting document and validity dates."""
+    student = Student.get_or_none((Student.id == data.get("student_id")) & (Student.school == school.id))
+    if student is None:
+        raise NutritionError("student_id", _l("Choose a pupil of the school."))
+    category = Category.get_or_none((Category.id == data.get("category_id"))
+                                    & (Category.municipality == school.municipality_id))
+    if category is None:
+        raise NutritionError("category_id", _l("Choose a category of the municipality."))
+    document = str(data.get("document") or "").strip()
+    if category.payer == "budget" and category.grade_from is None and not document:
+        raise NutritionError("document", _l("A free category needs its supporting document."))
+    if len(document) > 300:
+        raise NutritionError("document", _l("At most 300 characters."))
+    valid_from = _day(data.get("valid_from"), "valid_from")
+    valid_to = _day(data["valid_to"], "valid_to") if data.get("valid_to") else None
+    if valid_to is not None and valid_to < valid_from:
+        raise NutritionError("valid_to", _l("The end comes after the start."))
+    return PupilCategory.create(school=school.id, student=student, category=category, document=document,
+                                valid_from=valid_from, valid_to=valid_to,
+                                created_by=user.id if user is not None and getattr(user, "id", None) else None)
+
+
+def pupil_categories(school: School) -> list[PupilCategory]:
+    return list(PupilCategory.select(PupilCategory, Student, Category).join(Student).switch(PupilCategory)
+                .join(Category).where(PupilCategory.school == school.id)
+                .order_by(Student.last_name, Student.first_name, PupilCategory.valid_from.desc()))
+
+
+def set_standing_order(school: School, student_id, kind_codes: list[str]) -> list[StandingOrder]:
+    """The meals a pupil takes every school day (paid by parents beyond the category's right)."""
+    student = Student.get_or_none((Student.id == student_id) & (Student.school == school.id))
+    if student is None:
+        raise NutritionError("student_id", _l("Choose a pupil of the school."))
+    kinds = {k.code: k for k in meal_kinds(school.municipality_id)}
+    if any(c not in kinds for c in kind_codes):
+        raise NutritionError("meal_kinds", _l("Meal kinds: choose from the municipality's meal kinds."))
+    with db.atomic():
+        StandingOrder.delete().where(StandingOrder.student == student.id).execute()
+        return [StandingOrder.create(school=school.id, student=student, meal_kind=kinds[c]) for c in kind_codes]
+
+
+def set_officer(school: School, user_id, on: bool = True) -> None:
+    """Name (or stop naming) a member of the school's staff its meals officer."""
+    from eschool.plugin_api import school_staff
+
+    if on:
+        if int(user_id or 0) not in {u.id for u in school_staff(school)}:
+            raise NutritionError("user_id", _l("Choose a member of the school's staff."))
+        Officer.get_or_create(school=school.id, user=int(user_id))
+    else:
+        Officer.delete().where((Officer.school == school.id) & (Officer.user == user_id)).execute()
+
+
+def officers(school: School) -> list[User]:
+    return list(User.select().join(Officer, on=(Officer.user == User.id)).where(Officer.school == school.id)
+                .order_by(User.full_name))
+
+
+# --------------------------------------------------------------------------- the plan: who eats what
+
+
+@dataclass
+class Plan:
+    """What a set of pupils is entitled to on a day, read in a fixed number of queries."""
+
+    kinds: dict  # meal kind id -> MealKind
+    categories: dict  # id -> Category
+    prices: dict  # (category id, kind id) -> Decimal
+    of_student: dict = field(default_factory=dict)  # student id -> category of the day (or None)
+    standing: dict = field(default_factory=dict)  # student id -> {kind ids}
+
+    def meals(self, student_id: int, grade: int | None) -> list[tuple[MealKind, Category | None]]:
+        """The pupil's meals of the day with the category each is counted under: the category's right
+        (explicit, else by grade), then the standing order's other meals under the paid category."""
+        category = self.of_student.get(student_id)
+        if category is None and grade is not None:
+            category = next((c for c in self.categories.values() if c.grade_from is not None
+                             and c.grade_from <= grade <= c.grade_to), None)
+        by_code = {k.code: k for k in self.kinds.values()}
+        chosen = []
+        if category is not None:
+            chosen = [(by_code[c], category) for c in category.kind_codes if c in by_code]
+        paid = next((c for c in self.categories.values() if c.code == PAID), None) or category
+        have = {k.id for k, _c in chosen}
+        for kind_id in sorted(self.standing.get(student_id, ()), key=lambda i: (self.kinds[i].order, i)):
+            if kind_id not in have and kind_id in self.kinds:
+                chosen.append((self.kinds[kind_id], paid if category is None or category.payer == "budget"
+                               else category))
+        return sorted(chosen, key=lambda kc: (kc[0].order, kc[0].id))
+
+
+def plan_for(school: School, student_ids, day: dt.date) -> Plan:
+    """The categories, standing orders and prices of these pupils on ``day`` (five queries)."""
+    kinds = {k.id: k for k in meal_kinds(school.municipality_id)}
+    cats = {c.id: c for c in categories(school.municipality_id)}
+    plan = Plan(kinds=kinds, categories=cats, prices=price_rows(school.municipality_id, school.id, day))
+    ids = list(student_ids)
+    if not ids:
+        return plan
+    for row in (PupilCategory.select(PupilCategory.student, PupilCategory.category)
+                .where(PupilCategory.student.in_(ids) & (PupilCategory.valid_from <= day)
+                       & (PupilCategory.valid_to.is_null() | (PupilCategory.valid_to >= day)))
+                .order_by(PupilCategory.valid_from, PupilCategory.id)):
+        if row.category_id in cats:
+            plan.of_student[row.student_id] = cats[row.category_id]
+    for row in StandingOrder.select(StandingOrder.student, StandingOrder.meal_kind).where(StandingOrder.student.in_(ids)):
+        plan.standing.setdefault(row.student_id, set()).add(row.meal_kind_id)
+    return plan
+
+
+def journal_absent(groups: list[ClassGroup], day: dt.date) -> dict[int, set[int]]:
+    """Class id -> the pupils the journal shows absent (absent, ill or excused) in the class's first lesson
+    of the day: they are not at school at meal time (two queries)."""
+    ids = [g.id for g in groups]
+    if not ids:
+        return {}
+    first: dict[int, tuple] = {}
+    for lesson in Lesson.select(Lesson.id, Lesson.class_group, Lesson.number).where(
+            Lesson.class_group.in_(ids) & (Lesson.date == day)):
+        key = (lesson.number if lesson.number is not None else 99, lesson.id)
+        if lesson.class_group_id not in first or key < first[lesson.class_group_id][0]:
+            first[lesson.class_group_id] = (key, lesson.id)
+    lesson_class = {lesson_id: class_id for class_id, (_k, lesson_id) in first.items()}
+    found: dict[int, set[int]] = defaultdict(set)
+    if lesson_class:
+        for row in Attendance.select(Attendance.lesson, Attendance.student).where(
+                Attendance.lesson.in_(list(lesson_class)) & (Attendance.kind != "late")):
+            found[lesson_class[row.lesson_id]].add(row.student_id)
+    return found
+
+
+def first_lesson_id(class_group_id: int, day: dt.date) -> int | None:
+    lesson = (Lesson.select(Lesson.id).where((Lesson.class_group == class_group_id) & (Lesson.date == day))
+              .order_by(Lesson.number.is_null(), Lesson.number, Lesson.id).first())
+    return lesson.id if lesson else None
+
+
+def members_on(groups: list[ClassGroup], day: dt.date) -> dict[int, list[Student]]:
+    """Class id -> its pupils on ``day`` by name (one query)."""
+    ids = [g.id for g in groups]
+    found: dict[int, list[Student]] = defaultdict(list)
+    if not ids:
+        return found
+    for row in (ClassMembership.select(ClassMembership.class_group, Student).join(Student)
+                .where(ClassMembership.class_group.in_(ids) & (ClassMembership.starts_on <= day)
+                       & (ClassMembership.ends_on.is_null() | (ClassMembership.ends_on >= day)))
+                .order_by(Student.last_name, Student.first_name, Student.id)):
+        found[row.class_group_id].append(row.student)
+    return found
+
+
+# --------------------------------------------------------------------------- daily orders
+
+
+def ensure_orders(school: School, day: dt.date, groups: list[ClassGroup], absent=None) -> dict[int, DailyOrder]:
+    """The day's order of each class group, made where missing: prefilled from the pupils' categories and
+    standing orders, minus the pupils the journal shows absent in the first lesson and those with a
+    parent's notice (``absent``: class id -> more pupil ids to leave out, e.g. a camp's own attendance).
+    A closed month makes nothing. A fixed number of queries whatever the classes and pupils."""
+    ids = [g.id for g in groups]
+    orders = {o.class_group_id: o for o in DailyOrder.select().where(
+        DailyOrder.class_group.in_(ids) & (DailyOrder.date == day))} if ids else {}
+    missing = [g for g in groups if g.id not in orders]
+    if not missing or month_closed(school.id, day):
+        return orders
+    members = members_on(missing, day)
+    all_ids = [s.id for students in members.values() for s in students]
+    plan = plan_for(school, all_ids, day)
+    away = journal_absent(missing, day)
+    noticed = _noticed(all_ids, day)
+    now = utcnow()
+    with db.atomic():
+        DailyOrder.insert_many([{"school": school.id, "class_group": g.id, "date": day, "created_at": now}
+                                for g in missing]).on_conflict_ignore().execute()
+        made = {o.class_group_id: o for o in DailyOrder.select().where(
+            DailyOrder.class_group.in_([g.id for g in missing]) & (DailyOrder.date == day))}
+        have = {(r.order_id) for r in OrderLine.select(OrderLine.order).where(
+            OrderLine.order.in_([o.id for o in made.values()])).distinct()}
+        rows = []
+        for group in missing:
+            order = made[group.id]
+            if order.id in have:
+                continue  # made by a concurrent request
+            extra = (absent or {}).get(group.id, set())
+            for student in members.get(group.id, ()):
+                reason = "absent" if student.id in away.get(group.id, ()) or student.id in extra else \
+                    "notice" if student.id in noticed else ""
+                for kind, category in plan.meals(student.id, group.grade):
+                    rows.append({"order": order.id, "student": student.id, "meal_kind": kind.id,
+                                 "category": category.id if category else None,
+                                 "payer": category.payer if category else "parents",
+                                 "price": plan.prices.get((category.id if category else None, kind.id), Decimal(0)),
+                                 "ordered": not reason, "reason": reason})
+        for start in range(0, len(rows), 500):
+            OrderLine.insert_many(rows[start:start + 500]).execute()
+    orders.update(made)
+    return orders
+
+
+def _noticed(student_ids, day: dt.date) -> set[int]:
+    from eschool.plugin_api import absent_by_notice
+
+    return absent_by_notice(student_ids, day)
+
+
+def order_counts(order_ids) -> dict[int, int]:
+    """Order id -> the meals ordered in it (one query)."""
+    ids = list(order_ids)
+    if not ids:
+        return {}
+    return {row["oid"]: row["n"] for row in OrderLine.select(OrderLine.order.alias("oid"), fn.COUNT(OrderLine.id).alias("n"))
+            .where(OrderLine.order.in_(ids) & OrderLine.ordered).group_by(OrderLine.order).dicts()}
+
+
+def order_groups(school: School, kinds=("regular", "extended_day", "home_schooling")) -> list[ClassGroup]:
+    """The school's class groups of its current year that eat at school by default (not camp squads:
+    the camp passes its squads itself)."""
+    year = current_year(school)
+    if year is None:
+        return []
+    return list(ClassGroup.select().where((ClassGroup.academic_year == year.id) & ClassGroup.kind.in_(kinds))
+                .order_by(ClassGroup.grade, ClassGroup.name))
+
+
+@dataclass
+class Sheet:
+    """One class's order of a day as the page shows it."""
+
+    order: DailyOrder
+    group: ClassGroup
+    kinds: list
+    students: list
+    lines: dict  # (student id, kind id) -> OrderLine
+    categories: dict
+    locked: bool
+    closed: bool
+    log: list
+
+    def counts(self) -> dict:
+        out = {k.id: 0 for k in self.kinds}
+        for line in self.lines.values():
+            if line.ordered:
+                out[line.meal_kind_id] = out.get(line.meal_kind_id, 0) + 1
+        return out
+
+
+def order_sheet(school: School, order: DailyOrder, group: ClassGroup | None = None) -> Sheet:
+    """The order with its pupils, lines and log (five queries)."""
+    group = group or ClassGroup.get_by_id(order.class_group_id)
+    lines = {(line.student_id, line.meal_kind_id): line for line in OrderLine.select().where(OrderLine.order == order.id)}
+    ids = {sid for sid, _k in lines}
+    for s in members_on([group], order.date).get(group.id, ()):
+        ids.add(s.id)
+    students = list(Student.select().where(Student.id.in_(list(ids))).order_by(Student.last_name, Student.first_name)) \
+        if ids else []
+    log = list(OrderLog.select(OrderLog, User).join(User, JOIN.LEFT_OUTER, on=(OrderLog.user == User.id))
+               .where(OrderLog.order == order.id).order_by(OrderLog.at, OrderLog.id))
+    return Sheet(order=order, group=group, kinds=meal_kinds(school.municipality_id), students=students, lines=lines,
+                 categories={c.id: c for c in categories(school.municipality_id)},
+                 locked=is_locked(school, order.date), closed=month_closed(school.id, order.date) is not None, log=log)
+
+
+def _log(order: DailyOrder, user, action: str, student_id=None, detail: str = "") -> None:
+    OrderLog.create(order=order.id, user=user.id if user is not None and getattr(user, "id", None) else None,
+                    student=student_id, action=action, detail=str(detail)[:300])
+
+
+def check_change(user, school: School, order: DailyOrder) -> str:
+    """May ``user`` change the order now? Returns ``"before"`` or ``"after"`` the cut-off; refuses
+    otherwise (403 not theirs or locked for them, 409 the month signed off)."""
+    group = ClassGroup.get_by_id(order.class_group_id)
+    if month_closed(school.id, order.date):
+        raise NutritionError("date", _l("The month is signed off: its orders are read-only."), status=409)
+    officer = is_officer(user, school)
+    if not (officer or leads_class(user, group)):
+        raise NutritionError(None, _l("Only the class teacher or the meals officer changes this order."), status=403)
+    if is_locked(school, order.date):
+        if not officer:
+            raise NutritionError("date", _l("The cut-off has passed: only the meals officer changes the order now."),
+                                 status=403)
+        return "after"
+    return "before"
+
+
+def set_line(user, school: School, order: DailyOrder, student_id, kind_id, ordered: bool) -> OrderLine:
+    """Order or cancel one pupil's meal. A meal the pupil has no line for is added under their category
+    (or the paid one). Every change is logged; after the cut-off only the meals officer changes it."""
+    when = check_change(user, school, order)
+    group = ClassGroup.get_by_id(order.class_group_id)
+    try:
+        student_id, kind_id = int(student_id), int(kind_id)
+    except (TypeError, ValueError):
+        raise NutritionError("student_id", _l("Choose a pupil and a meal.")) from None
+    kind = MealKind.get_or_none((MealKind.id == kind_id) & (MealKind.municipality == school.municipality_id))
+    if kind is None:
+        raise NutritionError("meal_kind_id", _l("Choose a meal kind of the municipality."))
+    if student_id not in {s.id for s in members_on([group], order.date).get(group.id, ())}:
+        raise NutritionError("student_id", _l("Choose a pupil of the class."))
+    line = OrderLine.get_or_none((OrderLine.order == order.id) & (OrderLine.student == student_id)
+                                 & (OrderLine.meal_kind == kind.id))
+    with db.atomic():
+        if line is None:
+            if not ordered:
+                raise NutritionError("ordered", _l("This meal is not in the order."))
+            plan = plan_for(school, [student_id], order.date)
+            category = dict((k.id, c) for k, c in plan.meals(student_id, group.grade)).get(kind.id) or \
+                next((c for c in plan.categories.values() if c.code == PAID), None)
+            line = OrderLine.create(order=order.id, student=student_id, meal_kind=kind.id,
+                                    category=category.id if category else None,
+                                    payer=category.payer if category else "parents",
+                                    price=plan.prices.get((category.id if category else None, kind.id), Decimal(0)),
+                                    ordered=True, reason="")
+        elif line.ordered != bool(ordered):
+            OrderLine.update(ordered=bool(ordered), reason="" if ordered else "manual").where(
+                OrderLine.id == line.id).execute()
+            line = OrderLine.get_by_id(line.id)
+        else:
+            return line
+        _log(order, user, ("ordered" if ordered else "cancelled") + ("_late" if when == "after" else ""), student_id,
+             kind.name)
+    return line
+
+
+def confirm_order(user, school: School, order: DailyOrder) -> DailyOrder:
+    """The class teacher confirms who eats today (before the cut-off; after it, the meals officer)."""
+    when = check_change(user, school, order)
+    with db.atomic():
+        DailyOrder.update(confirmed_by=user.id, confirmed_at=utcnow()).where(DailyOrder.id == order.id).execute()
+        _log(order, user, "confirmed" + ("_late" if when == "after" else ""))
+    return DailyOrder.get_by_id(order.id)
+
+
+def _drop_for_absence(order: DailyOrder, student_id: int, reason: str, actor, school: School) -> None:
+    """The journal or a parent says the pupil is away: before the cut-off their meals leave the order;
+    after it the order stays as it is and the news is logged."""
+    if is_locked(school, order.date) or month_closed(school.id, order.date):
+        if OrderLine.select().where((OrderLine.order == order.id) & (OrderLine.student == student_id)
+                                    & OrderLine.ordered).exists():
+            _log(order, actor, "absence_after_cutoff", student_id, reason)
+        return
+    changed = (OrderLine.update(ordered=False, reason=reason)
+               .where((OrderLine.order == order.id) & (OrderLine.student == student_id) & OrderLine.ordered).execute())
+    if changed:
+        _log(order, actor, "absence", student_id, reason)
+
+
+def on_absence_recorded(attendance, actor) -> None:
+    """A first-lesson absence entered before the cut-off takes the pupil out of the day's order."""
+    if attendance.kind == "late":
+        return
+    lesson = Lesson.get_or_none(Lesson.id == attendance.lesson_id)
+    if lesson is None:
+        return
+    order = DailyOrder.get_or_none((DailyOrder.class_group == lesson.class_group_id) & (DailyOrder.date == lesson.date))
+    if order is None or first_lesson_id(lesson.class_group_id, lesson.date) != lesson.id:
+        return  # no order yet (it will be prefilled without the pupil), or not the first lesson
+    _drop_for_absence(order, attendance.student_id, "absent", actor, School.get_by_id(order.school_id))
+
+
+def on_absence_deleted(attendance, actor) -> None:
+    """The absence was taken back before the cut-off: the pupil's meals return to the order."""
+    lesson = Lesson.get_or_none(Lesson.id == attendance.lesson_id)
+    if lesson is None:
+        return
+    order = DailyOrder.get_or_none((DailyOrder.class_group == lesson.class_group_id) & (DailyOrder.date == lesson.date))
+    if order is None:
+        return
+    school = School.get_by_id(order.school_id)
+    if is_locked(school, order.date) or month_closed(school.id, order.date):
+        return
+    if (OrderLine.update(ordered=True, reason="").where((OrderLine.order == order.id)
+                                                         & (OrderLine.student == attendance.student_id)
+                                                         & (OrderLine.reason == "absent")).execute()):
+        _log(order, actor, "returned", attendance.student_id, "")
+
+
+def on_absence_reported(notice, actor) -> None:
+    """A parent's notice: the pupil leaves the orders of those days made already (before their cut-off)."""
+    school = School.get_by_id(notice.school_id)
+    for order in DailyOrder.select().join(OrderLine).where(
+            (OrderLine.student == notice.student_id) & (DailyOrder.date >= notice.starts_on)
+            & (DailyOrder.date <= notice.ends_on)).distinct():
+        _drop_for_absence(order, notice.student_id, "notice", actor, school)
+
+
+# --------------------------------------------------------------------------- the kitchen
+
+
+def kitchen_counts(school: School, day: dt.date, groups: list[ClassGroup] | None = None) -> dict:
+    """Meals per meal kind and category for a day, per class and in total (the orders made where
+    missing). ``{"kinds", "categories", "classes": [(group, {(kind id, category id): n})], "total"}``."""
+    groups = order_groups(school) if groups is None else groups
+    orders = ensure_orders(school, day, groups) if day.weekday() < settings(school)["school_week"] else {}
+    by_order = {o.id: cid for cid, o in orders.items()}
+    per_class: dict[int, dict] = defaultdict(lambda: defaultdict(int))
+    total: dict = defaultdict(int)
+    if by_order:
+        for row in (OrderLine.select(OrderLine.order.alias("oid"), OrderLine.meal_kind.alias("kid"),
+                                     OrderLine.category.alias("cid"), fn.COUNT(OrderLine.id).alias("n"))
+                    .where(OrderLine.order.in_(list(by_order)) & OrderLine.ordered)
+                    .group_by(OrderLine.order, OrderLine.meal_kind, OrderLine.category).dicts()):
+            key = (row["kid"], row["cid"])
+            per_class[by_order[row["oid"]]][key] += row["n"]
+            total[key] += row["n"]
+    return {"day": day, "kinds": meal_kinds(school.municipality_id),
+            "categories": categories(school.municipality_id),
+            "classes": [(g, dict(per_class.get(g.id, {}))) for g in groups], "total": dict(total),
+            "per_kind": {kid: sum(n for (k, _c), n in total.items() if k == kid) for kid, _c in total},
+            "locked": is_locked(school, day)}
+
+
+# --------------------------------------------------------------------------- the monthly tabulation sheet
+
+
+@dataclass
+class Tabulation:
+    month: dt.date
+    days: list
+    kinds: list
+    categories: dict
+    rows: list  # [{"student", "group", "cells": {day: [kind codes]}, "meals": n, "amount": Decimal}]
+    totals: dict  # {"meals", "amount", "by_day": {day: n}, "by_category": {id: {"meals", "amount"}}}
+    closed: MonthClose | None
+
+
+def tabulation(school: School, groups: list[ClassGroup], month: dt.date, category_id: int | None = None) -> Tabulation:
+    """The табель учёта питания of class groups for a month: pupils down, school days across, each cell the
+    meals eaten; totals per pupil, per day and per category in meals and roubles. Five queries."""
+    month = month_start(month)
+    values = settings(school)
+    days = month_days(month, values["school_week"])
+    last = month.replace(day=calendar.monthrange(month.year, month.month)[1])
+    kinds = meal_kinds(school.municipality_id)
+    code = {k.id: k.code for k in kinds}
+    cats = {c.id: c for c in categories(school.municipality_id)}
+    ids = [g.id for g in groups]
+    group_of = {g.id: g for g in groups}
+    rows: dict[tuple, dict] = {}
+    by_day: dict = defaultdict(int)
+    by_category: dict = defaultdict(lambda: {"meals": 0, "amount": Decimal(0)})
+    total_meals, total_amount = 0, Decimal(0)
+    if ids:
+        for m in (ClassMembership.select(ClassMembership.class_group, Student).join(Student)
+                  .where(ClassMembership.class_group.in_(ids) & (ClassMembership.starts_on <= last)
+                         & (ClassMembership.ends_on.is_null() | (ClassMembership.ends_on >= month)))):
+            if category_id is None:
+                rows.setdefault((m.class_group_id, m.student.id), {"student": m.student, "group": group_of[m.class_group_id],
+                                                                   "cells": {}, "meals": 0, "amount": Decimal(0)})
+        students = {}
+        query = (OrderLine.select(OrderLine.student.alias("sid"), OrderLine.meal_kind.alias("kid"),
+                                  OrderLine.category.alias("cid"), OrderLine.price.alias("price"),
+                                  DailyOrder.date.alias("day"), DailyOrder.class_group.alias("gid"))
+                 .join(DailyOrder).where(DailyOrder.class_group.in_(ids) & (DailyOrder.date >= month)
+                                         & (DailyOrder.date <= last) & OrderLine.ordered))
+        if category_id is not None:
+            query = query.where(OrderLine.category == category_id)
+        lines = list(query.dicts())
+        missing = {line["sid"] for line in lines} - {sid for _g, sid in rows}
+        if missing:
+            students = {s.id: s for s in Student.select().where(Student.id.in_(list(missing)))}
+        for line in lines:
+            day, price = _as_date(line["day"]), Decimal(str(line["price"]))
+            key = (line["gid"], line["sid"])
+            if key not in rows:
+                rows[key] = {"student": students[line["sid"]], "group": group_of[line["gid"]],
+                             "cells": {}, "meals": 0, "amount": Decimal(0)}
+            row = rows[key]
+            row["cells"].setdefault(day, []).append(code.get(line["kid"], "?"))
+            row["meals"] += 1
+            row["amount"] += price
+            by_day[day] += 1
+            by_category[line["cid"]]["meals"] += 1
+            by_category[line["cid"]]["amount"] += price
+            total_meals += 1
+            total_amount += price
+    ordered_rows = sorted(rows.values(), key=lambda r: (r["group"].grade, r["group"].name, r["student"].last_name,
+                                                         r["student"].first_name, r["student"].id))
+    order = {k.code: k.order for k in kinds}
+    for row in ordered_rows:
+        for day in row["cells"]:
+            row["cells"][day].sort(key=lambda c: order.get(c, 99))
+    return Tabulation(month=month, days=days, kinds=kinds, categories=cats, rows=ordered_rows,
+                      totals={"meals": total_meals, "amount": total_amount, "by_day": dict(by_day),
+                              "by_category": dict(by_category)},
+                      closed=month_closed(school.id, month))
+
+
+def close_month(user, school: School, month: dt.date) -> MonthClose:
+    """The school signs the month off: its orders and tabulation become read-only."""
+    month = month_start(month)
+    if month > month_start(local_today()):
+        raise NutritionError("month", _l("A month is signed off once it has begun."))
+    existing = month_closed(school.id, month)
+    if existing is not None:
+        raise NutritionError("month", _l("The month is already signed off."), status=409)
+    return MonthClose.create(school=school.id, month=month, closed_by=user.id)
+
+
+def reopen_month(user, school: School, month: dt.date) -> None:
+    MonthClose.delete().where((MonthClose.school == school.id) & (MonthClose.month == month_start(month))).execute()
+
+
+# --------------------------------------------------------------------------- parents
+
+
+def child_meals(student: Student, start: dt.date, end: dt.date) -> dict[dt.date, list[tuple]]:
+    """Day -> [(meal kind name, price, payer)] the pupil ate (was ordered) between two dates (one query)."""
+    found: dict = defaultdict(list)
+    for line in (OrderLine.select(OrderLine.price.alias("price"), OrderLine.payer.alias("payer"),
+                                  DailyOrder.date.alias("day"), MealKind.name.alias("name"))
+                 .join(DailyOrder).switch(OrderLine).join(MealKind)
+                 .where((OrderLine.student == student.id) & OrderLine.ordered & (DailyOrder.date >= start)
+                        & (DailyOrder.date <= end)).order_by(DailyOrder.date, MealKind.order).dicts()):
+        found[_as_date(line["day"])].append((line["name"], Decimal(str(line["price"])), line["payer"]))
+    return found
+
+
+def balances(student_ids) -> dict[int, Decimal]:
+    """Student id -> payments minus the charges of the meals eaten that parents pay for (two queries)."""
+    ids = list(student_ids)
+    out = {sid: Decimal(0) for sid in ids}
+    if not ids:
+        return out
+    for row in (Payment.select(Payment.student, fn.SUM(Payment.amount).alias("total"))
+                .where(Payment.student.in_(ids)).group_by(Payment.student)):
+        out[row.student_id] += Decimal(row.total or 0)
+    for row in (OrderLine.select(OrderLine.student, fn.SUM(OrderLine.price).alias("total"))
+                .join(DailyOrder)
+                .where(OrderLine.student.in_(ids) & OrderLine.ordered & (OrderLine.payer == "parents")
+                       & (DailyOrder.date <= local_today()))
+                .group_by(OrderLine.student)):
+        out[row.student_id] -= Decimal(row.total or 0)
+    return {sid: value.quantize(Decimal("0.01")) for sid, value in out.items()}
+
+
+def statement(student: Student, month: dt.date) -> dict:
+    """A parent's monthly statement: each day's meals and charges, the month's payments, the balance."""
+    month = month_start(month)
+    last = month.replace(day=calendar.monthrange(month.year, month.month)[1])
+    meals = child_meals(student, month, last)
+    charges = sum((price for day in meals.values() for _n, price, payer in day if payer == "parents"), Decimal(0))
+    budget = sum((price for day in meals.values() for _n, price, payer in day if payer == "budget"), Decimal(0))
+    payments = list(Payment.select().where((Payment.student == student.id) & (Payment.date >= month)
+                                           & (Payment.date <= last)).order_by(Payment.date))
+    school = School.get_by_id(student.school_id)
+    return {"month": month, "meals": dict(meals), "charges": charges, "budget": budget, "payments": payments,
+            "paid": sum((p.amount for p in payments), Decimal(0)), "balance": balances([student.id])[student.id],
+            "prepayment": settings(school)["prepayment"], "count": sum(len(v) for v in meals.values())}
+
+
+def add_payment(school: School, data: dict, user=None, source: str = "manual") -> Payment:
+    student = Student.get_or_none((Student.id == data.get("student_id")) & (Student.school == school.id))
+    if student is None:
+        raise NutritionError("student_id", _l("Choose a pupil of the school."))
+    amount = _money(data.get("amount"))
+    if amount <= 0:
+        raise NutritionError("amount", _l("Enter an amount in roubles, e.g. 95.50."))
+    return Payment.create(school=school.id, student=student, date=_day(data.get("date") or local_today(), "date"),
+                          amount=amount, source=source, reference=str(data.get("reference") or "")[:100],
+                          created_by=user.id if user is not None and getattr(user, "id", None) else None)
+
+
+REGISTER_HEADERS = {"date": ("дата", "date", "дата платежа"), "account": ("лицевой счет", "account", "лс", "ученик",
+                                                                          "student", "student_id"),
+                    "amount": ("сумма", "amount"), "reference": ("номер", "reference", "номер платежа", "документ")}
+
+
+def import_register(school: School, data: bytes, filename: str, user=None) -> dict:
+    """A bank register (CSV or XLSX): date; account (the pupil's id in the portal); amount; reference. Every
+    line is checked first: any bad line is reported (``line N: field: message``) and nothing is stored.
+    A reference already imported for the school is skipped."""
+    try:
+        table = read_table(data, filename)
+    except ImportFileError as exc:
+        raise NutritionError("file", exc.args[0] if exc.args else str(exc)) from exc
+    head = [" ".join(str(c).lower().replace("ё", "е").split()) for c in table[0]]
+    columns = {}
+    for key, names in REGISTER_HEADERS.items():
+        for i, title in enumerate(head):
+            if title in names:
+                columns[key] = i
+    start = 1 if {"date", "account", "amount"} <= set(columns) else 0
+    if start == 0:
+        columns = {"date": 0, "account": 1, "amount": 2, "reference": 3}
+    pupils = {s.id for s in Student.select(Student.id).where(Student.school == school.id)}
+    seen = {p.reference for p in Payment.select(Payment.reference).where((Payment.school == school.id)
+                                                                          & (Payment.source == "bank"))}
+    errors, good, skipped = [], [], 0
+    for n, row in enumerate(table[start:], start=start + 1):
+        if not any(str(c).strip() for c in row):
+            continue
+
+        def cell(key, row=row):
+            i = columns.get(key)
+            return str(row[i]).strip() if i is not None and i < len(row) else ""
+
+        raw_date = cell("date")
+        try:
+            day = dt.date.fromisoformat(raw_date) if "-" in raw_date else dt.datetime.strptime(raw_date, "%d.%m.%Y").date()
+        except ValueError:
+            errors.append(_l("line %(n)s: date: enter a date as 31.01.2026 or 2026-01-31.", n=n))
+            continue
+        try:
+            account = int(cell("account"))
+        except ValueError:
+            account = None
+        if account not in pupils:
+            errors.append(_l("line %(n)s: account: no pupil of the school with this number.", n=n))
+            continue
+        try:
+            amount = _money(cell("amount"))
+            if amount <= 0:
+                raise NutritionError("amount", "")
+        except NutritionError:
+            errors.append(_l("line %(n)s: amount: enter a positive amount in roubles.", n=n))
+            continue
+        reference = cell("reference")[:100]
+        if reference and reference in seen:
+            skipped += 1
+            continue
+        seen.add(reference)
+        good.append({"school": school.id, "student": account, "date": day, "amount": amount, "source": "bank",
+                     "reference": reference, "created_by": user.id if user is not None and getattr(user, "id", None)
+                     else None, "created_at": utcnow()})
+    if errors:
+        return {"imported": 0, "skipped": skipped, "errors": [str(e) for e in errors]}
+    with db.atomic():
+        for i in range(0, len(good), 500):
+            Payment.insert_many(good[i:i + 500]).execute()
+    return {"imported": len(good), "skipped": skipped, "errors": []}
+
+
+def low_balances(school: School) -> dict[int, Decimal]:
+    """The school's pupils (with a paid meal or a payment) whose balance is below the threshold."""
+    values = settings(school)
+    if not values["prepayment"]:
+        return {}
+    ids = {r.student_id for r in Payment.select(Payment.student).where(Payment.school == school.id)} | \
+          {r.student_id for r in OrderLine.select(OrderLine.student).join(DailyOrder)
+           .where((DailyOrder.school == school.id) & (OrderLine.payer == "parents")).distinct()}
+    threshold = Decimal(str(values["low_balance"]))
+    return {sid: b for sid, b in balances(ids).items() if b < threshold}
+
+
+def alert_low_balances(school: School) -> int:
+    """Tell the parents of each pupil whose balance is below the threshold (notification ``nutrition.low_balance``)."""
+    from eschool.plugin_api import Audience, notify
+
+    low = low_balances(school)
+    if not low:
+        return 0
+    parents: dict[int, list[int]] = defaultdict(list)
+    for g in Guardian.select(Guardian.student, Guardian.user).where(Guardian.student.in_(list(low)) & Guardian.user.is_null(False)):
+        parents[g.student_id].append(g.user_id)
+    names = {s.id: s for s in Student.select().where(Student.id.in_(list(low)))}
+    sent = 0
+    for sid, balance in low.items():
+        if parents.get(sid):
+            notify(Audience.users(*parents[sid]), "nutrition.low_balance",
+                   {"student": f"{names[sid].last_name} {names[sid].first_name}", "balance": str(balance),
+                    "threshold": str(settings(school)["low_balance"])}, school_id=school.id)
+            sent += 1
+    return sent
+
+
+# --------------------------------------------------------------------------- the municipality
+
+
+def municipal_report(municipality: Municipality, month: dt.date, schools: list[School]) -> dict:
+    """Across the municipality's schools (where nutrition is on): pupils fed per category and day, and the
+    month's meals and cost per category and payer (two queries)."""
+    month = month_start(month)
+    last = month.replace(day=calendar.monthrange(month.year, month.month)[1])
+    ids = [s.id for s in schools]
+    fed: dict = defaultdict(dict)
+    costs: dict = {}
+    if ids:
+        base = (OrderLine.select().join(DailyOrder)
+                .where(DailyOrder.school.in_(ids) & (DailyOrder.date >= month) & (DailyOrder.date <= last)
+                       & OrderLine.ordered))
+        for row in (base.select(OrderLine.category.alias("cid"), DailyOrder.date.alias("day"),
+                                fn.COUNT(fn.DISTINCT(OrderLine.student)).alias("n"))
+                    .group_by(OrderLine.category, DailyOrder.date).dicts()):
+            fed[row["cid"]][_as_date(row["day"])] = row["n"]
+        for row in (base.select(OrderLine.category.alias("cid"), OrderLine.payer.alias("payer"),
+                                fn.COUNT(OrderLine.id).alias("meals"), fn.SUM(OrderLine.price).alias("amount"))
+                    .group_by(OrderLine.category, OrderLine.payer).dicts()):
+            entry = costs.setdefault(row["cid"], {"meals": 0, "amount": Decimal(0), "payer": row["payer"]})
+            entry["meals"] += row["meals"]
+            entry["amount"] += Decimal(str(row["amount"] or 0))
+    days = sorted({d for per in fed.values() for d in per})
+    return {"month": month, "days": days, "categories": categories(municipality.id), "fed": dict(fed),
+            "costs": costs, "schools": schools}
+
+
+# --------------------------------------------------------------------------- XLSX
+
+
+def _cell(value):
+    """Formula-looking text written as text."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
+        return "'" + value
+    return value
+
+
+def tabulation_xlsx(sheet: Tabulation, title: str, labels: dict) -> bytes:
+    """The табель as a workbook: pupils down, days across (the meals' letters), totals in meals and roubles."""
+    from io import BytesIO
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    ws = book.active
+    ws.title = "Табель"[:31]
+    ws.append([_cell(title)])
+    ws.append([labels["pupil"], labels["class"]] + [d.strftime("%d.%m") for d in sheet.days]
+              + [labels["meals"], labels["amount"]])
+    for row in sheet.rows:
+        ws.append([_cell(f"{row['student'].last_name} {row['student'].first_name}"), _cell(row["group"].name)]
+                  + ["".join(c[:1].upper() for c in row["cells"].get(d, [])) or "" for d in sheet.days]
+                  + [row["meals"], float(row["amount"])])
+    ws.append([labels["total"], ""] + [sheet.totals["by_day"].get(d, 0) for d in sheet.days]
+              + [sheet.totals["meals"], float(sheet.totals["amount"])])
+    cats = book.create_sheet("Категории")
+    cats.append([labels["category"], labels["meals"], labels["amount"]])
+    for cid, total in sheet.totals["by_category"].items():
+        cats.append([_cell(sheet.categories[cid].name if cid in sheet.categories else "—"), total["meals"],
+                     float(total["amount"])])
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def municipal_xlsx(report: dict, labels: dict) -> bytes:
+    from io import BytesIO
+
+    from openpyxl import Workbook
+
+    book = Workbook()
+    ws = book.active
+    ws.title = "Питались"
+    ws.append([labels["category"]] + [d.strftime("%d.%m") for d in report["days"]])
+    for c in report["categories"]:
+        ws.append([_cell(c.name)] + [report["fed"].get(c.id, {}).get(d, 0) for d in report["days"]])
+    costs = book.create_sheet("Стоимость")
+    costs.append([labels["category"], labels["payer"], labels["meals"], labels["amount"]])
+    for c in report["categories"]:
+        entry = report["costs"].get(c.id)
+        if entry:
+            costs.append([_cell(c.name), entry["payer"], entry["meals"], float(entry["amount"])])
+    out = BytesIO()
+    book.save(out)
+    return out.getvalue()
