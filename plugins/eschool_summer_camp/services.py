@@ -770,7 +770,7 @@ def children_rows(rows: list[dict]) -> list[list]:
              r["category"]] for r in rows]
 
 
-CHILDREN_HEADER = (_l("School"), _l("Session"), _l("From"), _l("To"), _l("Child"), _l("Date of birth"),
+CHILDREN_HEADER = (_l("School"), _l("Session"), _l("First day"), _l("Last day"), _l("Child"), _l("Date of birth"),
                    _l("Squad"), _l("Priority category"))
 
 
