@@ -169,10 +169,10 @@ def test_a_parent_applies_once_per_child_and_session_and_is_notified(app, camp, 
     assert body["status"] == "submitted" and body["source"] == "portal" and body["category"] == "large_family"
     again = _apply(client, parent, camp, camp["child"])
     assert again.status_code == 409
-    assert "already has an application" in again.get_json()["error"]["message"]
+    assert "уже есть заявление" in again.get_json()["error"]["message"]
     page = login_as("parent").post(f"{CAMP}/school/{camp['school']}/my/apply",
                                    data={"session_id": camp["session"], "student_id": camp["child"]})
-    assert page.status_code == 409 and "already has an application" in page.get_data(as_text=True)
+    assert page.status_code == 409 and "уже есть заявление" in page.get_data(as_text=True)
     mine = client.get(f"{API}/schools/{camp['school']}/my-applications", headers=parent).get_json()
     assert [(a["student_id"], a["status"], a["position"]) for a in mine] == [(camp["child"], "submitted", 1)]
     assert len(_inbox(app, "parent")) == 1
@@ -233,7 +233,7 @@ def test_queue_by_priority_then_time_capacity_and_decisions(app, world, camp, cl
     assert _decide(client, admin, camp, ids[late_svo], "confirm", squad_id=camp["spark"]).get_json()["squad_id"] == camp["spark"]
     assert _decide(client, admin, camp, ids[world.students[1]], "confirm").get_json()["squad_id"] == camp["sun"]
     full = _decide(client, admin, camp, ids[camp["child"]], "confirm")
-    assert full.status_code == 409 and "full" in full.get_json()["error"]["message"]
+    assert full.status_code == 409 and "заполнена" in full.get_json()["error"]["message"]
     no_reason = _decide(client, admin, camp, ids[camp["child"]], "reject")
     assert no_reason.status_code == 400 and "reason" in no_reason.get_json()["error"]["fields"]
     assert _decide(client, admin, camp, ids[camp["child"]], "waitlist").get_json()["status"] == "waitlisted"
