@@ -72,8 +72,8 @@ def prepare(app, scale: str, n_parents: int, n_teachers: int, seed: int = 7):
     from eschool.journal.models import Lesson
     from eschool.journal.services import local_today
     from eschool.people.models import ClassMembership, Guardian
-    from eschool.scale import NAME_PREFIX
     from eschool.structure.models import School
+    from eschool_demo.scale import NAME_PREFIX
 
     rng = random.Random(seed)
     with app.app_context():

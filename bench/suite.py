@@ -1,7 +1,7 @@
 """bench/run: server-side time and SQL query counts of the pages and APIs that carry a region's load.
 
 For each data set (``--scale``) and database (``--database``, or both SQLite and PostgreSQL with ``--all``)
-it builds the data set if it is missing (``eschool.scale.build_scale``, timed), then measures in-process,
+it builds the data set if it is missing (``eschool_demo.build_scale``, timed), then measures in-process,
 through the Flask test client and the real routes, with logged-in sessions and a bearer token:
 
 * journal grid (page), diary week (page and API), marks by period (diary API), class period report (page),
@@ -87,8 +87,8 @@ class QueryCounter:
 
 def build_if_missing(app, scale: str, log) -> dict:
     """Build the data set unless its schools are all there; returns the build's figures (or {})."""
-    from eschool.scale import NAME_PREFIX, SCALES, build_scale
     from eschool.structure.models import School
+    from eschool_demo.scale import NAME_PREFIX, SCALES, build_scale
 
     with app.app_context():
         app.extensions["eschool"].upgrade()
@@ -108,8 +108,8 @@ def build_if_missing(app, scale: str, log) -> dict:
 def data_size(app) -> dict:
     from eschool.journal.models import Lesson, Mark
     from eschool.people.models import Student
-    from eschool.scale import NAME_PREFIX
     from eschool.structure.models import School
+    from eschool_demo.scale import NAME_PREFIX
 
     with app.app_context():
         in_scale = Student.select().join(School).where(School.name.startswith(NAME_PREFIX)).count()
@@ -123,9 +123,9 @@ def pick(app, scale: str) -> dict:
     from eschool.auth.models import User
     from eschool.journal.services import local_today
     from eschool.people.models import ClassMembership, Guardian
-    from eschool.scale import NAME_PREFIX, SCALES
     from eschool.school.models import AcademicYear, ClassGroup, Period, Subject, TeachingAssignment
     from eschool.structure.models import School
+    from eschool_demo.scale import NAME_PREFIX, SCALES
 
     with app.app_context():
         school = School.get(School.name == f"{NAME_PREFIX}{SCALES[scale][0]}")

@@ -26,7 +26,7 @@ __all__ = ["DEMO_PASSWORD", "PG_ADMIN_URL", "ROOT", "_pg_connect", "bearer", "lo
 @pytest.fixture
 def demo(app):
     """The demo region: municipalities, «Демо-школа №1», an account per role (password demo-2026)."""
-    from eschool.demo import build_demo
+    from eschool_demo.demo import build_demo
 
     with app.app_context():
         return build_demo(log=lambda *_: None, school_year=False)

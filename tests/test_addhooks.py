@@ -87,7 +87,7 @@ def test_a_plugin_implements_the_hooks_another_publishes(make_app, regions_copy,
 def test_published_hooks_reach_only_the_plugins_on_where_the_request_is(make_app, regions_copy):
     _allow(regions_copy, "board", "medals")
     app = make_app(extra_plugins=[("board", Board()), ("medals", Medals())])
-    from eschool.demo import build_demo
+    from eschool_demo.demo import build_demo
 
     with app.app_context():
         school = build_demo(log=lambda *_: None, school_year=False)["school"]

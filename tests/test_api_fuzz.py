@@ -125,9 +125,9 @@ def _vacancies() -> list[int]:
 def _build_world(app) -> World:
     from eschool.auth import services as auth
     from eschool.auth.models import User
-    from eschool.demo import build_demo
     from eschool.journal import services as journal
     from eschool.school.models import ClassGroup
+    from eschool_demo.demo import build_demo
 
     with app.app_context():
         demo = build_demo(log=lambda *_: None, school_year=True, journal=False)

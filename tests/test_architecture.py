@@ -82,3 +82,16 @@ def test_a_plugin_importing_core_internals_breaks_the_contract(tmp_path, monkeyp
 def test_the_example_plugin_uses_only_the_public_api(tmp_path, monkeypatch):
     """The out-of-tree example is held to the same contract a third party can run (docs/plugins.md)."""
     assert _check_plugin("eschool_hello", ROOT / "examples" / "eschool-hello", tmp_path, monkeypatch) == 0
+
+
+def test_the_demo_and_benchmark_generators_live_outside_the_runtime_package():
+    """`eschool demo` finds them through the ``eschool.demo`` entry point; the runtime package has none."""
+    from importlib.metadata import entry_points
+
+    import eschool
+
+    core = {m.name for m in pkgutil.iter_modules(eschool.__path__)}
+    assert not core & {"demo", "demo_journal", "scale"}
+    found = [entry.load() for entry in entry_points(group="eschool.demo")]
+    assert [module.__name__ for module in found] == ["eschool_demo"]
+    assert callable(found[0].build_demo) and callable(found[0].build_scale)

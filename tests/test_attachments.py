@@ -34,7 +34,7 @@ class Board:
 @pytest.fixture
 def world(make_app, regions_copy, probe):
     regions_copy.append("kemerovo", "[plugins.board]")
-    from eschool.demo import build_demo
+    from eschool_demo.demo import build_demo
 
     board = Board()
     app = make_app(extra_plugins=[("board", board), ("probe", probe)])

@@ -50,7 +50,7 @@ def test_handed_out_password_must_be_changed_before_anything_else(app, client, d
 
 
 def test_csrf_is_enforced_on_forms(make_app):
-    from eschool.demo import build_demo
+    from eschool_demo.demo import build_demo
 
     app = make_app(WTF_CSRF_ENABLED=True)
     with app.app_context():
@@ -67,7 +67,7 @@ def test_csrf_is_enforced_on_forms(make_app):
 
 
 def test_csrf_guards_the_modules_form_but_not_the_bearer_api(make_app):
-    from eschool.demo import build_demo
+    from eschool_demo.demo import build_demo
     from tests.conftest import bearer
 
     app = make_app(WTF_CSRF_ENABLED=True)
@@ -90,7 +90,7 @@ def _cookie_flags(response, name="session") -> set[str]:
 
 
 def test_production_cookies_are_secure(make_app, monkeypatch):
-    from eschool.demo import build_demo
+    from eschool_demo.demo import build_demo
 
     monkeypatch.setenv("ESCHOOL_ENV", "production")
     app = make_app(SECRET_KEY="a-production-key-of-at-least-32-characters")

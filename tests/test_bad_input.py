@@ -57,7 +57,7 @@ def test_huge_query_numbers_are_400_naming_the_parameter(strict, demo, query, fi
 
 
 def test_pages_take_huge_query_numbers_without_failing(strict):
-    from eschool.demo import build_demo
+    from eschool_demo.demo import build_demo
 
     with strict.app_context():
         demo = build_demo(log=lambda *_: None, journal=False)  # with the school year: classes, timetable

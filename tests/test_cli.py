@@ -20,7 +20,7 @@ def run(tmp_path, monkeypatch, database_url):
     # The CLI's app hashes with scrypt; a cheap hash keeps these tests fast (passwords still verify).
     monkeypatch.setattr(services, "hash_password", lambda p: generate_password_hash(p, method="pbkdf2:sha256:1000"))
     # The demo's school year (classes, timetable) is tested in test_demo.py; here it only slows the CLI down.
-    from eschool import demo
+    import eschool_demo as demo
 
     monkeypatch.setattr(demo, "build_demo", functools.partial(demo.build_demo, school_year=False))
     runner = CliRunner()

@@ -2,8 +2,8 @@
 import pytest
 
 from eschool.auth.models import RoleAssignment, User
-from eschool.demo import build_demo
 from eschool.structure.models import Municipality
+from eschool_demo.demo import build_demo
 from tests.conftest import login
 
 
@@ -205,8 +205,8 @@ def test_demo_accounts_log_in_and_know_each_other(school_demo):
 def test_every_demo_student_holds_the_student_role_in_their_own_class(app):
     """Bulk rows of mixed shapes (school-level parents, class-level students) keep every column."""
     from eschool.auth.models import RoleAssignment
-    from eschool.demo import build_demo
     from eschool.people.models import ClassMembership, Student
+    from eschool_demo.demo import build_demo
 
     with app.app_context():
         build_demo(log=lambda *_: None, journal=False)

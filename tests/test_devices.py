@@ -44,7 +44,7 @@ class Screen:
 @pytest.fixture
 def world(make_app, regions_copy, probe):
     regions_copy.append("kemerovo", "[plugins.screen]")
-    from eschool.demo import build_demo
+    from eschool_demo.demo import build_demo
 
     app = make_app(extra_plugins=[("screen", Screen()), ("probe", probe)])
     with app.app_context():

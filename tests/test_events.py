@@ -292,3 +292,25 @@ def services_school(world):
     from eschool.structure.models import School
 
     return School.get_by_id(world["school"])
+
+
+def test_lessons_made_school_wide_for_the_control_page_are_announced_per_class(app, client, world, plugins):
+    """The deputy's control page makes every class's lessons from the timetable in one go (the oversight
+    plugin through plugin_api.ensure_school_lessons): each class that got lessons is announced once,
+    with exactly the lessons made for it."""
+    from eschool.journal.models import Lesson
+
+    _, listener = plugins
+    with app.app_context():
+        before = {lesson.id for lesson in Lesson.select(Lesson.id)}
+    login(client, "deputy")
+    assert client.get(f"/school/{world['school']}/control").status_code == 200
+    with app.app_context():
+        made = listener.events("lessons_created")
+        new = {lesson.id: lesson.class_group_id for lesson in Lesson.select() if lesson.id not in before}
+        assert new, "the control page made the lessons nobody opened"
+        classes = [group.id for _e, group, _a, _t, _x in made]
+        assert len(classes) == len(set(classes)) == len(set(new.values()))
+        announced = {lesson.id: group.id for _e, group, _a, _t, extra in made for lesson in extra["lessons"]}
+        assert announced == new
+        assert all(actor.username == "deputy" for _e, _g, actor, _t, _x in made)

@@ -1,7 +1,7 @@
 """Final marks, closing periods, the class period report and the rates per school, through the real routes.
 
 The school is ``tests/journal_setup.py``'s: ``teacher`` teaches Математика in 5А (Анна, Борис, Вера),
-``teacher2`` Математика in 6Б, ``classteacher`` is 5А's class teacher. Period 1 ended three days ago.
+``other`` Математика in 6Б, ``classteacher`` is 5А's class teacher. Period 1 ended three days ago.
 Marks go in through the journal's own ``set_mark``: Анна 5 (oral, weight 1), 3 (test, weight 2) and
 4 (independent work, weight 1.5) -> (5 + 6 + 6) / 4.5 = 3.78 -> 4; Борис one 2 -> 2 (fewer than 3 marks).
 """
@@ -107,7 +107,7 @@ def test_final_marks_are_set_audited_and_a_stale_edit_is_refused(app, client, j)
 
 
 def test_only_the_subjects_teacher_sets_final_marks(client, j):
-    other = bearer(client, "teacher2")  # teaches Математика, but in 6Б
+    other = bearer(client, "other")  # teaches Математика, but in 6Б
     assert put(client, j, other, "anna", "4").status_code == 403
     assert client.get(url(j, period=j["p1"]), headers=other).status_code == 403
     classteacher = bearer(client, "classteacher")  # reads the class's sheet, does not set the marks
@@ -121,7 +121,7 @@ def test_only_the_subjects_teacher_sets_final_marks(client, j):
 def test_final_marks_on_the_page_as_a_plain_form(app, j):
     page = f"/school/{j['school'].id}/results/classes/{j['c5'].id}/final-marks?subject={j['maths'].id}&period={j['p1'].id}"
     other = app.test_client()
-    login(other, "teacher2")
+    login(other, "other")
     assert other.get(page).status_code == 403
     assert other.post(page, data={f"value_{j['anna'].id}": "5", f"was_{j['anna'].id}": ""}).status_code == 403
     teacher = app.test_client()
@@ -159,9 +159,9 @@ def test_the_year_mark_is_suggested_from_the_period_marks_and_exams_are_set(clie
 
 
 def test_the_deputy_closes_and_reopens_a_period_and_a_teacher_cannot(make_app, probe):
-    from eschool.demo import build_demo
     from eschool.journal import services as journal
     from eschool.school.services import SchoolError
+    from eschool_demo.demo import build_demo
 
     class PeriodProbe(Probe):
         from eschool import hookimpl
@@ -241,7 +241,7 @@ def test_the_class_report_shows_marks_or_suggestions_and_the_rates(client, j):
 
 
 def test_the_class_report_is_refused_to_others_and_the_operator_sees_only_rates(app, client, j):
-    for name in ("teacher", "teacher2", "student", "parent", "municipal", "region"):
+    for name in ("teacher", "other", "student", "parent", "municipal", "region"):
         assert client.get(report_url(j), headers=bearer(client, name)).status_code == 403, name
     page = f"/school/{j['school'].id}/results/classes/{j['c5'].id}/report?period={j['p1'].id}"
     operator = app.test_client()

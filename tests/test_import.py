@@ -403,11 +403,11 @@ def test_run_statements_do_not_grow_with_the_rows(app, school):
 def test_plugins_hear_of_each_imported_student_after_the_commit(make_app, regions_copy, tmp_path):
     from eschool import hookimpl
     from eschool.db import db
-    from eschool.demo import build_demo
     from eschool.people import importing
     from eschool.people.models import Movement, Student
     from eschool.school import services as school_services
     from eschool.types import PluginInfo
+    from eschool_demo.demo import build_demo
 
     class Watcher:
         heard = []

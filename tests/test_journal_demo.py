@@ -6,8 +6,8 @@ from collections import Counter
 import pytest
 
 from eschool.auth.models import User
-from eschool.demo_journal import build_journal_demo
 from eschool.journal.models import Attendance, Homework, Lesson, Mark
+from eschool_demo.journal import build_journal_demo
 
 START, Q1_END, Q2_START, TODAY = dt.date(2026, 9, 1), dt.date(2026, 10, 25), dt.date(2026, 11, 5), dt.date(2026, 11, 20)
 FIRST = ["Анна", "Борис", "Вера", "Глеб", "Дина", "Егор", "Жанна", "Зоя", "Иван", "Кира"]

@@ -34,7 +34,7 @@ def test_the_teacher_adds_a_lesson_by_hand(app, client, j):
     assert "вне учебных периодов" in outside.get_data(as_text=True)
 
 
-@pytest.mark.parametrize("username", ["teacher2", "parent", "student", "secretary"])
+@pytest.mark.parametrize("username", ["other", "parent", "student", "secretary"])
 def test_others_cannot_add_a_lesson(app, client, j, username):
     from eschool.journal.models import Lesson
 
@@ -101,7 +101,7 @@ def test_the_api_adds_a_lesson_for_its_teacher_only(app, client, j):
     from tests.conftest import bearer
 
     body = {"class_id": j["c5"], "subject_id": j["maths"], "date": j["today"].isoformat(), "number": 6}
-    refused = client.post("/api/v1/journal/lessons", json=body, headers=bearer(client, "teacher2"))
+    refused = client.post("/api/v1/journal/lessons", json=body, headers=bearer(client, "other"))
     assert refused.status_code == 403
     added = client.post("/api/v1/journal/lessons", json=body, headers=bearer(client, "teacher"))
     assert added.status_code == 201 and added.get_json()["number"] == 6

@@ -15,8 +15,8 @@ def test_defaults_with_the_regions_weights(make_app, regions_copy):
     regions_copy.replace("samara", "first_grade_marks = false",
                          "first_grade_marks = false\nwork_type_weights = { test = 3.0, oral = 0.5 }")
     app = make_app(region="samara")
-    from eschool.demo import build_demo
     from eschool.journal import services
+    from eschool_demo.demo import build_demo
 
     with app.app_context():
         school = build_demo(log=lambda *_: None, school_year=False)["school"]

@@ -97,17 +97,17 @@ def test_the_import_page_names_the_bad_lines(app, j):
 
 
 def test_only_a_teacher_of_the_subject_in_that_grade_imports_or_deletes(app, client, j):
-    # teacher2 teaches Математика in 6Б, not in grade 5; classteacher teaches Русский язык in 5А
-    assert upload(client, j, bearer(client, "teacher2"), GOOD_CSV).status_code == 403
+    # other teaches Математика in 6Б, not in grade 5; classteacher teaches Русский язык in 5А
+    assert upload(client, j, bearer(client, "other"), GOOD_CSV).status_code == 403
     assert upload(client, j, bearer(client, "classteacher"), GOOD_CSV).status_code == 403
-    assert upload(client, j, bearer(client, "teacher2"), GOOD_CSV, grade=6).status_code == 201
+    assert upload(client, j, bearer(client, "other"), GOOD_CSV, grade=6).status_code == 201
     for name in ("student", "parent", "municipal", "secretary"):
         assert upload(client, j, bearer(client, name), GOOD_CSV).status_code == 403, name
     plan = upload(client, j, bearer(client, "teacher"), GOOD_CSV).get_json()
     address = f"/api/v1/schools/{j['school'].id}/lesson-plans/{plan['id']}"
-    assert client.delete(address, headers=bearer(client, "teacher2")).status_code == 403
+    assert client.delete(address, headers=bearer(client, "other")).status_code == 403
     page = app.test_client()
-    login(page, "teacher2")
+    login(page, "other")
     assert page.post(f"/school/{j['school'].id}/lesson-plans/{plan['id']}/delete").status_code == 403
     assert client.delete(address, headers=bearer(client, "teacher")).status_code == 204
     assert client.get(address, headers=bearer(client, "teacher")).status_code == 404
@@ -178,7 +178,7 @@ def test_attaching_is_for_the_teacher_of_that_class_and_the_plans_grade(app, cli
     _lessons(app, j, [1, 2])
     plan = upload(client, j, bearer(client, "teacher"), GOOD_CSV).get_json()
     base = f"/api/v1/schools/{j['school'].id}/lesson-plans/{plan['id']}"
-    for name in ("teacher2", "classteacher", "deputy"):
+    for name in ("other", "classteacher", "deputy"):
         assert client.post(f"{base}/attach", json={"class_id": j["c5"].id},
                            headers=bearer(client, name)).status_code == 403, name
         assert client.post(f"{base}/detach", json={"class_id": j["c5"].id},
@@ -186,7 +186,7 @@ def test_attaching_is_for_the_teacher_of_that_class_and_the_plans_grade(app, cli
     wrong_grade = client.post(f"{base}/attach", json={"class_id": j["c6"].id}, headers=bearer(client, "teacher"))
     assert wrong_grade.status_code == 400 and "class_id" in wrong_grade.get_json()["error"]["fields"]
     page = app.test_client()
-    login(page, "teacher2")
+    login(page, "other")
     assert page.post(f"/school/{j['school'].id}/lesson-plans/{plan['id']}/attach",
                      data={"class_id": j["c5"].id}).status_code == 403
     teacher = app.test_client()

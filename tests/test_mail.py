@@ -56,9 +56,9 @@ def mailing_app(make_app, smtp):
 
 @pytest.fixture
 def student(mailing_app):
-    from eschool.demo import build_demo
     from eschool.people import services
     from eschool.school import services as school
+    from eschool_demo.demo import build_demo
 
     with mailing_app.app_context():
         demo = build_demo(log=lambda *_: None, school_year=False)
@@ -149,7 +149,7 @@ def test_password_reset_by_email_where_the_region_allows(mailing_app, smtp, stud
 
 
 def test_samara_resets_passwords_only_through_the_administrator(make_app, smtp):
-    from eschool.demo import build_demo
+    from eschool_demo.demo import build_demo
 
     app = make_app(region="samara", SMTP_HOST="127.0.0.1", SMTP_PORT=smtp[1])
     with app.app_context():

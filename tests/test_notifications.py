@@ -137,11 +137,11 @@ def build_world(app) -> dict:
     """The demo accounts, plus: 5А (taught by ``teacher``, led by ``classteacher``) with a student whose
     parent is ``parent``; 6Б with another student and parent; a second school in another municipality."""
     from eschool.auth import services as auth
-    from eschool.demo import build_demo
     from eschool.people import services as people
     from eschool.school import services as school_services
     from eschool.school.models import ClassGroup, Subject, TeachingAssignment
     from eschool.structure import services as structure
+    from eschool_demo.demo import build_demo
 
     demo = build_demo(log=lambda *_: None, school_year=False)
     school, munis = demo["school"], demo["municipalities"]

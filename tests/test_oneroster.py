@@ -58,7 +58,7 @@ def school_facts(school) -> dict:
 def exported(tmp_path_factory):
     """The demo school (with its year, classes and students) exported once for the module."""
     from eschool.app import create_app
-    from eschool.demo import build_demo
+    from eschool_demo.demo import build_demo
     from eschool_oneroster import services as oneroster
 
     root = tmp_path_factory.mktemp("oneroster")

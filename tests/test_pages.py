@@ -33,8 +33,8 @@ def _pages(app, school_id, vacancy_id, class_id, student_id, user_id, extra=None
 def test_every_page_renders_in_both_languages_under_the_regions_theme(make_app, region):
     from flask import url_for
 
-    from eschool.demo import build_demo
     from eschool.structure.models import Municipality
+    from eschool_demo.demo import build_demo
     from eschool_vacancies.models import Vacancy
 
     app = make_app(region=region)

@@ -293,7 +293,7 @@ def test_school_administrator_issues_staff_logins(app, client, people):
 
 def test_staff_personal_files_are_for_the_administrator_and_hr_only(make_app):
     """Samara has HR specialists; students, parents and other staff are refused."""
-    from eschool.demo import build_demo
+    from eschool_demo.demo import build_demo
 
     app = make_app(region="samara")
     with app.app_context():
@@ -326,10 +326,10 @@ def test_staff_personal_files_are_for_the_administrator_and_hr_only(make_app):
 def test_plugins_hear_of_movements_and_add_card_sections(make_app, regions_copy, tmp_path):
     """eschool_on_student_moved after each movement; eschool_student_card_sections on the card."""
     from eschool import hookimpl
-    from eschool.demo import build_demo
     from eschool.people import services
     from eschool.school import services as school
     from eschool.types import CardSection, PluginInfo
+    from eschool_demo.demo import build_demo
 
     (tmp_path / "templates" / "watcher").mkdir(parents=True)
     (tmp_path / "templates" / "watcher" / "section.html").write_text("<p>Кружки: {{ ctx.clubs }}</p>")

@@ -95,7 +95,7 @@ def test_anonymous_is_sent_to_login_and_the_api_says_401(client, two_schools):
 
 def test_plugin_permission_check_hook_can_veto(make_app, probe):
     from eschool.auth import services as auth
-    from eschool.demo import build_demo
+    from eschool_demo.demo import build_demo
 
     app = make_app(extra_plugins=[("probe", probe)])
     with app.app_context():
@@ -120,9 +120,9 @@ def test_every_menu_entry_and_widget_names_a_real_endpoint_and_a_known_permissio
     from flask_login import login_user
 
     from eschool.auth.models import User
-    from eschool.demo import build_demo
     from eschool.plugins.services import scope_for_school
     from eschool.types import Scope
+    from eschool_demo.demo import build_demo
 
     app = make_app(extra_plugins=[("probe", probe)])
     ext = app.extensions["eschool"]

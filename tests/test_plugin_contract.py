@@ -113,7 +113,7 @@ def test_a_required_plugin_the_profile_does_not_allow_stops_start_up(make_app, a
 
 
 def test_menu_entries_follow_their_order_not_the_plugins(make_app, allowed):
-    from eschool.demo import build_demo
+    from eschool_demo.demo import build_demo
 
     class Ordered(Probe):
         @hookimpl

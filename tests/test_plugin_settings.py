@@ -30,7 +30,7 @@ class Tiles:
 @pytest.fixture
 def world(make_app, regions_copy, probe):
     regions_copy.append("kemerovo", "[plugins.tiles]\n[plugins.tiles.settings]\nsize = 4")
-    from eschool.demo import build_demo
+    from eschool_demo.demo import build_demo
 
     app = make_app(extra_plugins=[("tiles", Tiles()), ("probe", probe)])
     with app.app_context():
@@ -160,7 +160,7 @@ def _count_queries(call):
 
 def test_a_region_only_setting_is_shown_but_not_set_below(make_app):
     """The vacancies' archive time is the region's (its public lists span schools)."""
-    from eschool.demo import build_demo
+    from eschool_demo.demo import build_demo
 
     app = make_app()
     with app.app_context():

@@ -18,7 +18,7 @@ from tests.conftest import login
 
 @pytest.fixture
 def world(make_app, probe):
-    from eschool.demo import build_demo
+    from eschool_demo.demo import build_demo
 
     app = make_app(extra_plugins=[("probe", probe)])
     with app.app_context():
@@ -259,7 +259,7 @@ def test_the_api_toggles_and_answers_with_the_states_here(world):
 
 
 def test_the_api_names_a_toggle_the_profile_forbids(make_app, probe, regions_copy):
-    from eschool.demo import build_demo
+    from eschool_demo.demo import build_demo
     from tests.conftest import bearer
 
     regions_copy.replace("kemerovo", "[plugins.probe]", '[plugins.probe]\nmunicipalities = ["belovo"]')

@@ -12,7 +12,7 @@ ONE, TWO = "203.0.113.7", "203.0.113.8"  # documentation addresses: only values 
 def limited(make_app):
     def _make(**config):
         app = make_app(**{"LOGIN_RATE_LIMIT": "3 per 10 minutes", **config})
-        from eschool.demo import build_demo
+        from eschool_demo.demo import build_demo
 
         with app.app_context():
             build_demo(log=lambda *_: None, school_year=False)

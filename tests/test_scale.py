@@ -6,9 +6,9 @@ def test_a_small_scale_builds_consistent_rows_and_is_idempotent(app):
     from eschool.auth.models import User
     from eschool.journal.models import Lesson, Mark
     from eschool.people.models import ClassMembership, Guardian, Student
-    from eschool.scale import build_scale
     from eschool.structure.models import School
     from eschool.timetable.models import TimetableEntry
+    from eschool_demo.scale import build_scale
 
     with app.app_context():
         counts = build_scale("municipality", log=lambda _m: None, schools=2, students_per_school=60, weeks=1)
@@ -40,7 +40,7 @@ def test_a_small_scale_builds_consistent_rows_and_is_idempotent(app):
 
 
 def test_a_scale_parent_reads_and_a_teacher_opens_pages(app, client):
-    from eschool.scale import build_scale
+    from eschool_demo.scale import build_scale
 
     with app.app_context():
         build_scale("school", log=lambda _m: None, students_per_school=30, weeks=1)

@@ -10,7 +10,7 @@ from eschool.types import Scope
 
 @pytest.fixture
 def world(app):
-    from eschool.demo import build_demo
+    from eschool_demo.demo import build_demo
 
     with app.app_context():
         demo = build_demo(log=lambda *_: None, school_year=False)

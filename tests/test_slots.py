@@ -42,7 +42,7 @@ def world(make_app, regions_copy):
         regions_copy.append("kemerovo", f"[plugins.{code}]")
     alpha, beta, broken = Notes("alpha", 20), Notes("beta", 10), Notes("broken", 5, fail=True)
     app = make_app(extra_plugins=[("alpha", alpha), ("beta", beta), ("broken", broken)])
-    from eschool.demo import build_demo
+    from eschool_demo.demo import build_demo
 
     with app.app_context():
         demo = build_demo(log=lambda *_: None, school_year=False)

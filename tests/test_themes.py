@@ -19,7 +19,7 @@ def _pages_without_arguments(app) -> list[str]:
 
 @pytest.mark.parametrize("region", sorted(THEMES))
 def test_every_page_without_arguments_wears_the_regions_theme(make_app, region):
-    from eschool.demo import build_demo
+    from eschool_demo.demo import build_demo
 
     app = make_app(region=region)
     with app.app_context():
@@ -56,7 +56,7 @@ def _write(path: Path, text: str) -> None:
 
 
 def test_templates_load_region_then_theme_then_plugin_then_core(make_app, probe, regions_copy, themes_copy):
-    from eschool.demo import build_demo
+    from eschool_demo.demo import build_demo
 
     theme_widget = themes_copy / "kuzbass" / "templates" / "probe" / "widget.html"
     _write(theme_widget, '<div class="theme-made">{% include "probe:probe/widget.html" %}</div>')

@@ -203,9 +203,9 @@ def test_a_closed_year_is_read_only(app, client, school):
 
 
 def test_timetable_page_by_class_teacher_room_and_day(make_app):
-    from eschool.demo import build_demo
     from eschool.school.models import ClassGroup, Room
     from eschool.timetable.models import TimetableEntry
+    from eschool_demo.demo import build_demo
     from tests.conftest import login
 
     app = make_app()

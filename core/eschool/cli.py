@@ -90,6 +90,17 @@ def main(region):
 
 # ------------------------------------------------------------------ init / demo / serve
 
+def demo_package():
+    """The demo and benchmark data package, found like a plugin through its entry point (group
+    ``eschool.demo``): it is not part of the runtime package, and a portal without it still runs."""
+    from importlib.metadata import entry_points
+
+    for entry in entry_points(group="eschool.demo"):
+        return entry.load()
+    raise click.ClickException("The demo data package is not installed (it ships with the eschool "
+                               "distribution as eschool_demo; reinstall the package).")
+
+
 @main.command()
 @region_option
 @database_option
@@ -116,15 +127,14 @@ def init(region, database):
 @click.option("--weeks", type=int, default=None, help="With --scale: this many weeks of journal instead.")
 def demo(region, database, serve, host, port, scale, schools, weeks):
     """Build a demo: the region's municipalities, a demo school, an account for every role."""
-    from eschool.demo import build_demo
-
+    data = demo_package()
     app = make_app(region, database)
     _upgrade(app)
-    result = build_demo(log=lambda m: click.echo(f"  {m}"))
+    result = data.build_demo(log=lambda m: click.echo(f"  {m}"))
     if scale:
         import time
 
-        from eschool.scale import SCALES, build_scale
+        SCALES, build_scale = data.SCALES, data.build_scale  # noqa: N806 - the package's names
 
         total = schools or SCALES[scale][0]
         started = time.perf_counter()
@@ -592,8 +602,9 @@ def import_staff(path, school_ref, dry_run, region, database):
             click.echo(f"{user.username}\t{password}\t{user.full_name}")
 
 
-def _one_school(school_ref):
-    """The school named by --school; without it, the only school of the database."""
+def one_school(school_ref):
+    """The school a CLI command's --school names (id or short name); without it, the only school of the
+    database. A ClickException saying what to give otherwise (plugins: ``plugin_api.cli_school``)."""
     from eschool.structure.models import School
     from eschool.structure.services import StructureError, find_school
 

@@ -18,6 +18,7 @@ CORE_PARTS: tuple[tuple[str, str], ...] = (
     ("core.web", "eschool.web.plugin"),
     ("core.api", "eschool.api.plugin"),
     ("core.auth", "eschool.auth.plugin"),
+    ("core.accounts", "eschool.accounts.plugin"),
     ("core.structure", "eschool.structure.plugin"),
     ("core.plugins", "eschool.plugins.plugin"),
     ("core.school", "eschool.school.plugin"),

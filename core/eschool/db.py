@@ -58,6 +58,18 @@ class BaseModel(peewee.Model):
 SQLITE_PRAGMAS = {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 10_000}
 
 
+def _unicode_lower(value):
+    return value.lower() if isinstance(value, str) else value
+
+
+def unicode_functions(database: peewee.SqliteDatabase) -> peewee.SqliteDatabase:
+    """SQLite's own ``lower()`` folds only ASCII (``lower('ПЕТРОВ')`` stays ``'ПЕТРОВ'``); replace it on
+    every connection with Python's, which folds Cyrillic as PostgreSQL's ``lower()`` does under a UTF-8
+    locale, so that ``fn.LOWER(field).contains(text.lower())`` finds «Петров» by «петров» on both."""
+    database.register_function(_unicode_lower, "lower", 1, deterministic=True)
+    return database
+
+
 class ImmediateTransactions:
     """SQLite transactions that take the write lock when they begin (``BEGIN IMMEDIATE``).
 
@@ -105,9 +117,9 @@ def open_database(url: str, pool: int = 0) -> peewee.Database:
         if pool > 0 and path not in (":memory:", ""):
             # opening a file and setting its pragmas was a fifth of a cached diary request (bench/run)
             # a connection returns to the pool and may serve another thread next (one at a time)
-            return eventful(_pooled_sqlite_class())(path, max_connections=pool, stale_timeout=300, pragmas=pragmas,
-                                                    check_same_thread=False)
-        return eventful(SqliteDatabase)(path or ":memory:", pragmas=pragmas)
+            return unicode_functions(eventful(_pooled_sqlite_class())(
+                path, max_connections=pool, stale_timeout=300, pragmas=pragmas, check_same_thread=False))
+        return unicode_functions(eventful(SqliteDatabase)(path or ":memory:", pragmas=pragmas))
     if url.startswith("postgres://"):
         url = "postgresql://" + url[len("postgres://") :]
     if pool > 0 and url.startswith("postgresql://"):

@@ -26,6 +26,16 @@ from eschool.auth.services import AccountError, create_user, grant_role
 from eschool.core_plugin import SCHOOL_STAFF
 from eschool.db import BaseModel, db, utcnow
 from eschool.diary.services import visible_students
+from eschool.exports import (
+    PdfUnavailable,
+    Sheet,
+    pdf_available,
+    pdf_bytes,
+    pdf_response,
+    safe_cell,
+    xlsx_bytes,
+    xlsx_response,
+)
 from eschool.fields import Number, UtcDateTime
 from eschool.jobs import enqueue
 from eschool.journal.models import ATTENDANCE_KINDS, Attendance, FinalMark, Homework, Lesson, Mark, WorkType
@@ -37,6 +47,7 @@ from eschool.journal.services import (
     class_attendance,
     deadline,
     ensure_lessons,
+    ensure_school_lessons,
     lesson_state,
     lessons_of,
     local_now,
@@ -135,6 +146,15 @@ def cli_app():
     return make_app()
 
 
+def cli_school(school_ref):
+    """In a plugin's CLI command: the school its ``--school`` option names (id or short name), or the
+    only school of the database when it is not given; a ``click.ClickException`` saying what to give
+    otherwise."""
+    from eschool.cli import one_school
+
+    return one_school(school_ref)
+
+
 __all__ = [
     # hooks and records
     "hookimpl", "hookspec", "__version__", "PluginInfo", "Permission", "MenuItem", "Panel", "Widget", "CardSection",
@@ -154,7 +174,7 @@ __all__ = [
     "current_membership", "is_class_teacher", "timetable_of_day", "substitutions", "class_attendance",
     "class_of", "subject_of", "subgroup_of", "teacher_of",
     # the journal's rules
-    "set_mark", "set_attendance", "attendance_current", "periods_of", "ensure_lessons", "deadline", "lesson_state",
+    "set_mark", "set_attendance", "attendance_current", "periods_of", "ensure_lessons", "ensure_school_lessons", "deadline", "lesson_state",
     "class_students_between", "weighted_average", "set_lesson", "check_keep", "lessons_of", "teaches",
     "controls_journal",
     # reading a school's files (CSV or XLSX, under caps)
@@ -174,8 +194,11 @@ __all__ = [
     # building blocks
     "settings_for", "SettingsError", "render_markdown", "sanitize_html", "attachments", "Attachment",
     "AttachmentError", "search", "SlotFragment", "Number", "UtcDateTime",
+    # downloads: XLSX (formulas disarmed) and PDF (offline, shipped Cyrillic fonts)
+    "Sheet", "safe_cell", "xlsx_bytes", "xlsx_response", "pdf_bytes", "pdf_response", "pdf_available",
+    "PdfUnavailable",
     # CLI
-    "cli_app",
+    "cli_app", "cli_school",
     # errors
     "ApiError", "PageError", "SchoolError", "JournalForbidden", "StaleEdit",
 ]

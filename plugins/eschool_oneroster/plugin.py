@@ -6,7 +6,7 @@ from pathlib import Path
 import click
 from flask_babel import lazy_gettext as _l
 
-from eschool.plugin_api import PluginInfo, __version__, cli_app, hookimpl
+from eschool.plugin_api import PluginInfo, __version__, cli_app, cli_school, hookimpl
 
 CODE = "oneroster"
 
@@ -34,21 +34,6 @@ def _switched_on(school) -> None:
         raise click.ClickException(f"--school: the OneRoster exchange is switched off for {school.short_name}")
 
 
-def _one_school(school_ref):
-    """The school named by --school; without it, the only school of the database."""
-    from eschool.plugin_api import School, StructureError, find_school
-
-    if school_ref:
-        try:
-            return find_school(school_ref)
-        except StructureError as exc:
-            raise click.ClickException(f"--school: {exc}") from exc
-    schools = list(School.select().limit(2))
-    if len(schools) != 1:
-        raise click.ClickException("--school: give the school's id or short name")
-    return schools[0]
-
-
 @hookimpl
 def eschool_cli_commands(cli):
     @cli.group(CODE)
@@ -70,7 +55,7 @@ def eschool_cli_commands(cli):
 
         app = cli_app()
         roles = app.extensions["eschool"].roles
-        school = _one_school(school_ref) if school_ref else None
+        school = cli_school(school_ref) if school_ref else None
         _switched_on(school)
         try:
             plan = services.check_folder(folder, school, roles)
@@ -101,7 +86,7 @@ def eschool_cli_commands(cli):
         from eschool_oneroster import services
 
         cli_app()
-        school = _one_school(school_ref)
+        school = cli_school(school_ref)
         _switched_on(school)
         counts = services.export(school, folder)
         click.echo(f"Exported {school.short_name} to {folder}: "

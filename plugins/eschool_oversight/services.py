@@ -20,7 +20,6 @@ from peewee import JOIN, Case, Value, fn
 
 from eschool.plugin_api import (
     ATTENDANCE_KINDS,
-    AcademicYear,
     Attendance,
     ClassGroup,
     ClassMembership,
@@ -35,14 +34,13 @@ from eschool.plugin_api import (
     Student,
     Subgroup,
     Subject,
-    Substitution,
-    TimetableEntry,
     User,
     attendance_current,
     class_students_between,
     db,
     deadline,
     ensure_lessons,
+    ensure_school_lessons,
     has_permission,
     is_class_teacher,
     lesson_state,
@@ -108,58 +106,6 @@ def ensure_day(class_group: ClassGroup, day: dt.date) -> None:
 
     if day <= local_today() + dt.timedelta(days=7) and not class_group.academic_year.closed:
         ensure_lessons(class_group, day, day)
-
-
-def ensure_school_lessons(school: School, start: dt.date, end: dt.date) -> int:
-    """``journal.services.ensure_lessons`` for every class of the school at once, in a fixed number of
-    queries: the lessons the timetable gave between ``start`` and ``end`` (inside each class's study
-    periods; the substitute as the teacher) exist, so lessons nobody opened count as not filled.
-    Open years only. Returns how many were made."""
-    years = [y.id for y in AcademicYear.select().where(
-        (AcademicYear.school == school) & ~AcademicYear.closed & (AcademicYear.starts_on <= end)
-        & (AcademicYear.ends_on >= start))]
-    if not years or end < start:
-        return 0
-    grades = dict(ClassGroup.select(ClassGroup.id, ClassGroup.grade).where(ClassGroup.academic_year.in_(years))
-                  .tuples())
-    periods = list(Period.select().where(Period.academic_year.in_(years)))
-    entries = list(TimetableEntry.select().where(TimetableEntry.academic_year.in_(years)))
-    if not entries:
-        return 0
-    existing = {(entry, day): (lesson_id, teacher) for lesson_id, entry, day, teacher in Lesson.select(
-        Lesson.id, Lesson.timetable_entry, Lesson.date, Lesson.teacher).where(
-        (Lesson.school == school) & (Lesson.date >= start) & (Lesson.date <= end)
-        & Lesson.timetable_entry.is_null(False)).tuples()}
-    subs = {(entry, day): teacher for entry, day, teacher in Substitution.select(
-        Substitution.entry, Substitution.date, Substitution.teacher).join(TimetableEntry).where(
-        TimetableEntry.academic_year.in_(years) & (Substitution.date >= start) & (Substitution.date <= end)).tuples()}
-    by_day: dict[int, list[TimetableEntry]] = {}
-    for entry in entries:
-        by_day.setdefault(entry.weekday, []).append(entry)
-    rows, moved = [], []
-    day = start
-    while day <= end:
-        for entry in by_day.get(day.isoweekday(), ()):
-            grade = grades.get(entry.class_group_id)
-            if not any(p.academic_year_id == entry.academic_year_id and p.grade_from <= grade <= p.grade_to
-                       and p.starts_on <= day <= p.ends_on for p in periods):
-                continue
-            teacher = subs.get((entry.id, day), entry.teacher_id)
-            found = existing.get((entry.id, day))
-            if found is None:
-                rows.append({"school": school.id, "class_group": entry.class_group_id, "subgroup": entry.subgroup_id,
-                             "subject": entry.subject_id, "date": day, "number": entry.number,
-                             "timetable_entry": entry.id, "teacher": teacher})
-            elif found[1] != teacher and (entry.id, day) in subs:
-                moved.append((found[0], teacher))
-        day += dt.timedelta(days=1)
-    if rows or moved:
-        with db.atomic():
-            for i in range(0, len(rows), 200):
-                Lesson.insert_many(rows[i:i + 200]).execute()
-            for lesson_id, teacher in moved:
-                Lesson.update(teacher=teacher).where(Lesson.id == lesson_id).execute()
-    return len(rows)
 
 
 def choose_range(class_group: ClassGroup, periods: list[Period], period_id=None, start=None, end=None,

@@ -198,6 +198,18 @@ def class_students(class_group: ClassGroup, start: dt.date, end: dt.date, subgro
     return list(query.order_by(Student.last_name, Student.first_name, Student.middle_name, Student.id).distinct())
 
 
+def homework_allowed(class_group: ClassGroup) -> bool:
+    """Whether the class gets homework: not the 1st grade where the region says so (Kuzbass)."""
+    return class_group.grade != 1 or current_app.extensions["eschool"].region.rules.get("first_grade_homework", True)
+
+
+def reads_every_journal(user, school: School) -> bool:
+    """Where the region lets every teacher read every class's journal (Samara), a teacher of the school
+    reads any class's grid, lessons and marks; keeping stays with the lesson's own teacher."""
+    return bool(current_app.extensions["eschool"].region.rules.get("teachers_read_all_journals")) and \
+        has_permission(user, KEEP, scope_for_school(school))
+
+
 def scale_of(class_group: ClassGroup, subject) -> str:
     """The mark scale of a class's subject: none in the 1st grade where the region says so."""
     rules = current_app.extensions["eschool"].region.rules
@@ -349,6 +361,73 @@ def ensure_lessons(class_group: ClassGroup, start: dt.date, end: dt.date, period
             fire_event("lessons_created", scope_for_school(class_group.school), class_group=class_group,
                        lessons=lessons)
     return len(new_rows)
+
+
+def ensure_school_lessons(school: School, start: dt.date, end: dt.date) -> int:
+    """``ensure_lessons`` for every class of the school at once, in a fixed number of queries: the lessons
+    the timetable gave between ``start`` and ``end`` (inside each class's study periods; the substitute
+    as the teacher) exist, so lessons nobody opened count as not filled (the deputy's control pages).
+    Open years only. Returns how many were made; ``lessons_created`` fires once per class that got
+    some (the rows are read back only when a plugin listens)."""
+    years = [y.id for y in AcademicYear.select().where(
+        (AcademicYear.school == school) & ~AcademicYear.closed & (AcademicYear.starts_on <= end)
+        & (AcademicYear.ends_on >= start))]
+    if not years or end < start:
+        return 0
+    grades = dict(ClassGroup.select(ClassGroup.id, ClassGroup.grade).where(ClassGroup.academic_year.in_(years))
+                  .tuples())
+    periods = list(Period.select().where(Period.academic_year.in_(years)))
+    entries = list(TimetableEntry.select().where(TimetableEntry.academic_year.in_(years)))
+    if not entries:
+        return 0
+    existing = {(entry, day): (lesson_id, teacher) for lesson_id, entry, day, teacher in Lesson.select(
+        Lesson.id, Lesson.timetable_entry, Lesson.date, Lesson.teacher).where(
+        (Lesson.school == school) & (Lesson.date >= start) & (Lesson.date <= end)
+        & Lesson.timetable_entry.is_null(False)).tuples()}
+    subs = {(entry, day): teacher for entry, day, teacher in Substitution.select(
+        Substitution.entry, Substitution.date, Substitution.teacher).join(TimetableEntry).where(
+        TimetableEntry.academic_year.in_(years) & (Substitution.date >= start) & (Substitution.date <= end)).tuples()}
+    by_day: dict[int, list[TimetableEntry]] = {}
+    for entry in entries:
+        by_day.setdefault(entry.weekday, []).append(entry)
+    rows, moved = [], []
+    day = start
+    while day <= end:
+        for entry in by_day.get(day.isoweekday(), ()):
+            grade = grades.get(entry.class_group_id)
+            if not any(p.academic_year_id == entry.academic_year_id and p.grade_from <= grade <= p.grade_to
+                       and p.starts_on <= day <= p.ends_on for p in periods):
+                continue
+            teacher = subs.get((entry.id, day), entry.teacher_id)
+            found = existing.get((entry.id, day))
+            if found is None:
+                rows.append({"school": school.id, "class_group": entry.class_group_id, "subgroup": entry.subgroup_id,
+                             "subject": entry.subject_id, "date": day, "number": entry.number,
+                             "timetable_entry": entry.id, "teacher": teacher})
+            elif found[1] != teacher and (entry.id, day) in subs:
+                moved.append((found[0], teacher))
+        day += dt.timedelta(days=1)
+    if rows or moved:
+        with db.atomic():
+            for i in range(0, len(rows), 200):
+                Lesson.insert_many(rows[i:i + 200]).execute()
+            for lesson_id, teacher in moved:
+                Lesson.update(teacher=teacher).where(Lesson.id == lesson_id).execute()
+    if rows and listens("lessons_created"):
+        made = {(row["timetable_entry"], row["date"]) for row in rows}
+        by_class: dict[int, list[Lesson]] = {}
+        for lesson in Lesson.select().where(
+                (Lesson.school == school) & (Lesson.date >= start) & (Lesson.date <= end)
+                & Lesson.timetable_entry.is_null(False)).order_by(Lesson.date, Lesson.number):
+            if (lesson.timetable_entry_id, lesson.date) in made:
+                by_class.setdefault(lesson.class_group_id, []).append(lesson)
+        classes = {c.id: c for c in ClassGroup.select().where(ClassGroup.id.in_(list(by_class)))}
+        scope = scope_for_school(school)
+        for class_id, lessons in by_class.items():
+            fire_event("lessons_created", scope, class_group=classes[class_id], lessons=lessons)
+    return len(rows)
+
+
 
 
 def add_lesson(user, class_group: ClassGroup, data: dict) -> Lesson:
@@ -689,6 +768,8 @@ def set_homework(user, lesson: Lesson, data: dict, version: int | None = None) -
     """Set or change the lesson's homework: text, links, time needed, due date, for all or chosen students."""
     check_keep(user, lesson, "homework")
     text = (data.get("text") or "").strip()
+    if text and not homework_allowed(lesson.class_group):
+        raise SchoolError("text", _l("The 1st grade gets no homework in this region."))
     links = _links(data.get("links"))
     minutes = data.get("minutes_needed")
     if minutes not in (None, ""):
@@ -853,7 +934,7 @@ def can_read_class(user, class_group: ClassGroup, lesson: Lesson | None = None) 
         return True
     if not has_permission(user, KEEP, scope_for_school(school)):
         return False
-    if is_class_teacher(user, class_group.id):
+    if is_class_teacher(user, class_group.id) or reads_every_journal(user, school):
         return True
     return TeachingAssignment.select().where((TeachingAssignment.teacher == user.id)
                                              & (TeachingAssignment.class_group == class_group.id)).exists()

@@ -10,7 +10,7 @@ CLI, an integrator's SQL), and the stamp moves in the writer's own transaction, 
 sees the new stamp sees the new data too. Changes counted: lessons, marks, attendance, homework with
 its files and chosen students, final marks, class and subgroup membership.
 
-Bulk loaders that bypass the triggers (``eschool.scale`` on PostgreSQL with
+Bulk loaders that bypass the triggers (``eschool_demo.scale`` on PostgreSQL with
 ``session_replication_role = replica``) call ``bump_all`` when they are done.
 """
 from __future__ import annotations

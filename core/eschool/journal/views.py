@@ -76,17 +76,32 @@ def _lesson(school: School, lesson_id: int) -> Lesson:
 
 
 def may_read_grid(user, school: School, class_group: ClassGroup, keeper: bool) -> bool:
-    """The grid is open to its teacher, the class teacher and the school's journal control."""
+    """The grid is open to its teacher, the class teacher and the school's journal control (and, where the
+    region says so, to every teacher of the school, read only)."""
     return keeper or is_class_teacher(user, class_group.id) or has_permission(
-        user, services.CONTROL, scope_for_school(school))
+        user, services.CONTROL, scope_for_school(school)) or services.reads_every_journal(user, school)
 
 
 def may_open_lesson(user, school: School, lesson: Lesson) -> bool:
     return services.may_keep(user, lesson) or is_class_teacher(user, lesson.class_group_id) or has_permission(
-        user, services.CONTROL, scope_for_school(school))
+        user, services.CONTROL, scope_for_school(school)) or services.reads_every_journal(user, school)
 
 
 # --------------------------------------------------------------------------- my journal
+
+
+def school_assignments(school: School):
+    """Every class-subject (or subgroup) taught in the school's current year, by class: one query."""
+    from eschool.school.models import TeachingAssignment
+
+    year = school_services.current_year(school)
+    if year is None:
+        return []
+    return list(TeachingAssignment.select(TeachingAssignment, ClassGroup, Subject, Subgroup)
+                .join(ClassGroup).switch(TeachingAssignment).join(Subject)
+                .switch(TeachingAssignment).join(Subgroup, join_type=JOIN.LEFT_OUTER)
+                .where(ClassGroup.academic_year == year.id)
+                .order_by(ClassGroup.grade, ClassGroup.name, Subject.name))
 
 
 def my_assignments(user, school: School):
@@ -115,8 +130,12 @@ def index(school_id: int):
     lessons = [lesson for lesson in recent if lesson.date == today]
     unfilled = [lesson for lesson in recent if lesson.date < today
                 and services.lesson_state(lesson, school=school) == "overdue"]
+    others = []
+    if services.reads_every_journal(current_user, school):  # Samara: every class's journal, read only
+        mine = {(a.class_group_id, a.subject_id, a.subgroup_id) for a in assignments}
+        others = [a for a in school_assignments(school) if (a.class_group_id, a.subject_id, a.subgroup_id) not in mine]
     return render_template("journal/index.html", school=school, assignments=assignments, lessons=lessons,
-                           unfilled=unfilled, today=today, window=window)
+                           unfilled=unfilled, today=today, window=window, others=others)
 
 
 # --------------------------------------------------------------------------- the grid
@@ -432,7 +451,8 @@ def _lesson_page(school, lesson, errors=None, status=200):
                            chosen=chosen, files=files, errors=errors or [], letters=attendance_letters(),
                            labels=ATTENDANCE_LABELS, mark_text=mark_text,
                            work_types=services.work_types(school), work_type_label=services.work_type_label,
-                           can_edit=services.may_keep(current_user, lesson)), status
+                           can_edit=services.may_keep(current_user, lesson),
+                           homework_allowed=services.homework_allowed(group)), status
 
 
 @bp.get("/lesson/<int:lesson_id>")

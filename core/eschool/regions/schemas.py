@@ -118,6 +118,10 @@ class RulesSchema(Schema):
     communication = fields.List(fields.String(validate=validate.OneOf(
         ["mail", "forum", "news", "blogs", "communities", "sms", "announcements"])), load_default=list)
     first_grade_marks = TomlBoolean(load_default=False)
+    # Whether the 1st grade gets homework (Kuzbass: no; the journal refuses it there).
+    first_grade_homework = TomlBoolean(load_default=True)
+    # Whether every teacher of a school reads every class's journal (read only; Samara: yes).
+    teachers_read_all_journals = TomlBoolean(load_default=False)
     session_idle_minutes = TomlInteger(load_default=30, validate=validate.Range(min=5, max=24 * 60))
     # The weights of the default work types (oral, classwork, homework, independent, dictation, lab, test).
     work_type_weights = fields.Dict(keys=fields.String(validate=validate.OneOf(

@@ -36,7 +36,9 @@ ACCOUNTS = (
 ROLE_USERNAMES = {role: username for username, _name, role, _level in ACCOUNTS}
 
 LAST_NAMES = ["Абрамов", "Белова", "Волков", "Громова", "Данилов", "Ежова", "Жаров", "Зимина", "Ильин", "Котова",
-              "Лапин", "Миронова", "Носов", "Осипова", "Петров", "Рябова", "Смирнов", "Титова", "Уваров", "Фомина"]
+              "Лапин", "Миронова", "Носов", "Осипова", "Петров", "Рябова", "Смирнов", "Титова", "Уваров", "Фомина",
+              "Хохлов", "Цыганова", "Чистяков", "Шубина", "Щукин", "Юдина", "Яковлев", "Агеева", "Блинов", "Валиева",
+              "Горбунов", "Дроздова", "Ершов", "Жильцова", "Захаров", "Исаева", "Кудрин", "Лыкова", "Мухин", "Нефёдова"]
 
 
 @dataclass
@@ -59,34 +61,51 @@ class World:
         return self.users[ROLE_USERNAMES.get(who, who)]
 
 
-def _student(school, group, n: int, on: dt.date):
+def enrol_students(school, group, count: int, on: dt.date, start: int = 0) -> list:
+    """Enrol ``count`` students in ``group`` from ``on`` (through the people services), numbered from
+    ``start``: «Абрамов Ученик00», «Белова Ученик01», ... Returns the ``Student`` rows."""
     from eschool.people import services as people
 
-    return people.enrol(school, {
+    return [people.enrol(school, {
         "last_name": LAST_NAMES[n % len(LAST_NAMES)], "first_name": f"Ученик{n:02d}", "middle_name": "",
         "birth_date": dt.date(2015, 1, 1 + n % 28), "gender": "m" if n % 2 else "f",
         "document_kind": "birth_certificate", "document_number": "", "snils": "", "address": "",
-        "class_id": group.id, "date": on, "order_number": f"{n}-у"}, notify=False)
+        "class_id": group.id, "date": on, "order_number": f"{n}-у"}, notify=False) for n in range(start, start + count)]
 
 
-def build_world(app, students: int = 6, others: int = 3) -> World:
-    """Build the world in ``app``'s database (empty but migrated) and return its ids."""
+def build_world(app, students: int = 6, others: int = 3, school_id: int | None = None,
+                second_period_from: int = 29) -> World:
+    """Build the world in ``app``'s database (empty but migrated) and return its ids.
+
+    ``school_id``: build it in that existing school instead (e.g. the demo school of
+    ``eschool demo``): its municipality, and the accounts above that already exist by username (the
+    demo's), are used as they are; the missing ones are created. ``second_period_from``: how many days
+    before today the second quarter starts (the first ends the day before)."""
     from eschool.auth import services as auth
-    from eschool.auth.models import RoleAssignment
+    from eschool.auth.models import RoleAssignment, User
     from eschool.journal.services import local_today
     from eschool.people import services as people
     from eschool.school import services as school_services
     from eschool.structure import services as structure
+    from eschool.structure.models import School
     from eschool.timetable import services as timetable
 
     ext = app.extensions["eschool"]
     with app.app_context():
-        municipality = structure.sync_municipalities(ext.region)[0]
-        school = structure.create_school(municipality, "Тестовая школа № 1", "Тестовая школа")
+        if school_id is None:
+            municipality = structure.sync_municipalities(ext.region)[0]
+            school = structure.create_school(municipality, "Тестовая школа № 1", "Тестовая школа")
+        else:
+            school = School.get_by_id(school_id)
+            municipality = school.municipality
         users = {}
         for username, full_name, role, level in ACCOUNTS:
             if role not in ext.roles:
                 continue  # an extra role this region does not have
+            existing = User.get_or_none(User.username == username) if school_id is not None else None
+            if existing is not None:
+                users[username] = existing
+                continue
             user = auth.create_user(username, full_name, password=PASSWORD, must_change_password=False)
             scope = {"municipality": municipality} if level == "municipality" else \
                 {"school": school} if level == "school" else {}
@@ -97,9 +116,9 @@ def build_world(app, students: int = 6, others: int = 3) -> World:
         year = school_services.create_year(school, {
             "name": f"{start.year}/{end.year}", "starts_on": start, "ends_on": end, "is_current": True,
             "periods": [
-                {"kind": "quarter", "number": 1, "starts_on": start, "ends_on": today - dt.timedelta(days=30),
-                 "grade_from": 1, "grade_to": 11},
-                {"kind": "quarter", "number": 2, "starts_on": today - dt.timedelta(days=29),
+                {"kind": "quarter", "number": 1, "starts_on": start,
+                 "ends_on": today - dt.timedelta(days=second_period_from + 1), "grade_from": 1, "grade_to": 11},
+                {"kind": "quarter", "number": 2, "starts_on": today - dt.timedelta(days=second_period_from),
                  "ends_on": today + dt.timedelta(days=60), "grade_from": 1, "grade_to": 11}]})
         maths = school_services.add_subject(school, {"name": "Математика", "short_name": "Мат"})
         c5 = school_services.create_class(school, {
@@ -118,15 +137,16 @@ def build_world(app, students: int = 6, others: int = 3) -> World:
                                          "teacher_id": users["teacher"].id, "room_id": None})
             timetable.add_entry(school, {"class_id": c6.id, "weekday": weekday, "number": 3, "subject_id": maths.id,
                                          "teacher_id": users["other"].id, "room_id": None})
-        kids = [_student(school, c5, n, start) for n in range(students)]
-        rest = [_student(school, c6, 20 + n, start) for n in range(others)]
+        kids = enrol_students(school, c5, students, start)
+        rest = enrol_students(school, c6, others, start, start=20)
         from eschool.people.models import Student
 
-        Student.update(user=users["student"]).where(Student.id == kids[0].id).execute()
         RoleAssignment.update(class_group_id=c5.id).where(
             (RoleAssignment.user == users["student"]) & (RoleAssignment.role == "student")).execute()
-        people.link_guardian(kids[0], {"user_id": users["parent"].id, "relation": "mother",
-                                       "legal_representative": True})
+        if kids:  # with students=0 the caller enrols its own and links the accounts itself
+            Student.update(user=users["student"]).where(Student.id == kids[0].id).execute()
+            people.link_guardian(kids[0], {"user_id": users["parent"].id, "relation": "mother",
+                                           "legal_representative": True})
         return World(municipality=municipality.id, school=school.id, year=year.id, c5=c5.id, c6=c6.id,
                      maths=maths.id, users={u: user.id for u, user in users.items()},
                      students=[k.id for k in kids], others=[k.id for k in rest], today=today)

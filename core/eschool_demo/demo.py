@@ -70,7 +70,7 @@ def build_demo(log=print, seed: int = 2026, school_year: bool = True, journal: b
             accounts.append((username, role))
     year = build_school_year(school, rng, log, password_hash) if school_year else {}
     if school_year and journal:
-        from eschool.demo_journal import build_journal_demo
+        from eschool_demo.journal import build_journal_demo
 
         build_journal_demo(school, rng, log)
     from eschool.plugins.services import enabled_plugins, scope_for_school

@@ -1,6 +1,6 @@
 """Region-scale data sets for benchmarks: ``eschool demo --scale school|municipality|region``.
 
-The believable demo school (``eschool.demo``) is built through the services, row by row, so that it
+The believable demo school (``eschool_demo.demo``) is built through the services, row by row, so that it
 obeys every rule. Benchmarks need far more: a municipality is about 50 schools and 25,000 students
 with a year of lessons, marks, attendance and homework (millions of rows). This generator writes
 them in bulk: ids are assigned here, rows go in with one ``executemany`` (SQLite) or

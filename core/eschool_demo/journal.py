@@ -26,6 +26,7 @@ from flask import current_app
 
 from eschool.db import db
 from eschool.journal.models import Attendance, Homework, Lesson, Mark, WorkType
+from eschool.journal.services import homework_allowed
 from eschool.people.models import ClassMembership
 from eschool.school.models import AcademicYear, ClassGroup, CurriculumItem, Period, Subgroup, Subject
 from eschool.structure.models import School
@@ -217,6 +218,7 @@ def build_journal_demo(school: School, rng: random.Random, log=print, today: dt.
                     elif rng.random() < 0.004:
                         away[(m.student_id, day)] = "excused"
         attendance_rows, mark_rows, homework_rows = [], [], []
+        homework_for = {class_id: homework_allowed(group) for class_id, group in classes.items()}  # not the 1st grade in Kuzbass
         weights = {w.id: w.weight for w in kinds}
         tests_ids = {w.id for w in tests}
         for lesson_id, class_id, subject_id, day, number, teacher_id, work_type_id, topic, subgroup_id in lessons:
@@ -254,7 +256,7 @@ def build_journal_demo(school: School, rng: random.Random, log=print, today: dt.
                             "numeric": int(value) if value.isdigit() else None, "work_type": work_type_id,
                             "weight": weights[work_type_id], "comment": "", "author": teacher_id, "created_at": at,
                             "updated_at": at, "version": 1})
-            if topic and rng.random() < 0.5:
+            if topic and homework_for[class_id] and rng.random() < 0.5:
                 n = rng.randint(1, 300)
                 homework_rows.append({
                     "lesson": lesson_id, "text": rng.choice(HOMEWORK).format(n=n, m=n + rng.randint(2, 6),
