@@ -402,8 +402,9 @@ def test_session_reports_read_back_with_health_days_and_escaped_text(app, world,
     response = client.get(f"{API}/schools/{camp['school']}/sessions/{camp['session']}/attendance.xlsx", headers=admin)
     assert response.status_code == 200
     book = openpyxl.load_workbook(io.BytesIO(response.data))
-    health = book.worksheets[1]
-    rows = [[c.value for c in row] for row in health.iter_rows(min_row=2)]
+    health = list(book.worksheets[1].iter_rows(values_only=True))
+    header = next(i for i, row in enumerate(health) if row[0] in ("Ребёнок", "Child"))
+    rows = [list(row) for row in health[header + 1:]]
     expected_total = 1 + len(days) if len(days) == 2 else 1
     assert rows[-1][-1] == expected_total
     assert sum(r[-1] for r in rows[:-1]) == expected_total
@@ -417,6 +418,13 @@ def test_session_reports_read_back_with_health_days_and_escaped_text(app, world,
     assert cells and all(c.data_type == "s" for c in cells)
     report = login_as("admin").get(f"{CAMP}/school/{camp['school']}/sessions/{camp['session']}/report")
     assert report.status_code == 200
+    from eschool.plugin_api import pdf_available
+
+    pdf = login_as("admin").get(f"{CAMP}/school/{camp['school']}/sessions/{camp['session']}/report.pdf")
+    if pdf_available():
+        assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF")
+    else:
+        assert pdf.status_code == 503
     assert login_as("teacher").get(f"{CAMP}/school/{camp['school']}/sessions/{camp['session']}/report").status_code == 403
 
 

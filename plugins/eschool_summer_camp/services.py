@@ -10,7 +10,6 @@ with a reason; the parents are notified at each step.
 from __future__ import annotations
 
 import datetime as dt
-import io
 from collections import defaultdict
 
 import peewee
@@ -25,6 +24,7 @@ from eschool.plugin_api import (
     Municipality,
     School,
     SchoolError,
+    Sheet,
     Student,
     User,
     create_class,
@@ -38,6 +38,7 @@ from eschool.plugin_api import (
     settings_for,
     teacher_of,
     utcnow,
+    xlsx_bytes,
 )
 from eschool_summer_camp.models import (
     DAY_MARKS,
@@ -723,29 +724,11 @@ def meal_tabulation(session: CampSession, month: int | None = None) -> dict:
 
 
 
-def workbook(sheets: list[tuple[str, list, list[list]]]) -> bytes:
-    """An XLSX of ``(title, header, rows)`` sheets; a text cell starting with = + - @ is written as text,
-    never as a formula."""
-    import openpyxl
-    from openpyxl.styles import Font
-
-    book = openpyxl.Workbook()
-    book.remove(book.active)
-    for title, header, rows in sheets:
-        sheet = book.create_sheet(title[:31])
-        for r, values in enumerate([header, *rows], start=1):
-            for c, value in enumerate(values, start=1):
-                cell = sheet.cell(row=r, column=c)
-                cell.value = value
-                if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-                    cell.data_type = "s"
-                    cell.quotePrefix = True
-                if r == 1:
-                    cell.font = Font(bold=True)
-        sheet.freeze_panes = "A2"
-    buffer = io.BytesIO()
-    book.save(buffer)
-    return buffer.getvalue()
+def workbook(sheets: list[tuple[str, list, list[list]]], caption: list | None = None) -> bytes:
+    """An XLSX of ``(title, header, rows)`` sheets through the portal's export helper: a text cell starting
+    with = + - @ is written as text, never as a formula."""
+    return xlsx_bytes([Sheet(title=title, header=header, rows=rows, caption=list(caption or []))
+                       for title, header, rows in sheets])
 
 
 MARK_SIGNS = {"present": "+", "absent": "н", "ill": "б"}
@@ -762,7 +745,9 @@ def attendance_xlsx(session: CampSession) -> bytes:
     health = [[c["student"], c["squad"], c["birth_date"], c["present"]] for c in report["children"]]
     health.append([_("Total"), "", None, report["health_days"]])
     return workbook([(_("Attendance"), header, rows),
-                     (_("Health days"), [_("Child"), _("Squad"), _("Date of birth"), _("Health days")], health)])
+                     (_("Health days"), [_("Child"), _("Squad"), _("Date of birth"), _("Health days")], health)],
+                    caption=[f"{session.school.short_name}: {session.name}, {session.starts_on:%d.%m.%Y} – "
+                             f"{session.ends_on:%d.%m.%Y}"])
 
 
 def children_rows(rows: list[dict]) -> list[list]:

@@ -26,6 +26,7 @@ from eschool.plugin_api import (
     as_text,
     has_permission,
     local_today,
+    pdf_response,
     readable_students,
     require,
 )
@@ -342,6 +343,26 @@ def report(school_id: int, session_id: int):
     camp = _or_404(services.get_session, school_id, session_id)
     return render_template("summer_camp/report.html", school=_school(school_id), camp=camp,
                            report=services.attendance_report(camp), signs=services.MARK_SIGNS)
+
+
+@bp.get("/school/<int:school_id>/sessions/<int:session_id>/report.pdf")
+@require(MANAGE)
+def report_pdf(school_id: int, session_id: int):
+    camp = _or_404(services.get_session, school_id, session_id)
+    html = render_template("summer_camp/print_report.html", school=_school(school_id), camp=camp,
+                           report=services.attendance_report(camp), signs=services.MARK_SIGNS)
+    return pdf_response(f"summer-camp-{camp.id}-report", html)
+
+
+@bp.get("/school/<int:school_id>/sessions/<int:session_id>/meals.pdf")
+@require(MANAGE)
+def meals_pdf(school_id: int, session_id: int):
+    camp = _or_404(services.get_session, school_id, session_id)
+    if not services.meals_allowed(camp.school):
+        abort(404)
+    html = render_template("summer_camp/print_meals.html", school=_school(school_id), camp=camp,
+                           tab=services.meal_tabulation(camp), labels=_labels(), kinds=MEAL_KINDS)
+    return pdf_response(f"summer-camp-{camp.id}-meals", html)
 
 
 @bp.get("/school/<int:school_id>/sessions/<int:session_id>/<any(attendance, children, meals):kind>.xlsx")
