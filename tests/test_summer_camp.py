@@ -523,3 +523,20 @@ def test_catalogs_are_complete():
     from eschool.testing import check_catalogs
 
     assert check_catalogs(Path(__file__).parents[1] / "plugins" / "eschool_summer_camp") == []
+
+
+def test_a_school_switches_its_camp_meals_off_but_cannot_widen_the_region(app, world, camp, client, api_token,
+                                                                           login_as):
+    admin = api_token("admin")
+    url = f"{API}/schools/{camp['school']}/sessions/{camp['session']}/meals?date={camp['start']}"
+    assert client.get(url, headers=admin).status_code == 200
+    page = login_as("admin").get(f"/admin/plugins/summer_camp/settings?school={camp['school']}")
+    assert page.status_code == 200
+    off = client.put("/api/v1/plugins/summer_camp/settings", headers=admin,
+                     json={"scope_type": "school", "scope_id": camp["school"], "values": {"meals": False}})
+    assert off.status_code == 200, off.get_json()
+    assert client.get(url, headers=admin).status_code == 404
+    widen = client.put("/api/v1/plugins/summer_camp/settings", headers=admin,
+                       json={"scope_type": "school", "scope_id": camp["school"],
+                             "values": {"meals_municipalities": ["*"]}})
+    assert widen.status_code == 400 and "meals_municipalities" in widen.get_json()["error"]["fields"]
