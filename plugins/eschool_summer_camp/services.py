@@ -635,22 +635,29 @@ def municipality_camps(municipality: Municipality, year: int | None = None) -> l
              "submitted": counts[(s.id, "submitted")], "health_days": health.get(s.id, 0)} for s in sessions]
 
 
-def municipality_children(municipality: Municipality, year: int | None = None) -> list[dict]:
-    """The list for the municipality: every confirmed child of its camps in a year (one query more)."""
-    camps = municipality_camps(municipality, year)
-    info = {c["session_id"]: c for c in camps}
-    if not info:
-        return []
-    rows = (Application.select(Application, Student, Category, Squad)
+def _children_rows(where, info_of) -> list[dict]:
+    """Confirmed children as plain rows (no model instances: a municipality's list is thousands)."""
+    rows = (Application.select(Application.session, Student.last_name, Student.first_name, Student.middle_name,
+                               Student.birth_date, Squad.name, Category.name)
             .join(Student).switch(Application).join(Category, peewee.JOIN.LEFT_OUTER).switch(Application)
             .join(Squad, peewee.JOIN.LEFT_OUTER)
-            .where(Application.session.in_(list(info)) & (Application.status == "confirmed"))
-            .order_by(Application.session, Student.last_name, Student.first_name))
-    return [{"school": info[a.session_id]["school"], "session": info[a.session_id]["session"],
-             "starts_on": info[a.session_id]["starts_on"], "ends_on": info[a.session_id]["ends_on"],
-             "student": a.student.full_name, "birth_date": a.student.birth_date,
-             "squad": a.squad.name if a.squad_id else "", "category": a.category.name if a.category_id else ""}
-            for a in rows]
+            .where(where & (Application.status == "confirmed"))
+            .order_by(Application.session, Student.last_name, Student.first_name, Student.id).tuples())
+    result = []
+    for session_id, last, first, middle, birth, squad, category in rows:
+        info = info_of(session_id)
+        result.append({"school": info["school"], "session": info["session"], "starts_on": info["starts_on"],
+                       "ends_on": info["ends_on"], "student": " ".join(p for p in (last, first, middle) if p),
+                       "birth_date": birth, "squad": squad or "", "category": category or ""})
+    return result
+
+
+def municipality_children(municipality: Municipality, year: int | None = None) -> list[dict]:
+    """The list for the municipality: every confirmed child of its camps in a year (one query more)."""
+    info = {c["session_id"]: c for c in municipality_camps(municipality, year)}
+    if not info:
+        return []
+    return _children_rows(Application.session.in_(list(info)), info.__getitem__)
 
 
 # --------------------------------------------------------------------------- camp meals
@@ -765,16 +772,9 @@ def children_xlsx(rows: list[dict]) -> bytes:
 
 def session_children(session: CampSession) -> list[dict]:
     """The session's confirmed children in the municipality list's shape."""
-    rows = (Application.select(Application, Student, Category, Squad)
-            .join(Student).switch(Application).join(Category, peewee.JOIN.LEFT_OUTER).switch(Application)
-            .join(Squad, peewee.JOIN.LEFT_OUTER)
-            .where((Application.session == session.id) & (Application.status == "confirmed"))
-            .order_by(Student.last_name, Student.first_name))
-    school = session.school.short_name
-    return [{"school": school, "session": session.name, "starts_on": session.starts_on, "ends_on": session.ends_on,
-             "student": a.student.full_name, "birth_date": a.student.birth_date,
-             "squad": a.squad.name if a.squad_id else "", "category": a.category.name if a.category_id else ""}
-            for a in rows]
+    info = {"school": session.school.short_name, "session": session.name, "starts_on": session.starts_on,
+            "ends_on": session.ends_on}
+    return _children_rows(Application.session == session.id, lambda _id: info)
 
 
 def meals_xlsx(session: CampSession, month: int | None = None) -> bytes:
