@@ -20,6 +20,8 @@ from eschool_summer_camp.plugin import APPLY, LEAD, MANAGE, REPORT, VIEW
 from eschool_summer_camp.schemas import (
     ApplicationSchema,
     ApplyInSchema,
+    CampDaySheetSchema,
+    CampPlanItemSchema,
     CampSummarySchema,
     CategoryInSchema,
     CategorySchema,
@@ -30,11 +32,9 @@ from eschool_summer_camp.schemas import (
     MealsInSchema,
     MunicipalityQuerySchema,
     PlanItemInSchema,
-    PlanItemSchema,
     SessionDetailSchema,
     SessionInSchema,
     SessionSchema,
-    SheetSchema,
     SquadInSchema,
     SquadMoveInSchema,
     SquadSchema,
@@ -240,45 +240,45 @@ def _own_squad(school_id: int, squad_id: int):
 @bp.get("/schools/<int:school_id>/squads/<int:squad_id>/attendance")
 @require(LEAD)
 @doc(summary="A squad's children and their marks on a day (the squad's leader or the administration)",
-     query=DateQuerySchema, response=SheetSchema, tags=TAGS)
+     query=DateQuerySchema, response=CampDaySheetSchema, tags=TAGS)
 def attendance(school_id: int, squad_id: int):
     squad = _own_squad(school_id, squad_id)
     from eschool.plugin_api import local_today
 
     day = load_query(DateQuerySchema())["date"] or local_today()
-    return jsonify(SheetSchema().dump({"squad_id": squad.id, "date": day, "rows": services.day_sheet(squad, day)}))
+    return jsonify(CampDaySheetSchema().dump({"squad_id": squad.id, "date": day, "rows": services.day_sheet(squad, day)}))
 
 
 @bp.put("/schools/<int:school_id>/squads/<int:squad_id>/attendance")
 @require(LEAD)
 @doc(summary="Mark a day: present, absent or ill, for children of the squad", request=DayMarksInSchema,
-     response=SheetSchema, tags=TAGS)
+     response=CampDaySheetSchema, tags=TAGS)
 def attendance_save(school_id: int, squad_id: int):
     squad = _own_squad(school_id, squad_id)
     data = load_json(DayMarksInSchema())
     rows = _call(services.mark_day, squad, data["date"], data["marks"], current_user)
-    return jsonify(SheetSchema().dump({"squad_id": squad.id, "date": data["date"], "rows": rows}))
+    return jsonify(CampDaySheetSchema().dump({"squad_id": squad.id, "date": data["date"], "rows": rows}))
 
 
 @bp.get("/schools/<int:school_id>/sessions/<int:session_id>/plan")
 @require(VIEW)
 @doc(summary="The session's plan of activities (a day's with ?date=)", query=DateQuerySchema,
-     response=PlanItemSchema, many=True, tags=TAGS)
+     response=CampPlanItemSchema, many=True, tags=TAGS)
 def plan(school_id: int, session_id: int):
     _school(school_id)
     row = _call(services.get_session, school_id, session_id)
-    return jsonify(PlanItemSchema().dump(services.plan(row, load_query(DateQuerySchema())["date"]), many=True))
+    return jsonify(CampPlanItemSchema().dump(services.plan(row, load_query(DateQuerySchema())["date"]), many=True))
 
 
 @bp.post("/schools/<int:school_id>/sessions/<int:session_id>/plan")
 @require(LEAD)
 @doc(summary="Add an activity to a day's plan (a leader for their squad, the administration for the camp)",
-     request=PlanItemInSchema, response=PlanItemSchema, status=201, tags=TAGS)
+     request=PlanItemInSchema, response=CampPlanItemSchema, status=201, tags=TAGS)
 def plan_add(school_id: int, session_id: int):
     _school(school_id)
     row = _call(services.get_session, school_id, session_id)
     item = _call(services.add_plan_item, row, load_json(PlanItemInSchema()), current_user, _manager())
-    return jsonify(PlanItemSchema().dump(item)), 201
+    return jsonify(CampPlanItemSchema().dump(item)), 201
 
 
 @bp.delete("/schools/<int:school_id>/plan/<int:item_id>")

@@ -96,14 +96,14 @@ class SquadMoveInSchema(Schema):
     squad_id = fields.Integer(required=True)
 
 
-class MarkInSchema(Schema):
+class CampMarkInSchema(Schema):
     application_id = fields.Integer(required=True)
     mark = fields.String(required=True, validate=validate.OneOf(DAY_MARKS))
 
 
 class DayMarksInSchema(Schema):
     date = fields.Date(required=True)
-    marks = fields.List(fields.Nested(MarkInSchema), required=True, validate=validate.Length(min=1, max=200))
+    marks = fields.List(fields.Nested(CampMarkInSchema), required=True, validate=validate.Length(min=1, max=200))
 
 
 class DateQuerySchema(Schema):
@@ -197,20 +197,20 @@ class ApplicationSchema(Schema):
     decided_at = UtcDateTime(allow_none=True)
 
 
-class SheetRowSchema(Schema):
+class CampDayRowSchema(Schema):
     application_id = fields.Integer()
     student_id = fields.Integer()
     student = fields.String()
     mark = fields.String(allow_none=True)
 
 
-class SheetSchema(Schema):
+class CampDaySheetSchema(Schema):
     squad_id = fields.Integer()
     date = fields.Date()
-    rows = fields.List(fields.Nested(SheetRowSchema))
+    rows = fields.List(fields.Nested(CampDayRowSchema))
 
 
-class PlanItemSchema(Schema):
+class CampPlanItemSchema(Schema):
     id = fields.Integer()
     date = fields.Date()
     time = fields.String()
