@@ -12,13 +12,20 @@ def _pages(app, school_id, vacancy_id, class_id, student_id, user_id, extra=None
     urls = []
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods or rule.rule.startswith("/api/") or rule.endpoint in (
-                "web.static", "web.plugin_static", "web.health", "auth.logout"):
+                "web.static", "web.plugin_static", "web.health", "auth.logout",
+                "kiosk.worker"):  # the kiosk's service worker: a script, not a page (tests/test_kiosk.py)
             continue
         if "token" in rule.arguments or rule.endpoint == "device_login.login":  # one-time links: their own tests
             continue
         if "file_id" in rule.arguments or "attachment_id" in rule.arguments:  # downloads: their own tests
             continue
         if rule.rule.endswith((".xlsx", ".pdf")):  # downloads: their own tests
+            continue
+        if "key" in rule.arguments and rule.endpoint.startswith("reports"):  # every core report of its level
+            keys = ["school_rates"] if "municipality_code" in rule.arguments else [
+                "attendance", "progress", "at_risk", "summary_sheet", "movement", "activity"]
+            urls += [(rule.endpoint, rule.rule, {**{k: values[k] for k in rule.arguments if k != "key"}, "key": key})
+                     for key in keys]
             continue
         if "key" in rule.arguments:  # the school-year setup: every section
             from eschool.school.views import SECTIONS
@@ -68,6 +75,10 @@ def test_every_page_renders_in_both_languages_under_the_regions_theme(make_app, 
 
             camp = CampSession.select().where(CampSession.school == school).order_by(CampSession.id).first()
             extra.update(session_id=camp.id, squad_id=Squad.select().where(Squad.session == camp).first().id)
+        from eschool_kiosk.models import KioskPage  # the demo school has a kiosk (demo = true)
+
+        kiosk_page = KioskPage.select().first()
+        extra.update(section_id=kiosk_page.section_id, page_id=kiosk_page.id)
     pages = _pages(app, school.id, vacancy.id, group.id, student.id, teacher_id, extra)
     assert len(pages) >= 15
     for endpoint, _rule, args in pages:

@@ -31,6 +31,8 @@ CORE_PARTS: tuple[tuple[str, str], ...] = (
     ("core.search", "eschool.search.plugin"),
     ("core.devices", "eschool.devices.plugin"),
     ("core.results", "eschool.results.plugin"),
+    ("core.reports", "eschool.reports.plugin"),
+    ("core.yearend", "eschool.yearend.plugin"),
 )
 
 

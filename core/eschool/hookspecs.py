@@ -207,10 +207,6 @@ def eschool_on_student_moved(student, movement, actor, scope):
 # what will call it. tests/test_hookspec_callers.py checks that every other spec has a call site in the core
 # and that no spec listed here has one (so an entry goes as soon as its caller lands).
 PENDING_CALLERS = {
-    # no code closes an academic year yet (AcademicYear.closed is only read; rules.year_closing only validated)
-    "eschool_on_year_closed": "year closing (promotion and graduation), not built yet",
-    # no page lists or builds plugin reports yet
-    "eschool_report_types": "the reports page, issue 17",
 }
 
 

@@ -123,12 +123,17 @@ from eschool.timetable.models import LessonTime, Substitution, TimetableEntry
 from eschool.timetable.services import day as timetable_of_day
 from eschool.timetable.services import substitutions
 from eschool.types import (
+    REPORT_PARAMS,
     CardSection,
     MenuItem,
     NotificationKind,
     Panel,
     Permission,
     PluginInfo,
+    Report,
+    ReportChart,
+    ReportColumn,
+    ReportTable,
     ReportType,
     Scope,
     SlotFragment,
@@ -158,7 +163,7 @@ def cli_school(school_ref):
 __all__ = [
     # hooks and records
     "hookimpl", "hookspec", "__version__", "PluginInfo", "Permission", "MenuItem", "Panel", "Widget", "CardSection",
-    "ReportType", "Scope",
+    "ReportType", "Scope", "Report", "ReportTable", "ReportColumn", "ReportChart", "REPORT_PARAMS",
     # database
     "BaseModel", "db", "utcnow",
     # models

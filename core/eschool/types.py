@@ -90,9 +90,20 @@ class CardSection(Panel):
     """A section of the student card (hook ``eschool_student_card_sections``)."""
 
 
+#: The parameters a report may ask for; the reports page offers each as a field, the API as a query
+#: argument, and the registry checks them before ``build`` sees them (see docs/plugins.md, "Reports").
+REPORT_PARAMS = ("period", "class", "grade", "subject", "date_range")
+
+
 @dataclass(frozen=True)
 class ReportType:
-    """A report a plugin offers; ``build(params, scope)`` returns rows or a file."""
+    """A report (hook ``eschool_report_types``): the page, the XLSX and the PDF all come from one
+    ``build(params, scope)`` returning a :class:`Report`.
+
+    ``params``: which of ``REPORT_PARAMS`` the report asks for; ``required``: those it cannot do without.
+    ``levels``: where it is offered (``school``, ``municipality``). ``class_teachers``: a class teacher
+    without ``permission`` may open it for their own class (the class is then required).
+    ``params_schema``: an optional marshmallow schema class for further query arguments of its own."""
 
     key: str
     title: Any
@@ -101,6 +112,55 @@ class ReportType:
     params_schema: Any = None
     order: int = 100
     plugin: str = ""
+    params: tuple = ()
+    required: tuple = ()
+    levels: tuple = ("school",)
+    class_teachers: bool = False
+    description: Any = ""
+
+
+@dataclass
+class ReportColumn:
+    """A column: its key, its heading, and how its values show (``text``, ``number``, ``percent``,
+    ``mark``, ``date``)."""
+
+    key: str
+    label: Any
+    kind: str = "text"
+
+
+@dataclass
+class ReportTable:
+    """One table of a report (a sheet in the XLSX): rows are lists in the columns' order; ``totals``
+    an optional last row."""
+
+    title: Any
+    columns: list
+    rows: list
+    totals: list | None = None
+
+
+@dataclass
+class ReportChart:
+    """A bar chart drawn by the portal itself (SVG): one bar per label per series."""
+
+    title: Any
+    labels: list
+    series: list  # [(label, [values...]), ...]
+    unit: str = ""
+
+
+@dataclass
+class Report:
+    """What ``ReportType.build`` returns: tables, an optional chart, the lines under the title that say
+    what was asked (class, period), and whether it prints landscape."""
+
+    title: Any
+    tables: list
+    caption: list = field(default_factory=list)
+    chart: ReportChart | None = None
+    landscape: bool = False
+    notes: list = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -73,8 +73,14 @@ def build_demo(log=print, seed: int = 2026, school_year: bool = True, journal: b
         from eschool_demo.journal import build_journal_demo
 
         build_journal_demo(school, rng, log)
-    from eschool.plugins.services import enabled_plugins, scope_for_school
+    from eschool.plugins.models import PluginToggle
+    from eschool.plugins.services import enabled_plugins, scope_for_school, set_toggle
 
+    for code, entry in ext.plugins.region.plugins.items():  # `demo = true`: on at the demo school
+        if entry.get("demo") and code in ext.plugins.infos and not PluginToggle.select().where(
+                (PluginToggle.plugin == code) & (PluginToggle.scope_type == "school")
+                & (PluginToggle.scope_id == school.id)).exists():
+            set_toggle(ext.plugins, code, "school", school.id, True, actor="demo")
     enabled = enabled_plugins(scope_for_school(school))
     ext.plugins.call_each("eschool_demo_data", only=enabled, school=school, rng=rng, log=log)
     return {"school": school, "municipalities": munis, "accounts": accounts, "password": DEMO_PASSWORD,

@@ -35,3 +35,15 @@ def eschool_menu_items(user, scope):
     return [*own_class, MenuItem("oversight.control", _l("Journal control"), order=30,
                                  permission="journal.control", url_kwargs={"school_id": scope.school_id},
                                  plugin=CODE)]
+
+
+@hookimpl
+def eschool_report_types(scope):
+    """The journal's filling as a report (page, XLSX, PDF) in the school's reports."""
+    from eschool.plugin_api import ReportType
+    from eschool_oversight.reports import filling
+
+    return [ReportType("oversight.filling", _l("Journal filling"), "journal.control", filling, params=("date_range",),
+                       order=45, plugin=CODE,
+                       description=_l("Per teacher: lessons given, without a topic, filled late, overdue; per class "
+                                      "and subject: students without a mark."))]

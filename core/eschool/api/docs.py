@@ -100,6 +100,7 @@ ERROR_DESCRIPTIONS = {
          "the meantime, `current` holds what is stored now",
     413: "The upload is too large",
     429: "Too many requests: wait `Retry-After` seconds",
+    503: "Not available on this server (PDF output without WeasyPrint's Pango library): the message says what",
 }
 WRITES = {"POST", "PUT", "PATCH", "DELETE"}
 

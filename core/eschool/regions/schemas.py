@@ -136,6 +136,9 @@ class PluginEntrySchema(Schema):
     enabled = TomlBoolean(load_default=True)
     default = TomlBoolean(load_default=True)
     municipalities = fields.List(fields.String(), load_default=list)
+    #: ``eschool demo`` switches the plugin on at the demo school (for a plugin off by default, so that
+    #: the demo shows it lived-in: the kiosk).
+    demo = TomlBoolean(load_default=False)
     settings = fields.Dict(load_default=dict)
 
 

@@ -1,0 +1,1 @@
+"""The school kiosk: six thematic sections of texts and pictures, shown full-screen on a device."""

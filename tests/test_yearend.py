@@ -1,0 +1,264 @@
+"""A school's whole year (issue 17): closing refused outside the region's window and before the checks
+pass, the decisions, the new year built (classes up a grade, leavers gone, repeaters kept, new 1st
+grades, the timetable carried over), the old year read-only, ``year_closed`` delivered, the municipality
+watching; and every refusal by the server."""
+import datetime as dt
+
+import pytest
+
+from eschool import hookimpl
+from eschool.testing import PASSWORD, build_world, login
+
+IN_WINDOW = dt.date(2027, 6, 15)  # Kuzbass: 25 May - 31 October of the year the school year ends in
+
+
+class YearListener:
+    def __init__(self):
+        self.closed = []
+
+    @hookimpl
+    def eschool_plugin_info(self):
+        from eschool.types import PluginInfo
+
+        return PluginInfo(code="yearprobe", name="probe", version="1")
+
+    @hookimpl
+    def eschool_on_year_closed(self, academic_year, actor, scope):
+        self.closed.append((academic_year.id, actor.username, scope.school_id))
+
+
+@pytest.fixture
+def listener(regions_copy):
+    regions_copy.append("kemerovo", "[plugins.yearprobe]")
+    return YearListener()
+
+
+@pytest.fixture
+def app(make_app, listener):
+    return make_app(extra_plugins=[("yearprobe", listener)])
+
+
+@pytest.fixture
+def school(app):
+    """The kit's world plus 11А (two students, maths by ``teacher``) and 1А (two students, no marks)."""
+    from eschool.auth.models import User
+    from eschool.school import services as school_services
+    from eschool.structure.models import School
+    from eschool.testing.world import enrol_students
+
+    world = build_world(app)
+    with app.app_context():
+        s = School.get_by_id(world.school)
+        teacher = User.get_by_id(world.user_id("teacher"))
+        extra = {}
+        for grade in (11, 1):
+            group = school_services.create_class(s, {"academic_year_id": world.year, "grade": grade, "letter": "А",
+                                                     "kind": "regular", "name": "", "shift": 1, "class_teacher_id": None,
+                                                     "subgroups": []})
+            school_services.add_assignment(s, {"teacher_id": teacher.id, "class_id": group.id,
+                                               "subject_id": world.maths, "subgroup_id": None})
+            extra[grade] = (group.id, [st.id for st in enrol_students(s, group, 2, world.today - dt.timedelta(days=100),
+                                                                        start=50 + grade)])
+    world.c11, world.seniors = extra[11]
+    world.c1, world.little = extra[1]
+    return world
+
+
+def _year_marks(app, world, failing=()):
+    """Every year mark set (a 2 for the students in ``failing``) and every period closed."""
+    from eschool.journal.models import FinalMark
+    from eschool.school.models import Period
+
+    with app.app_context():
+        for class_id, students in ((world.c5, world.students), (world.c6, world.others), (world.c11, world.seniors)):
+            for student in students:
+                value = "2" if student in failing else "4"
+                FinalMark.create(student=student, class_group=class_id, subject=world.maths, kind="year", value=value,
+                                 numeric=int(value))
+        Period.update(closed=True).where(Period.academic_year == world.year).execute()
+
+
+@pytest.fixture
+def in_window(monkeypatch):
+    from eschool.yearend import services
+
+    monkeypatch.setattr(services, "local_today", lambda: IN_WINDOW)
+
+
+def test_a_whole_year_closes_and_the_next_one_opens(app, school, listener, api_token, in_window):
+    from eschool.auth.models import RoleAssignment
+    from eschool.people.models import ClassMembership, Movement, Student
+    from eschool.school.models import AcademicYear, ClassGroup
+    from eschool.timetable.models import TimetableEntry
+
+    api = app.test_client()
+    headers = api_token("admin")
+    base = f"/api/v1/schools/{school.school}/year-end"
+    blocked = api.post(f"{base}/close", headers=headers, json={})
+    assert blocked.status_code == 409, "periods open, year marks missing"
+    state = api.get(base, headers=headers).get_json()
+    assert state["window_open"] and state["open_periods"] == 2 and len(state["missing_marks"]) == 11
+    first, left, repeater = school.students[0], school.students[1], school.others[0]
+    _year_marks(app, school, failing={first})
+    state = api.get(base, headers=headers).get_json()
+    suggested = {d["student_id"]: d for d in state["decisions"]}
+    assert suggested[first]["decision"] == "conditional" and suggested[first]["debts"] == ["Математика"]
+    assert all(suggested[s]["decision"] == "graduated" for s in school.seniors)
+    saved = api.put(f"{base}/decisions", headers=headers, json={"decisions": [
+        {"student_id": left, "decision": "left"}, {"student_id": repeater, "decision": "repeat"}]})
+    assert saved.status_code == 200
+    made = api.post(f"{base}/close", headers=headers, json={"order_number": "45-у"})
+    assert made.status_code == 201, made.get_json()
+    new_id = made.get_json()["id"]
+    with app.app_context():
+        old, new = AcademicYear.get_by_id(school.year), AcademicYear.get_by_id(new_id)
+        assert old.closed and not old.is_current and new.is_current and not new.closed
+        classes = {c.name: c for c in ClassGroup.select().where(ClassGroup.academic_year == new)}
+        assert set(classes) == {"6А", "7Б", "6Б", "2А", "1А"}
+        members = {name: {m.student_id for m in ClassMembership.select().where(
+            (ClassMembership.class_group == c) & ClassMembership.ends_on.is_null())} for name, c in classes.items()}
+        assert members["6А"] == set(school.students) - {left}
+        assert members["7Б"] == set(school.others) - {repeater} and members["6Б"] == {repeater}
+        assert members["2А"] == set(school.little) and members["1А"] == set()
+        assert classes["6А"].class_teacher_id == school.user_id("classteacher")
+        assert RoleAssignment.get((RoleAssignment.user == school.user_id("classteacher"))
+                                  & (RoleAssignment.role == "class_teacher")).class_group_id == classes["6А"].id
+        gone = {m.student_id: m for m in Movement.select().where(Movement.kind == "leaving")}
+        assert set(gone) == set(school.seniors) | {left} and gone[left].order_number == "45-у"
+        assert all(Student.get_by_id(s).status == "left" for s in gone)
+        # the repeaters' class got old 6Б's timetable as a draft (maths by "other", lesson 3 every weekday)
+        copied = list(TimetableEntry.select().where(TimetableEntry.class_group == classes["6Б"]))
+        assert len(copied) == 5 and {e.teacher_id for e in copied} == {school.user_id("other")}
+        assert all(e.academic_year_id == new.id for e in copied)
+    assert listener.closed == [(school.year, "admin", school.school)]
+
+
+def test_the_closed_year_is_read_only_through_every_route(app, school, api_token, in_window, login_as):
+    from eschool.journal.models import Lesson
+    from eschool.journal.services import ensure_lessons
+    from eschool.school.models import ClassGroup
+
+    with app.app_context():
+        ensure_lessons(ClassGroup.get_by_id(school.c5), school.today - dt.timedelta(days=3), school.today)
+        lesson = Lesson.select().where(Lesson.class_group == school.c5).order_by(Lesson.date.desc()).first().id
+    _year_marks(app, school)
+    api = app.test_client()
+    assert api.post(f"/api/v1/schools/{school.school}/year-end/close", headers=api_token("admin"), json={}).status_code == 201
+    teacher = api_token("teacher")
+    mark = api.put(f"/api/v1/journal/lessons/{lesson}/marks", headers=teacher,
+                   json={"student_id": school.students[0], "slot": 0, "value": "5"})
+    assert mark.status_code in (403, 409)
+    homework = api.put(f"/api/v1/journal/lessons/{lesson}/homework", headers=teacher, json={"text": "№ 1"})
+    assert homework.status_code in (403, 409)
+    new_class = api.post(f"/api/v1/schools/{school.school}/classes", headers=api_token("admin"), json={
+        "academic_year_id": school.year, "grade": 7, "letter": "В", "kind": "regular", "name": "", "shift": 1,
+        "class_teacher_id": None, "subgroups": []})
+    assert new_class.status_code == 409
+    again = api.post(f"/api/v1/schools/{school.school}/year-end/close", headers=api_token("admin"), json={})
+    assert again.status_code in (404, 409), "a closed year is not closed twice"
+    grid = login_as("teacher").get(f"/school/{school.school}/journal/class/{school.c5}/subject/{school.maths}")
+    assert grid.status_code == 200, "the past year stays readable"
+
+
+def test_closing_is_refused_outside_the_regions_window(app, school, api_token):
+    _year_marks(app, school)
+    answer = app.test_client().post(f"/api/v1/schools/{school.school}/year-end/close", headers=api_token("admin"),
+                                    json={})
+    assert answer.status_code == 409 and "25.05.2027" in answer.get_json()["error"]["message"]
+    with app.app_context():
+        from eschool.school.models import AcademicYear
+
+        assert not AcademicYear.get_by_id(school.year).closed
+        assert AcademicYear.select().count() == 1, "nothing was built"
+
+
+def test_a_failure_in_the_middle_changes_nothing(app, school, api_token, in_window, monkeypatch):
+    from eschool.yearend import services
+
+    _year_marks(app, school)
+
+    def broken(*args):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(services, "_copy_setup", broken)
+    with pytest.raises(RuntimeError):
+        app.test_client().post(f"/api/v1/schools/{school.school}/year-end/close", headers=api_token("admin"), json={})
+    with app.app_context():
+        from eschool.people.models import ClassMembership
+        from eschool.school.models import AcademicYear, ClassGroup
+
+        assert AcademicYear.select().count() == 1 and not AcademicYear.get_by_id(school.year).closed
+        assert ClassGroup.select().count() == 4
+        assert not ClassMembership.select().where(ClassMembership.ends_on.is_null(False)).exists()
+
+
+def test_the_page_walks_the_administrator_through_it(app, school, login_as, in_window):
+    admin = login_as("admin")
+    page = admin.get(f"/school/{school.school}/year-end/")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "disabled" in html  # checks not passed yet
+    _year_marks(app, school)
+    saved = admin.post(f"/school/{school.school}/year-end/decisions",
+                       data={f"d_{school.students[1]}": "repeat", f"debts_{school.students[1]}": ""})
+    assert saved.status_code == 302
+    closed = admin.post(f"/school/{school.school}/year-end/close", data={"order_number": "7-у"})
+    assert closed.status_code == 302
+    with app.app_context():
+        from eschool.school.models import AcademicYear
+
+        assert AcademicYear.get_by_id(school.year).closed
+
+
+@pytest.mark.parametrize("who", ["teacher", "classteacher", "deputy", "secretary", "parent", "municipal"])
+def test_only_the_administration_closes_the_year(app, school, login_as, api_token, who, in_window):
+    _year_marks(app, school)
+    assert login_as(who).get(f"/school/{school.school}/year-end/").status_code == 403
+    answer = app.test_client().post(f"/api/v1/schools/{school.school}/year-end/close", headers=api_token(who), json={})
+    assert answer.status_code == 403
+    with app.app_context():
+        from eschool.school.models import AcademicYear
+
+        assert not AcademicYear.get_by_id(school.year).closed
+
+
+def test_another_schools_administrator_is_refused(app, school):
+    from eschool.auth import services as auth
+    from eschool.structure import services as structure
+    from eschool.structure.models import Municipality
+
+    with app.app_context():
+        other = structure.create_school(Municipality.get_by_id(school.municipality), "Вторая школа", "Школа 2")
+        admin2 = auth.create_user("admin2", "Администратор Второй", password=PASSWORD, must_change_password=False)
+        auth.grant_role(admin2, "school_admin", school=other, allowed_roles=app.extensions["eschool"].roles)
+    client = app.test_client()
+    login(client, "admin2")
+    assert client.get(f"/school/{school.school}/year-end/").status_code == 403
+    assert client.post(f"/school/{school.school}/year-end/close", data={}).status_code == 403
+
+
+def test_bad_decisions_are_named_and_nothing_is_saved(app, school, api_token):
+    api = app.test_client()
+    base = f"/api/v1/schools/{school.school}/year-end"
+    headers = api_token("admin")
+    answer = api.put(f"{base}/decisions", headers=headers, json={"decisions": [
+        {"student_id": school.students[0], "decision": "repeat"}, {"student_id": 999999, "decision": "left"}]})
+    assert answer.status_code == 400 and "decisions.1.student_id" in answer.get_json()["error"]["fields"]
+    wrong = api.put(f"{base}/decisions", headers=headers, json={"decisions": [
+        {"student_id": school.students[0], "decision": "expelled"}]})
+    assert wrong.status_code == 400
+    assert not any(d["saved"] for d in api.get(base, headers=headers).get_json()["decisions"])
+    dates = api.post(f"{base}/close", headers=headers, json={"starts_on": "2027-09-01", "ends_on": "2027-01-01"})
+    assert dates.status_code == 400 and "ends_on" in dates.get_json()["error"]["fields"]
+
+
+def test_the_municipality_sees_its_schools_closing(app, school, login_as, api_token, in_window):
+    from eschool.structure.models import Municipality
+
+    with app.app_context():
+        code = Municipality.get_by_id(school.municipality).code
+    _year_marks(app, school)
+    app.test_client().post(f"/api/v1/schools/{school.school}/year-end/close", headers=api_token("admin"), json={})
+    page = login_as("municipal").get(f"/municipality/{code}/year-end/")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Тестовая школа" in html and f"{school.today.year}/" in html
+    assert login_as("admin").get(f"/municipality/{code}/year-end/").status_code == 403
