@@ -540,3 +540,19 @@ def test_a_school_switches_its_camp_meals_off_but_cannot_widen_the_region(app, w
                        json={"scope_type": "school", "scope_id": camp["school"],
                              "values": {"meals_municipalities": ["*"]}})
     assert widen.status_code == 400 and "meals_municipalities" in widen.get_json()["error"]["fields"]
+
+
+def test_the_camps_in_the_reports_registry(app, world, camp, client, api_token, login_as):
+    from eschool.plugin_api import Municipality
+
+    admin = api_token("admin")
+    _confirmed(client, admin, camp, [(camp["child"], camp["sun"])])
+    with app.app_context():
+        code = Municipality.get_by_id(world.municipality).code
+    year = camp["start"].year
+    page = login_as("municipal").get(f"/municipality/{code}/reports/summer_camp.camps?year={year}")
+    assert page.status_code == 200 and "1 смена" in page.get_data(as_text=True)
+    school = login_as("admin").get(f"/school/{camp['school']}/reports/summer_camp.sessions?year={year}")
+    assert school.status_code == 200 and "1 смена" in school.get_data(as_text=True)
+    assert login_as("parent").get(f"/school/{camp['school']}/reports/summer_camp.sessions").status_code == 403
+    assert login_as("admin").get(f"/municipality/{code}/reports/summer_camp.camps").status_code == 403

@@ -135,3 +135,10 @@ def eschool_demo_data(school, rng, log):
     from eschool_summer_camp.demo import build
 
     build(school, rng, log)
+
+
+@hookimpl
+def eschool_report_types(scope):
+    from eschool_summer_camp.reports import report_types
+
+    return report_types()
