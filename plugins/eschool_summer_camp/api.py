@@ -13,6 +13,7 @@ from eschool.plugin_api import (
     has_permission,
     load_json,
     load_query,
+    local_today,
     require,
 )
 from eschool_summer_camp import services
@@ -243,8 +244,6 @@ def _own_squad(school_id: int, squad_id: int):
      query=DateQuerySchema, response=CampDaySheetSchema, tags=TAGS)
 def attendance(school_id: int, squad_id: int):
     squad = _own_squad(school_id, squad_id)
-    from eschool.plugin_api import local_today
-
     day = load_query(DateQuerySchema())["date"] or local_today()
     return jsonify(CampDaySheetSchema().dump({"squad_id": squad.id, "date": day, "rows": services.day_sheet(squad, day)}))
 

@@ -19,7 +19,6 @@ from flask_babel import lazy_gettext as _l
 from eschool.plugin_api import (
     AcademicYear,
     Audience,
-    ClassGroup,
     Guardian,
     Municipality,
     School,
@@ -790,7 +789,3 @@ def meals_xlsx(session: CampSession, month: int | None = None) -> bytes:
 
 def municipality_by_code(code: str) -> Municipality | None:
     return Municipality.get_or_none(Municipality.code == code)
-
-
-def class_group_of(squad: Squad) -> ClassGroup:
-    return ClassGroup.get_by_id(squad.class_group_id)

@@ -29,6 +29,7 @@ from eschool.plugin_api import (
     pdf_response,
     readable_students,
     require,
+    school_staff,
 )
 from eschool_summer_camp import services
 from eschool_summer_camp.models import MEAL_KINDS
@@ -155,8 +156,6 @@ def session(school_id: int, session_id: int):
 
 
 def _teachers(school):
-    from eschool.plugin_api import school_staff
-
     return school_staff(school)
 
 
