@@ -21,6 +21,10 @@ def _pages(app, school_id, vacancy_id, class_id, student_id, user_id, extra=None
             continue
         if rule.rule.endswith((".xlsx", ".pdf")):  # downloads: their own tests
             continue
+        if rule.rule.endswith((".atom", ".ics")):  # feeds (XML, iCalendar): their own tests
+            continue
+        if "application_id" in rule.arguments:  # an application's page: tests/test_applications.py
+            continue
         if "key" in rule.arguments and rule.endpoint.startswith("reports"):  # every core report of its level
             keys = ["school_rates"] if "municipality_code" in rule.arguments else [
                 "attendance", "progress", "at_risk", "summary_sheet", "movement", "activity"]
@@ -37,13 +41,19 @@ def _pages(app, school_id, vacancy_id, class_id, student_id, user_id, extra=None
 
 
 @pytest.mark.parametrize("region", ["kemerovo", "primorye", "samara"])
-def test_every_page_renders_in_both_languages_under_the_regions_theme(make_app, region):
+def test_every_page_renders_in_both_languages_under_the_regions_theme(make_app, regions_copy, region):
     from flask import url_for
+    from peewee import fn
 
     from eschool.structure.models import Municipality
     from eschool_demo.demo import build_demo
     from eschool_vacancies.models import Vacancy
 
+    # the communication plugins a profile leaves off (allowed, default off) are switched on: every page is walked
+    for code in ("announcements", "news"):
+        off = f"[plugins.{code}]\nenabled = true\ndefault = false"
+        if off in regions_copy.path(region).read_text(encoding="utf-8"):
+            regions_copy.replace(region, off, off.replace("false", "true"))
     app = make_app(region=region)
     with app.app_context():
         demo = build_demo(log=lambda *_: None)  # with the school year, so the timetable has lessons
@@ -69,16 +79,26 @@ def test_every_page_renders_in_both_languages_under_the_regions_theme(make_app, 
 
         journal.ensure_lessons(group, journal.local_today() - dt.timedelta(days=7), journal.local_today())
         lesson = Lesson.select().where(Lesson.class_group == group).first()
-        extra = {"subject_id": lesson.subject_id, "lesson_id": lesson.id}
+        from eschool_announcements.models import Announcement
+        from eschool_calendar.models import Event
+        from eschool_kiosk.models import KioskPage  # the demo school has a kiosk (demo = true)
+
+        kiosk_page = KioskPage.select().first()
+        extra = {"subject_id": lesson.subject_id, "lesson_id": lesson.id,
+                 "item_id": Announcement.select(fn.MIN(Announcement.id)).scalar(),  # news item 1 exists too
+                 "event_id": Event.select(fn.MIN(Event.id)).scalar(),
+                 "section_id": kiosk_page.section_id, "page_id": kiosk_page.id}
         if "summer_camp" in app.extensions["eschool"].plugins.infos:  # the demo's camp session and squad
             from eschool_summer_camp.models import CampSession, Squad
 
             camp = CampSession.select().where(CampSession.school == school).order_by(CampSession.id).first()
             extra.update(session_id=camp.id, squad_id=Squad.select().where(Squad.session == camp).first().id)
-        from eschool_kiosk.models import KioskPage  # the demo school has a kiosk (demo = true)
+        from eschool_forum.models import Board, Post, Topic
 
-        kiosk_page = KioskPage.select().first()
-        extra.update(section_id=kiosk_page.section_id, page_id=kiosk_page.id)
+        board = Board.select().where(Board.school == school).first()  # the forum's demo boards
+        topic = Topic.select().where(Topic.board == board).first()
+        extra.update(board_id=board.id, topic_id=topic.id,
+                     post_id=Post.select().where(Post.topic == topic).first().id)
     pages = _pages(app, school.id, vacancy.id, group.id, student.id, teacher_id, extra)
     assert len(pages) >= 15
     for endpoint, _rule, args in pages:

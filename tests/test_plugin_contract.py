@@ -106,9 +106,9 @@ def test_a_required_plugin_the_profile_does_not_allow_stops_start_up(make_app, a
     class Needy(_Bare):
         @hookimpl
         def eschool_plugin_info(self):
-            return PluginInfo(code="probe", name="Probe", requires=("forum",))
+            return PluginInfo(code="probe", name="Probe", requires=("wiki",))
 
-    with pytest.raises(ProfileError, match="'probe' requires the plugin 'forum'"):
+    with pytest.raises(ProfileError, match="'probe' requires the plugin 'wiki'"):
         _start(make_app, Needy())
 
 

@@ -101,9 +101,9 @@ def test_cli_regions_list_and_check(regions_copy):
     regions_copy.replace("samara", 'timezone = "Europe/Samara"', 'timezone = "Samara"')
     bad = runner.invoke(cli.main, ["regions", "check", str(regions_copy.path("samara"))])
     assert bad.exit_code == 1 and "timezone:" in bad.output and str(regions_copy.path("samara")) in bad.output
-    regions_copy.append("primorye", "[plugins.forum]")
+    regions_copy.append("primorye", "[plugins.wiki]")
     missing = runner.invoke(cli.main, ["regions", "check", str(regions_copy.path("primorye"))])
-    assert missing.exit_code == 1 and "plugins.forum" in missing.output and "not installed" in missing.output
+    assert missing.exit_code == 1 and "plugins.wiki" in missing.output and "not installed" in missing.output
     listed = runner.invoke(cli.main, ["regions", "list"])
     assert listed.exit_code == 0 and "samara" in listed.output and "INVALID" in listed.output
     nowhere = runner.invoke(cli.main, ["regions", "check", str(regions_copy.root / "nowhere.toml")])

@@ -33,6 +33,7 @@ CORE_PARTS: tuple[tuple[str, str], ...] = (
     ("core.results", "eschool.results.plugin"),
     ("core.reports", "eschool.reports.plugin"),
     ("core.yearend", "eschool.yearend.plugin"),
+    ("core.applications", "eschool.applications.plugin"),
 )
 
 

@@ -1,0 +1,1 @@
+"""News at class, school, municipality and region level: public pages and Atom feeds."""
