@@ -99,6 +99,16 @@ def test_every_page_renders_in_both_languages_under_the_regions_theme(make_app, 
         topic = Topic.select().where(Topic.board == board).first()
         extra.update(board_id=board.id, topic_id=topic.id,
                      post_id=Post.select().where(Post.topic == topic).first().id)
+        if "messages" in app.extensions["eschool"].plugins.settings:  # the mail: the admin's letter to the staff
+            from eschool_messages.models import Conversation
+
+            extra["conversation_id"] = Conversation.get(Conversation.created_by == User.get(
+                User.username == "admin").id).id
+        from eschool_knowledge_base.models import Attempt, Material, Quiz, Section
+
+        section = Section.select().first()  # the knowledge base's demo rows
+        extra.update(material_id=Material.select().first().id, quiz_id=Quiz.select().first().id,
+                     attempt_id=Attempt.select().first().id, textbook_id=section.textbook_id, book_section_id=section.id)
     pages = _pages(app, school.id, vacancy.id, group.id, student.id, teacher_id, extra)
     assert len(pages) >= 15
     for endpoint, _rule, args in pages:

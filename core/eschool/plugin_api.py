@@ -56,12 +56,15 @@ from eschool.journal.services import (
     readable_students,
     region_tz,
     set_attendance,
+    set_homework,
     set_lesson,
     set_mark,
 )
 from eschool.journal.services import class_students as class_students_between
-from eschool.notifications.audiences import Audience, AudienceError
-from eschool.notifications.services import NotificationError, notify
+from eschool.notifications import audiences
+from eschool.notifications.audiences import Audience, AudienceError, addressable, reachable
+from eschool.notifications.audiences import resolve as resolve_audience
+from eschool.notifications.services import NotificationError, notify, send_to_address
 from eschool.people.models import ClassMembership, Guardian, Student
 from eschool.people.schemas import CardInSchema
 from eschool.people.services import (
@@ -180,7 +183,7 @@ __all__ = [
     "class_of", "subject_of", "subgroup_of", "teacher_of",
     # the journal's rules
     "set_mark", "set_attendance", "attendance_current", "periods_of", "ensure_lessons", "ensure_school_lessons", "deadline", "lesson_state",
-    "class_students_between", "weighted_average", "set_lesson", "check_keep", "lessons_of", "teaches",
+    "class_students_between", "weighted_average", "set_lesson", "set_homework", "check_keep", "lessons_of", "teaches",
     "controls_journal",
     # reading a school's files (CSV or XLSX, under caps)
     "read_table", "ImportFileError",
@@ -195,7 +198,8 @@ __all__ = [
     "CLASS_KINDS", "LETTERS", "PERIOD_KINDS", "enrol", "transfer", "leave", "link_guardian", "notify_moved",
     "CardInSchema", "find_school", "StructureError",
     # notifications and jobs
-    "notify", "Audience", "AudienceError", "NotificationKind", "NotificationError", "enqueue",
+    "notify", "Audience", "AudienceError", "NotificationKind", "NotificationError", "enqueue", "audiences",
+    "reachable", "resolve_audience", "addressable", "send_to_address",
     # building blocks
     "settings_for", "SettingsError", "render_markdown", "sanitize_html", "attachments", "Attachment",
     "AttachmentError", "search", "SlotFragment", "Number", "UtcDateTime",

@@ -1,0 +1,1 @@
+"""Internal mail: conversations between people allowed to address each other (the ``messages`` plugin)."""
