@@ -19,16 +19,16 @@ from eschool.plugin_api import (
 from eschool_summer_camp import services
 from eschool_summer_camp.plugin import APPLY, LEAD, MANAGE, REPORT, VIEW
 from eschool_summer_camp.schemas import (
-    ApplicationSchema,
     ApplyInSchema,
+    CampApplicationSchema,
     CampDaySheetSchema,
+    CampDecisionInSchema,
     CampPlanItemSchema,
     CampSummarySchema,
     CategoryInSchema,
     CategorySchema,
     DateQuerySchema,
     DayMarksInSchema,
-    DecisionInSchema,
     MealSheetSchema,
     MealsInSchema,
     MunicipalityQuerySchema,
@@ -133,80 +133,80 @@ def squad_create(school_id: int, session_id: int):
 @bp.get("/schools/<int:school_id>/sessions/<int:session_id>/applications")
 @require(MANAGE)
 @doc(summary="The session's applications in queue order (priority category, then server time)",
-     response=ApplicationSchema, many=True, tags=TAGS)
+     response=CampApplicationSchema, many=True, tags=TAGS)
 def queue(school_id: int, session_id: int):
     _school(school_id)
     row = _call(services.get_session, school_id, session_id)
-    return jsonify(ApplicationSchema().dump(services.queue(row), many=True))
+    return jsonify(CampApplicationSchema().dump(services.queue(row), many=True))
 
 
 @bp.post("/schools/<int:school_id>/sessions/<int:session_id>/applications")
 @require(APPLY)
 @doc(summary="A parent applies for a place for their child (one application per child and session: 409)",
-     request=ApplyInSchema, response=ApplicationSchema, status=201, tags=TAGS)
+     request=ApplyInSchema, response=CampApplicationSchema, status=201, tags=TAGS)
 def apply(school_id: int, session_id: int):
     _school(school_id)
     row = _call(services.get_session, school_id, session_id)
     application = _call(services.apply, row, current_user, load_json(ApplyInSchema()))
     application.position = None
-    return jsonify(ApplicationSchema().dump(application)), 201
+    return jsonify(CampApplicationSchema().dump(application)), 201
 
 
 @bp.post("/schools/<int:school_id>/sessions/<int:session_id>/paper-applications")
 @require(MANAGE)
 @doc(summary="The school enters a paper application for one of its students", request=ApplyInSchema,
-     response=ApplicationSchema, status=201, tags=TAGS)
+     response=CampApplicationSchema, status=201, tags=TAGS)
 def paper(school_id: int, session_id: int):
     _school(school_id)
     row = _call(services.get_session, school_id, session_id)
     application = _call(services.enter_paper, row, current_user, load_json(ApplyInSchema()))
     application.position = None
-    return jsonify(ApplicationSchema().dump(application)), 201
+    return jsonify(CampApplicationSchema().dump(application)), 201
 
 
 @bp.get("/schools/<int:school_id>/my-applications")
 @require(APPLY)
-@doc(summary="The applications of the user's own children at this school's camp", response=ApplicationSchema,
+@doc(summary="The applications of the user's own children at this school's camp", response=CampApplicationSchema,
      many=True, tags=TAGS)
 def family(school_id: int):
-    return jsonify(ApplicationSchema().dump(services.family_applications(current_user, _school(school_id)),
+    return jsonify(CampApplicationSchema().dump(services.family_applications(current_user, _school(school_id)),
                                             many=True))
 
 
 @bp.post("/schools/<int:school_id>/applications/<int:application_id>/decision")
 @require(MANAGE)
 @doc(summary="Confirm (within capacity), move to the waiting list, or reject with a reason; parents are notified",
-     request=DecisionInSchema, response=ApplicationSchema, tags=TAGS)
+     request=CampDecisionInSchema, response=CampApplicationSchema, tags=TAGS)
 def decide(school_id: int, application_id: int):
     _school(school_id)
     application = _call(services.get_application, school_id, application_id)
-    data = load_json(DecisionInSchema())
+    data = load_json(CampDecisionInSchema())
     _call(services.decide, application, data["action"], current_user, data["reason"], data["squad_id"])
     application.position = None
-    return jsonify(ApplicationSchema().dump(application))
+    return jsonify(CampApplicationSchema().dump(application))
 
 
 @bp.post("/schools/<int:school_id>/applications/<int:application_id>/squad")
 @require(MANAGE)
 @doc(summary="Move a confirmed child to another squad of the session", request=SquadMoveInSchema,
-     response=ApplicationSchema, tags=TAGS)
+     response=CampApplicationSchema, tags=TAGS)
 def move(school_id: int, application_id: int):
     _school(school_id)
     application = _call(services.get_application, school_id, application_id)
     _call(services.move_to_squad, application, load_json(SquadMoveInSchema())["squad_id"])
     application.position = None
-    return jsonify(ApplicationSchema().dump(application))
+    return jsonify(CampApplicationSchema().dump(application))
 
 
 @bp.post("/schools/<int:school_id>/applications/<int:application_id>/withdraw")
 @require(APPLY)
-@doc(summary="A parent withdraws their child's application", response=ApplicationSchema, tags=TAGS)
+@doc(summary="A parent withdraws their child's application", response=CampApplicationSchema, tags=TAGS)
 def withdraw(school_id: int, application_id: int):
     _school(school_id)
     application = _call(services.get_application, school_id, application_id)
     _call(services.withdraw, application, current_user)
     application.position = None
-    return jsonify(ApplicationSchema().dump(application))
+    return jsonify(CampApplicationSchema().dump(application))
 
 
 @bp.get("/schools/<int:school_id>/categories")

@@ -81,7 +81,7 @@ class ApplyInSchema(_Trimmed):
     note = fields.String(load_default="", validate=validate.Length(max=500))
 
 
-class DecisionInSchema(_Trimmed):
+class CampDecisionInSchema(_Trimmed):
     action = fields.String(required=True, validate=validate.OneOf(ACTIONS))
     reason = fields.String(load_default="", validate=validate.Length(max=500))
     squad_id = fields.Integer(load_default=None, allow_none=True)
@@ -178,7 +178,7 @@ class SessionDetailSchema(SessionSchema):
     days = fields.List(fields.Date(), attribute="day_list")
 
 
-class ApplicationSchema(Schema):
+class CampApplicationSchema(Schema):
     id = fields.Integer()
     session_id = fields.Integer()
     student_id = fields.Integer()

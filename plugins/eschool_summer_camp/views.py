@@ -40,8 +40,8 @@ from eschool_summer_camp.schemas import (
     SOURCE_LABELS,
     STATUS_LABELS,
     ApplyInSchema,
+    CampDecisionInSchema,
     CategoryInSchema,
-    DecisionInSchema,
     PlanItemInSchema,
     SessionInSchema,
     SquadInSchema,
@@ -200,7 +200,7 @@ def paper(school_id: int, session_id: int):
 def decide(school_id: int, application_id: int):
     app = _or_404(services.get_application, school_id, application_id)
     try:
-        data = _form(DecisionInSchema())
+        data = _form(CampDecisionInSchema())
         services.decide(app, data["action"], current_user, data["reason"], data["squad_id"])
     except (ValidationError, services.CampError) as exc:
         return _fail(session, exc, school_id=school_id, session_id=app.session_id)
