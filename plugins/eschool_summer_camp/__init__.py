@@ -1,0 +1,1 @@
+"""The summer camp: sessions, squads, enrolment queue, camp attendance, daily plans, reports, camp meals."""
