@@ -50,6 +50,7 @@ from eschool.journal.services import (
 )
 from eschool.journal.services import class_students as class_students_between
 from eschool.notifications.audiences import Audience, AudienceError
+from eschool.notifications.audiences import resolve as resolve_audience
 from eschool.notifications.services import NotificationError, notify
 from eschool.people.models import ClassMembership, Guardian, Student
 from eschool.people.schemas import CardInSchema
@@ -170,7 +171,7 @@ __all__ = [
     "CLASS_KINDS", "LETTERS", "PERIOD_KINDS", "enrol", "transfer", "leave", "link_guardian", "notify_moved",
     "CardInSchema", "find_school", "StructureError",
     # notifications and jobs
-    "notify", "Audience", "AudienceError", "NotificationKind", "NotificationError", "enqueue",
+    "notify", "Audience", "AudienceError", "resolve_audience", "NotificationKind", "NotificationError", "enqueue",
     # building blocks
     "settings_for", "SettingsError", "render_markdown", "sanitize_html", "attachments", "Attachment",
     "AttachmentError", "search", "SlotFragment", "Number", "UtcDateTime",
