@@ -33,7 +33,8 @@ def test_upgrade_from_the_first_core_schema_keeps_rows(make_app):
         user = User.get(User.username == "old_user")
         assert user.full_name == "Старый Пользователь" and user.locale == ""
         assert School.get(School.short_name == "Школа №1").municipality.code == "kemerovo"
-        assert ext.upgrade() == {"core": [], "lesson_plans": [], "oneroster": [], "vacancies": []}  # nothing left
+        assert ext.upgrade() == {"core": [], "lesson_plans": [], "olympiads": [], "oneroster": [], "surveys": [],
+                                 "vacancies": []}  # nothing left
 
 
 def test_db_status_and_upgrade_commands(tmp_path, monkeypatch, database_url):
@@ -75,7 +76,8 @@ def test_a_plugins_history_is_its_own_and_its_data_outlives_its_removal(make_app
     app = make_app(extra_plugins=[("probe", probe)])
     ext = app.extensions["eschool"]
     with app.app_context():
-        assert [o.name for o in ext.migration_owners()] == ["core", "lesson_plans", "oneroster", "probe", "vacancies"]
+        assert [o.name for o in ext.migration_owners()] == ["core", "lesson_plans", "olympiads", "oneroster", "probe",
+                                                                "surveys", "vacancies"]
         report = dbmod.status(ext.database, ext.migration_owners())
         assert [m["name"] for m in report["owners"]["probe"] if m["applied"]] == ["0001_initial"]
         assert report["orphans"] == []
@@ -84,8 +86,10 @@ def test_a_plugins_history_is_its_own_and_its_data_outlives_its_removal(make_app
     app = make_app(extra_plugins=[("probe", probe)], migrate=False)
     ext = app.extensions["eschool"]
     with app.app_context():
-        assert [o.name for o in ext.migration_owners()] == ["core", "lesson_plans", "oneroster", "vacancies"]
-        assert ext.upgrade() == {"core": [], "lesson_plans": [], "oneroster": [], "vacancies": []}
+        assert [o.name for o in ext.migration_owners()] == ["core", "lesson_plans", "olympiads", "oneroster", "surveys",
+                                                                "vacancies"]
+        assert ext.upgrade() == {"core": [], "lesson_plans": [], "olympiads": [], "oneroster": [], "surveys": [],
+                                 "vacancies": []}
         assert dbmod.status(ext.database, ext.migration_owners())["orphans"] == ["_migrations_probe"]
         assert ext.database.execute_sql("SELECT text FROM probe_note").fetchall() == [("kept",)]
 

@@ -4,7 +4,15 @@ from __future__ import annotations
 from flask import url_for
 from flask_babel import lazy_gettext as _l
 
-from eschool.plugin_api import MenuItem, NotificationKind, Permission, PluginInfo, SCHOOL_STAFF, Widget, hookimpl
+from eschool.plugin_api import (
+    SCHOOL_STAFF,
+    MenuItem,
+    NotificationKind,
+    Permission,
+    PluginInfo,
+    Widget,
+    hookimpl,
+)
 
 CODE = "surveys"
 MANAGE = "surveys.manage"

@@ -120,20 +120,20 @@ class MineOutSchema(Schema):
     pending_children = fields.List(fields.Integer())
 
 
-class BarSchema(Schema):
+class SurveyBarSchema(Schema):
     label = fields.String()
     count = fields.Integer()
     pct = fields.Float()
 
 
-class CellSchema(Schema):
+class SurveyCellSchema(Schema):
     count = fields.Integer()
     pct = fields.Float()
 
 
-class MatrixRowSchema(Schema):
+class SurveyMatrixRowSchema(Schema):
     label = fields.String()
-    cells = fields.List(fields.Nested(CellSchema))
+    cells = fields.List(fields.Nested(SurveyCellSchema))
 
 
 class QuestionResultSchema(Schema):
@@ -141,8 +141,8 @@ class QuestionResultSchema(Schema):
     kind = fields.String()
     text = fields.String()
     respondents = fields.Integer()
-    bars = fields.List(fields.Nested(BarSchema))
-    matrix = fields.List(fields.Nested(MatrixRowSchema))
+    bars = fields.List(fields.Nested(SurveyBarSchema))
+    matrix = fields.List(fields.Nested(SurveyMatrixRowSchema))
     average = fields.Float(allow_none=True)
     texts = fields.List(fields.String())
 
@@ -156,14 +156,14 @@ class ResultsOutSchema(Schema):
     questions = fields.List(fields.Nested(QuestionResultSchema))
 
 
-class SchoolColumnSchema(Schema):
+class SurveySchoolColumnSchema(Schema):
     id = fields.Integer()
     name = fields.String()
     answers = fields.Integer()
     hidden = fields.Boolean()
 
 
-class SchoolRowSchema(Schema):
+class SurveySchoolRowSchema(Schema):
     school = fields.String()
     average = fields.Float(allow_none=True)
     cells = fields.List(fields.Float())
@@ -174,11 +174,11 @@ class SchoolQuestionSchema(Schema):
     text = fields.String()
     kind = fields.String()
     options = fields.List(fields.String())
-    rows = fields.List(fields.Nested(SchoolRowSchema))
+    rows = fields.List(fields.Nested(SurveySchoolRowSchema))
 
 
 class BySchoolOutSchema(Schema):
-    schools = fields.List(fields.Nested(SchoolColumnSchema))
+    schools = fields.List(fields.Nested(SurveySchoolColumnSchema))
     questions = fields.List(fields.Nested(SchoolQuestionSchema))
 
 

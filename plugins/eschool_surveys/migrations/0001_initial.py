@@ -2,8 +2,18 @@
 import datetime
 import secrets
 
-from peewee import (BigIntegerField, BooleanField, CharField, DateField, DateTimeField, ForeignKeyField, IntegerField,
-                    Model, SmallIntegerField, TextField)
+from peewee import (
+    BigIntegerField,
+    BooleanField,
+    CharField,
+    DateField,
+    DateTimeField,
+    ForeignKeyField,
+    IntegerField,
+    Model,
+    SmallIntegerField,
+    TextField,
+)
 
 
 def random_id():
