@@ -248,7 +248,8 @@ def nominate(olympiad: Olympiad, student_ids, user, region: str) -> list[Registr
     """A teacher enters students of a school they work in; all or none (grades, quota, duplicates checked)."""
     if not isinstance(student_ids, list | tuple) or not student_ids:
         raise OlympiadError({"student_ids": [_("Choose the students.")]})
-    students = list(Student.select().where(Student.id.in_([int(i) for i in student_ids if str(i).isdigit()])))
+    wanted = [int(i) for i in student_ids if str(i).isdigit()]
+    students = sorted(Student.select().where(Student.id.in_(wanted)), key=lambda s: wanted.index(s.id))  # as asked
     if len(students) != len(set(student_ids)):
         raise OlympiadError({"student_ids": [_("No such student.")]}, status=404)
     for student in students:
