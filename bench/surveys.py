@@ -97,6 +97,9 @@ def main() -> None:
                     if rng.random() < 0.3:
                         answers.append({"id": rng.getrandbits(62) + 1, "response": rid, "question": qs[5].id,
                                         "row": None, "choice": None, "text": rng.choice(texts)})
+                school_of = {r["id"]: r["school_id"] for r in responses}
+                for a in answers:
+                    a["school_id"] = school_of[a["response"]]
                 Response.insert_many(responses).execute()
                 for i in range(0, len(answers), 2000):
                     Answer.insert_many(answers[i:i + 2000]).execute()

@@ -125,9 +125,11 @@ class Answer(BaseModel):
     row = peewee.SmallIntegerField(null=True)  # a matrix's row
     choice = peewee.SmallIntegerField(null=True)  # an option's index, or a scale's value
     text = peewee.TextField(null=True)
+    school_id = peewee.IntegerField(null=True)  # the response's school, repeated: schools side by side in one pass
 
     class Meta:
         table_name = "surveys_answer"
+        indexes = ((("question", "choice", "row"), False), (("question", "school_id", "choice"), False))
 
 
 class Participation(BaseModel):

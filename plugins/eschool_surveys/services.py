@@ -749,8 +749,8 @@ def submit(survey: Survey, user, answers, child_id: int | None = None) -> Respon
             participation = Participation.create(survey=survey, user=user.id, child=child.id if child else 0)
             response = Response.create(survey=survey, school_id=school_id, class_id=class_id)
             if rows:
-                Answer.insert_many([{"response": response.id, "row": None, "choice": None, "text": None, **r}
-                                    for r in rows]).execute()
+                Answer.insert_many([{"response": response.id, "row": None, "choice": None, "text": None,
+                                     "school_id": school_id, **r} for r in rows]).execute()
             if not survey.anonymous:
                 Participation.update(response=response.id, submitted_at=utcnow()).where(
                     Participation.id == participation.id).execute()
@@ -783,24 +783,50 @@ def results(survey: Survey, school_id: int | None = None, class_id: int | None =
            "hidden": survey.anonymous and grouped and total < MIN_GROUP, "sections": []}
     if out["hidden"]:
         return out
+    questions = [q for p in parts for q in p["questions"]]
     counts = defaultdict(int)
-    answered = defaultdict(set)
-    query = _filtered(Answer.select(Answer.question, Answer.row, Answer.choice,
-                                    peewee.fn.COUNT(Answer.id).alias("n"))
-                      .join(Response).where(Answer.choice.is_null(False)), survey, school_id, class_id) \
-        .group_by(Answer.question, Answer.row, Answer.choice).tuples()
-    for question_id, row, choice, n in query:
+    for question_id, row, choice, n in _grouped_counts(survey, [q.id for q in questions], school_id, class_id):
         counts[(question_id, row, choice)] += n
-    respondents = dict(_filtered(Answer.select(Answer.question, peewee.fn.COUNT(peewee.fn.DISTINCT(Answer.response)))
-                                 .join(Response), survey, school_id, class_id).group_by(Answer.question).tuples())
-    texts = _texts(survey, [q for p in parts for q in p["questions"] if q.kind == "text"], school_id, class_id,
-                   texts_limit)
+    respondents = _respondents(survey, questions, counts, school_id, class_id)
+    texts = _texts(survey, [q for q in questions if q.kind == "text"], school_id, class_id, texts_limit)
     for part in parts:
         items = []
         for q in part["questions"]:
             items.append(_question_result(q, counts, respondents.get(q.id, 0), texts.get(q.id, [])))
         out["sections"].append({"section": part["section"], "questions": items})
-    del answered
+    return out
+
+
+def _grouped_counts(survey, question_ids, school_id=None, class_id=None):
+    """(question, row, choice, count) of the chosen answers: over the answers' own index when the whole
+    survey is asked for, joined to the responses for a school or a class."""
+    query = Answer.select(Answer.question, Answer.row, Answer.choice, peewee.fn.COUNT(Answer.id)).where(
+        Answer.question.in_(question_ids or [0]) & Answer.choice.is_null(False))
+    if school_id or class_id:
+        query = _filtered(query.join(Response), survey, school_id, class_id)
+    return query.group_by(Answer.question, Answer.row, Answer.choice).tuples()
+
+
+def _respondents(survey, questions, counts, school_id=None, class_id=None) -> dict[int, int]:
+    """How many answered each question: summed from the counts where one answer is one response (single
+    choice, scales, a matrix's fullest row); counted (one query) for multiple choice and free texts."""
+    out = {}
+    for q in questions:
+        if q.kind in ("single", "scale5", "scale10"):
+            out[q.id] = sum(n for (qid, _row, _choice), n in counts.items() if qid == q.id)
+        elif q.kind == "matrix":
+            rows = defaultdict(int)
+            for (qid, row, _choice), n in counts.items():
+                if qid == q.id:
+                    rows[row] += n
+            out[q.id] = max(rows.values(), default=0)
+    counted = [q.id for q in questions if q.kind in ("multiple", "text")]
+    if counted:
+        query = Answer.select(Answer.question, peewee.fn.COUNT(peewee.fn.DISTINCT(Answer.response))).where(
+            Answer.question.in_(counted))
+        if school_id or class_id:
+            query = _filtered(query.join(Response), survey, school_id, class_id)
+        out.update(dict(query.group_by(Answer.question).tuples()))
     return out
 
 
@@ -812,8 +838,10 @@ def _participants(survey: Survey) -> int:
 def _texts(survey, questions, school_id, class_id, limit) -> dict[int, list[str]]:
     out = {}
     for q in questions:  # one query per free-text question, whatever the number of answers
-        query = _filtered(Answer.select(Answer.text).join(Response).where(
-            (Answer.question == q.id) & Answer.text.is_null(False)), survey, school_id, class_id).order_by(Answer.text)
+        query = Answer.select(Answer.text).where((Answer.question == q.id) & Answer.text.is_null(False))
+        if school_id or class_id:
+            query = _filtered(query.join(Response), survey, school_id, class_id)
+        query = query.order_by(Answer.text)
         if limit:
             query = query.limit(limit)
         out[q.id] = [t for (t,) in query.tuples()]
@@ -851,22 +879,27 @@ def by_school(survey: Survey) -> dict:
     school_ids = [s for s in totals if s]
     names = {s.id: s.short_name for s in School.select(School.id, School.short_name).where(
         School.id.in_(school_ids or [0]))}
-    counts = defaultdict(int)
-    respondents = defaultdict(int)
-    for school_id, question_id, choice, n in (
-            Answer.select(Response.school_id, Answer.question, Answer.choice, peewee.fn.COUNT(Answer.id))
-            .join(Response).where((Response.survey == survey) & Answer.choice.is_null(False) & Answer.row.is_null())
-            .group_by(Response.school_id, Answer.question, Answer.choice).tuples()):
-        counts[(school_id, question_id, choice)] += n
-    for school_id, question_id, n in (
-            Answer.select(Response.school_id, Answer.question, peewee.fn.COUNT(peewee.fn.DISTINCT(Answer.response)))
-            .join(Response).where((Response.survey == survey) & Answer.choice.is_null(False) & Answer.row.is_null())
-            .group_by(Response.school_id, Answer.question).tuples()):
-        respondents[(school_id, question_id)] = n
-    schools = sorted(school_ids, key=lambda s: names.get(s, ""))
-    shown = [s for s in schools if not (survey.anonymous and totals[s] < MIN_GROUP)]
     questions = [q for p in structure(survey) for q in p["questions"]
                  if q.kind in ("single", "multiple", "scale5", "scale10")]
+    counts = defaultdict(int)
+    respondents = defaultdict(int)
+    for school_id, question_id, choice, n in (  # the answers' own index: no join with the responses
+            Answer.select(Answer.school_id, Answer.question, Answer.choice, peewee.fn.COUNT(Answer.id))
+            .where(Answer.question.in_([q.id for q in questions] or [0]) & Answer.choice.is_null(False))
+            .group_by(Answer.question, Answer.school_id, Answer.choice).tuples()):
+        counts[(school_id, question_id, choice)] += n
+    for (school_id, question_id, _choice), n in list(counts.items()):
+        respondents[(school_id, question_id)] += n  # one answer, one response: single choice and scales
+    multiple = [q.id for q in questions if q.kind == "multiple"]
+    if multiple:
+        for key in [k for k in respondents if k[1] in multiple]:
+            del respondents[key]
+        for school_id, question_id, n in (
+                Answer.select(Answer.school_id, Answer.question, peewee.fn.COUNT(peewee.fn.DISTINCT(Answer.response)))
+                .where(Answer.question.in_(multiple)).group_by(Answer.question, Answer.school_id).tuples()):
+            respondents[(school_id, question_id)] = n
+    schools = sorted(school_ids, key=lambda s: names.get(s, ""))
+    shown = [s for s in schools if not (survey.anonymous and totals[s] < MIN_GROUP)]
     table = []
     for q in questions:
         rows = []
@@ -919,9 +952,8 @@ def export_xlsx(survey: Survey, school_id: int | None = None, class_id: int | No
     import openpyxl
 
     data = results(survey, school_id, class_id, texts_limit=None)
-    book = openpyxl.Workbook()
-    sheet = book.active
-    sheet.title = str(_("Results"))[:31]
+    book = openpyxl.Workbook(write_only=True)  # streamed rows: thousands of free texts stay cheap
+    sheet = book.create_sheet(str(_("Results"))[:31])
     sheet.append([safe_cell(survey.title)])
     sheet.append([str(_("Answers")), data["total"]])
     sheet.append([str(_("Asked")), data["invited"]])

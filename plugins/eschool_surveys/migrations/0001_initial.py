@@ -113,9 +113,11 @@ def _models(db):
         row = SmallIntegerField(null=True)  # a matrix's row
         choice = SmallIntegerField(null=True)  # an option's index, or a scale's value
         text = TextField(null=True)
+        school_id = IntegerField(null=True)
 
         class Meta:
             table_name = "surveys_answer"
+            indexes = ((("question", "choice", "row"), False), (("question", "school_id", "choice"), False))
 
     class Participation(Base):
         """Who took part (and for which child). Only a named survey's participation names its response."""
