@@ -288,3 +288,27 @@ def test_query_counts_do_not_grow_with_answers(app, client, world, api_token, lo
         client.post(f"/api/v1/surveys/{survey['id']}/responses", json={"answers": _answers(survey)},
                     headers=api_token(name))
     assert measure() == few
+
+
+def test_parents_answer_once_per_child_when_asked_so(app, client, world, api_token, login_as):
+    from eschool.people import services as people
+    from eschool.people.models import Student
+
+    with app.app_context():
+        people.link_guardian(Student.get_by_id(world.students[1]), {"user_id": world.user_id("parent"),
+                                                                    "relation": "mother", "legal_representative": True})
+    survey = _create(client, api_token("director"), world, per_child=True,
+                     audience=[{"kind": "class", "class_id": world.c5, "who": ["parents"]}])
+    parent = api_token("parent")
+    url = f"/api/v1/surveys/{survey['id']}/responses"
+    assert client.post(url, json={"answers": _answers(survey)}, headers=parent).status_code == 400  # which child?
+    mine = client.get("/api/v1/surveys/mine", headers=parent).get_json()
+    assert sorted(mine[0]["pending_children"]) == sorted(world.students[:2])
+    for child in world.students[:2]:
+        assert client.post(url, json={"answers": _answers(survey), "child_id": child}, headers=parent).status_code == 201
+    assert client.post(url, json={"answers": _answers(survey), "child_id": world.students[0]},
+                       headers=parent).status_code == 409
+    assert client.post(url, json={"answers": _answers(survey), "child_id": world.others[0]},
+                       headers=parent).status_code == 400  # not their child
+    assert client.get("/api/v1/surveys/mine", headers=parent).get_json()[0]["answered"] is True
+    assert client.get(f"/api/v1/surveys/{survey['id']}/results", headers=api_token("director")).get_json()["total"] == 2
