@@ -45,7 +45,8 @@ KIND_LABELS = {"single": _l("Single choice"), "multiple": _l("Multiple choice"),
                "scale10": _l("Scale 1-10"), "text": _l("Free text"), "matrix": _l("Matrix")}
 WHO_LABELS = {"students": _l("students"), "parents": _l("parents"), "teachers": _l("teachers"),
               "staff": _l("staff")}
-STATE_LABELS = {"draft": _l("Draft"), "scheduled": _l("Scheduled"), "open": _l("Open"), "closed": _l("Closed")}
+STATE_LABELS = {"draft": _l("Draft"), "scheduled": _l("Scheduled"), "open": _l("Accepting answers"),
+                "closed": _l("Answers closed")}
 
 
 class SurveyError(ValueError):
@@ -969,7 +970,7 @@ def export_xlsx(survey: Survey, school_id: int | None = None, class_id: int | No
             for bar in item["bars"]:
                 sheet.append([safe_cell(bar["label"]), bar["count"], bar["pct"]])
             if item["average"] is not None:
-                sheet.append([str(_("Average")), item["average"]])
+                sheet.append([str(_("Mean")), item["average"]])
             if item["matrix"]:
                 sheet.append([""] + [safe_cell(o) for o in q.option_list])
                 for row in item["matrix"]:
