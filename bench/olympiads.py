@@ -115,7 +115,7 @@ def main() -> None:
         "statistics API by subject": timed(lambda: client.get("/api/v1/olympiads/stats?by=subject", headers=token)),
         "statistics API by grade, 1 year": timed(lambda: client.get(
             f"/api/v1/olympiads/stats?by=grade&year={today.year}", headers=token)),
-        "statistics XLSX": timed(lambda: client.get("/olympiads/stats.xlsx?by=school")),
+        "statistics XLSX": timed(lambda: client.get("/olympiads/stats?format=xlsx&by=school")),
         "catalogue page": timed(lambda: client.get("/olympiads/")),
         f"olympiad page ({busy_count} registrations)": timed(lambda: client.get(f"/olympiads/{busiest}")),
     }

@@ -153,7 +153,7 @@ def test_statistics_ranked_and_exported(app, client, world, other_school, api_to
     page = login_as("municipal")
     html = page.get("/olympiads/stats?by=school").get_data(as_text=True)
     assert "<svg" in html and "Тестовая школа" in html
-    export = page.get("/olympiads/stats.xlsx?by=subject")
+    export = page.get("/olympiads/stats?format=xlsx&by=subject")
     assert export.status_code == 200 and export.data[:2] == b"PK"
 
 

@@ -271,15 +271,11 @@ def _stats_args():
 def stats():
     args = _stats_args()
     rows = services.statistics(g.scope, **args)
+    if request.args.get("format") == "xlsx":
+        return current_app.response_class(
+            services.statistics_xlsx(rows, args["by"]),
+            mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            headers={"Content-Disposition": 'attachment; filename="olympiads.xlsx"'})
     top = max([r["winners"] + r["prize_winners"] for r in rows] + [1])
     return render_template("olympiads/stats.html", rows=rows, args=args, top=top, stages=STAGES,
                            subjects=services.subjects(g.scope), labels=_labels(), dimensions=services.DIMENSIONS)
-
-
-@bp.get("/stats.xlsx")
-@require(STATS)
-def stats_xlsx():
-    args = _stats_args()
-    data = services.statistics_xlsx(services.statistics(g.scope, **args), args["by"])
-    return current_app.response_class(data, mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                                      headers={"Content-Disposition": 'attachment; filename="olympiads.xlsx"'})

@@ -1,4 +1,4 @@
-"""Demo surveys: a school's anonymous parents' survey with answers, a named staff survey, a draft, and a
+"""Demo surveys (published without sending invitations: a demo fills nobody's inbox): a school's anonymous parents' survey with answers, a named staff survey, a draft, and a
 municipal survey of the municipality's parents."""
 from __future__ import annotations
 
@@ -73,13 +73,13 @@ def build(school, rng, log) -> None:
         "description": "Анонимный опрос: ответы хранятся отдельно от имён.",
         "opens_on": today - dt.timedelta(days=5), "closes_on": today + dt.timedelta(days=10),
         "audience": [{"kind": "school", "school_id": school.id, "who": ["parents"]}], "sections": PARENTS})
-    services.publish(parents, link=f"/surveys/{parents.id}/answer")
+    services.publish(parents, link=f"/surveys/{parents.id}/answer", invite_now=False)
     n = _fill(parents, rng, 0.7, 60)
     staff = services.create_survey(owner, {
         "title": "Методическая неделя", "anonymous": False, "opens_on": today - dt.timedelta(days=2),
         "closes_on": today + dt.timedelta(days=5),
         "audience": [{"kind": "school", "school_id": school.id, "who": ["staff"]}], "sections": STAFF})
-    services.publish(staff, link=f"/surveys/{staff.id}/answer")
+    services.publish(staff, link=f"/surveys/{staff.id}/answer", invite_now=False)
     m = _fill(staff, rng, 0.6, 20)
     services.create_survey(owner, {
         "title": "Выбор профиля обучения (черновик)", "anonymous": False,
@@ -94,6 +94,6 @@ def build(school, rng, log) -> None:
             "opens_on": today - dt.timedelta(days=3), "closes_on": today + dt.timedelta(days=20),
             "audience": [{"kind": "municipality", "municipality_id": muni_id, "who": ["parents"]}],
             "sections": PARENTS[:1]})
-        services.publish(municipal, link=f"/surveys/{municipal.id}/answer")
+        services.publish(municipal, link=f"/surveys/{municipal.id}/answer", invite_now=False)
         _fill(municipal, rng, 0.5, 40)
     log(f"surveys: 3 surveys at {school.short_name} ({n} parents' and {m} staff answers), one municipal")

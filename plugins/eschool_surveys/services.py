@@ -551,7 +551,7 @@ def refresh_invitees(survey: Survey) -> int:
     return len(new)
 
 
-def publish(survey: Survey, actor=None, link: str = "") -> Survey:
+def publish(survey: Survey, actor=None, link: str = "", invite_now: bool = True) -> Survey:
     errors = {}
     if not Question.select().where(Question.survey == survey).exists():
         errors["questions"] = [_("Add at least one question.")]
@@ -564,7 +564,7 @@ def publish(survey: Survey, actor=None, link: str = "") -> Survey:
     survey.published, survey.closed = True, False
     survey.save()
     refresh_invitees(survey)
-    if state(survey) == "open":
+    if invite_now and state(survey) == "open":
         invite(survey, link)
     return survey
 
