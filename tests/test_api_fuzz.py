@@ -79,7 +79,8 @@ class World:
 _ID_OF = {"buildings": "building_id", "catchment": "line_id", "lesson-plans": "plan_id", "timetable": "entry_id",
           "substitutions": "substitution_id", "work-types": "work_type_id", "students": "student_id",
           "lessons": "lesson_id", "files": "file_id", "classes": "class_id", "years": "year_id",
-          "subjects": "subject_id", "staff": "user_id"}
+          "subjects": "subject_id", "staff": "user_id",
+          "surveys": "survey_id", "olympiads": "olympiad_id"}
 
 
 def _collect_ids(school) -> dict[str, list]:
@@ -111,7 +112,27 @@ def _collect_ids(school) -> dict[str, list]:
         "date": [(today - dt.timedelta(days=d)).isoformat() for d in range(7)],
         "code": ["vacancies", "oversight", "lesson_plans", "oneroster"] + [m.code for m in Municipality.select()],
         "municipality_code": [m.code for m in Municipality.select()],
+        **_plugin_ids(),
     }
+
+
+def _plugin_ids() -> dict[str, list[int]]:
+    """Surveys and olympiads of the demo, so the fuzzer reaches their rules."""
+    out = {}
+    try:
+        from eschool_surveys.models import Survey
+
+        out["survey_id"] = [s.id for s in Survey.select(Survey.id).limit(30)]
+    except ImportError:
+        pass
+    try:
+        from eschool_olympiads.models import Olympiad, Registration
+
+        out["olympiad_id"] = [o.id for o in Olympiad.select(Olympiad.id).limit(30)]
+        out["registration_id"] = [r.id for r in Registration.select(Registration.id).limit(30)]
+    except ImportError:
+        pass
+    return out
 
 
 def _vacancies() -> list[int]:

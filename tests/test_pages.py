@@ -119,6 +119,13 @@ def test_every_page_renders_in_both_languages_under_the_regions_theme(make_app, 
         section = Section.select().first()  # the knowledge base's demo rows
         extra.update(material_id=Material.select().first().id, quiz_id=Quiz.select().first().id,
                      attempt_id=Attempt.select().first().id, textbook_id=section.textbook_id, book_section_id=section.id)
+        from eschool_surveys.models import Question, Survey
+
+        survey = Survey.get(Survey.title == "Методическая неделя")  # the staff's: the admin is asked
+        extra.update(survey_id=survey.id, question_id=Question.select().where(Question.survey == survey).first().id)
+        from eschool_olympiads.models import Olympiad
+
+        extra["olympiad_id"] = Olympiad.select().where(Olympiad.school == school).first().id
     pages = _pages(app, school.id, vacancy.id, group.id, student.id, teacher_id, extra)
     assert len(pages) >= 15
     for endpoint, _rule, args in pages:

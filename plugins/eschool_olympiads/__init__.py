@@ -1,0 +1,1 @@
+"""Olympiads: a catalogue, registration with parents consent, results, statistics, the student portfolio."""

@@ -1,0 +1,1 @@
+"""Surveys: questionnaires for chosen audiences, anonymous or named, with results and export."""
