@@ -202,12 +202,12 @@ def test_bad_input_is_refused_with_fields(client, world, api_token):
 def test_query_counts_do_not_grow_with_participants(app, client, world, api_token, login_as, count_queries):
     from eschool.school.models import ClassGroup
     from eschool.structure.models import School
-    from eschool.testing.world import _student
+    from eschool.testing.world import enrol_students
     from eschool_olympiads.models import Registration
 
     with app.test_request_context("/"):
         school, group = School.get_by_id(world.school), ClassGroup.get_by_id(world.c5)
-        extra = [_student(school, group, 40 + n, world.today).id for n in range(14)]
+        extra = [s.id for s in enrol_students(school, group, 14, world.today, start=40)]
     director = api_token("director")
     olympiad = _olympiad(client, director, world)
     teacher = api_token("teacher")

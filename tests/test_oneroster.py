@@ -22,7 +22,10 @@ def school_facts(school) -> dict:
     def person(s):
         return f"{s.last_name} {s.first_name} {s.middle_name} {s.birth_date} {s.gender}"
 
-    classes = {c.id: c.name for c in ClassGroup.select().where(ClassGroup.school == school)}
+    # the contingent OneRoster carries: not a summer camp's squads (a module's seasonal groups)
+    camp = {c.id for c in ClassGroup.select().where((ClassGroup.school == school) & (ClassGroup.kind == "summer_camp"))}
+    classes = {c.id: c.name for c in ClassGroup.select().where((ClassGroup.school == school)
+                                                               & (ClassGroup.kind != "summer_camp"))}
     students = {s.id: s for s in Student.select().where(Student.school == school)}
     users = {u.id: u.username for u in User.select().join(RoleAssignment).where(RoleAssignment.school == school)}
     subjects = {s.id: s.name for s in Subject.select().where(Subject.school == school)}
@@ -30,7 +33,8 @@ def school_facts(school) -> dict:
         "users": sorted(set(users.values())),
         "roles": sorted((users[r.user_id], r.role, classes.get(r.class_group_id)) for r in
                         RoleAssignment.select().where((RoleAssignment.school == school)
-                                                      & (RoleAssignment.role != "student"))),
+                                                      & (RoleAssignment.role != "student"))
+                        if r.class_group_id not in camp),
         # a student's login is held in their class on import; the demo leaves some without the class
         # (its bulk insert of roles drops class_group_id in a batch that starts with parents' rows)
         "student roles": sorted(users[r.user_id] for r in RoleAssignment.select().where(
@@ -39,7 +43,7 @@ def school_facts(school) -> dict:
         "student logins": sorted((person(s), users.get(s.user_id)) for s in students.values() if s.user_id),
         "classes": sorted(classes.values()),
         "class teachers": sorted((c.name, users.get(c.class_teacher_id)) for c in
-                                 ClassGroup.select().where(ClassGroup.school == school)),
+                                 ClassGroup.select().where(ClassGroup.school == school) if c.id not in camp),
         "memberships": sorted((person(students[m.student_id]), classes[m.class_group_id], m.starts_on, m.ends_on)
                               for m in ClassMembership.select().where(ClassMembership.student.in_(list(students)))),
         "assignments": sorted((users[a.teacher_id], classes[a.class_group_id], subjects[a.subject_id])

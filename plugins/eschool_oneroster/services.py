@@ -188,7 +188,8 @@ def export(school: School, folder: Path, year: AcademicYear | None = None) -> di
                 "endDate": period.ends_on.isoformat(), "parentSourcedId": year_sid, "schoolYear": school_year,
                 META + "kind": period.kind, META + "number": period.number,
                 META + "grades": f"{period.grade_from}-{period.grade_to}"})
-        classes = school_classes(school, year)
+        # the contingent: not a summer camp's squads (a module's seasonal groups, with no class memberships)
+        classes = [c for c in school_classes(school, year) if c.kind != "summer_camp"]
         class_ids = [c.id for c in classes]
         subgroups = {s.id: s for c in classes for s in c.subgroups}
         hours = {(i.class_group_id, i.subject_id): i.hours_per_week
