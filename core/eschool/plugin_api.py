@@ -89,6 +89,7 @@ from eschool.people.services import (
     notify_moved,
     transfer,
 )
+from eschool.people.standing import SchoolStanding, school_standing, user_school_ids
 from eschool.people.tabular import ImportFileError, read_table
 from eschool.plugins.services import (
     enabled_plugins,
@@ -199,6 +200,8 @@ __all__ = [
     "set_mark", "set_attendance", "attendance_current", "periods_of", "ensure_lessons", "ensure_school_lessons", "deadline", "lesson_state",
     "class_students_between", "weighted_average", "set_lesson", "set_homework", "check_keep", "lessons_of", "teaches",
     "controls_journal",
+    # who a user is at a school (roles, family classes, classes led and taught)
+    "SchoolStanding", "school_standing", "user_school_ids",
     # reading a school's files (CSV or XLSX, under caps)
     "read_table", "ImportFileError",
     # plugin state
