@@ -27,7 +27,7 @@ def _pages(app, school_id, vacancy_id, class_id, student_id, user_id, extra=None
             continue
         if "key" in rule.arguments and rule.endpoint.startswith("reports"):  # every core report of its level
             keys = ["school_rates"] if "municipality_code" in rule.arguments else [
-                "attendance", "progress", "at_risk", "summary_sheet", "movement", "activity"]
+                "attendance", "progress", "at_risk", "summary_sheet", "class_journal", "movement", "activity"]
             urls += [(rule.endpoint, rule.rule, {**{k: values[k] for k in rule.arguments if k != "key"}, "key": key})
                      for key in keys]
             continue

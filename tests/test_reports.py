@@ -10,7 +10,8 @@ import pytest
 from eschool.exports.pdf import pdf_available
 from eschool.testing import PASSWORD, build_world, login
 
-SCHOOL_REPORTS = {"attendance", "progress", "at_risk", "summary_sheet", "movement", "activity", "oversight.filling"}
+SCHOOL_REPORTS = {"attendance", "progress", "at_risk", "summary_sheet", "class_journal", "movement", "activity",
+                  "oversight.filling"}
 
 
 @pytest.fixture
@@ -57,7 +58,7 @@ def test_the_administration_opens_every_school_report_as_a_page_xlsx_and_pdf(app
         assert f"/reports/{key}" in listing.get_data(as_text=True), key
         page = admin.get(f"/school/{school.school}/reports/{key}")
         assert page.status_code == 200, (key, page.status_code)
-        if key == "summary_sheet":
+        if key in ("summary_sheet", "class_journal"):
             assert "format=pdf" not in page.get_data(as_text=True)  # the class comes first
             key += f"?class_id={school.c5}"
         sep = "&" if "?" in key else "?"
@@ -212,3 +213,36 @@ def test_query_counts_do_not_grow_with_the_students(app, school, login_as, count
         with count_queries() as counted:
             assert admin.get(url).status_code == 200
         assert counted.count == few[url], url
+
+
+def test_the_class_journal_prints_marks_absences_and_topics_per_subject(app, school, login_as, count_queries):
+    from eschool.journal.models import Lesson, Mark
+
+    with app.app_context():
+        lesson = (Lesson.select().where((Lesson.class_group == school.c5) & (Lesson.date <= school.today))
+                  .order_by(Lesson.date.desc()).first())
+        Mark.create(lesson=lesson, student=school.students[2], slot=0, value="5", numeric=5)
+        Lesson.update(topic="Дроби").where(Lesson.id == lesson.id).execute()
+    teacher = login_as("classteacher")
+    url = f"/school/{school.school}/reports/class_journal?class_id={school.c5}"
+    sheets = _sheets(teacher.get(url + "&format=xlsx").data)
+    maths = sheets["Математика"]
+    at = next(i for i, r in enumerate(maths) if r[0] == "Ученик")
+    column = maths[at].index(f"{lesson.date:%d.%m}")
+    rows = {r[0]: r for r in maths[at + 1:]}
+    assert rows["Волков Ученик02"][column] == "5" and rows["Абрамов Ученик00"][column] == "б"
+    topics = next(rows for title, rows in sheets.items() if title.startswith("Темы"))
+    assert any("Дроби" in (r[2] or "") for r in topics)
+    assert teacher.get(f"/school/{school.school}/reports/class_journal?class_id={school.c6}").status_code == 403
+    with count_queries() as few:
+        teacher.get(url)
+    with app.app_context():
+        from eschool.school.models import ClassGroup
+        from eschool.structure.models import School
+        from eschool.testing.world import enrol_students
+
+        enrol_students(School.get_by_id(school.school), ClassGroup.get_by_id(school.c5), 15,
+                       school.today - dt.timedelta(days=100), start=60)
+    with count_queries() as many:
+        teacher.get(url)
+    assert many.count == few.count

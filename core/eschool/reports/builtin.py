@@ -203,6 +203,55 @@ def summary_sheet(params, scope) -> Report:
                   landscape=True, notes=notes)
 
 
+# --------------------------------------------------------------------------- the printable class journal
+
+
+LETTERS = {"absent": "н", "ill": "б", "excused": "у", "late": "оп"}
+
+
+def class_journal(params, scope) -> Report:
+    """The class journal of a period as it is printed and archived: per subject (and subgroup), the
+    students down and the lessons' dates across with their marks and absences, then every lesson's topic
+    and homework. Five queries whatever the class's size and the period's length."""
+    from eschool.journal.models import Homework, Mark
+    from eschool.school.models import Subgroup, Subject
+
+    group = params["class_group"]
+    start, end = _span(params)
+    in_range = (Lesson.class_group == group) & (Lesson.date >= start) & (Lesson.date <= end)
+    lessons = list(Lesson.select(Lesson, Subject, Subgroup).join(Subject).switch(Lesson)
+                   .join(Subgroup, JOIN.LEFT_OUTER).where(in_range)
+                   .order_by(Subject.name, Lesson.subgroup, Lesson.date, Lesson.number, Lesson.id))
+    cells: dict = defaultdict(list)  # (lesson, student) -> texts
+    for lesson_id, student_id, value in (Mark.select(Mark.lesson, Mark.student, Mark.value).join(Lesson)
+                                         .where(in_range).order_by(Mark.slot).tuples()):
+        cells[(lesson_id, student_id)].append(value)
+    for lesson_id, student_id, kind in (Attendance.select(Attendance.lesson, Attendance.student, Attendance.kind)
+                                        .join(Lesson).where(in_range).tuples()):
+        cells[(lesson_id, student_id)].insert(0, LETTERS.get(kind, kind))
+    homework = dict(Homework.select(Homework.lesson, Homework.text).join(Lesson).where(in_range).tuples())
+    students = _memberships([group.id], start, end).get(group.id, [])
+    by_subject: dict = {}
+    for lesson in lessons:
+        by_subject.setdefault((lesson.subject.name, lesson.subgroup.name if lesson.subgroup_id else ""), []).append(lesson)
+    tables = []
+    for (subject, subgroup), items in by_subject.items():
+        columns = [ReportColumn("student", _l("Student"))] + [
+            ReportColumn(f"l{lesson.id}", f"{lesson.date:%d.%m}", "mark") for lesson in items]
+        rows = [[student.full_name, *[" ".join(cells.get((lesson.id, student.id), [])) for lesson in items]]
+                for student in students]
+        tables.append(ReportTable(f"{subject} ({subgroup})" if subgroup else subject, columns, rows))
+    topics = [[lesson.date, lesson.subject.name + (f" ({lesson.subgroup.name})" if lesson.subgroup_id else ""),
+               lesson.topic, homework.get(lesson.id, "")] for lesson in sorted(lessons, key=lambda x: (x.date, x.number or 0))]
+    tables.append(ReportTable(_("Topics and homework"), [ReportColumn("date", _l("Date"), "date"),
+                                                         ReportColumn("subject", _l("Subject")),
+                                                         ReportColumn("topic", _l("Topic")),
+                                                         ReportColumn("homework", _l("Homework"))], topics))
+    return Report(_("Class journal"), tables, landscape=True,
+                  caption=[str(params["school"].name), _("Class %(name)s", name=group.name), _period_caption(params["period"])],
+                  notes=[_("н: absent, б: ill, у: excused, оп: late.")])
+
+
 # --------------------------------------------------------------------------- movement
 
 
@@ -330,6 +379,10 @@ def core_reports() -> list[ReportType]:
         ReportType("summary_sheet", _l("Summary sheet of final marks"), VIEW, summary_sheet, params=("period", "class"),
                    required=("class",), order=40, class_teachers=True, plugin="core",
                    description=_l("The class's final marks per subject: the printed form (сводная ведомость).")),
+        ReportType("class_journal", _l("Class journal"), VIEW, class_journal, params=("period", "class"),
+                   required=("class",), order=45, class_teachers=True, plugin="core",
+                   description=_l("The class's journal of a period as printed and archived: marks and absences per "
+                                  "subject, topics and homework.")),
         ReportType("movement", _l("Movement of students"), VIEW, movement, params=("date_range",), order=50,
                    plugin="core", description=_l("Arrivals, transfers and departures over a date range.")),
         ReportType("activity", _l("User activity"), VIEW, activity, order=60, plugin="core",
