@@ -82,9 +82,24 @@ def test_a_teacher_types_marks_and_absences_with_the_keyboard(app, browser, live
     wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "#journal-grid td.jcell[tabindex]"))
     wait.until(ec.element_to_be_clickable(cell_of_first)).click()
     wait.until(lambda d: "active" in (d.find_element(*cell_of_first).get_attribute("class") or "").split())
+    # A slow server, made certain: the script's answers are held until the test lets them go, so the teacher
+    # is back in the first cell and typing before its first save is answered (a race CI once lost).
+    browser.execute_script(
+        "window.__gate = new Promise(function (go) { window.__release = go; });"
+        "var fetchNow = window.fetch;"
+        "window.fetch = function () { return fetchNow.apply(this, arguments).then("
+        "  function (answer) { return window.__gate.then(function () { return answer; }); }); };")
     ActionChains(browser).send_keys("5").send_keys(Keys.ENTER).perform()  # a 5, then down to the next student
     ActionChains(browser).send_keys("н").send_keys(Keys.ARROW_UP).perform()  # absent, then back up
-    ActionChains(browser).send_keys(Keys.F2).send_keys("4").send_keys(Keys.TAB).perform()  # a second mark: "5 4"
+    ActionChains(browser).send_keys(Keys.F2).perform()  # edit the first cell again: "5 " while "5" is saving
+    cell = browser.find_element(*cell_of_first)
+    editor = wait.until(lambda d: cell.find_element(By.CSS_SELECTOR, "input.jeditor"))
+    assert editor.get_attribute("value").strip() == "5"
+    browser.execute_script("window.__release();")
+    wait.until(lambda d: "saving" not in (cell.get_attribute("class") or "").split())
+    # the answer to the first save arrived while the editor was open: what is being typed is still there
+    assert cell.find_elements(By.CSS_SELECTOR, "input.jeditor"), "the answer of a save removed the open editor"
+    ActionChains(browser).send_keys("4").send_keys(Keys.TAB).perform()  # a second mark: "5 4"
 
     def saved(_driver):
         with app.app_context():
@@ -94,7 +109,6 @@ def test_a_teacher_types_marks_and_absences_with_the_keyboard(app, browser, live
         return marks == [(0, "5"), (1, "4")] and absent is not None and absent.kind == "absent"
 
     wait.until(saved)
-    cell = browser.find_element(*cell_of_first)
     # the page shows what the server answered: wait for the answers, not for a time
     wait.until(lambda d: "saving" not in (cell.get_attribute("class") or "").split()
                and [span.text for span in cell.find_elements(By.CSS_SELECTOR, ".jmark")] == ["5", "4"])

@@ -48,8 +48,12 @@
     return parts.join(" ");
   }
 
+  /* Draws the cell from its state. While the teacher is typing in this cell (an answer to an earlier save
+   * arrived after F2 or a keystroke opened the editor) the editor stays: rebuilding the cell would remove
+   * it and lose what is being typed; closing the editor draws the cell. */
   function render(cell) {
     var s = state(cell);
+    if (editor && editor.parentNode === cell) { average(cell.parentNode); return; }
     while (cell.firstChild) { cell.removeChild(cell.firstChild); }
     if (cell._pending) { cell.appendChild(document.createTextNode(cell._typed)); return; }
     s.marks.forEach(function (m) {
