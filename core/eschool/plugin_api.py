@@ -75,6 +75,7 @@ from eschool.journal.services import (
 from eschool.journal.services import class_students as class_students_between
 from eschool.notifications import audiences
 from eschool.notifications.audiences import Audience, AudienceError, addressable, reachable
+from eschool.notifications.audiences import query as audience_query
 from eschool.notifications.audiences import resolve as resolve_audience
 from eschool.notifications.services import NotificationError, notify, send_to_address
 from eschool.people.models import ClassMembership, Guardian, Student
@@ -216,7 +217,7 @@ __all__ = [
     "CardInSchema", "find_school", "StructureError",
     # notifications and jobs
     "notify", "Audience", "AudienceError", "NotificationKind", "NotificationError", "enqueue", "audiences",
-    "reachable", "resolve_audience", "addressable", "send_to_address",
+    "reachable", "resolve_audience", "audience_query", "addressable", "send_to_address",
     # building blocks
     "settings_for", "SettingsError", "render_markdown", "sanitize_html", "attachments", "Attachment",
     "AttachmentError", "search", "SlotFragment", "Number", "UtcDateTime",
