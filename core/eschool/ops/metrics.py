@@ -28,11 +28,13 @@ import hmac
 import ipaddress
 import os
 
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 FAILED_LOGIN_REASONS = ("wrong_password", "locked", "rate_limited")
+#: The exposition's content type (Prometheus' text format).
+CONTENT_TYPE = CONTENT_TYPE_LATEST
 
 
 class QueueCollector:
