@@ -12,9 +12,9 @@
 | ``eschool_build_info`` | gauge | ``version``, ``region`` (always 1) |
 
 **gunicorn.** Each worker is its own process with its own counters. Set ``PROMETHEUS_MULTIPROC_DIR``
-to an empty folder writable by the workers (``/run/eschool/metrics``) before gunicorn starts: the
-counters are then kept in files there and ``/metrics`` adds up every worker's (prometheus_client's
-multiprocess mode). The sample configuration ``eschool.ops.gunicorn_conf`` empties the folder when
+to an empty folder writable by the workers (``/run/eschool/metrics``) in gunicorn's environment only
+(the systemd unit's ``Environment=``, not the file the CLI reads too): the counters are then kept in
+files there and ``/metrics`` adds up every worker's (prometheus_client's multiprocess mode). The sample configuration ``eschool.ops.gunicorn_conf`` empties the folder when
 gunicorn starts and removes a dead worker's live gauges; without the variable each scrape sees only the
 worker that answered it.
 
@@ -117,6 +117,9 @@ class Metrics:
 
 
 def init_app(app) -> Metrics:
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if folder:  # multiprocess mode keeps each process's values in files there
+        os.makedirs(folder, exist_ok=True)
     metrics = app.extensions["eschool_metrics"] = Metrics(app)
     return metrics
 
