@@ -34,6 +34,7 @@ def json_logs():
         return [e for e in found if all(e.get(k) == v for k, v in match.items())]
 
     yield lines
+    logging.captureWarnings(False)
     root.removeHandler(handler)
     root.setLevel(levels[0])
     peewee.setLevel(levels[1])

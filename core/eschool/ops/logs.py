@@ -131,6 +131,7 @@ def configure_logging(stream=None, fmt: str | None = None, level: str | None = N
     handler.addFilter(RequestContext())
     root.addHandler(handler)
     root.setLevel(level)
+    logging.captureWarnings(True)  # a library's warning is a JSON line too, not a stray plain one
     logging.getLogger("peewee").setLevel(max(logging.INFO, root.level))  # never every SQL statement
     return handler
 
