@@ -29,10 +29,11 @@ def make_app(region: str | None = None, database: str | None = None):
     if key not in _APPS:
         from eschool.app import create_app
         from eschool.config import ConfigError
+        from eschool.db import UnknownMigrations
 
         try:
             app = create_app()
-        except (ProfileError, ConfigError) as exc:
+        except (ProfileError, ConfigError, UnknownMigrations) as exc:
             raise click.ClickException(str(exc)) from exc
         app.app_context().push()
         _APPS[key] = app
@@ -163,7 +164,8 @@ def demo(region, database, serve, host, port, scale, schools, weeks):
 @click.option("--debug", is_flag=True)
 @click.option("--worker/--no-worker", default=False, help="Also run the job worker in this process (the demo).")
 def serve(region, database, host, port, debug, worker):
-    """Run the development server. In production use gunicorn: see docs/integrators.md."""
+    """Run the development server. In production use gunicorn: see docs/deployment.md."""
+    _configure_logging()
     app = make_app(region, database)
     if worker:
         from eschool import jobs
@@ -179,16 +181,26 @@ def serve(region, database, host, port, debug, worker):
 @click.option("--burst", is_flag=True, help="Run the jobs that are due now, then exit (a cron-style install).")
 def worker(region, database, workers, burst):
     """Run the job worker: notifications' deliveries and the plugins' periodic tasks (docs/deployment.md)."""
-    import logging
-
     from eschool import jobs
 
+    if not burst:
+        _configure_logging()
     app = make_app(region, database)
     if burst:
         click.echo(f"ran {jobs.run_pending(app)} job(s)")
         return
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     jobs.consumer(app, workers=workers).run()
+
+
+def _configure_logging():
+    """The long-running commands log like gunicorn's workers (JSON in production: eschool.ops.logs)."""
+    from eschool.config import ConfigError
+    from eschool.ops.logs import configure_logging
+
+    try:
+        configure_logging()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 # ------------------------------------------------------------------ db
@@ -264,7 +276,10 @@ def regions_list():
 @regions.command("check")
 @click.argument("path", type=click.Path(dir_okay=True, path_type=Path))
 def regions_check(path: Path):
-    """Validate a region profile file (or a folder holding region.toml), plugins included."""
+    """Validate a region profile file (or a folder holding region.toml): its keys, its plugins and their
+    settings, its theme with every theme it extends, its logo file, and both languages of every name."""
+    from eschool.regions.services import profile_problems
+
     if path.is_dir():
         path = path / "region.toml"
     try:
@@ -274,6 +289,11 @@ def regions_check(path: Path):
         PluginRegistry(region)
     except ProfileError as exc:
         click.echo(str(exc), err=True)
+        sys.exit(1)
+    problems = profile_problems(region)
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
         sys.exit(1)
     click.echo(f"{path}: OK ({region.code}, {len(region.municipalities)} municipalities, "
                f"{len(region.plugins)} plugins)")

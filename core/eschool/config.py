@@ -22,6 +22,10 @@
 | ESCHOOL_QUEUE_NAME | the queue's name (several portals may share one Redis) | eschool |
 | ESCHOOL_QUEUE_IMMEDIATE | ``1``: run jobs at once in the process that queues them (no worker; no retries later) | 0 |
 | ESCHOOL_NOTIFY_RETRY_DELAYS | seconds before each retry of a failed delivery; then it is kept as failed | 60,300,1800,7200 |
+| ESCHOOL_METRICS_TOKEN | the bearer token Prometheus sends to read ``/metrics`` (``ops/metrics.py``) | none: ``/metrics`` is off |
+| ESCHOOL_METRICS_ALLOW | client addresses or networks that may read ``/metrics`` without the token: ``127.0.0.1,10.0.0.0/8`` | none |
+| ESCHOOL_LOG_FORMAT / ESCHOOL_LOG_LEVEL | ``json`` or ``text`` log lines, and their level (``ops/logs.py``) | json in production, else text / INFO |
+| ESCHOOL_ACCESS_LOG | ``0``: no log line per request (``ops/observe.py``) | 1 |
 """
 from __future__ import annotations
 
@@ -99,6 +103,10 @@ def from_env(overrides: dict | None = None) -> dict:
         "QUEUE_URL": env.get("ESCHOOL_QUEUE_URL", ""),
         "QUEUE_NAME": env.get("ESCHOOL_QUEUE_NAME", "eschool"),
         "QUEUE_IMMEDIATE": env.get("ESCHOOL_QUEUE_IMMEDIATE", "") == "1",
+        # Production tools (ops/): who may read /metrics; one log line per request
+        "METRICS_TOKEN": env.get("ESCHOOL_METRICS_TOKEN", ""),
+        "METRICS_ALLOW": env.get("ESCHOOL_METRICS_ALLOW", ""),
+        "ACCESS_LOG": env.get("ESCHOOL_ACCESS_LOG", "1") != "0",
         "NOTIFY_RETRY_DELAYS": [int(x) for x in env.get("ESCHOOL_NOTIFY_RETRY_DELAYS", "60,300,1800,7200").split(",") if x],
     }
     config.update(overrides)

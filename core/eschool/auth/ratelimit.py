@@ -24,8 +24,9 @@ The same storage also keeps:
   ``RESET_ACCOUNT_LIMIT`` letters (default 3 per hour; above it no letter is sent, and the answer is the
   one every login gets, so nobody learns the account exists and a mailbox cannot be flooded).
 
-Should the storage fail (Redis down), the failure is logged and the login goes on: the per-account
-lock still holds, and a storage outage does not lock the whole region out.
+Should the storage fail (Redis down), the login goes on: the per-account lock still holds, and a storage
+outage does not lock the whole region out. The outage is logged as one warning (the exception's type and
+message, no traceback) at most once a minute per process, saying how many failures it stands for.
 
 The client's address is ``request.remote_addr``. Behind a reverse proxy set ``ESCHOOL_PROXY_FIX`` to
 the number of proxies in front of the app (1 for one nginx): the address is then read from
@@ -44,6 +45,8 @@ from limits.errors import ConfigurationError
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
+from eschool.ops.logs import Throttled, describe
+
 log = logging.getLogger("eschool.ratelimit")
 
 DEFAULT_LIMIT = "20 per 10 minutes"
@@ -53,6 +56,8 @@ DEFAULT_RESET_ACCOUNT_LIMIT = "3 per hour"
 #: Wrong passwords for a login name that is no account, counted over this long (an account's count
 #: has no window: it lasts until a right password or the lock).
 UNKNOWN_NAME_WINDOW = "1 day"
+#: A storage outage is logged at most once per this many seconds (per process).
+OUTAGE_LOG_SECONDS = 60.0
 
 
 class LoginLimiter:
@@ -74,6 +79,12 @@ class LoginLimiter:
         self.unknown_limit = parse(f"{MAX_FAILED_LOGINS - 1} per {UNKNOWN_NAME_WINDOW}")
         self.unknown_lock = parse(f"1 per {LOCKOUT_MINUTES} minutes")
         self.strategy = MovingWindowRateLimiter(self.storage)
+        self._warn = Throttled(log, OUTAGE_LOG_SECONDS)
+
+    def _outage(self, exc: BaseException, consequence: str) -> None:
+        """The storage failed: one warning per interval (``OUTAGE_LOG_SECONDS``), never a traceback."""
+        self._warn.warning("storage", "rate limit storage unavailable (%s): %s; logins go on, the per-account "
+                           "lock still holds", describe(exc), consequence)
 
     def retry_after(self, address: str | None) -> int | None:
         """Seconds to wait if the address has used up its failed attempts, else None."""
@@ -82,8 +93,8 @@ class LoginLimiter:
             if self.strategy.test(self.limit, NAMESPACE, key):
                 return None
             reset = self.strategy.get_window_stats(self.limit, NAMESPACE, key).reset_time
-        except Exception:  # noqa: BLE001 -- a storage outage must not lock everyone out
-            log.exception("login rate limit storage failed; the attempt is let through")
+        except Exception as exc:  # noqa: BLE001 -- a storage outage must not lock everyone out
+            self._outage(exc, "the attempt is let through")
             return None
         return max(1, math.ceil(reset - time.time()))
 
@@ -91,8 +102,8 @@ class LoginLimiter:
         """Count one failed attempt from the address."""
         try:
             self.strategy.hit(self.limit, NAMESPACE, address or "unknown")
-        except Exception:  # noqa: BLE001
-            log.exception("login rate limit storage failed; the failure was not counted")
+        except Exception as exc:  # noqa: BLE001
+            self._outage(exc, "the failure was not counted")
 
     def _seconds_left(self, limit, namespace: str, key: str) -> int:
         reset = self.strategy.get_window_stats(limit, namespace, key).reset_time
@@ -110,8 +121,8 @@ class LoginLimiter:
             if self.strategy.test(self.unknown_lock, "eschool-unknown-lock", self._name(login)):
                 return None
             seconds = self._seconds_left(self.unknown_lock, "eschool-unknown-lock", self._name(login))
-        except Exception:  # noqa: BLE001
-            log.exception("login rate limit storage failed; the name's lock is not checked")
+        except Exception as exc:  # noqa: BLE001
+            self._outage(exc, "the name's lock is not checked")
             return None
         return dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(seconds=seconds)
 
@@ -124,8 +135,8 @@ class LoginLimiter:
                 return None
             self.strategy.clear(self.unknown_limit, "eschool-unknown-failures", name)
             self.strategy.hit(self.unknown_lock, "eschool-unknown-lock", name)
-        except Exception:  # noqa: BLE001
-            log.exception("login rate limit storage failed; the failure was not counted")
+        except Exception as exc:  # noqa: BLE001
+            self._outage(exc, "the failure was not counted")
             return None
         return self.unknown_locked_until(login)
 
@@ -139,16 +150,16 @@ class LoginLimiter:
             if self.strategy.hit(self.reset_limit, "eschool-reset-address", key):
                 return None
             return self._seconds_left(self.reset_limit, "eschool-reset-address", key)
-        except Exception:  # noqa: BLE001
-            log.exception("rate limit storage failed; the password reset request is let through")
+        except Exception as exc:  # noqa: BLE001
+            self._outage(exc, "the password reset request is let through")
             return None
 
     def reset_letter_allowed(self, user_id: int) -> bool:
         """Whether the account may get one more reset letter now (counted when True)."""
         try:
             return self.strategy.hit(self.reset_account_limit, "eschool-reset-account", str(user_id))
-        except Exception:  # noqa: BLE001
-            log.exception("rate limit storage failed; the reset letter is sent")
+        except Exception as exc:  # noqa: BLE001
+            self._outage(exc, "the reset letter is sent")
             return True
 
     def reset(self) -> None:

@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from eschool import events
 from eschool.core_parts import is_core
 from eschool.db import db, utcnow
+from eschool.ops.security import security_event
 from eschool.plugins.models import PluginToggle
 from eschool.structure.models import Municipality, School
 from eschool.structure.services import school_by_id
@@ -226,6 +227,8 @@ def set_toggle(registry, plugin: str, scope_type: str, scope_id: int, enabled: b
             toggle.save()
     if has_app_context():
         g.pop("_enabled_cache", None)
+    security_event("plugin_toggled", plugin=plugin, scope_type=scope_type, scope_id=scope_id, enabled=enabled,
+                   actor=actor or None)
     return toggle
 
 
@@ -235,6 +238,8 @@ def clear_toggle(plugin: str, scope_type: str, scope_id: int) -> int:
                                         & (PluginToggle.scope_id == scope_id)).execute()
     if has_app_context():
         g.pop("_enabled_cache", None)
+    if count:
+        security_event("plugin_toggle_cleared", plugin=plugin, scope_type=scope_type, scope_id=scope_id)
     return count
 
 
