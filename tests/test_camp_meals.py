@@ -10,11 +10,12 @@ import io
 import re
 from decimal import Decimal
 
-import pytest
-
-from tests.test_nutrition import clock, meals  # noqa: F401 - fixtures
+from tests import test_nutrition, test_summer_camp
 from tests.test_summer_camp import API as CAMP_API
-from tests.test_summer_camp import _confirmed, camp  # noqa: F401 - fixture
+from tests.test_summer_camp import _confirmed
+
+# the fixtures of the nutrition and summer camp tests, shared
+clock, meals, camp = test_nutrition.clock, test_nutrition.meals, test_summer_camp.camp
 
 NUTRITION = "/api/v1/nutrition/schools"
 
@@ -185,7 +186,7 @@ def test_kitchen_tabulation_and_the_camp_pages_show_the_squads_meals(app, world,
         assert client.get(f"{NUTRITION}/{camp['school']}/orders/{sun}?date={day}", headers=leader).status_code == 200
     clock(days[0], "08:10")  # before that day's cut-off
     _mark(client, leader, camp, camp["sun"], days[0], [(apps[2], "absent")])
-    meals = 3 * 2 * len(days) - 2
+    eaten = 3 * 2 * len(days) - 2
     director = login_as("director")
     kitchen = client.get(f"{NUTRITION}/{camp['school']}/kitchen?date={days[0]}", headers=api_token("director"))
     squad_row = next(c for c in kitchen.get_json()["classes"] if c["class_id"] == sun)
@@ -195,10 +196,10 @@ def test_kitchen_tabulation_and_the_camp_pages_show_the_squads_meals(app, world,
     assert sheet.status_code == 200
     rows = list(load_workbook(io.BytesIO(sheet.data)).active.iter_rows(values_only=True))
     assert len(rows[1]) == 2 + len(days) + 2  # pupil, class, the squad's days only, meals, amount
-    assert rows[-1][-2] == meals
+    assert rows[-1][-2] == eaten
     assert Decimal(str(rows[-1][-1])) == Decimal("95.00") * (3 * len(days) - 1) + Decimal("125.00") * (3 * len(days) - 1)
     data = client.get(f"{NUTRITION}/{camp['school']}/tabulation?month={month}&class_id={sun}", headers=leader).get_json()
-    assert data["meals"] == meals
+    assert data["meals"] == eaten
     # the camp's session page and squad page show the squads' meals to the staff, not to a parent
     session = director.get(f"/summer_camp/school/{camp['school']}/sessions/{camp['session']}?date={days[0]}")
     html = session.get_data(as_text=True)
@@ -242,7 +243,7 @@ def test_the_camps_headcounts_become_the_squads_orders(make_app):
             f"'2026-10-01 08:00:00')", (world.school,))
         sql(f"INSERT INTO summer_camp_squad (session_id, class_group_id, name) VALUES (1, {mark}, 'Солнышко')",
             (world.c6,))
-        for n, student in enumerate(world.students[:3], start=1):
+        for student in world.students[:3]:
             sql(f"INSERT INTO summer_camp_application (session_id, student_id, status, source, applied_at, "
                 f"contact_phone, note, squad_id, reason) VALUES (1, {mark}, 'confirmed', 'paper', "
                 f"'2026-10-01 08:00:00', '', '', 1, '')", (student,))
