@@ -140,9 +140,24 @@ def fire_event(event: str, scope: Scope, actor=events.REQUEST_USER, **kwargs) ->
     ``actor`` is the acting User, a user id (loaded), None for a system action, or left out: the user of
     the current request. Handlers always receive a User or None.
     """
-    hook = f"eschool_on_{event}"
     if not has_app_context() or not listens(event):
         return  # nobody listens: not even the toggles are read
+    _deliver(f"eschool_on_{event}", scope, actor, kwargs)
+
+
+def fire_plugin_event(hook: str, scope: Scope, actor=events.REQUEST_USER, **kwargs) -> None:
+    """Fire a plugin's own event: a hook it published through ``eschool_addhooks``, named
+    ``<code>_on_<event>`` (``summer_camp_on_day_marked``), delivered as the core's events are (after the
+    outermost commit, only to the plugins on in ``scope``, each handler isolated). Nothing happens when
+    no plugin implements it; a hook the core owns (``eschool_...``) is refused."""
+    if hook.startswith("eschool_") or "_on_" not in hook:
+        raise ValueError(f"{hook}: a plugin's event is named <code>_on_<event>; the core fires its own")
+    if not has_app_context() or not hasattr(_ext().plugins.pm.hook, hook) or not _ext().plugins.implementers(hook):
+        return  # nobody listens (or the hook's publisher is not loaded): not even the toggles are read
+    _deliver(hook, scope, actor, kwargs)
+
+
+def _deliver(hook: str, scope: Scope, actor, kwargs: dict) -> None:
     impls = sorted((impl for impl in getattr(hooks_here(scope), hook).get_hookimpls()
                     if not (impl.hookwrapper or impl.wrapper)),  # an event has no result to wrap
                    key=lambda impl: (not is_core(impl.plugin_name), impl.plugin_name))
