@@ -5,7 +5,8 @@ from flask import Blueprint, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from eschool.api import API_PREFIX, ApiError, doc, error_response, load_json, load_query
+from eschool.api import API_PREFIX, ApiError, doc, load_json, load_query
+from eschool.api.errors import error_response
 from eschool.applications import services
 from eschool.applications.schemas import (
     ApplicationEnrolInSchema,
