@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from eschool.archive import services
@@ -63,7 +64,8 @@ def build(school_id: int, year_id: int):
         abort(404)
     except services.ArchiveForbidden:
         raise _forbidden() from None
-    flash(_("%(num)s classes queued; the list shows how they go.", num=queued) if queued else
+    flash(ngettext("%(num)d class queued; the list shows how it goes.",
+                   "%(num)d classes queued; the list shows how they go.", queued) if queued else
           _("Nothing to build: every class is done or on its way."), "success")
     return redirect(url_for("archive.year", school_id=school.id, year_id=found.id))
 

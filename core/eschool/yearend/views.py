@@ -96,7 +96,7 @@ def close(school_id: int):
         return redirect(url_for("yearend.index", school_id=school.id)), 303
     flash(_("The year %(old)s is closed; %(new)s is open.", old=year.name, new=closed.year.name), "success")
     if closed.admitted:  # the new first graders' parents' logins, shown this once on printable slips
-        entries = [(a.parent.full_name, _("Parent of %(children)s", children=f"{a.student.full_name}, {a.class_name}"),
+        entries = [(a.parent.full_name, _("Parent of %(children)s", children=", ".join((a.student.full_name, a.class_name))),
                     a.parent.username, a.password) for a in closed.admitted]
         return render_template("people/slip.html", school=school, entries=entries,
                                back_url=url_for("yearend.index", school_id=school.id),
