@@ -78,6 +78,33 @@ def _year_marks(app, world, failing=()):
         Period.update(closed=True).where(Period.academic_year == world.year).execute()
 
 
+def _accepted(app, world, api_token, *names) -> list[int]:
+    """Applications to the 1st grade, submitted through the public API and accepted by the secretary, in the
+    campaign the next year opens (the calendar year it starts in)."""
+    from eschool.applications.models import Application
+    from eschool.school.models import AcademicYear
+    from eschool.yearend.services import suggest_next
+
+    today = dt.date.today()
+    september = dt.date(today.year if today.month < 9 else today.year + 1, 9, 1)
+    api, ids = app.test_client(), []
+    for name in names:
+        made = api.post(f"/api/v1/schools/{world.school}/applications/", json={
+            "kind": "first_grade", "child_last_name": "Новикова", "child_first_name": name, "child_gender": "f",
+            "child_birth_date": (september - dt.timedelta(days=7 * 365)).isoformat(),
+            "applicant_name": f"Новикова Мать {name}", "applicant_email": "mother@example.org",
+            "street": "ул. Мира", "house": "3", "consent": True})
+        assert made.status_code == 201, made.get_json()
+        ids.append(made.get_json()["id"])
+    for application_id in ids:
+        assert api.put(f"/api/v1/schools/{world.school}/applications/{application_id}/status",
+                       headers=api_token("secretary"), json={"status": "accepted"}).status_code == 200
+    with app.app_context():
+        campaign = suggest_next(AcademicYear.get_by_id(world.year))["starts_on"].year
+        Application.update(campaign=campaign).where(Application.id.in_(ids)).execute()
+    return ids
+
+
 @pytest.fixture
 def in_window(monkeypatch):
     from eschool.yearend import services
@@ -107,19 +134,43 @@ def test_a_whole_year_closes_and_the_next_one_opens(app, school, listener, api_t
     saved = api.put(f"{base}/decisions", headers=headers, json={"decisions": [
         {"student_id": left, "decision": "left"}, {"student_id": repeater, "decision": "repeat"}]})
     assert saved.status_code == 200
-    made = api.post(f"{base}/close", headers=headers, json={"order_number": "45-у"})
+    anna, vera, olga = _accepted(app, school, api_token, "Анна", "Вера", "Ольга")
+    api.put(f"/api/v1/schools/{school.school}/applications/{olga}/status", headers=api_token("secretary"),
+            json={"status": "refused", "reason": "Передумали"})
+    planned = api.get(base, headers=headers).get_json()["first_graders"]
+    assert [(f["application_id"], f["letter"]) for f in planned] == [(anna, "А"), (vera, "А")]
+    made = api.post(f"{base}/close", headers=headers, json={"order_number": "45-у", "enrolment_order": "50-у",
+                                                            "admissions": [{"application_id": vera, "letter": "Б"}]})
     assert made.status_code == 201, made.get_json()
+    assert made.headers["Cache-Control"] == "no-store"
     new_id = made.get_json()["id"]
+    admitted = {a["application_id"]: a for a in made.get_json()["admitted"]}
+    assert set(admitted) == {anna, vera} and admitted[vera]["class"] == "1Б"
     with app.app_context():
+        from eschool.applications.models import Application
+        from eschool.people.models import Guardian
+
         old, new = AcademicYear.get_by_id(school.year), AcademicYear.get_by_id(new_id)
         assert old.closed and not old.is_current and new.is_current and not new.closed
         classes = {c.name: c for c in ClassGroup.select().where(ClassGroup.academic_year == new)}
-        assert set(classes) == {"6А", "7Б", "6Б", "2А", "1А"}
+        assert set(classes) == {"6А", "7Б", "6Б", "2А", "1А", "1Б"}
         members = {name: {m.student_id for m in ClassMembership.select().where(
             (ClassMembership.class_group == c) & ClassMembership.ends_on.is_null())} for name, c in classes.items()}
         assert members["6А"] == set(school.students) - {left}
         assert members["7Б"] == set(school.others) - {repeater} and members["6Б"] == {repeater}
-        assert members["2А"] == set(school.little) and members["1А"] == set()
+        assert members["2А"] == set(school.little)
+        # the first graders from the applications, with their parents' logins and the enrolment order
+        assert members["1А"] == {admitted[anna]["student_id"]} and members["1Б"] == {admitted[vera]["student_id"]}
+        assert Student.get_by_id(admitted[anna]["student_id"]).full_name.startswith("Новикова Анна")
+        assert Movement.get((Movement.student == admitted[vera]["student_id"])
+                            & (Movement.kind == "enrolment")).order_number == "50-у"
+        assert {a.id: a.status for a in Application.select()} == {anna: "enrolled", vera: "enrolled", olga: "refused"}
+        assert Guardian.get(Guardian.student == admitted[anna]["student_id"]).user.username == \
+            admitted[anna]["parent_username"]
+    parent = app.test_client().post("/login", data={"login": admitted[anna]["parent_username"],
+                                                    "password": admitted[anna]["parent_password"]})
+    assert parent.status_code == 302, "the parent logs in (and must change the password)"
+    with app.app_context():
         assert classes["6А"].class_teacher_id == school.user_id("classteacher")
         assert RoleAssignment.get((RoleAssignment.user == school.user_id("classteacher"))
                                   & (RoleAssignment.role == "class_teacher")).class_group_id == classes["6А"].id
@@ -176,13 +227,15 @@ def test_a_failure_in_the_middle_changes_nothing(app, school, api_token, in_wind
     from eschool.yearend import services
 
     _year_marks(app, school)
+    [waiting] = _accepted(app, school, api_token, "Анна")
 
     def broken(*args):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(services, "_copy_setup", broken)
+    monkeypatch.setattr(services, "write_audit", broken)  # the closing's last step, after the first graders
     with pytest.raises(RuntimeError):
-        app.test_client().post(f"/api/v1/schools/{school.school}/year-end/close", headers=api_token("admin"), json={})
+        app.test_client().post(f"/api/v1/schools/{school.school}/year-end/close", headers=api_token("admin"),
+                               json={"order_number": "1-у"})
     with app.app_context():
         from eschool.people.models import ClassMembership
         from eschool.school.models import AcademicYear, ClassGroup
@@ -190,6 +243,13 @@ def test_a_failure_in_the_middle_changes_nothing(app, school, api_token, in_wind
         assert AcademicYear.select().count() == 1 and not AcademicYear.get_by_id(school.year).closed
         assert ClassGroup.select().count() == 4
         assert not ClassMembership.select().where(ClassMembership.ends_on.is_null(False)).exists()
+        from eschool.applications.models import Application
+        from eschool.auth.models import User
+        from eschool.people.models import Student
+
+        assert Application.get_by_id(waiting).status == "accepted" and Application.get_by_id(waiting).student is None
+        assert not Student.select().where(Student.last_name == "Новикова").exists()
+        assert not User.select().where(User.full_name == "Новикова Мать Анна").exists()
 
 
 def test_the_page_walks_the_administrator_through_it(app, school, login_as, in_window):
@@ -249,6 +309,35 @@ def test_bad_decisions_are_named_and_nothing_is_saved(app, school, api_token):
     assert not any(d["saved"] for d in api.get(base, headers=headers).get_json()["decisions"])
     dates = api.post(f"{base}/close", headers=headers, json={"starts_on": "2027-09-01", "ends_on": "2027-01-01"})
     assert dates.status_code == 400 and "ends_on" in dates.get_json()["error"]["fields"]
+
+
+def test_bad_first_grade_choices_are_named_and_nothing_changes(app, school, api_token, in_window):
+    from eschool.applications.models import Application
+    from eschool.school.models import AcademicYear
+
+    _year_marks(app, school)
+    [anna] = _accepted(app, school, api_token, "Анна")
+    api, headers = app.test_client(), api_token("admin")
+    base = f"/api/v1/schools/{school.school}/year-end/close"
+    for admissions, field in (([{"application_id": 999999, "letter": "А"}], "admissions.0.application_id"),
+                              ([{"application_id": anna, "letter": "Я"}], "admissions.0.letter")):
+        answer = api.post(base, headers=headers, json={"order_number": "1", "admissions": admissions})
+        assert answer.status_code == 400 and field in answer.get_json()["error"]["fields"], answer.get_json()
+    no_order = api.post(base, headers=headers, json={})
+    assert no_order.status_code == 400 and "enrolment_order" in no_order.get_json()["error"]["fields"]
+    with app.app_context():
+        assert not AcademicYear.get_by_id(school.year).closed and Application.get_by_id(anna).status == "accepted"
+    # the page: the step lists the child with a class to choose; the slips come after the closing
+    admin = app.test_client()
+    from eschool.testing import login
+
+    login(admin, "admin")
+    page = admin.get(f"/school/{school.school}/year-end/").get_data(as_text=True)
+    assert "Новикова Анна" in page and f'name="place_{anna}"' in page
+    slips = admin.post(f"/school/{school.school}/year-end/close", data={"order_number": "7-у", f"place_{anna}": "В"})
+    html = slips.get_data(as_text=True)
+    assert slips.status_code == 200 and "Новикова Мать Анна" in html and "1В" in html
+    assert slips.headers["Cache-Control"] == "no-store"
 
 
 def test_the_municipality_sees_its_schools_closing(app, school, login_as, api_token, in_window):
