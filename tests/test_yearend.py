@@ -185,30 +185,97 @@ def test_a_whole_year_closes_and_the_next_one_opens(app, school, listener, api_t
 
 
 def test_the_closed_year_is_read_only_through_every_route(app, school, api_token, in_window, login_as):
-    from eschool.journal.models import Lesson
+    """After the closing, every way of writing into the old year is refused by the server (journal, final marks,
+    periods, setup, timetable, the movement book, the class teacher's day, the pages' forms) and nothing changes;
+    the old year stays readable."""
+    from eschool.journal.models import Attendance, FinalMark, Homework, Lesson, Mark
     from eschool.journal.services import ensure_lessons
-    from eschool.school.models import ClassGroup
+    from eschool.people.models import ClassMembership
+    from eschool.school.models import ClassGroup, CurriculumItem, Period, TeachingAssignment
+    from eschool.timetable.models import TimetableEntry
 
     with app.app_context():
         ensure_lessons(ClassGroup.get_by_id(school.c5), school.today - dt.timedelta(days=3), school.today)
-        lesson = Lesson.select().where(Lesson.class_group == school.c5).order_by(Lesson.date.desc()).first().id
+        lesson = Lesson.select().where(Lesson.class_group == school.c5).order_by(Lesson.date.desc()).first()
+        mark = Mark.create(lesson=lesson, student=school.students[1], slot=0, value="4", numeric=4)
+        absence = Attendance.create(lesson=lesson, student=school.students[2], kind="absent")
+        period = Period.select().where(Period.academic_year == school.year).order_by(Period.starts_on).first().id
+        entry = TimetableEntry.select().where(TimetableEntry.class_group == school.c5).first().id
+
+    def snapshot():
+        with app.app_context():
+            return (Mark.select().count(), Attendance.select().count(), Homework.select().count(),
+                    Lesson.select().count(), [lsn.topic for lsn in Lesson.select().order_by(Lesson.id)],
+                    FinalMark.select().count(), Period.select().where(Period.closed).count(),
+                    ClassGroup.select().where(ClassGroup.academic_year == school.year).count(),
+                    CurriculumItem.select().count(), TeachingAssignment.select().count(),
+                    TimetableEntry.select().where(TimetableEntry.academic_year == school.year).count(),
+                    ClassMembership.select().count())
+
     _year_marks(app, school)
     api = app.test_client()
     assert api.post(f"/api/v1/schools/{school.school}/year-end/close", headers=api_token("admin"), json={}).status_code == 201
-    teacher = api_token("teacher")
-    mark = api.put(f"/api/v1/journal/lessons/{lesson}/marks", headers=teacher,
-                   json={"student_id": school.students[0], "slot": 0, "value": "5"})
-    assert mark.status_code in (403, 409)
-    homework = api.put(f"/api/v1/journal/lessons/{lesson}/homework", headers=teacher, json={"text": "№ 1"})
-    assert homework.status_code in (403, 409)
-    new_class = api.post(f"/api/v1/schools/{school.school}/classes", headers=api_token("admin"), json={
-        "academic_year_id": school.year, "grade": 7, "letter": "В", "kind": "regular", "name": "", "shift": 1,
-        "class_teacher_id": None, "subgroups": []})
-    assert new_class.status_code == 409
-    again = api.post(f"/api/v1/schools/{school.school}/year-end/close", headers=api_token("admin"), json={})
+    before = snapshot()
+    s, c5, student = school.school, school.c5, school.students[0]
+    teacher, admin, deputy = api_token("teacher"), api_token("admin"), api_token("deputy")
+    classteacher = api_token("classteacher")
+    attempts = [
+        ("post", "/api/v1/journal/lessons", teacher,
+         {"class_id": c5, "subject_id": school.maths, "date": lesson.date.isoformat(), "number": 7}),
+        ("put", f"/api/v1/journal/lessons/{lesson.id}", teacher, {"topic": "Новая тема", "version": lesson.version}),
+        ("post", f"/api/v1/journal/lessons/{lesson.id}/marks", teacher, {"student_id": student, "value": "5"}),
+        ("put", f"/api/v1/journal/lessons/{lesson.id}/marks", teacher,
+         {"student_id": student, "slot": 1, "value": "5"}),
+        ("delete", f"/api/v1/journal/lessons/{lesson.id}/marks?student_id={school.students[1]}&slot=0&version={mark.version}",
+         teacher, None),
+        ("put", f"/api/v1/journal/lessons/{lesson.id}/attendance", teacher, {"student_id": student, "kind": "ill"}),
+        ("delete", f"/api/v1/journal/lessons/{lesson.id}/attendance?student_id={school.students[2]}&version={absence.version}",
+         teacher, None),
+        ("put", f"/api/v1/journal/lessons/{lesson.id}/homework", teacher, {"text": "№ 1"}),
+        ("put", f"/api/v1/schools/{s}/classes/{c5}/subjects/{school.maths}/final-marks", teacher,
+         {"student_id": student, "kind": "period", "period_id": period, "value": "5"}),
+        ("post", f"/api/v1/schools/{s}/periods/{period}/reopen", deputy, {}),
+        ("post", f"/api/v1/schools/{s}/classes", admin,
+         {"academic_year_id": school.year, "grade": 7, "letter": "В", "kind": "regular", "name": "", "shift": 1,
+          "class_teacher_id": None, "subgroups": []}),
+        ("post", f"/api/v1/schools/{s}/years/{school.year}/periods", admin,
+         {"kind": "quarter", "number": 3, "starts_on": (school.today + dt.timedelta(days=61)).isoformat(),
+          "ends_on": (school.today + dt.timedelta(days=100)).isoformat(), "grade_from": 1, "grade_to": 11}),
+        ("put", f"/api/v1/schools/{s}/classes/{c5}/curriculum", admin,
+         {"lines": [{"subject_id": school.maths, "hours_per_week": "5"}]}),
+        ("post", f"/api/v1/schools/{s}/assignments", admin,
+         {"teacher_id": school.user_id("other"), "class_id": c5, "subject_id": school.maths}),
+        ("post", f"/api/v1/schools/{s}/timetable", admin,
+         {"class_id": c5, "weekday": 6, "number": 1, "subject_id": school.maths, "teacher_id": school.user_id("teacher")}),
+        ("delete", f"/api/v1/schools/{s}/timetable/{entry}", admin, None),
+        ("post", f"/api/v1/schools/{s}/substitutions", admin,
+         {"entry_id": entry, "date": lesson.date.isoformat(), "teacher_id": school.user_id("other")}),
+        ("post", f"/api/v1/schools/{s}/students", admin,
+         {"last_name": "Новый", "first_name": "Ученик", "birth_date": "2015-01-01", "gender": "m", "class_id": c5,
+          "date": lesson.date.isoformat(), "order_number": "1"}),
+        ("post", f"/api/v1/schools/{s}/students/{school.students[3]}/transfer", admin,
+         {"class_id": school.c6, "date": lesson.date.isoformat(), "order_number": "2"}),
+        ("post", f"/api/v1/schools/{s}/classes/{c5}/attendance-days/{lesson.date.isoformat()}/reconcile", classteacher,
+         {"student_id": student, "kind": "ill", "reason": "справка", "lesson_ids": None, "versions": None}),
+    ]
+    for method, url, headers, body in attempts:
+        answer = getattr(api, method)(url, headers=headers, **({"json": body} if body is not None else {}))
+        assert answer.status_code in (403, 404, 409), (method, url, answer.status_code, answer.get_json())
+    pages = login_as("teacher")
+    base = f"/school/{s}/journal/lesson/{lesson.id}"
+    for url, body in ((f"{base}/mark", {"student_id": student, "slot": 0, "value": "5"}),
+                      (f"{base}/attendance", {"student_id": student, "kind": "ill"}),
+                      (f"{base}/topic", {"topic": "Тема", "version": lesson.version})):  # the grid's script
+        assert pages.post(url, json=body).status_code in (403, 404, 409), url
+    plain = pages.post(base, data={"topic": "Тема", "version": lesson.version, f"cell_{student}": "5"})
+    assert plain.status_code in (302, 400, 403, 409), "the plain lesson form"
+    assert snapshot() == before, "nothing changed in the closed year"
+    again = api.post(f"/api/v1/schools/{s}/year-end/close", headers=admin, json={})
     assert again.status_code in (404, 409), "a closed year is not closed twice"
-    grid = login_as("teacher").get(f"/school/{school.school}/journal/class/{school.c5}/subject/{school.maths}")
+    grid = login_as("teacher").get(f"/school/{s}/journal/class/{c5}/subject/{school.maths}")
     assert grid.status_code == 200, "the past year stays readable"
+    report = login_as("classteacher").get(f"/school/{s}/results/classes/{c5}/report?kind=year")
+    assert report.status_code == 200 and "Абрамов" in report.get_data(as_text=True)
 
 
 def test_closing_is_refused_outside_the_regions_window(app, school, api_token):
