@@ -112,8 +112,12 @@ def in_window(monkeypatch):
     monkeypatch.setattr(services, "local_today", lambda: IN_WINDOW)
 
 
-def test_a_whole_year_closes_and_the_next_one_opens(app, school, listener, api_token, in_window):
+def test_a_whole_year_closes_and_the_next_one_opens(app, school, listener, api_token, monkeypatch):
+    """The whole year's end: refused outside the region's window and before the checks pass, the decisions,
+    the first graders' applications, the closing in the window, the new year built, the leavers gone, the
+    old journal read-only, the year's archive built in the background."""
     from eschool.auth.models import RoleAssignment
+    from eschool.yearend import services
     from eschool.people.models import ClassMembership, Movement, Student
     from eschool.school.models import AcademicYear, ClassGroup
     from eschool.timetable.models import TimetableEntry
@@ -124,9 +128,14 @@ def test_a_whole_year_closes_and_the_next_one_opens(app, school, listener, api_t
     blocked = api.post(f"{base}/close", headers=headers, json={})
     assert blocked.status_code == 409, "periods open, year marks missing"
     state = api.get(base, headers=headers).get_json()
-    assert state["window_open"] and state["open_periods"] == 2 and len(state["missing_marks"]) == 11
+    assert state["window_open"] is False and state["open_periods"] == 2 and len(state["missing_marks"]) == 11
     first, left, repeater = school.students[0], school.students[1], school.others[0]
     _year_marks(app, school, failing={first})
+    monkeypatch.setattr(services, "local_today", lambda: dt.date(IN_WINDOW.year, 5, 1))  # before 25 May
+    early = api.post(f"{base}/close", headers=headers, json={"order_number": "45-у"})
+    assert early.status_code == 409 and "25.05" in early.get_json()["error"]["message"]
+    monkeypatch.setattr(services, "local_today", lambda: IN_WINDOW)
+    assert api.get(base, headers=headers).get_json()["window_open"]
     state = api.get(base, headers=headers).get_json()
     suggested = {d["student_id"]: d for d in state["decisions"]}
     assert suggested[first]["decision"] == "conditional" and suggested[first]["debts"] == ["Математика"]
@@ -182,6 +191,23 @@ def test_a_whole_year_closes_and_the_next_one_opens(app, school, listener, api_t
         assert len(copied) == 5 and {e.teacher_id for e in copied} == {school.user_id("other")}
         assert all(e.academic_year_id == new.id for e in copied)
     assert listener.closed == [(school.year, "admin", school.school)]
+    # last year's journal is read-only (every route: the next test), and its archive is built in the background
+    with app.app_context():
+        from eschool.journal.models import Lesson
+        from eschool.journal.services import ensure_lessons
+
+        ensure_lessons(ClassGroup.get_by_id(school.c5), school.today - dt.timedelta(days=2), school.today)
+        lesson = Lesson.select().where(Lesson.class_group == school.c5).first().id
+    refused = api.post(f"/api/v1/journal/lessons/{lesson}/marks", headers=api_token("teacher"),
+                       json={"student_id": school.students[2], "value": "5"})
+    assert refused.status_code in (403, 409)
+    from eschool.archive import services as archive
+    from eschool.jobs import run_pending
+
+    monkeypatch.setattr(archive, "render", lambda *args: (b"%PDF-1.7", b"PK"))
+    run_pending(app)
+    years = api.get(f"/api/v1/schools/{school.school}/archive/", headers=headers).get_json()
+    assert next(y for y in years if y["year_id"] == school.year)["states"] == {"done": 4}
 
 
 def test_the_closed_year_is_read_only_through_every_route(app, school, api_token, in_window, login_as):
