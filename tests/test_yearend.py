@@ -117,11 +117,12 @@ def test_a_whole_year_closes_and_the_next_one_opens(app, school, listener, api_t
     the first graders' applications, the closing in the window, the new year built, the leavers gone, the
     old journal read-only, the year's archive built in the background."""
     from eschool.auth.models import RoleAssignment
-    from eschool.yearend import services
     from eschool.people.models import ClassMembership, Movement, Student
     from eschool.school.models import AcademicYear, ClassGroup
     from eschool.timetable.models import TimetableEntry
+    from eschool.yearend import services
 
+    monkeypatch.setattr(services, "local_today", lambda: dt.date(IN_WINDOW.year, 5, 1))  # before 25 May
     api = app.test_client()
     headers = api_token("admin")
     base = f"/api/v1/schools/{school.school}/year-end"
@@ -131,7 +132,6 @@ def test_a_whole_year_closes_and_the_next_one_opens(app, school, listener, api_t
     assert state["window_open"] is False and state["open_periods"] == 2 and len(state["missing_marks"]) == 11
     first, left, repeater = school.students[0], school.students[1], school.others[0]
     _year_marks(app, school, failing={first})
-    monkeypatch.setattr(services, "local_today", lambda: dt.date(IN_WINDOW.year, 5, 1))  # before 25 May
     early = api.post(f"{base}/close", headers=headers, json={"order_number": "45-у"})
     assert early.status_code == 409 and "25.05" in early.get_json()["error"]["message"]
     monkeypatch.setattr(services, "local_today", lambda: IN_WINDOW)
