@@ -124,6 +124,8 @@ def test_a_failing_build_is_retried_shown_and_built_again_on_demand(app, school,
     from eschool.archive import services
     from eschool.jobs import queue_of, run_pending
 
+    real = services.render
+
     def broken(*args):
         raise RuntimeError("disk full")
 
@@ -158,6 +160,21 @@ def test_a_failing_build_is_retried_shown_and_built_again_on_demand(app, school,
     assert {e.status for e in entries.values()} == {"done"}
     with app.app_context():
         assert services.stored_path(services.OWNER, entries[school.c5].pdf_name).read_bytes() == b"%PDF-1.7 test"
+    # where PDF output is not installed, the XLSX is kept and the class says why (no use retrying)
+    from eschool.exports import PdfUnavailable
+
+    def no_pdf(*args):
+        raise PdfUnavailable("no pango")
+
+    monkeypatch.setattr(services, "render", real)
+    monkeypatch.setattr(services, "pdf_bytes", no_pdf)
+    api.post(f"{base}/build", headers=api_token("admin"), json={"rebuild": True})
+    run_pending(app)
+    five = _entries(app, school)[school.c5]
+    assert five.status == "failed" and five.attempts == 1 and "XLSX" in five.error and five.pdf_name is None
+    admin = login_as("admin")
+    assert admin.get(f"/school/{school.school}/archive/files/{five.id}.xlsx").status_code == 200
+    assert admin.get(f"/school/{school.school}/archive/files/{five.id}.pdf").status_code == 404
 
 
 @pytest.mark.parametrize("who", ["teacher", "other", "student", "parent", "secretary", "municipal", "deputy"])
