@@ -14,6 +14,7 @@
 | ESCHOOL_RESET_RATE_LIMIT | forgotten-password requests per client IP (then 429) | 10 per hour |
 | ESCHOOL_RESET_ACCOUNT_LIMIT | forgotten-password letters per account (more: none sent, same answer) | 3 per hour |
 | ESCHOOL_PASSWORD_HASH_CONCURRENCY | password checks (Argon2id, ``auth/passwords.py``) running at once per process | 1 |
+| ESCHOOL_APPLICATION_RATE_LIMIT | enrolment applications sent per client IP through the public form and API (then 429) | 20 per hour |
 | ESCHOOL_PROXY_FIX | number of reverse proxies whose X-Forwarded-For is trusted (0: none) | 0 |
 | ESCHOOL_DB_POOL | PostgreSQL connections a process keeps open and reuses (0: a new connection per request) | 20 |
 | ESCHOOL_CACHE_MB | memory per process for the diary's and the grid's built data (0: no cache; ``cache.py``) | 64 |
@@ -91,6 +92,8 @@ def from_env(overrides: dict | None = None) -> dict:
         # Forgotten-password requests per client IP, and letters per account (auth/ratelimit.py)
         "RESET_RATE_LIMIT": env.get("ESCHOOL_RESET_RATE_LIMIT", "10 per hour"),
         "RESET_ACCOUNT_LIMIT": env.get("ESCHOOL_RESET_ACCOUNT_LIMIT", "3 per hour"),
+        # Enrolment applications sent per client IP (the public form and API; auth/ratelimit.py)
+        "APPLICATION_RATE_LIMIT": env.get("ESCHOOL_APPLICATION_RATE_LIMIT", "20 per hour"),
         "PROXY_FIX": int(env.get("ESCHOOL_PROXY_FIX", "0") or 0),
         # Password checks running at once in one process (auth/passwords.py): a login burst leaves CPU to reads
         "PASSWORD_HASH_CONCURRENCY": max(1, int(env.get("ESCHOOL_PASSWORD_HASH_CONCURRENCY", "1") or 1)),

@@ -35,6 +35,7 @@ CORE_PARTS: tuple[tuple[str, str], ...] = (
     ("core.yearend", "eschool.yearend.plugin"),
     ("core.applications", "eschool.applications.plugin"),
     ("core.ops", "eschool.ops.plugin"),
+    ("core.archive", "eschool.archive.plugin"),
 )
 
 

@@ -22,7 +22,12 @@ The same storage also keeps:
 * the forgotten-password requests (``reset_wait``, ``reset_letter_allowed``): per client address ``RESET_RATE_LIMIT`` requests
   (default 10 per hour; above it 429 with Retry-After, whatever the login) and per account
   ``RESET_ACCOUNT_LIMIT`` letters (default 3 per hour; above it no letter is sent, and the answer is the
-  one every login gets, so nobody learns the account exists and a mailbox cannot be flooded).
+  one every login gets, so nobody learns the account exists and a mailbox cannot be flooded);
+* the enrolment applications sent without a login (``application_wait``): per client address
+  ``APPLICATION_RATE_LIMIT`` sendings of the public form or its API, valid or not (default 20 per hour;
+  above it 429 with Retry-After and nothing is read or kept), so a script cannot fill a school's queue
+  or probe which children have applied. A family, or a school's office helping several families, stays
+  far below it; behind a proxy set ``ESCHOOL_PROXY_FIX`` so each family counts apart.
 
 Should the storage fail (Redis down), the login goes on: the per-account lock still holds, and a storage
 outage does not lock the whole region out. The outage is logged as one warning (the exception's type and
@@ -53,6 +58,7 @@ DEFAULT_LIMIT = "20 per 10 minutes"
 NAMESPACE = "eschool-login-failures"
 DEFAULT_RESET_LIMIT = "10 per hour"
 DEFAULT_RESET_ACCOUNT_LIMIT = "3 per hour"
+DEFAULT_APPLICATION_LIMIT = "20 per hour"
 #: Wrong passwords for a login name that is no account, counted over this long (an account's count
 #: has no window: it lasts until a right password or the lock).
 UNKNOWN_NAME_WINDOW = "1 day"
@@ -64,18 +70,20 @@ class LoginLimiter:
     """Counts failed logins per client address in a moving window; one per app."""
 
     def __init__(self, storage_uri: str = "memory://", limit: str = DEFAULT_LIMIT,
-                 reset_limit: str = DEFAULT_RESET_LIMIT, reset_account_limit: str = DEFAULT_RESET_ACCOUNT_LIMIT):
+                 reset_limit: str = DEFAULT_RESET_LIMIT, reset_account_limit: str = DEFAULT_RESET_ACCOUNT_LIMIT,
+                 application_limit: str = DEFAULT_APPLICATION_LIMIT):
         from eschool.auth.services import LOCKOUT_MINUTES, MAX_FAILED_LOGINS
 
         try:
             self.storage = storage_from_string(storage_uri)
             self.limit = parse(limit)
             self.reset_limit, self.reset_account_limit = parse(reset_limit), parse(reset_account_limit)
+            self.application_limit = parse(application_limit)
         except (ConfigurationError, ValueError) as exc:
             from eschool.config import ConfigError
 
             raise ConfigError("RATELIMIT_STORAGE_URI / ESCHOOL_LOGIN_RATE_LIMIT / ESCHOOL_RESET_RATE_LIMIT / "
-                              f"ESCHOOL_RESET_ACCOUNT_LIMIT: {exc}") from exc
+                              f"ESCHOOL_RESET_ACCOUNT_LIMIT / ESCHOOL_APPLICATION_RATE_LIMIT: {exc}") from exc
         self.unknown_limit = parse(f"{MAX_FAILED_LOGINS - 1} per {UNKNOWN_NAME_WINDOW}")
         self.unknown_lock = parse(f"1 per {LOCKOUT_MINUTES} minutes")
         self.strategy = MovingWindowRateLimiter(self.storage)
@@ -162,6 +170,20 @@ class LoginLimiter:
             self._outage(exc, "the reset letter is sent")
             return True
 
+    # -------------------------------------------------------------- enrolment applications
+
+    def application_wait(self, address: str | None) -> int | None:
+        """Count an application sent from the address: seconds to wait if it is over the address's limit
+        (the sending is refused), else None."""
+        key = address or "unknown"
+        try:
+            if self.strategy.hit(self.application_limit, "eschool-application-address", key):
+                return None
+            return self._seconds_left(self.application_limit, "eschool-application-address", key)
+        except Exception:  # noqa: BLE001
+            log.exception("rate limit storage failed; the application is let through")
+            return None
+
     def reset(self) -> None:
         """Forget every count (the CLI and tests)."""
         self.storage.reset()
@@ -172,7 +194,8 @@ def init_app(app) -> LoginLimiter:
     ``PROXY_FIX`` is set, trust that many proxies' ``X-Forwarded-For`` / ``X-Forwarded-Proto``."""
     limiter = LoginLimiter(app.config["RATELIMIT_STORAGE_URI"], app.config["LOGIN_RATE_LIMIT"],
                            app.config.get("RESET_RATE_LIMIT", DEFAULT_RESET_LIMIT),
-                           app.config.get("RESET_ACCOUNT_LIMIT", DEFAULT_RESET_ACCOUNT_LIMIT))
+                           app.config.get("RESET_ACCOUNT_LIMIT", DEFAULT_RESET_ACCOUNT_LIMIT),
+                           app.config.get("APPLICATION_RATE_LIMIT", DEFAULT_APPLICATION_LIMIT))
     app.extensions["eschool_login_limiter"] = limiter
     proxies = int(app.config.get("PROXY_FIX") or 0)
     if proxies > 0:
