@@ -27,7 +27,7 @@ from flask_babel import lazy_gettext as _l
 
 LIFETIME = 3600  # seconds a checked file waits for its confirmation
 TOKEN = re.compile(r"[0-9a-f]{64}")  # secrets.token_hex(32)
-KINDS = ("students", "staff")
+KINDS = ("students", "staff", "schools")  # schools: an operator's list of schools, kept under folder 0
 SUFFIXES = (".csv", ".xlsx")
 FOLDER = "pending-uploads"
 LEGACY_FOLDER = "imports"  # where versions before this one kept checked files
