@@ -259,7 +259,7 @@ def school_states(schools, plugins=None, registry=None) -> dict[int, dict[str, P
     registry = registry or _ext().plugins
     names = _with_needs(registry, plugins if plugins is not None else registry.plugin_names(include_core=False))
     query = PluginToggle.select(*_COLUMNS)
-    if plugins is not None:
+    if len(names) < len(registry.plugin_names(include_core=False)):
         query = query.where(PluginToggle.plugin.in_(names))
     region: Toggles = {}
     munis: dict[int, Toggles] = {}
@@ -496,8 +496,8 @@ def overview(user, municipality_id: int | None = None, plugin: str | None = None
     registry = current_app.extensions["eschool"].plugins
     codes = registry.optional_plugins()
     reach = overview_reach(user)
-    query = (School.select(School.id, School.name, School.short_name, School.municipality, Municipality.code,
-                           Municipality.name_ru, Municipality.name_en)
+    query = (School.select(School.id, School.name, School.short_name, School.municipality, Municipality.id,
+                           Municipality.code, Municipality.name_ru, Municipality.name_en)
              .join(Municipality).order_by(Municipality.name_ru, School.short_name, School.id))
     if reach is not None:
         query = query.where(School.municipality.in_(sorted(reach)) if reach else School.id < 0)
