@@ -132,6 +132,7 @@ def test_schools_are_closed_to_school_roles(app, places, who):
         admin_id = school_administrators([school])[school][0].id
     assert api.post(f"/api/v1/schools/{school}/administrators/{admin_id}/password", headers=headers).status_code == 403
     assert app.test_client().get("/api/v1/schools").status_code == 401
+    assert app.test_client().get("/admin/schools/").headers["Location"].startswith("/login")
 
 
 def test_the_api_creates_lists_changes_and_issues_logins(app, places):
