@@ -142,11 +142,7 @@ def test_one_rule_for_a_plugins_pages_and_api_at_a_municipality_and_a_school(app
     for url in ("/vacancies/m/belovo", "/vacancies/?municipality=belovo", "/api/v1/vacancies?municipality=belovo",
                 "/vacancies/?municipality=atlantis", "/api/v1/vacancies?municipality=atlantis"):
         assert visitor.get(url).status_code == 404, url
-    with app.app_context():  # an enforced municipal "off": the sibling's own "on" no longer counts
-        from eschool.plugins.services import set_toggle
-
-        set_toggle(app.extensions["eschool"].plugins, "vacancies", "municipality", places["muni"], False,
-                   enforced=True)
+    toggle("vacancies", False, municipality=places["muni"], enforced=True)  # the sibling's own "on" no longer counts
     for url in ("/vacancies/m/kemerovo", "/api/v1/vacancies?municipality=kemerovo",
                 f"/api/v1/vacancies?school={places['sibling']}"):
         assert visitor.get(url).status_code == 404, url
@@ -171,10 +167,7 @@ def test_the_overview_lists_every_school_in_a_flat_number_of_queries(app, places
     headers = bearer(app.test_client(), "region")
     api = app.test_client()
     toggle("kiosk", True, school=places["far"])
-    with app.app_context():
-        from eschool.plugins.services import set_toggle
-
-        set_toggle(app.extensions["eschool"].plugins, "forum", "municipality", places["belovo"], False, enforced=True)
+    toggle("forum", False, municipality=places["belovo"], enforced=True)
     urls = ("/admin/plugins/overview", "/admin/plugins/overview?format=csv", "/admin/plugins/overview?format=xlsx")
 
     def counts():

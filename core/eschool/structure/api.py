@@ -15,10 +15,10 @@ from eschool.structure import importing, services
 from eschool.structure.models import Municipality
 from eschool.structure.schemas import (
     AdministratorInSchema,
-    SchoolImportQuerySchema,
-    SchoolImportResultSchema,
     AdministratorLoginSchema,
     SchoolCreatedSchema,
+    SchoolImportQuerySchema,
+    SchoolImportResultSchema,
     SchoolInSchema,
     SchoolOutSchema,
     SchoolPatchSchema,
