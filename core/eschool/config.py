@@ -13,6 +13,7 @@
 | ESCHOOL_LOGIN_RATE_LIMIT | failed logins allowed per client IP | 20 per 10 minutes |
 | ESCHOOL_RESET_RATE_LIMIT | forgotten-password requests per client IP (then 429) | 10 per hour |
 | ESCHOOL_RESET_ACCOUNT_LIMIT | forgotten-password letters per account (more: none sent, same answer) | 3 per hour |
+| ESCHOOL_PASSWORD_HASH_CONCURRENCY | password checks (Argon2id, ``auth/passwords.py``) running at once per process | 1 |
 | ESCHOOL_PROXY_FIX | number of reverse proxies whose X-Forwarded-For is trusted (0: none) | 0 |
 | ESCHOOL_DB_POOL | PostgreSQL connections a process keeps open and reuses (0: a new connection per request) | 20 |
 | ESCHOOL_CACHE_MB | memory per process for the diary's and the grid's built data (0: no cache; ``cache.py``) | 64 |
@@ -87,6 +88,8 @@ def from_env(overrides: dict | None = None) -> dict:
         "RESET_RATE_LIMIT": env.get("ESCHOOL_RESET_RATE_LIMIT", "10 per hour"),
         "RESET_ACCOUNT_LIMIT": env.get("ESCHOOL_RESET_ACCOUNT_LIMIT", "3 per hour"),
         "PROXY_FIX": int(env.get("ESCHOOL_PROXY_FIX", "0") or 0),
+        # Password checks running at once in one process (auth/passwords.py): a login burst leaves CPU to reads
+        "PASSWORD_HASH_CONCURRENCY": max(1, int(env.get("ESCHOOL_PASSWORD_HASH_CONCURRENCY", "1") or 1)),
         # PostgreSQL: connections kept open per process and reused by its requests (0: connect per request)
         "DB_POOL": int(env.get("ESCHOOL_DB_POOL", "20") or 0),
         # The diary's and the grid's built data, kept per process until the class's journal changes (cache.py)

@@ -7,12 +7,12 @@ import re
 import secrets
 from collections import Counter
 
-from flask import current_app, has_app_context
+from flask import has_app_context
 from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError, SqliteDatabase, chunked
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from eschool.auth.models import ApiToken, RoleAssignment, User
+from eschool.auth.passwords import dummy_check, hash_password, needs_rehash, verify_password
 from eschool.auth.roles import ROLES
 from eschool.db import Compiled, db, utcnow
 
@@ -27,12 +27,6 @@ class AccountError(ValueError):
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
-
-
-def hash_password(password: str) -> str:
-    """scrypt in production; the test suite sets a cheap ``PASSWORD_HASH_METHOD`` to stay fast."""
-    method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt") if has_app_context() else "scrypt"
-    return generate_password_hash(password, method=method)
 
 
 def check_password_strength(password: str) -> None:
@@ -111,7 +105,7 @@ def end_sessions(user: User) -> int:
 
 
 def change_own_password(user: User, current: str, new: str) -> None:
-    if not check_password_hash(user.password_hash or "", current or ""):
+    if not verify_password(user.password_hash or "", current or ""):
         raise AccountError("current_password", _l("does not match"))
     if current == new:
         raise AccountError("new_password", _l("must differ from the current one"))
@@ -149,7 +143,7 @@ def authenticate(login: str, password: str, names=None) -> User | None:
     user = find_login(login)
     if user is None or not user.is_active or not user.password_hash:
         # spend the same time as a real check so timing does not reveal usernames
-        check_password_hash(_DUMMY_HASH, password or "")
+        dummy_check(password)
         if names is not None:
             until = names.unknown_locked_until(login) or names.unknown_failed(login)
             if until is not None:
@@ -157,9 +151,9 @@ def authenticate(login: str, password: str, names=None) -> User | None:
         return None
     now = utcnow()
     if user.locked_until is not None and user.locked_until > now:
-        check_password_hash(_DUMMY_HASH, password or "")  # the same time as any other answer
+        dummy_check(password)  # the same time as any other answer
         raise AccountLocked(user.locked_until)
-    if not check_password_hash(user.password_hash, password or ""):
+    if not verify_password(user.password_hash, password or ""):
         failed = (user.failed_logins or 0) + 1
         locked = now + dt.timedelta(minutes=LOCKOUT_MINUTES) if failed >= MAX_FAILED_LOGINS else None
         User.update(failed_logins=0 if locked else failed, locked_until=locked).where(User.id == user.id).execute()
@@ -167,11 +161,12 @@ def authenticate(login: str, password: str, names=None) -> User | None:
             raise AccountLocked(locked)
         return None
     user.last_login_at, user.failed_logins, user.locked_until = now, 0, None
-    user.save(only=[User.last_login_at, User.failed_logins, User.locked_until])
+    changed = [User.last_login_at, User.failed_logins, User.locked_until]
+    if needs_rehash(user.password_hash):  # a hash of an earlier release: today's method from now on
+        user.password_hash = hash_password(password)
+        changed.append(User.password_hash)
+    user.save(only=changed)
     return user
-
-
-_DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
 
 
 _USER_BY_ID = Compiled(lambda user_id: User.select().where(User.id == user_id).limit(1), "int")
