@@ -27,7 +27,8 @@ from flask_babel import lazy_gettext as _l
 
 LIFETIME = 3600  # seconds a checked file waits for its confirmation
 TOKEN = re.compile(r"[0-9a-f]{64}")  # secrets.token_hex(32)
-KINDS = ("students", "staff")  # the core's imports; a plugin's kind is "<plugin code>_<import>" (PLUGIN_KIND)
+KINDS = ("students", "staff", "schools")  # the core's imports (schools: an operator's list, kept under folder 0);
+# a plugin's kind is "<plugin code>_<import>" (PLUGIN_KIND)
 PLUGIN_KIND = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)+")  # "nutrition_register": never a path, never a "-"
 SUFFIXES = (".csv", ".xlsx")
 FOLDER = "pending-uploads"

@@ -14,7 +14,8 @@ Loaded automatically wherever ``eschool`` is installed (the ``pytest11`` entry p
 * ``login_as(who, client=None)``: a client logged in through the real form as a username or a role
   code of the world (``"teacher"``, ``"parent"``, ``"class_teacher"``).
 * ``api_token(who)``: ``Authorization`` headers with a fresh bearer token.
-* ``toggle(plugin, on, school=None, municipality=None)``: switch a plugin for a school or a municipality.
+* ``toggle(plugin, on, school=None, municipality=None, enforced=False)``: switch a plugin for a school or a
+  municipality (enforced: the municipality's schools cannot change it).
 * ``count_queries()``: a context manager counting the SQL statements run inside it (``.count``).
 * ``regions_copy``: a writable copy of the bundled region profiles used instead of them.
 
@@ -299,14 +300,16 @@ def api_token(app):
 
 @pytest.fixture
 def toggle(app):
-    """``toggle("hello", False, school=world.school)``: switch a plugin for a school or a municipality."""
+    """``toggle("hello", False, school=world.school)``: switch a plugin for a school or a municipality
+    (``enforced=True``: the municipality's schools cannot change it)."""
     from eschool.plugins.services import set_toggle
 
-    def _toggle(plugin: str, on: bool, school: int | None = None, municipality: int | None = None):
+    def _toggle(plugin: str, on: bool, school: int | None = None, municipality: int | None = None,
+                enforced: bool = False):
         assert (school is None) != (municipality is None), "name a school or a municipality"
         with app.app_context():
             return set_toggle(app.extensions["eschool"].plugins, plugin, "school" if school else "municipality",
-                              school or municipality, on, actor="test")
+                              school or municipality, on, actor="test", enforced=enforced)
 
     return _toggle
 
