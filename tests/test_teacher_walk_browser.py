@@ -3,7 +3,6 @@ at the latest lesson, reached with a skip link in two Tab presses, a locked cell
 (390 x 844, a finger) one tap opens a cell's editor, and the lesson form takes a lesson's marks and absences
 with one thumb, then returns to the grid at that lesson. Every page visited has no axe-core violation.
 """
-import pytest
 
 from tests.browser_kit import BROWSER, as_phone, assert_no_axe_violations, sign_in, tap, wait_for
 
