@@ -1,7 +1,8 @@
 """The administrator's timetable week editor in a real browser (headless Chromium, tests/browser_kit.py): a
 subject typed into an empty place of 5А's week brings its teacher and is saved when the place is left; a
 teacher booked twice (6Б has «Другой Учитель» at lesson 3 every weekday) is refused at once, the lesson in
-the way named in the cell, and nothing is saved. The page has no axe-core violation, before and after.
+the way named in the cell, and nothing is saved. The page has no axe-core violation, before and after, nor
+have the setup tab of the weekly lessons and the journal control (its sortable column heads).
 """
 from tests.browser_kit import BROWSER, assert_no_axe_violations, sign_in, wait_for
 
@@ -47,4 +48,12 @@ def test_the_administrator_types_a_lesson_and_sees_a_clash_at_once(app, world, p
     assert "У учителя в это время уже есть урок: 6Б, Математика, вторник, урок 3" in message, message
     assert cell.find_element(By.CSS_SELECTOR, "input.tt-teacher").get_attribute("aria-invalid") == "true"
     assert _place(app, world, 2, 3) == []
+    assert_no_axe_violations(driver)
+
+    # the setup tab of the weekly lessons leads here; it and the journal control pass axe-core too
+    driver.get(f"{portal}/school/{world.school}/setup/lessons?class={world.c5}")
+    wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, f'a[href$="/timetable/edit?class={world.c5}"]'))
+    assert_no_axe_violations(driver)
+    driver.get(f"{portal}/school/{world.school}/control?sort=given&dir=desc")
+    wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "th[aria-sort=descending] a"))
     assert_no_axe_violations(driver)
