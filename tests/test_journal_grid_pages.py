@@ -84,7 +84,7 @@ def test_todays_overdue_lesson_is_listed_and_the_lesson_form_takes_a_number_pad(
     with app.app_context():
         today = Lesson.get((Lesson.class_group == world.c5) & (Lesson.date == world.today))
         local = dt.datetime.combine(world.today, dt.time(20, 0), tzinfo=region_tz())  # Kemerovo: by 19:00
-        evening = local.astimezone(dt.timezone.utc).replace(tzinfo=None)
+        evening = local.astimezone(dt.UTC).replace(tzinfo=None)
         morning = evening - dt.timedelta(hours=11)
         lessons = [today]
         assert services.not_filled_in_time(lessons, now=evening) == [today]  # the grid flags it: so does the list
