@@ -41,7 +41,7 @@ def _cell(client, world, weekday, number, *rows):
         "rows": [dict(zip(("entry", "subgroup", "subject", "teacher", "room"), row, strict=False)) for row in rows]})
 
 
-def test_a_place_of_the_week_is_typed_changed_and_emptied(app, world, login_as, place):
+def test_a_place_of_the_week_is_typed_changed_and_emptied(app, world, login_as, api_token, place):
     from eschool.journal import services as journal
     from eschool.journal.models import Lesson
     from eschool.timetable.models import TimetableEntry
@@ -96,15 +96,29 @@ def test_a_place_of_the_week_is_typed_changed_and_emptied(app, world, login_as, 
     # emptied: the lesson leaves the week
     assert _cell(admin, world, 1, 4, (str(entry), "", "", "", "")).status_code == 200
     assert place(1, 4) == []
+    # the same through the API, by ids: PUT a place's lessons; a clash is 409 naming the row's field
+    api = f"/api/v1/schools/{world.school}/timetable/cell"
+    headers = api_token("admin")
+    put = app.test_client().put(api, headers=headers, json={
+        "class_id": world.c5, "weekday": 5, "number": 6, "rows": [{"subject_id": world.maths}]})
+    assert put.status_code == 200, put.get_json()
+    assert [(r["subject"], r["teacher"]) for r in put.get_json()] == [("Математика", "Учитель Предметник")]
+    clash = app.test_client().put(api, headers=headers, json={
+        "class_id": world.c5, "weekday": 5, "number": 3,
+        "rows": [{"subject_id": world.maths, "teacher_id": world.user_id("other")}]})
+    assert clash.status_code == 409 and "rows.0.teacher_id" in clash.get_json()["error"]["fields"]
+    assert place(5, 3) == []
 
 
 @pytest.mark.parametrize("who", ["teacher", "class_teacher", "parent", "secretary"])
-def test_only_the_timetables_managers_edit_it(app, world, login_as, who):
+def test_only_the_timetables_managers_edit_it(app, world, login_as, api_token, who):
     client = login_as(who)
     base = f"/school/{world.school}/timetable/edit"
     assert client.get(f"{base}?class={world.c5}").status_code == 403
     assert _cell(client, world, 1, 4, ("", "", "Математика", "", "")).status_code == 403
     assert client.post(f"{base}?class={world.c5}", data={"c-1-4-0-subject": "Математика"}).status_code == 403
+    assert app.test_client().put(f"/api/v1/schools/{world.school}/timetable/cell", headers=api_token(who), json={
+        "class_id": world.c5, "weekday": 1, "number": 4, "rows": [{"subject_id": world.maths}]}).status_code == 403
     with app.app_context():
         from eschool.timetable.models import TimetableEntry
 
