@@ -143,6 +143,28 @@ def test_the_whole_week_as_one_form_is_saved_all_or_nothing(app, world, login_as
     assert place(2, 5) == [("Математика", "Учитель Предметник", None)] == place(3, 3)
     assert "Сохранено: изменено 2 места" in deputy.get(saved.headers["Location"]).get_data(as_text=True)
 
+    # a class in two halves: both subgroups share a place, the whole class and a half do not
+    from eschool.school import services as school_services
+    from eschool.school.models import Subgroup
+    from eschool.structure.models import School
+
+    with app.app_context():
+        group = school_services.create_class(School.get_by_id(world.school), {
+            "academic_year_id": world.year, "grade": 7, "letter": "В", "kind": "regular", "name": "", "shift": 1,
+            "class_teacher_id": None, "subgroups": ["1 группа", "2 группа"]})
+        halves = [g.id for g in Subgroup.select().where(Subgroup.class_group == group.id).order_by(Subgroup.name)]
+    page = deputy.get(f"/school/{world.school}/timetable/edit?class={group.id}").get_data(as_text=True)
+    assert 'name="c-1-1-0-subgroup"' in page and "весь класс" in page and "2 группа" in page
+    cell = f"/school/{world.school}/timetable/edit/cell"
+    halves_row = {"class_id": group.id, "weekday": 1, "number": 1, "rows": [
+        {"subgroup": str(halves[0]), "subject": "Математика", "teacher": "Учитель Предметник"},
+        {"subgroup": str(halves[1]), "subject": "Математика", "teacher": "Другой Учитель"}]}
+    assert deputy.post(cell, json=halves_row).status_code == 200
+    assert len(place(1, 1, class_id=group.id)) == 2
+    halves_row["rows"].append({"subject": "Русский язык", "teacher": "Классный Руководитель"})
+    whole = deputy.post(cell, json=halves_row)
+    assert whole.status_code == 409 and "У класса в это время уже есть урок" in whole.get_json()["error"]["message"]
+
 
 def test_the_editor_runs_the_same_number_of_queries_for_an_empty_and_a_full_week(app, world, login_as, place,
                                                                                  count_queries):
