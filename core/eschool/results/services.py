@@ -275,6 +275,37 @@ def set_final_mark(user, class_group: ClassGroup, subject: Subject, student_id: 
         raise StaleFinalMark(final_mark_as_dict(final_mark_row(student, class_group, subject, kind, period))) from exc
 
 
+@dataclass
+class Accepted:
+    """What :func:`accept_suggestions` did: final marks set, and students left for the teacher (a period's
+    forecast from fewer than three marks)."""
+
+    count: int
+    left: list[Student]
+
+
+def accept_suggestions(user, class_group: ClassGroup, subject: Subject, kind: str, period: Period | None = None,
+                       today: dt.date | None = None) -> Accepted:
+    """Make the suggested mark the final mark of every student who has no final mark yet, in one go (the
+    teacher's "accept the suggested marks" instead of a dropdown per student). A final mark already set is
+    kept; a period's suggestion from fewer than three marks is left for the teacher to decide. All or
+    nothing: one refusal (closed, stale, not the teacher) saves none."""
+    current = sheet(user, class_group, subject, kind, period, today)
+    if not teaches(user, class_group, subject):
+        raise ResultsForbidden(_l("Only the teacher of the subject in this class sets its final marks."))
+    count, left = 0, []
+    with db.atomic():
+        for row in current.rows:
+            if row.final is not None or not row.suggestion:
+                continue
+            if kind == "period" and row.few_marks:
+                left.append(row.student)
+                continue
+            set_final_mark(user, class_group, subject, row.student.id, kind, period, row.suggestion, None)
+            count += 1
+    return Accepted(count, left)
+
+
 def final_mark_row(student, class_group: ClassGroup, subject: Subject, kind: str,
                    period: Period | None) -> FinalMark | None:
     """The student's final mark of this kind (and period) in the class's subject, if set."""
