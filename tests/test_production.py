@@ -10,6 +10,7 @@ import os
 import subprocess
 import sys
 from importlib.metadata import version as installed_version
+from pathlib import Path
 
 import pytest
 
@@ -228,3 +229,12 @@ def test_start_up_errors_print_one_line_without_a_traceback(tmp_path):
     lines = [json.loads(line) for line in done.stderr.splitlines() if line.strip()]
     assert lines[-1]["level"] == "CRITICAL"
     assert "SECRET_KEY: at least 32 characters in production (this one has 5)" in lines[-1]["message"]
+    # gunicorn with the sample configuration and four workers: the master checks before forking, so the
+    # workers cannot fail together (gunicorn 27 then halted twice: a traceback and status 1)
+    gunicorn = Path(sys.executable).parent / "gunicorn"
+    if gunicorn.exists():
+        done = subprocess.run([str(gunicorn), "-c", "python:eschool.ops.gunicorn_conf", "--workers", "4", "--bind",
+                               "127.0.0.1:0", "eschool.wsgi:app"], env=env, capture_output=True, text=True,
+                              timeout=120, cwd=str(tmp_path))
+        assert done.returncode == 4 and "Traceback" not in done.stderr, done.stderr[-2000:]
+        assert "SECRET_KEY: at least 32 characters" in done.stderr

@@ -37,14 +37,44 @@ logconfig_dict = {
 
 
 def on_starting(server):
-    """Prometheus multiprocess mode (``PROMETHEUS_MULTIPROC_DIR``): start with an empty folder, or the
-    counters of an earlier run would be added to this one's."""
+    """Before any worker: check that the portal can start, then empty the Prometheus folder."""
+    the_portal_can_start()
+    # Prometheus multiprocess mode (PROMETHEUS_MULTIPROC_DIR): start with an empty folder, or the counters
+    # of an earlier run would be added to this one's.
     folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
     if folder:
         os.makedirs(folder, exist_ok=True)
         for name in os.listdir(folder):
             if name.endswith(".db"):
                 os.remove(os.path.join(folder, name))
+
+
+def the_portal_can_start():
+    """Build the app once in the master and drop it: a configuration that cannot run (a short SECRET_KEY,
+    a profile's mistake, a database migrated by a newer release) stops gunicorn here with one line and
+    status 4. Left to the workers, several failing at once made gunicorn 27 halt twice: a traceback and
+    status 1. The workers build their own app (no connection of this one is kept)."""
+    import logging
+    import sys
+
+    from eschool.config import ConfigError
+    from eschool.db import UnknownMigrations
+    from eschool.ops.logs import configure_logging
+    from eschool.regions.services import ProfileError
+
+    try:
+        configure_logging()
+        from eschool import create_app
+
+        app = create_app()
+    except (ConfigError, ProfileError, UnknownMigrations) as exc:
+        logging.getLogger("eschool").critical("the portal cannot start: %s", exc)
+        sys.exit(4)  # gunicorn's APP_LOAD_ERROR, as eschool.wsgi
+    database = app.extensions["eschool"].database
+    if not database.is_closed():
+        database.close()
+    if hasattr(database, "close_all"):
+        database.close_all()
 
 
 def child_exit(server, worker):
