@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from eschool import cli
+from tests.browser_kit import CHROMEDRIVER, CHROMIUM, assert_no_axe_violations, sign_in, wait_for
 from tests.conftest import bearer, login
 
 VACANCY = {"title": "Учитель химии", "description": "Уроки химии в 8–11 классах.", "contact_phone": "+7 900 111-22-33"}
@@ -300,51 +301,24 @@ def test_the_command_line_enforces_and_lists_overrides_with_ids(run):
 
 
 @pytest.mark.browser
-def test_an_operator_finds_a_school_while_typing_and_switches_a_module_there(app, places):
-    """The search's script in headless Chromium: the list of schools comes while typing (no submit), the
-    school's page switches a module off. Skips where Chromium or its driver is missing."""
-    import shutil
-    import threading
-
-    chromium = shutil.which("chromium") or shutil.which("chromium-browser") or shutil.which("google-chrome")
-    driver_path = shutil.which("chromedriver")
-    if not (chromium and driver_path):
-        pytest.skip("SKIPPED LOUDLY: no chromium/chromedriver on this machine")
-    webdriver = pytest.importorskip("selenium.webdriver")
-    from selenium.webdriver.chrome.service import Service
+@pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER), reason="SKIPPED LOUDLY: no chromium/chromedriver on this machine")
+def test_an_operator_finds_a_school_while_typing_and_switches_a_module_there(app, places, portal, driver):
+    """The region operator's walk (issue 18): on the modules page the list of schools comes while typing
+    (the search's script, no submit), the school's page switches a module off; each page free of axe-core
+    violations."""
     from selenium.webdriver.common.by import By
-    from selenium.webdriver.common.keys import Keys
-    from selenium.webdriver.support.ui import WebDriverWait
-    from werkzeug.serving import make_server
 
-    from tests.conftest import DEMO_PASSWORD
-
-    app.config["WTF_CSRF_ENABLED"] = True
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for arg in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--disable-gpu", "--lang=ru",
-                "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"):
-        options.add_argument(arg)
-    browser = webdriver.Chrome(service=Service(driver_path), options=options)
-    base = f"http://127.0.0.1:{server.server_port}"
-    try:
-        wait = WebDriverWait(browser, 180)
-        browser.get(f"{base}/login")
-        wait.until(lambda d: d.find_elements(By.NAME, "login"))[0].send_keys("region")
-        browser.find_element(By.NAME, "password").send_keys(DEMO_PASSWORD + Keys.ENTER)
-        wait.until(lambda d: "/login" not in d.current_url)
-        browser.get(f"{base}/admin/plugins")
-        box = wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "form[data-live-search] input[type=search]"))[0]
-        box.send_keys("белов")  # typed, never submitted: the script fetches the list
-        link = (By.CSS_SELECTOR, f'#school-results a[href="/admin/plugins?school={places["far"]}"]')
-        wait.until(lambda d: d.find_elements(*link))[0].click()
-        wait.until(lambda d: d.current_url.endswith(f"?school={places['far']}"))
-        button = (By.XPATH, "//form[input[@name='plugin'][@value='vacancies']]//button[@value='off']")
-        wait.until(lambda d: d.find_elements(*button))[0].click()
-        wait.until(lambda d: not _state(app, places["far"]).enabled)
-        assert _state(app, places["far"]).source == "school"
-    finally:
-        browser.quit()
-        server.shutdown()
+    sign_in(driver, portal, "region")
+    driver.get(f"{portal}/admin/plugins")
+    box = wait_for(driver, lambda d: d.find_elements(By.CSS_SELECTOR, "form[data-live-search] input[type=search]"),
+                   "the school search")[0]
+    assert_no_axe_violations(driver)
+    box.send_keys("белов")  # typed, never submitted: the script fetches the list
+    link = (By.CSS_SELECTOR, f'#school-results a[href="/admin/plugins?school={places["far"]}"]')
+    wait_for(driver, lambda d: d.find_elements(*link), "the school found while typing")[0].click()
+    wait_for(driver, lambda d: d.current_url.endswith(f"?school={places['far']}"), "the school's modules")
+    assert_no_axe_violations(driver)
+    button = (By.XPATH, "//form[input[@name='plugin'][@value='vacancies']]//button[@value='off']")
+    wait_for(driver, lambda d: d.find_elements(*button), "the switch")[0].click()
+    wait_for(driver, lambda d: not _state(app, places["far"]).enabled, "vacancies off for the school")
+    assert _state(app, places["far"]).source == "school"
