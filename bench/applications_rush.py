@@ -33,15 +33,14 @@ import os
 import random
 import re
 import shutil
-import signal
-import subprocess
 import sys
 import tempfile
 import threading
 import time
 from pathlib import Path
 
-from bench import suite
+from bench import loadtest, suite
+from bench.loadtest import stop
 from bench.stats import load_average, machine, summary
 
 DATABASE = "eschool_bench_rush"
@@ -96,35 +95,12 @@ def set_up(url: str, instance: Path, schools: int) -> list[int]:
 
 
 def start_gunicorn(url: str, port: int, workers: int, threads: int, instance: Path, queue: str, log_path: Path):
-    gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench-rush-" + "x" * 32,
-           "ESCHOOL_INSTANCE": str(instance), "PYTHONPATH": str(suite.ROOT), "ESCHOOL_PROXY_FIX": "1"}
+    """bench/load's gunicorn, with the rush's own instance folder and queue, behind a trusted proxy (each
+    family's address comes in X-Forwarded-For)."""
+    extra = {"SECRET_KEY": "bench-rush-" + "x" * 32, "ESCHOOL_INSTANCE": str(instance), "ESCHOOL_PROXY_FIX": "1"}
     if queue != "sqlite":
-        env["ESCHOOL_QUEUE_URL"], env["ESCHOOL_QUEUE_NAME"] = queue, "bench-rush"
-    log = open(log_path, "a")  # noqa: SIM115 - kept open for the server's life
-    process = subprocess.Popen([gunicorn, "--workers", str(workers), "--threads", str(threads),
-                                "--worker-class", "gthread", "--bind", f"127.0.0.1:{port}",
-                                "--log-level", "warning", "--backlog", "2048", "eschool.wsgi:app"],
-                               env=env, stdout=log, stderr=subprocess.STDOUT, cwd=str(suite.ROOT))
-    deadline = time.time() + 60
-    while time.time() < deadline:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/login")
-            if conn.getresponse().status == 200:
-                return process
-        except OSError:
-            time.sleep(0.5)
-    process.terminate()
-    raise SystemExit(f"gunicorn did not answer on 127.0.0.1:{port}; see {log_path}")
-
-
-def stop(server) -> None:
-    server.send_signal(signal.SIGTERM)
-    try:
-        server.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        server.kill()
+        extra["ESCHOOL_QUEUE_URL"], extra["ESCHOOL_QUEUE_NAME"] = queue, "bench-rush"
+    return loadtest.start_gunicorn(url, port, workers, threads, log_path, env_extra=extra)
 
 
 def plan(rate: int, duration: int, schools: list[int], duplicates: float, seed: int) -> list[dict]:

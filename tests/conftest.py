@@ -43,3 +43,28 @@ def probe(regions_copy):
     for region in ("kemerovo", "primorye", "samara"):
         regions_copy.append(region, "[plugins.probe]")
     return Probe()
+
+
+@pytest.fixture
+def cli_run(tmp_path, monkeypatch, database_url):
+    """``cli_run("schools", "list", ok=True)``: the ``eschool`` command in this process on the test's database
+    (Kemerovo, its own instance folder); asserts exit code 0 unless ``ok=False``; returns click's result."""
+    from click.testing import CliRunner
+
+    from eschool import cli
+
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.setenv("ESCHOOL_INSTANCE", str(tmp_path))
+    monkeypatch.setenv("ESCHOOL_REGION", "kemerovo")
+    monkeypatch.setattr(cli, "_APPS", {})
+    runner = CliRunner()
+
+    def _run(*args, ok=True):
+        result = runner.invoke(cli.main, list(args))
+        if ok:
+            assert result.exit_code == 0, result.output
+        return result
+
+    yield _run
+    for app in cli._APPS.values():
+        app.extensions["eschool"].database.close()

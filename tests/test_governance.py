@@ -9,9 +9,7 @@ import io
 import json
 
 import pytest
-from click.testing import CliRunner
 
-from eschool import cli
 from tests.browser_kit import CHROMEDRIVER, CHROMIUM, assert_no_axe_violations, sign_in, wait_for
 from tests.conftest import bearer, login
 
@@ -257,22 +255,8 @@ def test_the_modules_page_finds_schools_by_name_and_offers_only_ones_own_places(
 
 
 @pytest.fixture
-def run(tmp_path, monkeypatch, database_url):
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.setenv("ESCHOOL_INSTANCE", str(tmp_path))
-    monkeypatch.setenv("ESCHOOL_REGION", "kemerovo")
-    monkeypatch.setattr(cli, "_APPS", {})
-    runner = CliRunner()
-
-    def _run(*args, ok=True):
-        result = runner.invoke(cli.main, list(args))
-        if ok:
-            assert result.exit_code == 0, result.output
-        return result
-
-    yield _run
-    for app in cli._APPS.values():
-        app.extensions["eschool"].database.close()
+def run(cli_run):
+    return cli_run
 
 
 def test_the_command_line_enforces_and_lists_overrides_with_ids(run):

@@ -6,9 +6,7 @@ import io
 import re
 
 import pytest
-from click.testing import CliRunner
 
-from eschool import cli
 from tests.conftest import bearer, login
 
 
@@ -200,22 +198,8 @@ CSV_GOOD = (
 
 
 @pytest.fixture
-def run(tmp_path, monkeypatch, database_url):
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.setenv("ESCHOOL_INSTANCE", str(tmp_path))
-    monkeypatch.setenv("ESCHOOL_REGION", "kemerovo")
-    monkeypatch.setattr(cli, "_APPS", {})
-    runner = CliRunner()
-
-    def _run(*args, ok=True):
-        result = runner.invoke(cli.main, list(args))
-        if ok:
-            assert result.exit_code == 0, result.output
-        return result
-
-    yield _run
-    for app in cli._APPS.values():
-        app.extensions["eschool"].database.close()
+def run(cli_run):
+    return cli_run
 
 
 def test_the_commands_create_list_update_and_load_a_file(run, tmp_path):
