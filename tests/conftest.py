@@ -67,4 +67,7 @@ def cli_run(tmp_path, monkeypatch, database_url):
 
     yield _run
     for app in cli._APPS.values():
-        app.extensions["eschool"].database.close()
+        database = app.extensions["eschool"].database
+        database.close()
+        if hasattr(database, "close_all"):  # a pool: no idle server connection left behind
+            database.close_all()

@@ -2,41 +2,23 @@
 import functools
 
 import pytest
-from click.testing import CliRunner
 
 from eschool import cli
 
 
 @pytest.fixture
-def run(tmp_path, monkeypatch, database_url):
-    monkeypatch.setenv("DATABASE_URL", database_url)
-    monkeypatch.setenv("ESCHOOL_INSTANCE", str(tmp_path))
-    monkeypatch.setenv("ESCHOOL_REGION", "kemerovo")
-    monkeypatch.setattr(cli, "_APPS", {})
+def run(cli_run, monkeypatch):
     from werkzeug.security import generate_password_hash
 
     from eschool.auth import services
 
-    # The CLI's app hashes with scrypt; a cheap hash keeps these tests fast (passwords still verify).
+    # The CLI's app hashes with Argon2id; a cheap hash keeps these tests fast (passwords still verify).
     monkeypatch.setattr(services, "hash_password", lambda p: generate_password_hash(p, method="pbkdf2:sha256:1000"))
     # The demo's school year (classes, timetable) is tested in test_demo.py; here it only slows the CLI down.
     import eschool_demo as demo
 
     monkeypatch.setattr(demo, "build_demo", functools.partial(demo.build_demo, school_year=False))
-    runner = CliRunner()
-
-    def _run(*args, ok=True):
-        result = runner.invoke(cli.main, list(args))
-        if ok:
-            assert result.exit_code == 0, result.output
-        return result
-
-    yield _run
-    for app in cli._APPS.values():
-        database = app.extensions["eschool"].database
-        database.close()
-        if hasattr(database, "close_all"):
-            database.close_all()
+    return cli_run
 
 
 def test_init_then_demo_lists_every_account(run):
