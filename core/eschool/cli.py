@@ -503,6 +503,64 @@ def users_set_password(username, password, temporary, region, database):
     click.echo(f"Password set for {username}" + (f": {password}" if generated else ""))
 
 
+@users.command("issue-logins")
+@click.option("--school", "school_ref", required=True, help="The school's id or short name.")
+@click.option("--class", "class_names", multiple=True, help="A class by name (5А); repeatable. Default: every "
+              "class of the current year.")
+@click.option("--staff/--no-staff", default=None, help="The staff without a password too (default: yes, unless "
+              "--class names classes).")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The printable slips: an .html file (or .pdf where WeasyPrint works). Must not exist.")
+@click.option("--url", "login_url", default=None, help="The portal's login address printed on the slips, e.g. "
+              "https://school.example.ru/login (default: the login page's path).")
+@region_option
+@database_option
+def users_issue_logins(school_ref, class_names, staff, out, login_url, region, database):
+    """One-time passwords in bulk: every student, parent and staff account of the school that cannot log in
+    yet (no login, or imported without a password) gets one, written once to printable slips grouped by
+    class. The passwords must be changed at the first login; delete the file once the slips are printed."""
+    from flask import render_template, url_for
+
+    from eschool.accounts import services as accounts
+    from eschool.exports import PdfUnavailable, pdf_bytes
+    from eschool.school.services import classes, current_year
+
+    app = make_app(region, database)
+    school = one_school(school_ref)
+    if out.exists():
+        raise click.ClickException(f"--out: {out} exists; the slips go into a new file")
+    year = current_year(school)
+    groups = classes(school, year) if year else []
+    if class_names:
+        by_name = {g.name.casefold(): g for g in groups}
+        unknown = [n for n in class_names if n.casefold() not in by_name]
+        if unknown:
+            raise click.ClickException(f"--class: no class {', '.join(unknown)} in the current year of "
+                                       f"{school.short_name}")
+        groups = [by_name[n.casefold()] for n in dict.fromkeys(class_names)]
+    issued = accounts.issue_logins(None, school, groups, staff if staff is not None else not class_names)
+    count = sum(len(items) for _title, items in issued)
+    if not count:
+        click.echo("Everyone already has a login; no file written.")
+        return
+    with app.test_request_context():
+        slips = accounts.slip_entries(issued, app.extensions["eschool"].roles)
+        url = login_url or url_for("auth.login")
+        html = render_template("accounts/slips_print.html", school=school, groups=slips, login_url=url)
+        data = html.encode("utf-8")
+        if out.suffix.lower() == ".pdf":
+            try:
+                data = pdf_bytes(html)
+            except PdfUnavailable as exc:
+                raise click.ClickException(f"--out: {exc}; write an .html file instead") from exc
+    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # passwords: the operator's eyes only
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+    click.echo(f"{count} one-time passwords for {school.short_name} written to {out} "
+               f"({', '.join(f'{title}: {len(items)}' for title, items in issued)}). Print the slips, then delete "
+               "the file: the passwords are shown nowhere else.")
+
+
 # ------------------------------------------------------------------ import
 
 @main.group("import")
