@@ -660,6 +660,41 @@ def import_staff(path, school_ref, dry_run, region, database):
             click.echo(f"{user.username}\t{password}\t{user.full_name}")
 
 
+@import_.command("timetable")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--school", "school_ref", default=None, help="The school's id or short name (default: the only one).")
+@click.option("--dry-run", is_flag=True, help="Only check the file and say what would change.")
+@region_option
+@database_option
+def import_timetable(path, school_ref, dry_run, region, database):
+    """The weekly timetable of the current year from an aSc Timetables XML export (.xml) or a CSV/XLSX table
+    (class, day, lesson number, subject, teacher, room, subgroup: see docs/data-exchange.md). The classes the
+    file names get exactly its week; a clash is refused with its line; all or nothing."""
+    from eschool.timetable import importing
+
+    make_app(region, database)
+    school = one_school(school_ref)
+    try:
+        plan = importing.check(school, importing.read_file(path.read_bytes(), path.name), path.name)
+    except importing.ImportFileError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for line, column, reason in plan.errors:
+        click.echo(f"{path.name}, line {line}" + (f", {column}" if column else "") + f": {reason}", err=True)
+    if not plan.ok:
+        raise click.ClickException(f"{plan.bad_lines} bad rows; nothing was imported")
+    for line, note in plan.notes:
+        click.echo(f"note: {path.name}, line {line}: {note}", err=True)
+    for what, name in plan.creates:
+        click.echo(f"{'would create' if dry_run else 'creates'} {what}: {name}")
+    summary = (f"{len(plan.classes)} classes ({', '.join(c.name for c in plan.classes)}): {plan.added} lessons "
+               f"added, {len(plan.changed)} changed, {len(plan.removed)} removed, {plan.unchanged} unchanged")
+    if dry_run:
+        click.echo(f"{path.name}: correct; {summary} (dry run, nothing written)")
+        return
+    importing.run(plan)
+    click.echo(f"Imported the timetable of {school.short_name}: {summary}.")
+
+
 def one_school(school_ref):
     """The school a CLI command's --school names (id or short name); without it, the only school of the
     database. A ClickException saying what to give otherwise (plugins: ``plugin_api.cli_school``)."""

@@ -66,28 +66,58 @@ def describe(entry: TimetableEntry) -> str:
                   day=WEEKDAYS[entry.weekday], number=entry.number))
 
 
-def clashes(entry: TimetableEntry, ignore_id: int | None = None) -> list[tuple[str, TimetableEntry]]:
-    """Lessons that clash with ``entry``: ``[(field, other)]`` for the teacher, the room, the class."""
-    times = lesson_times(entry.class_group.school)
-    others = (TimetableEntry.select(TimetableEntry, ClassGroup, Subject, User)
-              .join(ClassGroup).switch(TimetableEntry).join(Subject).switch(TimetableEntry).join(User)
-              .where((TimetableEntry.academic_year == entry.academic_year_id)
-                     & (TimetableEntry.weekday == entry.weekday)))
-    if ignore_id is not None:
-        others = others.where(TimetableEntry.id != ignore_id)
+def _pair_clashes(entry: TimetableEntry, other: TimetableEntry) -> list[str]:
+    """What two lessons held at the same time share that they may not: ``teacher_id``, ``room_id``,
+    ``class_id`` (the same class, unless both are different subgroups of it)."""
     found = []
-    for other in others:
-        if not _overlaps(entry, other, times):
-            continue
-        if other.teacher_id == entry.teacher_id:
-            found.append(("teacher_id", other))
-        if entry.room_id is not None and other.room_id == entry.room_id:
-            found.append(("room_id", other))
-        same_class = other.class_group_id == entry.class_group_id
-        whole_class = entry.subgroup_id is None or other.subgroup_id is None
-        if same_class and (whole_class or other.subgroup_id == entry.subgroup_id):
-            found.append(("class_id", other))
+    if other.teacher_id == entry.teacher_id:
+        found.append("teacher_id")
+    if entry.room_id is not None and other.room_id == entry.room_id:
+        found.append("room_id")
+    same_class = other.class_group_id == entry.class_group_id
+    whole_class = entry.subgroup_id is None or other.subgroup_id is None
+    if same_class and (whole_class or other.subgroup_id == entry.subgroup_id):
+        found.append("class_id")
     return found
+
+
+def week_clashes(entries: list[TimetableEntry], ignore_ids=()) -> list[tuple[int, str, TimetableEntry]]:
+    """The clash rule for every way weekly lessons come in (one form, the week editor, a file import).
+
+    ``entries``: proposed lessons (unsaved ``TimetableEntry`` objects with ``class_group``, ``subject`` and
+    ``teacher`` set, all of one academic year); ``ignore_ids``: stored lessons they replace. Returns
+    ``[(index in entries, field, other)]``: each proposed lesson that would put a teacher (``teacher_id``), a
+    room (``room_id``) or a class or one of its subgroups (``class_id``) in two places at once, against the
+    stored timetable and against the proposed lessons before it. Two lessons are at the same time when their
+    bell times overlap (both shifts have times: a second-shift lesson may overlap a first-shift one), else
+    when shift and number are equal. Two queries, whatever the number of lessons.
+    """
+    if not entries:
+        return []
+    year = entries[0].academic_year_id
+    ignore = {i for i in ignore_ids if i is not None}
+    times = lesson_times(entries[0].class_group.school_id)
+    weekdays = {e.weekday for e in entries}
+    stored = (TimetableEntry.select(TimetableEntry, ClassGroup, Subject, User, Subgroup)
+              .join(ClassGroup).switch(TimetableEntry).join(Subject).switch(TimetableEntry).join(User)
+              .switch(TimetableEntry).join(Subgroup, JOIN.LEFT_OUTER)
+              .where((TimetableEntry.academic_year == year) & TimetableEntry.weekday.in_(weekdays)))
+    others: dict[int, list[TimetableEntry]] = {}
+    for other in stored:
+        if other.id not in ignore:
+            others.setdefault(other.weekday, []).append(other)
+    found = []
+    for index, entry in enumerate(entries):
+        for other in others.get(entry.weekday, []) + [e for e in entries[:index] if e.weekday == entry.weekday]:
+            if _overlaps(entry, other, times):
+                found.extend((index, field, other) for field in _pair_clashes(entry, other))
+    return found
+
+
+def clashes(entry: TimetableEntry, ignore_id: int | None = None) -> list[tuple[str, TimetableEntry]]:
+    """Lessons that clash with ``entry``: ``[(field, other)]`` for the teacher, the room, the class
+    (:func:`week_clashes` for one lesson)."""
+    return [(field, other) for _index, field, other in week_clashes([entry], [ignore_id])]
 
 
 _CLASH_MESSAGES = {
