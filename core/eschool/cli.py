@@ -695,6 +695,36 @@ def import_timetable(path, school_ref, dry_run, region, database):
     click.echo(f"Imported the timetable of {school.short_name}: {summary}.")
 
 
+@import_.command("archive")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Only check the archive against this database.")
+@region_option
+@database_option
+def import_archive(path, dry_run, region, database):
+    """Put a school's or a municipality's archive ('eschool export') into this database: an empty one after
+    'eschool init', or one with other schools. Municipalities are found by their code; all or nothing."""
+    from eschool.archive import services as archive
+
+    make_app(region, database)
+    try:
+        plan = archive.read_archive(path)
+    except archive.ArchiveError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for error in plan.errors:
+        click.echo(error, err=True)
+    if not plan.ok:
+        raise click.ClickException(f"{len(plan.errors)} problems; nothing was imported")
+    schools = ", ".join(s["short_name"] for s in plan.manifest["scope"]["schools"])
+    counts = plan.counts()
+    summary = ", ".join(f"{name} {count}" for name, count in counts.items())
+    if dry_run:
+        click.echo(f"{path}: fits this database; would import {schools}: {summary} (dry run, nothing written)")
+        return
+    with click.progressbar(length=len(archive.SPECS_LIST) - 1, label="Importing") as bar:
+        archive.run_import(plan, progress=bar.update)
+    click.echo(f"Imported {schools}: {summary}.")
+
+
 def one_school(school_ref):
     """The school a CLI command's --school names (id or short name); without it, the only school of the
     database. A ClickException saying what to give otherwise (plugins: ``plugin_api.cli_school``)."""
@@ -745,7 +775,71 @@ def import_oneroster(ctx, folder, school_ref, order_number, dry_run, region, dat
 
 @main.group("export")
 def export_():
-    """Write a school's data to files for other systems."""
+    """Write a school's or a municipality's data to an archive (docs/data-exchange.md)."""
+
+
+def _plugin_files(school, folder, keys):
+    """What the plugins on at ``school`` add to its part of an archive (``eschool_archive_files``)."""
+    from eschool.plugins.services import hooks_here, scope_for_school
+
+    hooks_here(scope_for_school(school)).eschool_archive_files(school=school, folder=folder, keys=keys)
+
+
+def _archive_written(path, manifest) -> None:
+    rows = {t["name"]: t["rows"] for t in manifest["tables"]}
+    click.echo(f"Wrote {path}: {len(manifest['scope']['schools'])} school(s), {rows['student']} students, "
+               f"{rows['user_account']} accounts, {rows['lesson']} lessons, {rows['mark']} marks, "
+               f"{len(manifest['files'])} files. It holds personal data and password hashes: keep it as safe as "
+               "the database.")
+    for name in manifest["missing_files"]:
+        click.echo(f"warning: {name}: the rows name this uploaded file but it is not in the instance folder",
+                   err=True)
+
+
+@export_.command("school")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--school", "school_ref", default=None, help="The school's id or short name (default: the only one).")
+@region_option
+@database_option
+def export_school(path, school_ref, region, database):
+    """A school's whole data in one archive (a ZIP file, docs/data-exchange.md): its structure, people
+    (also as OneRoster 1.1), timetable, journal, marks, attendance, homework and final marks, with the
+    uploaded files; 'eschool import archive' reads it back."""
+    from eschool.archive import services as archive
+
+    make_app(region, database)
+    school = one_school(school_ref)
+    if path.exists():
+        raise click.ClickException(f"{path} exists; an archive goes into a new file")
+    try:
+        manifest = archive.export_archive(path, [school], plugin_files=_plugin_files)
+    except archive.ArchiveError as exc:
+        raise click.ClickException(str(exc)) from exc
+    _archive_written(path, manifest)
+
+
+@export_.command("municipality")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--municipality", "code", required=True, help="The municipality's code (the region profile's).")
+@region_option
+@database_option
+def export_municipality(path, code, region, database):
+    """Every school of a municipality in one archive, with the municipality's own roles and settings."""
+    from eschool.archive import services as archive
+    from eschool.structure.models import Municipality, School
+
+    make_app(region, database)
+    municipality = Municipality.get_or_none(Municipality.code == code)
+    if municipality is None:
+        raise click.ClickException(f"--municipality: no municipality '{code}'")
+    if path.exists():
+        raise click.ClickException(f"{path} exists; an archive goes into a new file")
+    schools = list(School.select().where(School.municipality == municipality))
+    try:
+        manifest = archive.export_archive(path, schools, municipality, plugin_files=_plugin_files)
+    except archive.ArchiveError as exc:
+        raise click.ClickException(str(exc)) from exc
+    _archive_written(path, manifest)
 
 
 @export_.command("oneroster", hidden=True)

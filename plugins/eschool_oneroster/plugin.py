@@ -25,6 +25,15 @@ def eschool_models():
     return [OneRosterLink]
 
 
+@hookimpl
+def eschool_archive_files(school, folder, keys):
+    """The school's people, classes and enrolments as OneRoster 1.1 files in a school archive (``oneroster/``),
+    their sourcedIds made of the archive's numbers."""
+    from eschool_oneroster import services
+
+    services.export(school, Path(folder) / CODE, archive_keys=keys)
+
+
 def _switched_on(school) -> None:
     """The exchange runs only for a school where the plugin is on (a school that switched it off keeps its
     links, and its people are not overwritten from files)."""

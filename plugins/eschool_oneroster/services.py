@@ -189,14 +189,20 @@ def _links(school: School) -> dict[tuple[str, int], str]:
     return {(r.kind, r.object_id): r.sourced_id for r in OneRosterLink.select().where(OneRosterLink.school == school)}
 
 
-def export(school: School, folder: Path, year: AcademicYear | None = None) -> dict[str, int]:
+def export(school: School, folder: Path, year: AcademicYear | None = None, archive_keys=None) -> dict[str, int]:
     """Write the school's OneRoster 1.1 CSV files into ``folder``; returns the number of rows per file.
 
     The year exported is the current one unless ``year`` is given. Passwords are never written.
+    ``archive_keys(table, id)``: the ids a school archive gives the rows (``eschool export``): the sourcedIds are
+    made of them (``user-12``), not of the database's ids nor of the sourcedIds an import brought, so that
+    the archive's OneRoster files and its tables name the same things the same way.
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    links = _links(school)
+    links = _links(school) if archive_keys is None else {}
+
+    def n(table: str, object_id: int) -> int:
+        return object_id if archive_keys is None or object_id is None else archive_keys(table, object_id)
 
     def sid(kind: str, object_id: int, default: str) -> str:
         return links.get((kind, object_id), default)
@@ -204,7 +210,7 @@ def export(school: School, folder: Path, year: AcademicYear | None = None) -> di
     year = year or current_year(school)
     muni = Municipality.get_by_id(school.municipality_id)
     district_sid = f"district-{muni.code}"
-    school_sid = sid("school", school.id, f"school-{school.id}")
+    school_sid = sid("school", school.id, f"school-{n('school', school.id)}")
     files: dict[str, list[dict]] = {name: [] for name in HEADERS}
     files["orgs.csv"] = [
         {"sourcedId": district_sid, "name": muni.name_ru, "type": "district", "identifier": muni.code},
@@ -213,7 +219,7 @@ def export(school: School, folder: Path, year: AcademicYear | None = None) -> di
 
     classes, sections, memberships, assignments = [], [], [], []
     if year is not None:
-        year_sid = sid("year", year.id, f"year-{year.id}")
+        year_sid = sid("year", year.id, f"year-{n('academic_year', year.id)}")
         school_year = str(year.ends_on.year)
         files["academicSessions.csv"].append({
             "sourcedId": year_sid, "title": year.name, "type": "schoolYear", "startDate": year.starts_on.isoformat(),
@@ -221,7 +227,7 @@ def export(school: School, folder: Path, year: AcademicYear | None = None) -> di
         for period in Period.select().where(Period.academic_year == year).order_by(Period.grade_from, Period.kind,
                                                                                      Period.number):
             files["academicSessions.csv"].append({
-                "sourcedId": f"period-{period.id}", "title": f"{period.kind} {period.number}",
+                "sourcedId": f"period-{n('period', period.id)}", "title": f"{period.kind} {period.number}",
                 "type": SESSION_TYPES.get(period.kind, "term"), "startDate": period.starts_on.isoformat(),
                 "endDate": period.ends_on.isoformat(), "parentSourcedId": year_sid, "schoolYear": school_year,
                 META + "kind": period.kind, META + "number": period.number,
@@ -239,18 +245,19 @@ def export(school: School, folder: Path, year: AcademicYear | None = None) -> di
         # a scheduled class is a subject taught in a class group (or in one of its subgroups)
         keys = {(c, None, s) for c, s in hours} | {(a.class_group_id, a.subgroup_id, a.subject_id) for a in assignments}
         by_id = {c.id: c for c in classes}
-        class_sid = {c.id: sid("class", c.id, f"class-{c.id}") for c in classes}
+        class_sid = {c.id: sid("class", c.id, f"class-{n('class_group', c.id)}") for c in classes}
         section_sid, section_rows = {}, []
         for class_id, sub_id, subject_id in sorted(keys, key=lambda k: (by_id[k[0]].grade, by_id[k[0]].name,
                                                                        subjects[k[2]].name, k[1] or 0)):
             group, subject = by_id[class_id], subjects[subject_id]
             key = (class_id, sub_id, subject_id)
-            section_sid[key] = f"{class_sid[class_id]}-s{subject_id}" + (f"-g{sub_id}" if sub_id else "")
+            section_sid[key] = (f"{class_sid[class_id]}-s{n('subject', subject_id)}"
+                                + (f"-g{n('subgroup', sub_id)}" if sub_id else ""))
             sub_name = subgroups[sub_id].name if sub_id else ""
             sections.append(key)
             section_rows.append({
                 "sourcedId": section_sid[key], "title": f"{group.name} {subject.name}" + (f" ({sub_name})" if sub_name else ""),
-                "grades": _grade_code(group.grade), "courseSourcedId": f"course-{subject_id}-{group.grade}",
+                "grades": _grade_code(group.grade), "courseSourcedId": f"course-{n('subject', subject_id)}-{group.grade}",
                 "classCode": group.name, "classType": "scheduled", "schoolSourcedId": school_sid,
                 "termSourcedIds": year_sid, "subjects": subject.name, META + "subgroup": sub_name,
                 META + "classGroup": class_sid[class_id],
@@ -268,7 +275,7 @@ def export(school: School, folder: Path, year: AcademicYear | None = None) -> di
             courses[f"course-homeroom-{group.grade}"] = {"title": f"Grade {group.grade}", "grades": group.grade}
         for class_id, _sub, subject_id in sections:
             grade, subject = by_id[class_id].grade, subjects[subject_id]
-            courses[f"course-{subject_id}-{grade}"] = {"title": f"{subject.name}, {grade}", "grades": grade,
+            courses[f"course-{n('subject', subject_id)}-{grade}"] = {"title": f"{subject.name}, {grade}", "grades": grade,
                                                       "courseCode": subject.short_name, "subjects": subject.name}
         for course_sid, course in sorted(courses.items(), key=lambda kv: (kv[1]["grades"], kv[1]["title"])):
             files["courses.csv"].append({**course, "sourcedId": course_sid, "schoolYearSourcedId": year_sid,
@@ -279,7 +286,7 @@ def export(school: School, folder: Path, year: AcademicYear | None = None) -> di
     # ---- people
     student_ids = sorted({m.student_id for m in memberships})
     students = {s.id: s for s in Student.select().where(Student.id.in_(student_ids))}
-    student_sid = {i: sid("student", i, f"student-{i}") for i in student_ids}
+    student_sid = {i: sid("student", i, f"student-{n('student', i)}") for i in student_ids}
     student_users = {s.user_id: s.id for s in students.values() if s.user_id}
     school_roles: dict[int, set[str]] = {}
     class_teachers: dict[int, set[int]] = {}
@@ -301,7 +308,7 @@ def export(school: School, folder: Path, year: AcademicYear | None = None) -> di
         school_roles.setdefault(teacher_id, set())
     user_ids = sorted(u for u in school_roles if u not in student_users)
     users = {u.id: u for u in User.select().where(User.id.in_(user_ids + list(student_users)))}
-    user_sid = {u: sid("user", u, f"user-{u}") for u in user_ids}
+    user_sid = {u: sid("user", u, f"user-{n('user_account', u)}") for u in user_ids}
     children: dict[int, list[str]] = {}
     parents: dict[int, list[str]] = {}
     relation: dict[int, str] = {}
@@ -350,24 +357,27 @@ def export(school: School, folder: Path, year: AcademicYear | None = None) -> di
         by_class.setdefault(key[0], []).append(key)
     for m in memberships:
         dates = {"beginDate": m.starts_on.isoformat(), "endDate": m.ends_on.isoformat() if m.ends_on else ""}
-        files["enrollments.csv"].append({"sourcedId": f"membership-{m.id}", "classSourcedId": class_sid[m.class_group_id],
+        files["enrollments.csv"].append({"sourcedId": f"membership-{n('class_membership', m.id)}",
+                                         "classSourcedId": class_sid[m.class_group_id],
                                          "schoolSourcedId": school_sid, "userSourcedId": student_sid[m.student_id],
                                          "role": "student", "primary": "false", **dates})
         for key in by_class.get(m.class_group_id, []):
             files["enrollments.csv"].append({
-                "sourcedId": f"membership-{m.id}-{section_sid[key].removeprefix(class_sid[key[0]] + '-')}",
+                "sourcedId": f"membership-{n('class_membership', m.id)}-"
+                             f"{section_sid[key].removeprefix(class_sid[key[0]] + '-')}",
                 "classSourcedId": section_sid[key], "schoolSourcedId": school_sid,
                 "userSourcedId": student_sid[m.student_id], "role": "student", "primary": "false", **dates})
     for group in classes:
         for teacher_id in sorted(class_teachers.get(group.id, ())):
             if teacher_id in user_sid:
                 files["enrollments.csv"].append({
-                    "sourcedId": f"class-teacher-{group.id}-{teacher_id}", "classSourcedId": class_sid[group.id],
+                    "sourcedId": f"class-teacher-{n('class_group', group.id)}-{n('user_account', teacher_id)}",
+                    "classSourcedId": class_sid[group.id],
                     "schoolSourcedId": school_sid, "userSourcedId": user_sid[teacher_id], "role": "teacher",
                     "primary": "true"})
     for a in assignments:
         files["enrollments.csv"].append({
-            "sourcedId": f"assignment-{a.id}", "classSourcedId": section_sid[(a.class_group_id, a.subgroup_id,
+            "sourcedId": f"assignment-{n('teaching_assignment', a.id)}", "classSourcedId": section_sid[(a.class_group_id, a.subgroup_id,
                                                                               a.subject_id)],
             "schoolSourcedId": school_sid, "userSourcedId": user_sid[a.teacher_id], "role": "teacher",
             "primary": "false"})
