@@ -241,6 +241,68 @@ def db_status(region, database, as_json):
         click.echo("orphaned histories (no installed plugin): " + ", ".join(report["orphans"]))
 
 
+# ------------------------------------------------------------------ backups
+
+@main.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@region_option
+@database_option
+def backup(path, region, database):
+    """The whole portal in one .tar.gz file: the database (SQLite's online backup, or pg_dump for
+    PostgreSQL) and the uploaded files of the instance folder (docs/integrators.md, "Backups")."""
+    from eschool import __version__
+    from eschool import db as dbmod
+    from eschool.archive import backup as backups
+
+    app = make_app(region, database)
+    report = dbmod.status(app.extensions["eschool"].database, _owners(app))
+    migrations = {owner: [r["name"] for r in rows if r["applied"]] for owner, rows in report["owners"].items()}
+    try:
+        manifest = backups.make_backup(path, app.config["DATABASE_URL"], Path(app.instance_path), migrations,
+                                       __version__)
+    except backups.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    uploads = sum(1 for name in manifest["files"] if name.startswith("uploads/"))
+    click.echo(f"Backed up the {manifest['database']} database and {uploads} uploaded files to {path} "
+               f"({path.stat().st_size // 1024} KB). Keep it where the server's disk failing cannot reach it.")
+
+
+@main.command()
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask: the database and the uploads are replaced.")
+@region_option
+@database_option
+def restore(path, yes, region, database):
+    """Put a backup ('eschool backup') back: the database is replaced by the backup's, the uploads folder
+    too (the one replaced is kept beside it); then the schema is brought up to date. Stop the portal's
+    servers and workers first."""
+    from eschool.archive import backup as backups
+
+    app = make_app(region, database)
+    try:
+        manifest = backups.read_manifest(path)
+    except backups.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if not yes:
+        click.confirm(f"Replace the database and the uploaded files with the backup of {manifest.get('created_at')}?",
+                      abort=True)
+    ext = app.extensions["eschool"]
+
+    def close_connections():
+        ext.database.close()
+        if hasattr(ext.database, "close_all"):
+            ext.database.close_all()
+
+    try:
+        backups.restore_backup(path, app.config["DATABASE_URL"], Path(app.instance_path), close_connections)
+    except backups.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    applied = _upgrade(app)
+    newer = sum(len(names) for names in applied.values())
+    click.echo(f"Restored the backup of {manifest.get('created_at')} (portal {manifest.get('eschool')})"
+               + (f"; applied {newer} newer migration(s)." if newer else "."))
+
+
 # ------------------------------------------------------------------ regions
 
 @main.group()
