@@ -205,3 +205,27 @@ def test_the_oneroster_export_disarms_formulas(app, demo, tmp_path):
     assert not problems
     names = {row["familyName"] for _line, row in files["users.csv"]}
     assert '=HYPERLINK("http://evil.example","Click")' in names
+
+
+def test_twins_by_name_are_told_apart_on_the_lesson_page_and_in_the_grid(app, world, client):
+    """Two pupils of 5А named alike (an import made such pairs): the lesson's list and the grid say which is
+    which, by the birth date, or by a number when that is the same too."""
+    import datetime as dt
+
+    from eschool.journal.models import Lesson
+    from eschool.people.models import Student
+
+    with app.app_context():
+        a, b, c = world.students[1:4]
+        Student.update(last_name="Орлов", first_name="Глеб", middle_name="").where(Student.id.in_([a, b, c])).execute()
+        Student.update(birth_date=dt.date(2015, 3, 4)).where(Student.id.in_([a, b])).execute()
+        Student.update(birth_date=dt.date(2015, 11, 30)).where(Student.id == c).execute()
+    login(client, "teacher")
+    grid = client.get(f"/school/{world.school}/journal/class/{world.c5}/subject/{world.maths}")
+    text = grid.get_data(as_text=True)
+    assert "Орлов Глеб (род. 30.11.2015)" in text and "Орлов Глеб (№ 1)" in text and "Орлов Глеб (№ 2)" in text
+    with app.app_context():
+        lesson = Lesson.select().where(Lesson.class_group == world.c5).order_by(Lesson.date.desc()).first()
+    page = client.get(f"/school/{world.school}/journal/lesson/{lesson.id}").get_data(as_text=True)
+    assert page.count("Орлов Глеб (№ ") == 2 * 3 + 2  # a label, two aria-labels, and the homework's list
+    assert "Орлов Глеб (род. 30.11.2015)" in page
