@@ -8,9 +8,12 @@ The mapping (docs/people.md has the table):
   quarter, ``semester``, ``term`` for a trimester);
 * ``courses.csv``: a subject in a grade, and one ``Grade N`` course per grade for the homerooms;
 * ``classes.csv``: each class group (``homeroom``; ``classCode`` = its name) and each subject taught in it
-  (``scheduled``; the same ``classCode`` names the class group it belongs to);
-* ``users.csv`` (+ ``demographics.csv``: ``birthDate``, ``sex``): staff, students and parents; a parent's
-  ``agentSourcedIds`` are the children and a child's are the parents;
+  (``scheduled``; the same ``classCode`` and ``metadata.eschool.classGroup`` name the class group it
+  belongs to; in other systems' files the class group is found from the students' enrolments or the
+  title: ``_Checker._homeroom_finder``);
+* ``users.csv`` (+ ``demographics.csv``: ``birthDate``, ``sex``, optional: a card without them is imported
+  with those fields "to complete"): staff, students and parents; a parent's ``agentSourcedIds`` are the
+  children and a child's are the parents; a ``password`` given is kept, hashed, for a new account;
 * ``enrollments.csv``: students in their class (from ``beginDate`` to ``endDate``) and in its subject classes,
   teachers in the subject classes they teach, the class teacher in the homeroom with ``primary`` = true.
 

@@ -113,7 +113,7 @@ class Plan:
 
     @property
     def added(self) -> int:
-        return sum(1 for e in self.entries if e.id is None or e.id < 0)
+        return sum(1 for e in self.entries if e.id is None)
 
     @property
     def unchanged(self) -> int:
