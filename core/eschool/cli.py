@@ -252,7 +252,7 @@ def backup(path, region, database):
     PostgreSQL) and the uploaded files of the instance folder (docs/integrators.md, "Backups")."""
     from eschool import __version__
     from eschool import db as dbmod
-    from eschool.archive import backup as backups
+    from eschool.transfer import backup as backups
 
     app = make_app(region, database)
     report = dbmod.status(app.extensions["eschool"].database, _owners(app))
@@ -276,7 +276,7 @@ def restore(path, yes, region, database):
     """Put a backup ('eschool backup') back: the database is replaced by the backup's, the uploads folder
     too (the one replaced is kept beside it); then the schema is brought up to date. Stop the portal's
     servers and workers first."""
-    from eschool.archive import backup as backups
+    from eschool.transfer import backup as backups
 
     app = make_app(region, database)
     try:
@@ -765,7 +765,7 @@ def import_timetable(path, school_ref, dry_run, region, database):
 def import_archive(path, dry_run, region, database):
     """Put a school's or a municipality's archive ('eschool export') into this database: an empty one after
     'eschool init', or one with other schools. Municipalities are found by their code; all or nothing."""
-    from eschool.archive import services as archive
+    from eschool.transfer import services as archive
 
     make_app(region, database)
     try:
@@ -841,10 +841,10 @@ def export_():
 
 
 def _plugin_files(school, folder, keys):
-    """What the plugins on at ``school`` add to its part of an archive (``eschool_archive_files``)."""
+    """What the plugins on at ``school`` add to its part of an archive (``eschool_export_files``)."""
     from eschool.plugins.services import hooks_here, scope_for_school
 
-    hooks_here(scope_for_school(school)).eschool_archive_files(school=school, folder=folder, keys=keys)
+    hooks_here(scope_for_school(school)).eschool_export_files(school=school, folder=folder, keys=keys)
 
 
 def _archive_written(path, manifest) -> None:
@@ -867,7 +867,7 @@ def export_school(path, school_ref, region, database):
     """A school's whole data in one archive (a ZIP file, docs/data-exchange.md): its structure, people
     (also as OneRoster 1.1), timetable, journal, marks, attendance, homework and final marks, with the
     uploaded files; 'eschool import archive' reads it back."""
-    from eschool.archive import services as archive
+    from eschool.transfer import services as archive
 
     make_app(region, database)
     school = one_school(school_ref)
@@ -887,7 +887,7 @@ def export_school(path, school_ref, region, database):
 @database_option
 def export_municipality(path, code, region, database):
     """Every school of a municipality in one archive, with the municipality's own roles and settings."""
-    from eschool.archive import services as archive
+    from eschool.transfer import services as archive
     from eschool.structure.models import Municipality, School
 
     make_app(region, database)

@@ -230,7 +230,7 @@ def eschool_demo_data(school, rng, log):
 
 
 @hookspec
-def eschool_archive_files(school, folder, keys):
+def eschool_export_files(school, folder, keys):
     """Add files about ``school`` to a school's or a municipality's archive (``eschool export``).
 
     Write them under ``folder / "<your plugin code>"`` (``folder`` is the school's part of the archive).

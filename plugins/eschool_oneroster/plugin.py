@@ -26,7 +26,7 @@ def eschool_models():
 
 
 @hookimpl
-def eschool_archive_files(school, folder, keys):
+def eschool_export_files(school, folder, keys):
     """The school's people, classes and enrolments as OneRoster 1.1 files in a school archive (``oneroster/``),
     their sourcedIds made of the archive's numbers."""
     from eschool_oneroster import services

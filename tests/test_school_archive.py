@@ -72,7 +72,7 @@ def _extras(school):
 def source(tmp_path_factory):
     """The demo school (its journal's first three weeks) in a database of its own, exported once."""
     from eschool.app import create_app
-    from eschool.archive import services as archive
+    from eschool.transfer import services as archive
     from eschool.cli import _plugin_files
     from eschool.structure.models import Municipality
     from eschool_demo import journal
@@ -214,7 +214,7 @@ def test_a_changed_or_foreign_archive_is_refused(source, empty, monkeypatch, dat
 
 
 def test_every_core_table_is_in_the_archive_or_left_out_with_a_reason(app):
-    from eschool.archive import services as archive
+    from eschool.transfer import services as archive
 
     core = {m._meta.table_name for owner, models in app.extensions["eschool"].models.items()
             if owner == "core" for m in models}
@@ -225,7 +225,7 @@ def test_every_core_table_is_in_the_archive_or_left_out_with_a_reason(app):
 def test_a_text_cell_survives_the_trip_exactly():
     import peewee
 
-    from eschool.archive.services import _cell, _value
+    from eschool.transfer.services import _cell, _value
 
     text = peewee.CharField(null=True)
     for value in ["=HYPERLINK(\"x\")", "'=quoted", "'t Hooft", "-", "\\N", "", None, "a,b\n\"c\"", "@home"]:

@@ -10,7 +10,7 @@ The archive is a ZIP file (docs/data-exchange.md describes every file):
   table is renumbered 1, 2, 3... in the order of the records, and every reference (``student_id``) holds
   the number its record has in the archive, so the archive does not depend on the database it came from;
 * ``files/uploads/<owner>/<name>``: the uploaded files the rows name (homework files, absence notes);
-* what plugins add about each school (``eschool_archive_files``): the OneRoster plugin writes the school's
+* what plugins add about each school (``eschool_export_files``): the OneRoster plugin writes the school's
   people, classes and enrolments as OneRoster 1.1 files in ``oneroster/`` for other systems, their
   sourcedIds made of the same numbers (``user-12`` is ``auth/user_account.csv``'s row 12).
 
@@ -207,7 +207,7 @@ SPECS_LIST = [
     Spec(PluginSetting, _scoped(PluginSetting), refs={"scope_id": lambda row: row.get("scope_type")}),
 ]
 SPECS = {spec.name: spec for spec in SPECS_LIST}
-#: The core's tables that stay out of an archive, and why (tests/test_archive.py keeps this list whole).
+#: The core's tables that stay out of an archive, and why (tests/test_school_archive.py keeps this list whole).
 LEFT_OUT = {
     "api_token": "API tokens are secrets of one server: clients ask the new server for new ones",
     "device_token": "unattended screens are registered again on the new server",
@@ -352,7 +352,7 @@ def export_archive(path: Path, schools: list[School], municipality: Municipality
                    plugin_files: Callable | None = None) -> dict:
     """Write the archive of ``schools`` (all of ``municipality``'s for a municipality's archive) to ``path``
     (a new file, readable by its owner only). ``plugin_files(school, folder, keys)`` lets plugins add files
-    about a school (``eschool_archive_files``). Returns the manifest."""
+    about a school (``eschool_export_files``). Returns the manifest."""
     from flask import current_app
 
     schools = sorted(schools, key=lambda s: s.id)
