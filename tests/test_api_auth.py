@@ -10,8 +10,11 @@ def test_token_issue_use_and_revoke(client, demo):
     assert response.status_code == 201
     token = response.get_json()["token"]
     headers = {"Authorization": f"Bearer {token}"}
-    me = client.get("/api/v1/me", headers=headers).get_json()
+    answer = client.get("/api/v1/me", headers=headers)
+    me = answer.get_json()
     assert me["user"]["username"] == "admin" and me["roles"][0]["role"] == "school_admin"
+    # Russian travels as UTF-8, not as \uXXXX escapes (three times the bytes)
+    assert me["user"]["full_name"].encode() in answer.data and b"\\u04" not in answer.data
     tokens = client.get("/api/v1/auth/tokens", headers=headers).get_json()
     assert [t["name"] for t in tokens] == ["phone"] and "token" not in tokens[0]
     assert client.delete("/api/v1/auth/token", headers=headers).status_code == 204

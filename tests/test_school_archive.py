@@ -72,9 +72,9 @@ def _extras(school):
 def source(tmp_path_factory):
     """The demo school (its journal's first three weeks) in a database of its own, exported once."""
     from eschool.app import create_app
-    from eschool.transfer import services as archive
     from eschool.cli import _plugin_files
     from eschool.structure.models import Municipality
+    from eschool.transfer import services as archive
     from eschool_demo import journal
     from eschool_demo.demo import build_demo
 

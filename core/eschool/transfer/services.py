@@ -9,7 +9,8 @@ The archive is a ZIP file (docs/data-exchange.md describes every file):
   ``people/student.csv``, ...), a row per record, the header the table's column names. The ``id`` of every
   table is renumbered 1, 2, 3... in the order of the records, and every reference (``student_id``) holds
   the number its record has in the archive, so the archive does not depend on the database it came from;
-* ``files/uploads/<owner>/<name>``: the uploaded files the rows name (homework files, absence notes);
+* ``files/uploads/<owner>/<name>``: the uploaded files the rows name (homework files, absence notes, the
+  year archive's journals);
 * what plugins add about each school (``eschool_export_files``): the OneRoster plugin writes the school's
   people, classes and enrolments as OneRoster 1.1 files in ``oneroster/`` for other systems, their
   sourcedIds made of the same numbers (``user-12`` is ``auth/user_account.csv``'s row 12).
@@ -42,6 +43,7 @@ from pathlib import Path
 import peewee
 
 from eschool.applications.models import Application, ApplicationEvent
+from eschool.archive.models import ArchiveEntry
 from eschool.attachments import services as attachments
 from eschool.attachments.models import Attachment
 from eschool.auth.models import RoleAssignment, User
@@ -92,7 +94,7 @@ NULL = "\\N"
 #: Every entry of the ZIP file carries this time, so that the same data makes the same bytes.
 ZIP_TIME = (1980, 1, 1, 0, 0, 0)
 #: The uploaded files of these owners travel with the rows that name them.
-HOMEWORK_OWNER, NOTICE_OWNER = "homework", "core"
+HOMEWORK_OWNER, NOTICE_OWNER, YEAR_ARCHIVE_OWNER = "homework", "core", "archive"
 
 
 class ArchiveError(ValueError):
@@ -199,6 +201,7 @@ SPECS_LIST = [
          refs={"school_id": "school", "record_id": lambda row: "absence_notice"}),
     Spec(AbsenceNotice, _of_school(AbsenceNotice.school), refs={"attachment_id": "attachment"}),
     Spec(YearDecision, _under(YearDecision.academic_year, "academic_year")),
+    Spec(ArchiveEntry, _of_school(ArchiveEntry.school)),  # the year archive's journals, with their files
     Spec(Application, _of_school(Application.school)),
     Spec(ApplicationEvent, _under(ApplicationEvent.application, "application")),
     Spec(AuditEntry, _of_school(AuditEntry.school),
@@ -345,7 +348,9 @@ def _csv_bytes(spec: Spec, table: list[dict], keys: dict) -> bytes:
 def _upload_files(rows: dict) -> list[tuple[str, str]]:
     """``(owner, stored name)`` of every uploaded file the archive's rows name."""
     return ([(HOMEWORK_OWNER, r["stored_name"]) for r in rows.get("homework_file", [])]
-            + [(r["owner"], r["stored_name"]) for r in rows.get("attachment", [])])
+            + [(r["owner"], r["stored_name"]) for r in rows.get("attachment", [])]
+            + [(YEAR_ARCHIVE_OWNER, r[name]) for r in rows.get("archive_entry", [])
+               for name in ("pdf_name", "xlsx_name") if r[name]])
 
 
 def export_archive(path: Path, schools: list[School], municipality: Municipality | None = None,
