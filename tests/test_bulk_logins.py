@@ -41,9 +41,8 @@ def imported(app, demo, tmp_path):
 
 def test_passwords_in_bulk_from_the_page_the_api_and_the_command(app, client, imported, monkeypatch, database_url,
                                                                  tmp_path):
-    from werkzeug.security import check_password_hash
-
     from eschool.auth.models import User
+    from eschool.auth.passwords import verify_password
     from eschool.people.models import AuditEntry
 
     school = imported["school"]
@@ -87,7 +86,7 @@ def test_passwords_in_bulk_from_the_page_the_api_and_the_command(app, client, im
     with app.app_context():
         for username, password in got.items():
             user = User.get(User.username == username)
-            assert check_password_hash(user.password_hash, password) and user.must_change_password
+            assert verify_password(user.password_hash, password) and user.must_change_password
         assert AuditEntry.select().where(AuditEntry.new_value == "one-time password set").count() >= 4
 
 

@@ -111,9 +111,8 @@ def invoke(monkeypatch, database_url, tmp_path, *args):
 
 
 def test_another_systems_set_imports_in_one_go(app, demo, client, monkeypatch, database_url, tmp_path):
-    from werkzeug.security import check_password_hash
-
     from eschool.auth.models import User
+    from eschool.auth.passwords import verify_password
     from eschool.auth.services import create_user, grant_role
     from eschool.people.models import Student
     from eschool.school.models import ClassGroup, TeachingAssignment
@@ -145,7 +144,7 @@ def test_another_systems_set_imports_in_one_go(app, demo, client, monkeypatch, d
                           ("5Б", "Математика", "petrov.as")]
         # passwords given are kept, hashed, and must be changed at the first login
         petrov = User.get(User.username == "petrov.as")
-        assert check_password_hash(petrov.password_hash, "Uchitel2026") and petrov.must_change_password
+        assert verify_password(petrov.password_hash, "Uchitel2026") and petrov.must_change_password
         assert "Uchitel2026" not in petrov.password_hash
         assert User.get(User.username == "sidorova.nn").password_hash == ""  # too weak: a one-time one later
         assert User.get(User.username == "ivanov.ivan2").password_hash == ""
