@@ -440,25 +440,6 @@ def check(school: School, rows: list[Row], filename: str) -> Plan:
 # =========================================================================== writing
 
 
-def _drop_unkept_lessons(entry_ids: list[int]) -> int:
-    """The journal's lessons made from these weekly lessons for days after today that hold nothing yet (no
-    topic, mark, absence or homework) go: the journal makes them again from the timetable as it is now.
-    (The week editor keeps the same rule.)"""
-    if not entry_ids:
-        return 0
-    from peewee import fn
-
-    from eschool.journal.models import Attendance, Homework, Lesson, Mark
-    from eschool.journal.services import local_today
-
-    empty = ((Lesson.timetable_entry.in_(entry_ids)) & (Lesson.date > local_today()) & (Lesson.topic == "")
-             & ~fn.EXISTS(Mark.select(Mark.id).where(Mark.lesson == Lesson.id))
-             & ~fn.EXISTS(Attendance.select(Attendance.id).where(Attendance.lesson == Lesson.id))
-             & ~fn.EXISTS(Homework.select(Homework.id).where(Homework.lesson == Lesson.id)))
-    ids = [row.id for row in Lesson.select(Lesson.id).where(empty)]
-    return Lesson.delete().where(Lesson.id.in_(ids)).execute() if ids else 0
-
-
 def run(plan: Plan) -> dict:
     """Write a checked plan in one transaction; nothing if it has errors. Returns counts of what changed."""
     if not plan.ok:
@@ -476,7 +457,7 @@ def run(plan: Plan) -> dict:
             entry.subject, entry.room, entry.subgroup = entry.subject, entry.room, entry.subgroup
         for teacher, group, subgroup, subject in plan.new["assignments"]:
             TeachingAssignment.create(teacher=teacher, class_group=group, subgroup=subgroup, subject=subject)
-        _drop_unkept_lessons([e.id for e in plan.removed + plan.changed])
+        services._drop_unkept_lessons([e.id for e in plan.removed + plan.changed])  # the week editor's rule
         if plan.removed:
             TimetableEntry.delete().where(TimetableEntry.id.in_([e.id for e in plan.removed])).execute()
         for entry in plan.changed + added:
