@@ -253,6 +253,68 @@ def db_status(region, database, as_json):
         click.echo("orphaned histories (no installed plugin): " + ", ".join(report["orphans"]))
 
 
+# ------------------------------------------------------------------ backups
+
+@main.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@region_option
+@database_option
+def backup(path, region, database):
+    """The whole portal in one .tar.gz file: the database (SQLite's online backup, or pg_dump for
+    PostgreSQL) and the uploaded files of the instance folder (docs/integrators.md, "Backups")."""
+    from eschool import __version__
+    from eschool import db as dbmod
+    from eschool.transfer import backup as backups
+
+    app = make_app(region, database)
+    report = dbmod.status(app.extensions["eschool"].database, _owners(app))
+    migrations = {owner: [r["name"] for r in rows if r["applied"]] for owner, rows in report["owners"].items()}
+    try:
+        manifest = backups.make_backup(path, app.config["DATABASE_URL"], Path(app.instance_path), migrations,
+                                       __version__)
+    except backups.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    uploads = sum(1 for name in manifest["files"] if name.startswith("uploads/"))
+    click.echo(f"Backed up the {manifest['database']} database and {uploads} uploaded files to {path} "
+               f"({path.stat().st_size // 1024} KB). Keep it where the server's disk failing cannot reach it.")
+
+
+@main.command()
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--yes", is_flag=True, help="Do not ask: the database and the uploads are replaced.")
+@region_option
+@database_option
+def restore(path, yes, region, database):
+    """Put a backup ('eschool backup') back: the database is replaced by the backup's, the uploads folder
+    too (the one replaced is kept beside it); then the schema is brought up to date. Stop the portal's
+    servers and workers first."""
+    from eschool.transfer import backup as backups
+
+    app = make_app(region, database)
+    try:
+        manifest = backups.read_manifest(path)
+    except backups.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if not yes:
+        click.confirm(f"Replace the database and the uploaded files with the backup of {manifest.get('created_at')}?",
+                      abort=True)
+    ext = app.extensions["eschool"]
+
+    def close_connections():
+        ext.database.close()
+        if hasattr(ext.database, "close_all"):
+            ext.database.close_all()
+
+    try:
+        backups.restore_backup(path, app.config["DATABASE_URL"], Path(app.instance_path), close_connections)
+    except backups.BackupError as exc:
+        raise click.ClickException(str(exc)) from exc
+    applied = _upgrade(app)
+    newer = sum(len(names) for names in applied.values())
+    click.echo(f"Restored the backup of {manifest.get('created_at')} (portal {manifest.get('eschool')})"
+               + (f"; applied {newer} newer migration(s)." if newer else "."))
+
+
 # ------------------------------------------------------------------ regions
 
 @main.group()
@@ -789,6 +851,64 @@ def users_set_password(username, password, temporary, region, database):
     click.echo(f"Password set for {username}" + (f": {password}" if generated else ""))
 
 
+@users.command("issue-logins")
+@click.option("--school", "school_ref", required=True, help="The school's id or short name.")
+@click.option("--class", "class_names", multiple=True, help="A class by name (5А); repeatable. Default: every "
+              "class of the current year.")
+@click.option("--staff/--no-staff", default=None, help="The staff without a password too (default: yes, unless "
+              "--class names classes).")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="The printable slips: an .html file (or .pdf where WeasyPrint works). Must not exist.")
+@click.option("--url", "login_url", default=None, help="The portal's login address printed on the slips, e.g. "
+              "https://school.example.ru/login (default: the login page's path).")
+@region_option
+@database_option
+def users_issue_logins(school_ref, class_names, staff, out, login_url, region, database):
+    """One-time passwords in bulk: every student, parent and staff account of the school that cannot log in
+    yet (no login, or imported without a password) gets one, written once to printable slips grouped by
+    class. The passwords must be changed at the first login; delete the file once the slips are printed."""
+    from flask import render_template, url_for
+
+    from eschool.accounts import services as accounts
+    from eschool.exports import PdfUnavailable, pdf_bytes
+    from eschool.school.services import classes, current_year
+
+    app = make_app(region, database)
+    school = one_school(school_ref)
+    if out.exists():
+        raise click.ClickException(f"--out: {out} exists; the slips go into a new file")
+    year = current_year(school)
+    groups = classes(school, year) if year else []
+    if class_names:
+        by_name = {g.name.casefold(): g for g in groups}
+        unknown = [n for n in class_names if n.casefold() not in by_name]
+        if unknown:
+            raise click.ClickException(f"--class: no class {', '.join(unknown)} in the current year of "
+                                       f"{school.short_name}")
+        groups = [by_name[n.casefold()] for n in dict.fromkeys(class_names)]
+    issued = accounts.issue_logins(None, school, groups, staff if staff is not None else not class_names)
+    count = sum(len(items) for _title, items in issued)
+    if not count:
+        click.echo("Everyone already has a login; no file written.")
+        return
+    with app.test_request_context():
+        slips = accounts.slip_entries(issued, app.extensions["eschool"].roles)
+        url = login_url or url_for("auth.login")
+        html = render_template("accounts/slips_print.html", school=school, groups=slips, login_url=url)
+        data = html.encode("utf-8")
+        if out.suffix.lower() == ".pdf":
+            try:
+                data = pdf_bytes(html)
+            except PdfUnavailable as exc:
+                raise click.ClickException(f"--out: {exc}; write an .html file instead") from exc
+    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)  # passwords: the operator's eyes only
+    with os.fdopen(fd, "wb") as fh:
+        fh.write(data)
+    click.echo(f"{count} one-time passwords for {school.short_name} written to {out} "
+               f"({', '.join(f'{title}: {len(items)}' for title, items in issued)}). Print the slips, then delete "
+               "the file: the passwords are shown nowhere else.")
+
+
 # ------------------------------------------------------------------ import
 
 @main.group("import")
@@ -888,6 +1008,71 @@ def import_staff(path, school_ref, dry_run, region, database):
             click.echo(f"{user.username}\t{password}\t{user.full_name}")
 
 
+@import_.command("timetable")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--school", "school_ref", default=None, help="The school's id or short name (default: the only one).")
+@click.option("--dry-run", is_flag=True, help="Only check the file and say what would change.")
+@region_option
+@database_option
+def import_timetable(path, school_ref, dry_run, region, database):
+    """The weekly timetable of the current year from an aSc Timetables XML export (.xml) or a CSV/XLSX table
+    (class, day, lesson number, subject, teacher, room, subgroup: see docs/data-exchange.md). The classes the
+    file names get exactly its week; a clash is refused with its line; all or nothing."""
+    from eschool.timetable import importing
+
+    make_app(region, database)
+    school = one_school(school_ref)
+    try:
+        plan = importing.check(school, importing.read_file(path.read_bytes(), path.name), path.name)
+    except importing.ImportFileError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for line, column, reason in plan.errors:
+        click.echo(f"{path.name}, line {line}" + (f", {column}" if column else "") + f": {reason}", err=True)
+    if not plan.ok:
+        raise click.ClickException(f"{plan.bad_lines} bad rows; nothing was imported")
+    for line, note in plan.notes:
+        click.echo(f"note: {path.name}, line {line}: {note}", err=True)
+    for what, name in plan.creates:
+        click.echo(f"{'would create' if dry_run else 'creates'} {what}: {name}")
+    summary = (f"{len(plan.classes)} classes ({', '.join(c.name for c in plan.classes)}): {plan.added} lessons "
+               f"added, {len(plan.changed)} changed, {len(plan.removed)} removed, {plan.unchanged} unchanged")
+    if dry_run:
+        click.echo(f"{path.name}: correct; {summary} (dry run, nothing written)")
+        return
+    importing.run(plan)
+    click.echo(f"Imported the timetable of {school.short_name}: {summary}.")
+
+
+@import_.command("archive")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Only check the archive against this database.")
+@region_option
+@database_option
+def import_archive(path, dry_run, region, database):
+    """Put a school's or a municipality's archive ('eschool export') into this database: an empty one after
+    'eschool init', or one with other schools. Municipalities are found by their code; all or nothing."""
+    from eschool.transfer import services as archive
+
+    make_app(region, database)
+    try:
+        plan = archive.read_archive(path)
+    except archive.ArchiveError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for error in plan.errors:
+        click.echo(error, err=True)
+    if not plan.ok:
+        raise click.ClickException(f"{len(plan.errors)} problems; nothing was imported")
+    schools = ", ".join(s["short_name"] for s in plan.manifest["scope"]["schools"])
+    counts = plan.counts()
+    summary = ", ".join(f"{name} {count}" for name, count in counts.items())
+    if dry_run:
+        click.echo(f"{path}: fits this database; would import {schools}: {summary} (dry run, nothing written)")
+        return
+    with click.progressbar(length=len(archive.SPECS_LIST) - 1, label="Importing") as bar:
+        archive.run_import(plan, progress=bar.update)
+    click.echo(f"Imported {schools}: {summary}.")
+
+
 def one_school(school_ref):
     """The school a CLI command's --school names (id or short name); without it, the only school of the
     database. A ClickException saying what to give otherwise (plugins: ``plugin_api.cli_school``)."""
@@ -938,7 +1123,71 @@ def import_oneroster(ctx, folder, school_ref, order_number, dry_run, region, dat
 
 @main.group("export")
 def export_():
-    """Write a school's data to files for other systems."""
+    """Write a school's or a municipality's data to an archive (docs/data-exchange.md)."""
+
+
+def _plugin_files(school, folder, keys):
+    """What the plugins on at ``school`` add to its part of an archive (``eschool_export_files``)."""
+    from eschool.plugins.services import hooks_here, scope_for_school
+
+    hooks_here(scope_for_school(school)).eschool_export_files(school=school, folder=folder, keys=keys)
+
+
+def _archive_written(path, manifest) -> None:
+    rows = {t["name"]: t["rows"] for t in manifest["tables"]}
+    click.echo(f"Wrote {path}: {len(manifest['scope']['schools'])} school(s), {rows['student']} students, "
+               f"{rows['user_account']} accounts, {rows['lesson']} lessons, {rows['mark']} marks, "
+               f"{len(manifest['files'])} files. It holds personal data and password hashes: keep it as safe as "
+               "the database.")
+    for name in manifest["missing_files"]:
+        click.echo(f"warning: {name}: the rows name this uploaded file but it is not in the instance folder",
+                   err=True)
+
+
+@export_.command("school")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--school", "school_ref", default=None, help="The school's id or short name (default: the only one).")
+@region_option
+@database_option
+def export_school(path, school_ref, region, database):
+    """A school's whole data in one archive (a ZIP file, docs/data-exchange.md): its structure, people
+    (also as OneRoster 1.1), timetable, journal, marks, attendance, homework and final marks, with the
+    uploaded files; 'eschool import archive' reads it back."""
+    from eschool.transfer import services as archive
+
+    make_app(region, database)
+    school = one_school(school_ref)
+    if path.exists():
+        raise click.ClickException(f"{path} exists; an archive goes into a new file")
+    try:
+        manifest = archive.export_archive(path, [school], plugin_files=_plugin_files)
+    except archive.ArchiveError as exc:
+        raise click.ClickException(str(exc)) from exc
+    _archive_written(path, manifest)
+
+
+@export_.command("municipality")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--municipality", "code", required=True, help="The municipality's code (the region profile's).")
+@region_option
+@database_option
+def export_municipality(path, code, region, database):
+    """Every school of a municipality in one archive, with the municipality's own roles and settings."""
+    from eschool.structure.models import Municipality, School
+    from eschool.transfer import services as archive
+
+    make_app(region, database)
+    municipality = Municipality.get_or_none(Municipality.code == code)
+    if municipality is None:
+        raise click.ClickException(f"--municipality: no municipality '{code}'")
+    if path.exists():
+        raise click.ClickException(f"{path} exists; an archive goes into a new file")
+    schools = list(School.select().where(School.municipality == municipality))
+    try:
+        manifest = archive.export_archive(path, schools, municipality, plugin_files=_plugin_files)
+    except archive.ArchiveError as exc:
+        raise click.ClickException(str(exc)) from exc
+    _archive_written(path, manifest)
 
 
 @export_.command("oneroster", hidden=True)

@@ -230,6 +230,18 @@ def eschool_demo_data(school, rng, log):
     """
 
 
+@hookspec
+def eschool_export_files(school, folder, keys):
+    """Add files about ``school`` to a school's or a municipality's archive (``eschool export``).
+
+    Write them under ``folder / "<your plugin code>"`` (``folder`` is the school's part of the archive).
+    ``keys(table, id)`` is the number the archive gives a row of a core table (``keys("student", 17)``):
+    name the core's records by it, as the archive's own tables do. The files are for other systems and
+    people to read; ``eschool import`` restores the core's tables and does not read them back. Called for
+    every plugin enabled at the school, in code order; return nothing.
+    """
+
+
 # --------------------------------------------------------------------------- notifications and jobs
 
 

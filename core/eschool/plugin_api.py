@@ -22,17 +22,22 @@ from eschool.attachments.services import AttachmentError
 from eschool.auth.models import RoleAssignment, User
 from eschool.auth.permissions import has_permission, public, require, user_assignments
 from eschool.auth.services import USERNAME as USERNAME_PATTERN
-from eschool.auth.services import AccountError, create_user, grant_role
+from eschool.auth.services import AccountError, check_password_strength, create_user, grant_role
 from eschool.core_plugin import SCHOOL_STAFF
 from eschool.db import BaseModel, db, utcnow
 from eschool.diary.services import visible_students
 from eschool.exports import (
     PdfUnavailable,
     Sheet,
+    csv_bytes,
+    csv_cell,
+    csv_response,
     pdf_available,
     pdf_bytes,
     pdf_response,
+    read_cell,
     safe_cell,
+    write_csv,
     xlsx_bytes,
     xlsx_response,
 )
@@ -217,7 +222,7 @@ __all__ = [
     # JSON API
     "API_PREFIX", "school_or_404", "refused", "doc", "load_json", "load_query", "paginate", "dump", "PageQuerySchema", "as_text",
     # setting a school up and its people (importers)
-    "RoleAssignment", "create_user", "grant_role", "USERNAME_PATTERN", "AccountError", "create_school", "create_year",
+    "RoleAssignment", "create_user", "grant_role", "check_password_strength", "USERNAME_PATTERN", "AccountError", "create_school", "create_year",
     "create_class", "add_subject", "add_assignment", "set_curriculum_line", "school_classes", "STAFF_ROLES",
     "CLASS_KINDS", "LETTERS", "PERIOD_KINDS", "enrol", "transfer", "leave", "link_guardian", "notify_moved",
     "CardInSchema", "find_school", "StructureError",
@@ -230,6 +235,8 @@ __all__ = [
     # downloads: XLSX (formulas disarmed) and PDF (offline, shipped Cyrillic fonts)
     "Sheet", "safe_cell", "xlsx_bytes", "xlsx_response", "pdf_bytes", "pdf_response", "pdf_available",
     "PdfUnavailable",
+    # CSV files for other systems (the same formula rule, reversible)
+    "csv_cell", "read_cell", "write_csv", "csv_bytes", "csv_response",
     # CLI
     "cli_app", "cli_school",
     # errors

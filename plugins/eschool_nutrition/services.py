@@ -36,6 +36,7 @@ from eschool.plugin_api import (
     local_now,
     local_today,
     read_table,
+    safe_cell,
     scope_for_school,
     settings_for,
     user_assignments,
@@ -1272,10 +1273,8 @@ def municipal_report(municipality: Municipality, month: dt.date, schools: list[S
 
 
 def _cell(value):
-    """Formula-looking text written as text."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@"):
-        return "'" + value
-    return value
+    """Formula-looking text written as text (the portal's one rule: ``plugin_api.safe_cell``)."""
+    return safe_cell(value)
 
 
 def tabulation_xlsx(sheet: Tabulation, title: str, labels: dict) -> bytes:

@@ -25,6 +25,7 @@ from eschool.plugin_api import (
     local_today,
     read_table,
     readable_students,
+    safe_cell,
     scope_for_school,
     utcnow,
 )
@@ -522,12 +523,6 @@ def open_for_student(student: Student, scope: Scope) -> list[Olympiad]:
 
 
 # --------------------------------------------------------------------------- export
-
-
-def safe_cell(value):
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 def statistics_xlsx(rows: list[dict], by: str) -> bytes:

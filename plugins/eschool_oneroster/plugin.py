@@ -25,6 +25,15 @@ def eschool_models():
     return [OneRosterLink]
 
 
+@hookimpl
+def eschool_export_files(school, folder, keys):
+    """The school's people, classes and enrolments as OneRoster 1.1 files in a school archive (``oneroster/``),
+    their sourcedIds made of the archive's numbers."""
+    from eschool_oneroster import services
+
+    services.export(school, Path(folder) / CODE, archive_keys=keys)
+
+
 def _switched_on(school) -> None:
     """The exchange runs only for a school where the plugin is on (a school that switched it off keeps its
     links, and its people are not overwritten from files)."""
@@ -66,9 +75,14 @@ def eschool_cli_commands(cli):
         if not plan.ok:
             raise click.ClickException(f"{len({(e[0], e[1]) for e in plan.errors})} bad rows; nothing was imported")
         _switched_on(plan.school)
+        for file, line, name, note in plan.notes:
+            click.echo(f"note: {file}, line {line}, {name}: {note}", err=True)
         if dry_run:
             for what, name, file, line in plan.creates:
                 click.echo(f"would create {what}: {name} ({file}, line {line})")
+            if plan.incomplete:
+                click.echo(f"{len(plan.incomplete)} students come without a birth date or sex: their cards would be "
+                           "imported with those fields to complete")
             click.echo(f"{folder}: correct; {len(plan.creates)} things would be created (dry run, nothing written)")
             return
         try:
@@ -76,7 +90,14 @@ def eschool_cli_commands(cli):
                 made = services.run(plan, roles, order_number=order_number, progress=bar.update)
         except (SchoolError, AccountError) as exc:  # a rule the check did not foresee: the transaction is undone
             raise click.ClickException(f"{exc}; nothing was imported") from exc
-        click.echo(f"Imported into {plan.school.short_name}: " + ", ".join(f"{v} {k}" for k, v in made.items()) + ".")
+        click.echo(f"Imported into {plan.school.short_name}: "
+                   + ", ".join(f"{v} {k}" for k, v in made.items() if k != "without_password") + ".")
+        if plan.incomplete:
+            click.echo(f"{len(plan.incomplete)} cards have fields to complete (birth date or sex): the school's list "
+                       f"is the page /school/{plan.school.id}/students/to-complete")
+        if made.get("without_password"):
+            click.echo(f"{made['without_password']} new accounts have no password yet: print their one-time "
+                       f"passwords by class with 'eschool users issue-logins --school {plan.school.id} --out slips.html'")
 
     @oneroster.command("export")
     @click.argument("folder", type=click.Path(file_okay=False, path_type=Path))

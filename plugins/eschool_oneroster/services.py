@@ -8,9 +8,12 @@ The mapping (docs/people.md has the table):
   quarter, ``semester``, ``term`` for a trimester);
 * ``courses.csv``: a subject in a grade, and one ``Grade N`` course per grade for the homerooms;
 * ``classes.csv``: each class group (``homeroom``; ``classCode`` = its name) and each subject taught in it
-  (``scheduled``; the same ``classCode`` names the class group it belongs to);
-* ``users.csv`` (+ ``demographics.csv``: ``birthDate``, ``sex``): staff, students and parents; a parent's
-  ``agentSourcedIds`` are the children and a child's are the parents;
+  (``scheduled``; the same ``classCode`` and ``metadata.eschool.classGroup`` name the class group it
+  belongs to; in other systems' files the class group is found from the students' enrolments or the
+  title: ``_Checker._homeroom_finder``);
+* ``users.csv`` (+ ``demographics.csv``: ``birthDate``, ``sex``, optional: a card without them is imported
+  with those fields "to complete"): staff, students and parents; a parent's ``agentSourcedIds`` are the
+  children and a child's are the parents; a ``password`` given is kept, hashed, for a new account;
 * ``enrollments.csv``: students in their class (from ``beginDate`` to ``endDate``) and in its subject classes,
   teachers in the subject classes they teach, the class teacher in the homeroom with ``primary`` = true.
 
@@ -42,6 +45,7 @@ from eschool.plugin_api import (
     STAFF_ROLES,
     USERNAME_PATTERN,
     AcademicYear,
+    AccountError,
     CardInSchema,
     ClassGroup,
     ClassMembership,
@@ -59,6 +63,7 @@ from eschool.plugin_api import (
     add_assignment,
     add_subject,
     as_text,
+    check_password_strength,
     create_class,
     create_school,
     create_user,
@@ -71,15 +76,18 @@ from eschool.plugin_api import (
     leave,
     link_guardian,
     notify_moved,
+    read_cell,
     school_classes,
     set_curriculum_line,
     transfer,
+    write_csv,
 )
 from eschool_oneroster.models import OneRosterLink
 
 META = "metadata.eschool."
 HEADERS = {
-    "orgs.csv": ["sourcedId", "status", "dateLastModified", "name", "type", "identifier", "parentSourcedId"],
+    "orgs.csv": ["sourcedId", "status", "dateLastModified", "name", "type", "identifier", "parentSourcedId",
+                 META + "shortName"],
     "academicSessions.csv": ["sourcedId", "status", "dateLastModified", "title", "type", "startDate", "endDate",
                              "parentSourcedId", "schoolYear", META + "kind", META + "number", META + "grades"],
     "courses.csv": ["sourcedId", "status", "dateLastModified", "schoolYearSourcedId", "title", "courseCode", "grades",
@@ -87,7 +95,7 @@ HEADERS = {
     "classes.csv": ["sourcedId", "status", "dateLastModified", "title", "grades", "courseSourcedId", "classCode",
                     "classType", "location", "schoolSourcedId", "termSourcedIds", "subjects", "subjectCodes",
                     "periods", META + "kind", META + "letter", META + "shift", META + "subgroup",
-                    META + "hoursPerWeek"],
+                    META + "hoursPerWeek", META + "classGroup"],
     "users.csv": ["sourcedId", "status", "dateLastModified", "enabledUser", "orgSourcedIds", "role", "username",
                   "userIds", "givenName", "familyName", "middleName", "identifier", "email", "sms", "phone",
                   "agentSourcedIds", "grades", "password", META + "roles", META + "relation"],
@@ -134,6 +142,39 @@ def _list(text: str) -> list[str]:
     return [p.strip() for p in (text or "").split(",") if p.strip()]
 
 
+#: The words of a Russian organisation's legal form and their letters in its abbreviation
+#: ("Муниципальное бюджетное общеобразовательное учреждение" -> "МБОУ").
+FORM_WORDS = {"муниципальное": "М", "муниципальная": "М", "государственное": "Г", "государственная": "Г",
+              "краевое": "К", "областное": "О", "бюджетное": "Б", "автономное": "А", "казённое": "К",
+              "казенное": "К", "частное": "Ч", "некоммерческое": "Н", "общеобразовательное": "О",
+              "общеобразовательная": "О", "образовательное": "О", "учреждение": "У", "организация": "О"}
+#: Kinds of school and their usual abbreviations.
+SCHOOL_KINDS = (("средняя общеобразовательная школа", "СОШ"), ("основная общеобразовательная школа", "ООШ"),
+                ("начальная общеобразовательная школа", "НОШ"), ("общеобразовательная школа", "ОШ"))
+SHORT_NAME_LENGTH = 60
+
+
+def short_name_from(name: str) -> str:
+    """The short name a school is shown by (lists, the public vacancy pages), made from its title: the
+    title itself when short, else with its legal form and kind abbreviated as Russian schools write them
+    ("Муниципальное бюджетное общеобразовательное учреждение «Средняя общеобразовательная школа № 77»"
+    -> "МБОУ «СОШ № 77»"). Never a file's code (a OneRoster ``identifier`` such as ``SCH77``)."""
+    name = " ".join((name or "").split())
+    if len(name) <= SHORT_NAME_LENGTH:
+        return name
+    words = name.split(" ")
+    letters = ""
+    while words and words[0].lower() in FORM_WORDS:
+        letters += FORM_WORDS[words.pop(0).lower()]
+    if len(letters) < 2:  # not a legal form, only a word that looks like one
+        letters, words = "", name.split(" ")
+    rest = " ".join(words)
+    for phrase, short in SCHOOL_KINDS:
+        rest = re.sub(re.escape(phrase), short, rest, flags=re.IGNORECASE)
+    short = f"{letters} {rest}".strip()
+    return short if len(short) <= 200 else short[:199] + "…"
+
+
 def _grade_code(grade: int) -> str:
     return f"{grade:02d}"
 
@@ -151,14 +192,20 @@ def _links(school: School) -> dict[tuple[str, int], str]:
     return {(r.kind, r.object_id): r.sourced_id for r in OneRosterLink.select().where(OneRosterLink.school == school)}
 
 
-def export(school: School, folder: Path, year: AcademicYear | None = None) -> dict[str, int]:
+def export(school: School, folder: Path, year: AcademicYear | None = None, archive_keys=None) -> dict[str, int]:
     """Write the school's OneRoster 1.1 CSV files into ``folder``; returns the number of rows per file.
 
     The year exported is the current one unless ``year`` is given. Passwords are never written.
+    ``archive_keys(table, id)``: the ids a school archive gives the rows (``eschool export``): the sourcedIds are
+    made of them (``user-12``), not of the database's ids nor of the sourcedIds an import brought, so that
+    the archive's OneRoster files and its tables name the same things the same way.
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    links = _links(school)
+    links = _links(school) if archive_keys is None else {}
+
+    def n(table: str, object_id: int) -> int:
+        return object_id if archive_keys is None or object_id is None else archive_keys(table, object_id)
 
     def sid(kind: str, object_id: int, default: str) -> str:
         return links.get((kind, object_id), default)
@@ -166,16 +213,16 @@ def export(school: School, folder: Path, year: AcademicYear | None = None) -> di
     year = year or current_year(school)
     muni = Municipality.get_by_id(school.municipality_id)
     district_sid = f"district-{muni.code}"
-    school_sid = sid("school", school.id, f"school-{school.id}")
+    school_sid = sid("school", school.id, f"school-{n('school', school.id)}")
     files: dict[str, list[dict]] = {name: [] for name in HEADERS}
     files["orgs.csv"] = [
         {"sourcedId": district_sid, "name": muni.name_ru, "type": "district", "identifier": muni.code},
         {"sourcedId": school_sid, "name": school.name, "type": "school", "identifier": school.short_name,
-         "parentSourcedId": district_sid}]
+         "parentSourcedId": district_sid, META + "shortName": school.short_name}]
 
     classes, sections, memberships, assignments = [], [], [], []
     if year is not None:
-        year_sid = sid("year", year.id, f"year-{year.id}")
+        year_sid = sid("year", year.id, f"year-{n('academic_year', year.id)}")
         school_year = str(year.ends_on.year)
         files["academicSessions.csv"].append({
             "sourcedId": year_sid, "title": year.name, "type": "schoolYear", "startDate": year.starts_on.isoformat(),
@@ -183,7 +230,7 @@ def export(school: School, folder: Path, year: AcademicYear | None = None) -> di
         for period in Period.select().where(Period.academic_year == year).order_by(Period.grade_from, Period.kind,
                                                                                      Period.number):
             files["academicSessions.csv"].append({
-                "sourcedId": f"period-{period.id}", "title": f"{period.kind} {period.number}",
+                "sourcedId": f"period-{n('period', period.id)}", "title": f"{period.kind} {period.number}",
                 "type": SESSION_TYPES.get(period.kind, "term"), "startDate": period.starts_on.isoformat(),
                 "endDate": period.ends_on.isoformat(), "parentSourcedId": year_sid, "schoolYear": school_year,
                 META + "kind": period.kind, META + "number": period.number,
@@ -201,20 +248,22 @@ def export(school: School, folder: Path, year: AcademicYear | None = None) -> di
         # a scheduled class is a subject taught in a class group (or in one of its subgroups)
         keys = {(c, None, s) for c, s in hours} | {(a.class_group_id, a.subgroup_id, a.subject_id) for a in assignments}
         by_id = {c.id: c for c in classes}
-        class_sid = {c.id: sid("class", c.id, f"class-{c.id}") for c in classes}
+        class_sid = {c.id: sid("class", c.id, f"class-{n('class_group', c.id)}") for c in classes}
         section_sid, section_rows = {}, []
         for class_id, sub_id, subject_id in sorted(keys, key=lambda k: (by_id[k[0]].grade, by_id[k[0]].name,
                                                                        subjects[k[2]].name, k[1] or 0)):
             group, subject = by_id[class_id], subjects[subject_id]
             key = (class_id, sub_id, subject_id)
-            section_sid[key] = f"{class_sid[class_id]}-s{subject_id}" + (f"-g{sub_id}" if sub_id else "")
+            section_sid[key] = (f"{class_sid[class_id]}-s{n('subject', subject_id)}"
+                                + (f"-g{n('subgroup', sub_id)}" if sub_id else ""))
             sub_name = subgroups[sub_id].name if sub_id else ""
             sections.append(key)
             section_rows.append({
                 "sourcedId": section_sid[key], "title": f"{group.name} {subject.name}" + (f" ({sub_name})" if sub_name else ""),
-                "grades": _grade_code(group.grade), "courseSourcedId": f"course-{subject_id}-{group.grade}",
+                "grades": _grade_code(group.grade), "courseSourcedId": f"course-{n('subject', subject_id)}-{group.grade}",
                 "classCode": group.name, "classType": "scheduled", "schoolSourcedId": school_sid,
                 "termSourcedIds": year_sid, "subjects": subject.name, META + "subgroup": sub_name,
+                META + "classGroup": class_sid[class_id],
                 META + "hoursPerWeek": "" if sub_id or (class_id, subject_id) not in hours
                 else _decimal_text(hours[(class_id, subject_id)])})
         for group in classes:
@@ -229,7 +278,7 @@ def export(school: School, folder: Path, year: AcademicYear | None = None) -> di
             courses[f"course-homeroom-{group.grade}"] = {"title": f"Grade {group.grade}", "grades": group.grade}
         for class_id, _sub, subject_id in sections:
             grade, subject = by_id[class_id].grade, subjects[subject_id]
-            courses[f"course-{subject_id}-{grade}"] = {"title": f"{subject.name}, {grade}", "grades": grade,
+            courses[f"course-{n('subject', subject_id)}-{grade}"] = {"title": f"{subject.name}, {grade}", "grades": grade,
                                                       "courseCode": subject.short_name, "subjects": subject.name}
         for course_sid, course in sorted(courses.items(), key=lambda kv: (kv[1]["grades"], kv[1]["title"])):
             files["courses.csv"].append({**course, "sourcedId": course_sid, "schoolYearSourcedId": year_sid,
@@ -240,7 +289,7 @@ def export(school: School, folder: Path, year: AcademicYear | None = None) -> di
     # ---- people
     student_ids = sorted({m.student_id for m in memberships})
     students = {s.id: s for s in Student.select().where(Student.id.in_(student_ids))}
-    student_sid = {i: sid("student", i, f"student-{i}") for i in student_ids}
+    student_sid = {i: sid("student", i, f"student-{n('student', i)}") for i in student_ids}
     student_users = {s.user_id: s.id for s in students.values() if s.user_id}
     school_roles: dict[int, set[str]] = {}
     class_teachers: dict[int, set[int]] = {}
@@ -262,7 +311,7 @@ def export(school: School, folder: Path, year: AcademicYear | None = None) -> di
         school_roles.setdefault(teacher_id, set())
     user_ids = sorted(u for u in school_roles if u not in student_users)
     users = {u.id: u for u in User.select().where(User.id.in_(user_ids + list(student_users)))}
-    user_sid = {u: sid("user", u, f"user-{u}") for u in user_ids}
+    user_sid = {u: sid("user", u, f"user-{n('user_account', u)}") for u in user_ids}
     children: dict[int, list[str]] = {}
     parents: dict[int, list[str]] = {}
     relation: dict[int, str] = {}
@@ -301,9 +350,9 @@ def export(school: School, folder: Path, year: AcademicYear | None = None) -> di
             "givenName": student.first_name, "familyName": student.last_name, "middleName": student.middle_name,
             "email": (login.email or "") if login is not None else "", "grades": _grade_code(homeroom_grade[student_id]),
             "agentSourcedIds": ",".join(parents.get(student_id, [])), META + "roles": ""})
-        files["demographics.csv"].append({"sourcedId": student_sid[student_id],
-                                          "birthDate": student.birth_date.isoformat(),
-                                          "sex": "female" if student.gender == "f" else "male"})
+        files["demographics.csv"].append({  # a field still to complete on the card stays empty
+            "sourcedId": student_sid[student_id], "birthDate": student.birth_date,
+            "sex": {"f": "female", "m": "male"}.get(student.gender, "")})
 
     # ---- enrolments
     by_class: dict[int, list] = {}
@@ -311,44 +360,40 @@ def export(school: School, folder: Path, year: AcademicYear | None = None) -> di
         by_class.setdefault(key[0], []).append(key)
     for m in memberships:
         dates = {"beginDate": m.starts_on.isoformat(), "endDate": m.ends_on.isoformat() if m.ends_on else ""}
-        files["enrollments.csv"].append({"sourcedId": f"membership-{m.id}", "classSourcedId": class_sid[m.class_group_id],
+        files["enrollments.csv"].append({"sourcedId": f"membership-{n('class_membership', m.id)}",
+                                         "classSourcedId": class_sid[m.class_group_id],
                                          "schoolSourcedId": school_sid, "userSourcedId": student_sid[m.student_id],
                                          "role": "student", "primary": "false", **dates})
         for key in by_class.get(m.class_group_id, []):
             files["enrollments.csv"].append({
-                "sourcedId": f"membership-{m.id}-{section_sid[key].removeprefix(class_sid[key[0]] + '-')}",
+                "sourcedId": f"membership-{n('class_membership', m.id)}-"
+                             f"{section_sid[key].removeprefix(class_sid[key[0]] + '-')}",
                 "classSourcedId": section_sid[key], "schoolSourcedId": school_sid,
                 "userSourcedId": student_sid[m.student_id], "role": "student", "primary": "false", **dates})
     for group in classes:
         for teacher_id in sorted(class_teachers.get(group.id, ())):
             if teacher_id in user_sid:
                 files["enrollments.csv"].append({
-                    "sourcedId": f"class-teacher-{group.id}-{teacher_id}", "classSourcedId": class_sid[group.id],
+                    "sourcedId": f"class-teacher-{n('class_group', group.id)}-{n('user_account', teacher_id)}",
+                    "classSourcedId": class_sid[group.id],
                     "schoolSourcedId": school_sid, "userSourcedId": user_sid[teacher_id], "role": "teacher",
                     "primary": "true"})
     for a in assignments:
         files["enrollments.csv"].append({
-            "sourcedId": f"assignment-{a.id}", "classSourcedId": section_sid[(a.class_group_id, a.subgroup_id,
+            "sourcedId": f"assignment-{n('teaching_assignment', a.id)}", "classSourcedId": section_sid[(a.class_group_id, a.subgroup_id,
                                                                               a.subject_id)],
             "schoolSourcedId": school_sid, "userSourcedId": user_sid[a.teacher_id], "role": "teacher",
             "primary": "false"})
 
-    for name, rows in files.items():
+    for name, rows in files.items():  # a name typed as =HYPERLINK(...) is written disarmed ('=HYPERLINK...)
         with open(folder / name, "w", encoding="utf-8", newline="") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(HEADERS[name])
-            for row in rows:
-                writer.writerow(["" if row.get(h) is None else row.get(h, "") for h in HEADERS[name]])
+            write_csv(fh, HEADERS[name], ([row.get(h) for h in HEADERS[name]] for row in rows))
     written = {n[:-4] for n in files}
     with open(folder / "manifest.csv", "w", encoding="utf-8", newline="") as fh:
-        writer = csv.writer(fh)
-        writer.writerow(["propertyName", "value"])
-        writer.writerow(["manifest.version", "1.0"])
-        writer.writerow(["oneroster.version", "1.1"])
-        for name in MANIFEST_FILES:
-            writer.writerow([f"file.{name}", "bulk" if name in written else "absent"])
-        writer.writerow(["source.systemName", "Electronic School"])
-        writer.writerow(["source.systemCode", "eschool"])
+        write_csv(fh, ["propertyName", "value"], [
+            ["manifest.version", "1.0"], ["oneroster.version", "1.1"],
+            *([f"file.{name}", "bulk" if name in written else "absent"] for name in MANIFEST_FILES),
+            ["source.systemName", "Electronic School"], ["source.systemCode", "eschool"]])
     return {name: len(rows) for name, rows in files.items()}
 
 
@@ -412,7 +457,8 @@ def _read_csv(path: Path, problems: list) -> list[tuple[int, dict]]:
             start = reader.line_num + 1
             continue
         if any(v.strip() for v in values):
-            rows.append((start, {h: (values[i].strip() if i < len(values) else "") for i, h in enumerate(header)}))
+            rows.append((start, {h: (read_cell(values[i].strip()) if i < len(values) else "")
+                                 for i, h in enumerate(header)}))
         start = reader.line_num + 1
     if header is None:
         problems.append((path.name, 1, "", str(_l("The file is empty: it needs at least its header row."))))
@@ -432,6 +478,10 @@ class Plan:
 
     errors: list[tuple[str, int, str, str]] = field(default_factory=list)
     creates: list[tuple[str, str, str, int]] = field(default_factory=list)
+    #: What is imported but worth saying: (file, line, field, message), e.g. a weak password not kept.
+    notes: list[tuple[str, int, str, str]] = field(default_factory=list)
+    #: Students whose card lacks a birth date or sex (no demographics): (file, line, name).
+    incomplete: list[tuple[str, int, str]] = field(default_factory=list)
     school: School | None = None
     data: dict = field(default_factory=dict)
 
@@ -544,8 +594,10 @@ class _Checker:
             link = OneRosterLink.get_or_none((OneRosterLink.kind == "school")
                                              & (OneRosterLink.sourced_id == self.school_sid))
             self.school = School.get_or_none(School.id == link.object_id) if link else None
-        if self.school is None and row.get("identifier"):
-            self.school = School.get_or_none(School.short_name == row["identifier"])
+        short_name = (row.get(META + "shortName") or "").strip() or short_name_from(row["name"])
+        for known in (row.get(META + "shortName"), row.get("identifier")):
+            if self.school is None and known:
+                self.school = School.get_or_none(School.short_name == known)
         if self.school is None:
             self.school = School.get_or_none(School.name == row["name"])
         if self.school is None:
@@ -560,7 +612,7 @@ class _Checker:
                               "municipality's code), or name an existing school with --school."))
                 return
             self.plan.data["new_school"] = {"municipality": muni, "name": row["name"],
-                                            "short_name": row.get("identifier") or row["name"]}
+                                            "short_name": short_name}
             self.create("school", row["name"], f, line)
         self.plan.school = self.school
 
@@ -717,16 +769,16 @@ class _Checker:
                     self.create("class", name, f, line)
             else:
                 sections[class_sid] = (line, row, year_sid, course)
-        self.code_to_homeroom = {}
-        for class_sid, spec in homerooms.items():
-            self.code_to_homeroom.setdefault((spec["year"], spec["name"]), class_sid)
+        self.homerooms = homerooms
+        find_homeroom = self._homeroom_finder(homerooms)
         self.sections = {}
         for class_sid, (line, row, year_sid, course) in sections.items():
-            code = (row.get("classCode") or "").strip()
-            homeroom = self.code_to_homeroom.get((year_sid, code))
+            homeroom = find_homeroom(class_sid, row, year_sid)
             if homeroom is None:
-                self.error(f, line, "classCode", _l("No homeroom class with classCode '%(code)s' in this school year "
-                                                    "in classes.csv: a subject class belongs to a class.", code=code))
+                self.error(f, line, "classCode", _l(
+                    "Cannot tell which class this subject class belongs to: its students are not mostly enrolled "
+                    "in one homeroom, and neither its classCode nor its title names one. Add the homeroom's "
+                    "sourcedId in a metadata.eschool.classGroup column."))
                 continue
             subject = (_list(course.get("subjects", "")) or _list(row.get("subjects", "")) or [course["title"]])[0]
             subject = subject[:150]
@@ -745,8 +797,61 @@ class _Checker:
                 self.create("subject", subject, "courses.csv", self.courses[row["courseSourcedId"]][0])
             self.sections[class_sid] = {"line": line, "homeroom": homeroom, "subject": subject, "subgroup": subgroup,
                                         "hours": hours}
-        self.homerooms = homerooms
         self.plan.data.update(classes=homerooms, sections=self.sections, new_subjects=new_subjects)
+
+    def _homeroom_finder(self, homerooms: dict):
+        """How a subject class (``scheduled``) finds the class group it is taught in, first rule that decides:
+
+        1. ``metadata.eschool.classGroup``: the homeroom's sourcedId (or name) - this portal writes it;
+        2. ``classCode`` equal to a homeroom's name in the same school year (``5А``: older exports of this
+           portal and systems that follow the same convention);
+        3. the students enrolled in it: the homeroom most of them are enrolled in (a strict majority of
+           those enrolled in some homeroom of the year; a tie does not decide);
+        4. the title naming exactly one homeroom of the year as a word (``Математика 5А``).
+
+        Files of other systems code their subject classes their own way (``MATH-05A``); only a class that
+        none of these decides is reported."""
+        by_name: dict[tuple, str] = {}
+        for class_sid, spec in homerooms.items():
+            by_name.setdefault((spec["year"], spec["name"]), class_sid)
+        # who is enrolled where, from the enrolment rows as they are (checked later, row by row)
+        students_of: dict[str, set[str]] = {}
+        homerooms_of: dict[str, set[str]] = {}
+        for _line, row in self.files.get("enrollments.csv", []):
+            if row.get("role") != "student" or row.get("status") == "tobedeleted":
+                continue
+            class_sid, user_sid = row.get("classSourcedId", ""), row.get("userSourcedId", "")
+            if class_sid in homerooms:
+                homerooms_of.setdefault(user_sid, set()).add(class_sid)
+            else:
+                students_of.setdefault(class_sid, set()).add(user_sid)
+
+        def find(class_sid: str, row: dict, year_sid: str) -> str | None:
+            named = (row.get(META + "classGroup") or "").strip()
+            if named:
+                if named in homerooms and homerooms[named]["year"] == year_sid:
+                    return named
+                if (year_sid, named) in by_name:
+                    return by_name[(year_sid, named)]
+            code = (row.get("classCode") or "").strip()
+            if (year_sid, code) in by_name:
+                return by_name[(year_sid, code)]
+            votes: dict[str, int] = {}
+            for user_sid in students_of.get(class_sid, ()):
+                for homeroom in homerooms_of.get(user_sid, ()):
+                    if homerooms[homeroom]["year"] == year_sid:
+                        votes[homeroom] = votes.get(homeroom, 0) + 1
+            if votes:
+                best = max(votes.values())
+                leaders = [h for h, n in votes.items() if n == best]
+                if len(leaders) == 1 and best * 2 > sum(votes.values()):
+                    return leaders[0]
+            title = row.get("title") or ""
+            named_in_title = {h for (y, name), h in by_name.items() if y == year_sid and name
+                              and re.search(rf"(?<!\w){re.escape(name)}(?!\w)", title)}
+            return named_in_title.pop() if len(named_in_title) == 1 else None
+
+        return find
 
     def check_users(self) -> None:
         f = "users.csv"
@@ -788,25 +893,28 @@ class _Checker:
                                    _l("%(id)s: a student's agents are parents, a parent's agents are students.",
                                       id=agent))
             spec = {"line": line, "role": role, "enabled": enabled == "true", "username": row["username"],
-                    "email": (row.get("email") or "").strip().lower() or None, "phone": row.get("phone") or None}
+                    "email": (row.get("email") or "").strip().lower() or None, "phone": row.get("phone") or None,
+                    "password": self.password(f, line, row)}
             if role == "student":
                 card = {"last_name": row.get("familyName", ""), "first_name": row.get("givenName", ""),
                         "middle_name": row.get("middleName", "")}
+                # demographics are optional in the specification: a card without them is imported and its
+                # missing fields are "to complete" (the card says so; the school's list of such cards)
                 demo = demographics.get(user_sid, {})
-                if demo.get("birth_date") is None:
-                    self.error(f, line, "birthDate", _l("A student needs a birthDate in demographics.csv."))
-                    continue
-                if demo.get("gender") is None:
-                    self.error(f, line, "sex", _l("A student needs a sex (male or female) in demographics.csv."))
-                    continue
+                if demo.get("birth_date"):
+                    card["birth_date"] = demo["birth_date"].isoformat()
+                if demo.get("gender"):
+                    card["gender"] = demo["gender"]
                 try:
-                    spec["card"] = CardInSchema().load({**card, "birth_date": demo["birth_date"].isoformat(),
-                                                        "gender": demo["gender"]})
+                    spec["card"] = {"birth_date": None, "gender": "",
+                                    **CardInSchema().load(card, partial=("birth_date", "gender"))}
                 except ValidationError as exc:
                     names = {"last_name": "familyName", "first_name": "givenName", "middle_name": "middleName"}
                     for column, messages in as_text(exc.messages).items():
                         self.error(f, line, names.get(column, column), " ".join(messages))
                     continue
+                if spec["card"]["birth_date"] is None or not spec["card"]["gender"]:
+                    self.plan.incomplete.append((f, line, " ".join(p for p in card.values() if p)))
                 spec["existing"] = self._existing_student(user_sid, spec["card"])
                 spec["full_name"] = " ".join(p for p in (card["last_name"], card["first_name"], card["middle_name"]) if p)
             else:
@@ -869,12 +977,29 @@ class _Checker:
                     links.add(pair)
         self.plan.data.update(users=specs, guardians=sorted(links))
 
+    def password(self, file: str, line: int, row: dict) -> str | None:
+        """The ``password`` a file gives (an optional field of the specification): kept (hashed on import,
+        to be changed at the first login) when strong enough; a weak one is left out with a note, and the
+        account gets a one-time password with the others that have none (``eschool users issue-logins``)."""
+        password = row.get("password") or ""
+        if not password:
+            return None
+        try:
+            check_password_strength(password)
+        except AccountError as exc:
+            self.plan.notes.append((file, line, "password", str(_l(
+                "Not kept (%(reason)s): the account gets a one-time password instead.", reason=exc.message))))
+            return None
+        return password
+
     def _existing_student(self, user_sid: str, card: dict) -> Student | None:
         if self.school is None:
             return None
         student_id = self.link("student", user_sid)
         if student_id:
             return Student.get_or_none((Student.id == student_id) & (Student.school == self.school))
+        if card["birth_date"] is None:
+            return None  # a name alone is not a person: two children may share it
         return Student.get_or_none((Student.school == self.school) & (Student.last_name == card["last_name"])
                                    & (Student.first_name == card["first_name"])
                                    & (Student.birth_date == card["birth_date"]))
@@ -976,7 +1101,8 @@ def run(plan: Plan, allowed_roles: dict, actor=None, order_number: str = IMPORT_
 
     d = plan.data
     tick = progress or (lambda _n: None)
-    made = {"users": 0, "students": 0, "classes": 0, "memberships": 0, "assignments": 0, "guardians": 0}
+    made = {"users": 0, "students": 0, "classes": 0, "memberships": 0, "assignments": 0, "guardians": 0,
+            "without_password": 0}
     moved = []
     with db.atomic():
         school = plan.school
@@ -1017,10 +1143,11 @@ def run(plan: Plan, allowed_roles: dict, actor=None, order_number: str = IMPORT_
             user = spec["existing"]
             if user is None:
                 user = create_user(spec["username"], spec["full_name"], email=spec["email"], phone=spec["phone"],
-                                        must_change_password=True)
+                                   password=spec["password"], must_change_password=True)
                 if not spec["enabled"]:
                     User.update(is_active=False).where(User.id == user.id).execute()
                 made["users"] += 1
+                made["without_password"] += spec["password"] is None and spec["enabled"]
             roles = list(spec["roles"])
             if user_sid in parents and "parent" not in roles:
                 roles.append("parent")
@@ -1119,11 +1246,12 @@ def run(plan: Plan, allowed_roles: dict, actor=None, order_number: str = IMPORT_
                 ClassMembership.starts_on.desc()).first()
             if spec["enabled"] and student.user_id is None and membership is not None:
                 login = create_user(spec["username"], student.full_name, email=spec["email"],
-                                         phone=spec["phone"], must_change_password=True)
+                                    phone=spec["phone"], password=spec["password"], must_change_password=True)
                 grant_role(login, "student", school=school, class_group_id=membership.class_group_id,
                                 allowed_roles=allowed_roles)
                 Student.update(user=login).where(Student.id == student.id).execute()
                 made["users"] += 1
+                made["without_password"] += spec["password"] is None
             cards[user_sid] = student
             remember("student", user_sid, student.id)
             tick(1)

@@ -339,6 +339,9 @@ def _age_on(birth: dt.date, day: dt.date) -> int:
 def _submit(session: CampSession, student: Student, data: dict, actor, source: str) -> Application:
     if session.ends_on < local_today():
         raise CampError(_l("The session is over."), "session_id", 409)
+    if student.birth_date is None:  # imported without demographics: the card is to complete first
+        raise CampError(_l("The student's card has no date of birth yet: the school completes it first."),
+                        "student_id")
     age = _age_on(student.birth_date, session.starts_on)
     if not session.age_from <= age <= session.age_to:
         raise CampError(_l("The session takes children from %(a)s to %(b)s years old.", a=session.age_from,

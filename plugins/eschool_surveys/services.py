@@ -25,6 +25,7 @@ from eschool.plugin_api import (
     notify,
     readable_students,
     resolve_audience,
+    safe_cell,
     user_assignments,
     utcnow,
 )
@@ -940,13 +941,6 @@ def respondents(survey: Survey):
 
 
 # --------------------------------------------------------------------------- export
-
-
-def safe_cell(value):
-    """A text that a spreadsheet would read as a formula is written as text."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
 
 
 def export_xlsx(survey: Survey, school_id: int | None = None, class_id: int | None = None) -> bytes:

@@ -238,3 +238,90 @@ def remove_from_school(actor: User, school: School, user: User) -> None:
             User.update(is_active=False).where(User.id == user.id).execute()
             auth.end_sessions(user)
         write_audit(school, actor.id, "account", user.id, {"roles": (", ".join(sorted(codes)), "")})
+
+
+# --------------------------------------------------------------------------- one-time passwords in bulk
+
+
+def staff_without_passwords(school: School) -> list[User]:
+    """The school's staff accounts that cannot log in yet: active, no password (made by an import), managed
+    here (no role outside the school). By name; two queries."""
+    from eschool.school.services import STAFF_ROLES
+
+    staff = (RoleAssignment.select(RoleAssignment.user).where(
+        (RoleAssignment.school == school) & RoleAssignment.role.in_(list(STAFF_ROLES))))
+    outside = RoleAssignment.select(RoleAssignment.user).where(
+        RoleAssignment.school.is_null() | (RoleAssignment.school != school))
+    return list(User.select().where(User.id.in_(staff) & User.id.not_in(outside) & (User.password_hash == "")
+                                    & User.is_active).order_by(User.full_name, User.id))
+
+
+def issue_staff_passwords(actor: User | None, school: School) -> list[dict]:
+    """A one-time password for every staff account of the school without one (``staff_without_passwords``),
+    in one transaction: ``[{"kind": "staff", "user", "password", "roles": [codes]}]``. Each must be changed at
+    the first login; the audit log says a one-time password was set, never which. ``actor`` None: the
+    command line (the server's operator)."""
+    if actor is not None and not may_set_passwords(actor, school):
+        raise AccountsError(403, _l("In this region only the school administrator sets a new password."))
+    users = staff_without_passwords(school)
+    roles = {}
+    for user_id, code in (RoleAssignment.select(RoleAssignment.user, RoleAssignment.role)
+                          .where((RoleAssignment.school == school) & RoleAssignment.user.in_([u.id for u in users]))
+                          .order_by(RoleAssignment.role).tuples()) if users else ():
+        roles.setdefault(user_id, []).append(code)
+    issued = []
+    with db.atomic():
+        for user in users:
+            password = auth.generate_password()
+            auth.set_password(user, password, must_change=True)
+            write_audit(school, actor.id if actor else None, "account", user.id,
+                        {"password": ("", "one-time password set")})
+            issued.append({"kind": "staff", "user": user, "password": password,
+                           "roles": sorted(set(roles.get(user.id, [])))})
+    return issued
+
+
+def issue_class_passwords(actor: User | None, school: School, class_group,
+                          who: set[str] | None = None) -> list[dict]:
+    """Logins for a class's students and parents who have none (or no password yet), as the class teacher
+    issues them (``people.services.issue_class_logins``), from the administrator's tools."""
+    from eschool.people.services import issue_class_logins
+
+    if actor is not None and not may_set_passwords(actor, school):
+        raise AccountsError(403, _l("In this region only the school administrator sets a new password."))
+    return issue_class_logins(school, class_group, who or {"students", "parents"},
+                              current_app.extensions["eschool"].roles, actor=actor.id if actor else None)
+
+
+def issue_logins(actor: User | None, school: School, classes: list, staff: bool) -> list[tuple[str, list[dict]]]:
+    """One-time passwords in bulk, grouped for printing: the staff (if ``staff``), then each class of
+    ``classes`` (students and their parents); only the groups where someone got one: ``[(title, issued)]``."""
+    groups = []
+    with db.atomic():  # all of them or none
+        if staff:
+            issued = issue_staff_passwords(actor, school)
+            if issued:
+                groups.append((str(_l("Staff")), issued))
+        for group in classes:
+            issued = issue_class_passwords(actor, school, group)
+            if issued:
+                groups.append((str(_l("Class %(name)s", name=group.name)), issued))
+    return groups
+
+
+def slip_entries(groups: list[tuple[str, list[dict]]], role_labels: dict) -> list[tuple[str, list[tuple]]]:
+    """The credentials slips of ``issue_logins``' groups: ``[(title, [(name, role, username, password)])]``."""
+    out = []
+    for title, issued in groups:
+        entries = []
+        for item in issued:
+            user = item["user"]
+            if item["kind"] == "staff":
+                role = ", ".join(str(role_labels[c].label) for c in item["roles"] if c in role_labels)
+            elif item["kind"] == "student":
+                role = str(_l("Student")) + f" · {title}"
+            else:
+                role = str(_l("Parent of %(children)s", children=", ".join(item["children"])))
+            entries.append((user.full_name, role, user.username, item["password"]))
+        out.append((title, entries))
+    return out

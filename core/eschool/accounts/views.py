@@ -8,6 +8,7 @@ from flask_login import current_user
 
 from eschool.accounts import services
 from eschool.auth.permissions import require
+from eschool.school.services import classes, current_year
 from eschool.structure.services import school_by_id
 from eschool.web.errors import PageError
 
@@ -40,9 +41,43 @@ def index(school_id: int):
     filters = _filters()
     users, total, roles = services.school_accounts(school, **filters)
     pages = max(1, -(-total // services.PAGE_SIZE))
+    year = current_year(school)
     return render_template("accounts/list.html", school=school, users=users, total=total, roles=roles,
                            filters=filters, pages=pages, role_labels=current_app.extensions["eschool"].roles,
-                           can_set_passwords=services.may_set_passwords(current_user, school))
+                           can_set_passwords=services.may_set_passwords(current_user, school),
+                           classes=classes(school, year) if year else [],
+                           staff_without=len(services.staff_without_passwords(school)))
+
+
+@bp.post("/logins")
+@require(services.MANAGE)
+def logins(school_id: int):
+    """One-time passwords in bulk, on printable slips grouped by class: the staff without a password, a
+    class's students and parents without a login (``for=<class id>``), or all of them (``for=all``)."""
+    school = _school(school_id)
+    target = request.form.get("for", "")
+    year = current_year(school)
+    groups = classes(school, year) if year else []
+    if target == "all":
+        chosen, staff = groups, True
+    elif target == "staff":
+        chosen, staff = [], True
+    else:
+        chosen, staff = [g for g in groups if str(g.id) == target], False
+        if not chosen:
+            abort(404)
+    try:
+        issued = services.issue_logins(current_user, school, chosen, staff)
+    except services.AccountsError as exc:
+        raise PageError(exc.status, str(exc.message)) from exc
+    back = url_for("accounts.index", school_id=school.id)
+    if not issued:
+        flash(_("Everyone here already has a login."), "success")
+        return redirect(back)
+    slips = services.slip_entries(issued, current_app.extensions["eschool"].roles)
+    response = render_template("people/slip.html", school=school, groups=slips, entries=[], back_url=back,
+                               login_url=url_for("auth.login", _external=True))
+    return response, 200, {"Cache-Control": "no-store"}
 
 
 def _back(school) -> str:

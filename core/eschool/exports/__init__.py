@@ -9,12 +9,13 @@ hold everywhere:
   (``static/fonts``, DejaVu), and the renderer fetches nothing but the portal's own static files and
   inline ``data:`` images, so a picture URL typed into a text cannot make the server call out.
 
-``xlsx``, ``csvfile`` and ``pdf`` hold the formats; the names below are the public surface (also in
-``eschool.plugin_api``).
+``xlsx``, ``csvfile`` and ``pdf`` hold the formats (``csvfile`` also the files for other systems, with the
+same formula rule, reversibly: ``write_csv``, ``csv_cell``, ``read_cell``); the names below are the public
+surface (also in ``eschool.plugin_api``).
 """
-from eschool.exports.csvfile import csv_bytes, csv_response
+from eschool.exports.csvfile import csv_bytes, csv_cell, csv_response, read_cell, write_csv
 from eschool.exports.pdf import PdfUnavailable, pdf_available, pdf_bytes, pdf_response
 from eschool.exports.xlsx import Sheet, safe_cell, xlsx_bytes, xlsx_response
 
 __all__ = ["Sheet", "safe_cell", "xlsx_bytes", "xlsx_response", "csv_bytes", "csv_response", "pdf_bytes",
-           "pdf_response", "pdf_available", "PdfUnavailable"]
+           "pdf_response", "pdf_available", "PdfUnavailable", "csv_cell", "read_cell", "write_csv"]

@@ -31,7 +31,7 @@ from eschool.journal import grid as gridmod
 from eschool.journal import services
 from eschool.journal.models import Attendance, Lesson, Mark
 from eschool.people.models import Student
-from eschool.people.services import is_class_teacher
+from eschool.people.services import is_class_teacher, name_labels
 from eschool.plugins.services import scope_for_school
 from eschool.school import services as school_services
 from eschool.school.models import ClassGroup, Subgroup, Subject
@@ -198,7 +198,7 @@ def grid(school_id: int, class_id: int, subject_id: int):
                            work_type_label=services.work_type_label,
                            work_type_abbreviation=services.work_type_abbreviation,
                            lesson_state=lambda lesson: services.lesson_state(lesson, school=school),
-                           row_cells=row_cells)
+                           row_cells=row_cells, names=name_labels(data.students, short=True))
 
 
 def grid_cells_html(data, letters: dict, cell_marks, cell_att) -> dict:
@@ -463,7 +463,8 @@ def _lesson_page(school, lesson, errors=None, status=200):
         chosen = {r.student_id for r in HomeworkStudent.select().where(HomeworkStudent.homework == homework)}
         files = list(HomeworkFile.select().where(HomeworkFile.homework == homework).order_by(HomeworkFile.id))
     return render_template("journal/lesson.html", school=school, lesson=lesson, group=group, subgroup=subgroup,
-                           students=students, marks=marks, attendance=attendance, homework=homework,
+                           students=students, names=name_labels(students), marks=marks, attendance=attendance,
+                           homework=homework,
                            chosen=chosen, files=files, errors=errors or [], letters=attendance_letters(),
                            labels=ATTENDANCE_LABELS, mark_text=mark_text,
                            work_types=services.work_types(school), work_type_label=services.work_type_label,

@@ -16,6 +16,8 @@ from eschool.people.schemas import (
     AuditSchema,
     CardInSchema,
     CardSchema,
+    ClassLoginsInSchema,
+    ClassLoginsSchema,
     ConsentInSchema,
     ConsentSchema,
     EnrolInSchema,
@@ -70,6 +72,28 @@ def _student(school_id: int, student_id: int, need: str = "read"):
 def class_list(school_id, class_id):
     group = _run(school_services.class_of, school_or_404(school_id), class_id)
     return jsonify(StudentBriefSchema().dump(services.class_students(group), many=True))
+
+
+@bp.post("/classes/<int:class_id>/logins")
+@require(AUTHENTICATED)
+@doc(summary="Issue the logins of a class", request=ClassLoginsInSchema, response=ClassLoginsSchema, tags=TAGS,
+     description="A login with a one-time password for every student of the class who has none (or whose "
+                 "imported account has no password yet) and/or a password for each of their parents whose "
+                 "account has none; the passwords are returned this once (print them on slips) and must be "
+                 "changed at the first login. The class teacher of the class, the secretary, administrator and "
+                 "director; refused (403) for anyone else.")
+def class_logins(school_id, class_id):
+    from flask import current_app
+
+    school = school_or_404(school_id)
+    group = _run(school_services.class_of, school, class_id)
+    if not services.can_edit_class(current_user, school, group):
+        raise ApiError(403, "forbidden", _("You do not have permission to do this here."))
+    data = load_json(ClassLoginsInSchema())
+    who = {"students": {"students"}, "parents": {"parents"}}.get(data["who"], {"students", "parents"})
+    issued = _run(services.issue_class_logins, school, group, who, current_app.extensions["eschool"].roles,
+                  actor=current_user.id)
+    return jsonify(ClassLoginsSchema().dump({"items": issued})), 200, {"Cache-Control": "no-store"}
 
 
 @bp.post("/students")

@@ -16,8 +16,8 @@ class Student(BaseModel):
     last_name = peewee.CharField(max_length=100)
     first_name = peewee.CharField(max_length=100)
     middle_name = peewee.CharField(max_length=100, default="")
-    birth_date = peewee.DateField()
-    gender = peewee.CharField(max_length=1)  # m | f
+    birth_date = peewee.DateField(null=True)  # None: to complete (imported from a file without it)
+    gender = peewee.CharField(max_length=1)  # m | f; "": to complete
     document_kind = peewee.CharField(max_length=32, default="birth_certificate")  # or passport
     document_number = peewee.CharField(max_length=40, default="")
     snils = peewee.CharField(max_length=14, default="")
@@ -32,6 +32,12 @@ class Student(BaseModel):
     @property
     def full_name(self) -> str:
         return " ".join(p for p in (self.last_name, self.first_name, self.middle_name) if p)
+
+    @property
+    def to_complete(self) -> list[str]:
+        """The card's fields still to fill (an import from a file without them): ``birth_date``, ``gender``."""
+        return [name for name, missing in (("birth_date", self.birth_date is None),
+                                           ("gender", self.gender not in ("m", "f"))) if missing]
 
 
 class Guardian(BaseModel):

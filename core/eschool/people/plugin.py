@@ -66,6 +66,8 @@ def eschool_menu_items(user, scope):
                  permission="people.manage", url_kwargs=school, plugin="core"),
         MenuItem("people.import_students", _l("Import students"), order=812, section="admin",
                  permission="people.manage", url_kwargs=school, plugin="core"),
+        MenuItem("people.to_complete", _l("Cards to complete"), order=811, section="admin",
+                 permission="people.manage", url_kwargs=school, plugin="core"),
         MenuItem("people.staff", _l("Staff"), order=805, section="admin",
                  permission="users.manage", url_kwargs=school, plugin="core"),
         MenuItem("people.audit", _l("Audit log"), order=820, section="admin",

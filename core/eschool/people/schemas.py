@@ -81,6 +81,11 @@ class StudentBriefSchema(Schema):
 class CardSchema(CardInSchema):
     id = fields.Integer()
     full_name = fields.String()
+    birth_date = fields.Date(allow_none=True, metadata={"description": "null: to complete (see `to_complete`)"})
+    gender = fields.String(metadata={"description": "`m`, `f`, or empty: to complete"})
+    to_complete = fields.List(fields.String(), metadata={
+        "description": "the card's fields still to fill (`birth_date`, `gender`): a student imported from a file "
+                       "without them"})
     status = fields.String()
     class_name = fields.String(allow_none=True)
     guardians = fields.List(fields.Nested(GuardianSchema))
@@ -159,3 +164,23 @@ class IssuedLoginSchema(Schema):
     username = fields.String()
     role = fields.String()
     password = fields.String(metadata={"description": "handed out; changed at the first login"})
+
+
+class ClassLoginsInSchema(Schema):
+    who = fields.String(load_default="all", validate=validate.OneOf(["all", "students", "parents"]), metadata={
+        "description": "`students`, `parents` or `all` (both)"})
+
+
+class ClassLoginSchema(Schema):
+    """A login of a class issued in bulk: the password is shown this once and never stored."""
+
+    kind = fields.String(metadata={"description": "`student` or `parent`"})
+    user_id = fields.Function(lambda i: i["user"].id)
+    full_name = fields.Function(lambda i: i["user"].full_name)
+    username = fields.Function(lambda i: i["user"].username)
+    password = fields.String(metadata={"description": "handed out; changed at the first login"})
+    children = fields.List(fields.String(), metadata={"description": "a parent's children in the class"})
+
+
+class ClassLoginsSchema(Schema):
+    items = fields.List(fields.Nested(ClassLoginSchema))

@@ -274,6 +274,52 @@ def card(student: Student) -> Student:
     return student
 
 
+def name_labels(students, short: bool = False) -> dict[int, str]:
+    """How each student of one list is named so that two with the same name can be told apart (two
+    "Орлов Глеб" in 5А after an import): the name (``short``: family and given name only, as the journal
+    grid shows it); where it repeats in the list, followed by the birth date; where that repeats too (or
+    is unknown), by a number, 1, 2, ... in the order of the list. No query."""
+    from flask_babel import format_date
+    from flask_babel import gettext as _
+
+    def name(s) -> str:
+        return f"{s.last_name} {s.first_name}" if short else s.full_name
+
+    by_name: dict[str, list] = {}
+    for s in students:
+        by_name.setdefault(name(s).casefold(), []).append(s)
+    labels = {}
+    for group in by_name.values():
+        if len(group) == 1:
+            labels[group[0].id] = name(group[0])
+            continue
+        births = [s.birth_date for s in group]
+        for number, s in enumerate(group, start=1):
+            if s.birth_date is not None and births.count(s.birth_date) == 1:
+                labels[s.id] = _("%(name)s (born %(date)s)", name=name(s), date=format_date(s.birth_date, "short"))
+            else:
+                labels[s.id] = _("%(name)s (no. %(number)s)", name=name(s), number=number)
+    return labels
+
+
+def cards_to_complete(school: School, class_group: ClassGroup | None = None) -> list[Student]:
+    """The school's (or one class's) studying students whose card lacks a birth date or sex (imported from
+    a file without demographics), by class and name; each carries ``class_name``. One query."""
+    from peewee import JOIN
+
+    query = (Student.select(Student, ClassGroup.name.alias("class_name"))
+             .join(ClassMembership, JOIN.LEFT_OUTER, on=(ClassMembership.student == Student.id)
+                   & ClassMembership.ends_on.is_null())
+             .join(ClassGroup, JOIN.LEFT_OUTER, on=ClassMembership.class_group == ClassGroup.id)
+             .where((Student.school == school) & (Student.status == "studying")
+                    & (Student.birth_date.is_null() | Student.gender.not_in(["m", "f"]))))
+    if class_group is not None:
+        query = query.where(ClassGroup.id == class_group.id)
+    rows = list(query.order_by(ClassGroup.grade, ClassGroup.name, Student.last_name, Student.first_name,
+                               Student.id).objects())
+    return rows
+
+
 def class_students(class_group: ClassGroup, on: dt.date | None = None) -> list[Student]:
     """Students in the class on a date (today by default), by name."""
     on = on or dt.date.today()
@@ -456,10 +502,14 @@ def save_staff_file(school: School, user_id: int, data: dict, actor=None):
 
 
 def class_without_logins(class_group: ClassGroup, students: list[Student] | None = None) -> tuple[list, list]:
-    """The class's students without a login, and their parents whose account has no password yet
-    (imported parents), each parent once: ``([student], [(parent user, [child names])])``."""
+    """The class's students without a usable login (none, or an imported account with no password yet),
+    and their parents whose account has no password yet (imported parents), each parent once:
+    ``([student], [(parent user, [child names])])``. Two queries."""
     students = class_students(class_group) if students is None else students
-    bare = [s for s in students if s.user_id is None]
+    logins = [s.user_id for s in students if s.user_id is not None]
+    passwordless = {u.id for u in User.select(User.id).where(User.id.in_(logins) & (User.password_hash == "")
+                                                             & User.is_active)} if logins else set()
+    bare = [s for s in students if s.user_id is None or s.user_id in passwordless]
     position = {s.id: n for n, s in enumerate(students)}
     parents: dict[int, list] = {}
     if position:
@@ -483,7 +533,12 @@ def issue_class_logins(school: School, class_group: ClassGroup, who: set[str], a
     with db.atomic():
         if "students" in who:
             for student in students:
-                user, password = issue_student_login(student, allowed_roles, actor=actor)
+                if student.user_id is None:
+                    user, password = issue_student_login(student, allowed_roles, actor=actor)
+                else:  # an imported account without a password: it gets one, its login stays
+                    user, password = User.get_by_id(student.user_id), auth.generate_password()
+                    auth.set_password(user, password, must_change=True)
+                    _audit(school, actor, "student", student.id, {"password": ("", "one-time password set")})
                 issued.append({"kind": "student", "user": user, "password": password, "children": []})
         if "parents" in who:
             for user, children in parents:

@@ -5,7 +5,7 @@ confirms. Between the two steps the file, full of personal data, is kept here:
 
 - under the instance folder (never the web root), in ``pending-uploads/<school id>/``, the folders
   ``0700`` and the files ``0600``;
-- named ``<kind>-<user id>-<token>.<csv|xlsx>``: bound to the school, the uploader and the kind of
+- named ``<kind>-<user id>-<token>.<csv|xlsx|xml>``: bound to the school, the uploader and the kind of
   import; the token is random (``secrets.token_hex``), checked against :data:`TOKEN` and looked up
   by its exact name (never a pattern, never a path made of what the user sent);
 - taken once: :func:`take` reads it and deletes it (the confirmation; a second confirmation finds
@@ -27,10 +27,10 @@ from flask_babel import lazy_gettext as _l
 
 LIFETIME = 3600  # seconds a checked file waits for its confirmation
 TOKEN = re.compile(r"[0-9a-f]{64}")  # secrets.token_hex(32)
-KINDS = ("students", "staff", "schools")  # the core's imports (schools: an operator's list, kept under folder 0);
-# a plugin's kind is "<plugin code>_<import>" (PLUGIN_KIND)
+KINDS = ("students", "staff", "schools", "timetable")  # the core's imports (schools: an operator's list, kept
+# under folder 0); a plugin's kind is "<plugin code>_<import>" (PLUGIN_KIND)
 PLUGIN_KIND = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)+")  # "nutrition_register": never a path, never a "-"
-SUFFIXES = (".csv", ".xlsx")
+SUFFIXES = (".csv", ".xlsx", ".xml")  # .xml: a timetable from aSc Timetables
 FOLDER = "pending-uploads"
 LEGACY_FOLDER = "imports"  # where versions before this one kept checked files
 
@@ -79,7 +79,7 @@ def keep(school_id: int, user_id: int, kind: str, data: bytes, filename: str, *,
     if not _known(kind):
         raise ValueError(kind)
     sweep(store, now)
-    suffix = ".xlsx" if (filename or "").lower().endswith(".xlsx") else ".csv"
+    suffix = next((s for s in SUFFIXES if (filename or "").lower().endswith(s)), ".csv")
     token = secrets.token_hex(32)
     path = _folder(school_id, store, create=True) / f"{kind}-{int(user_id)}-{token}{suffix}"
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)

@@ -56,7 +56,11 @@ def class_list(school_id: int, class_id: int):
     bare, parents = services.class_without_logins(group, students) if can_edit else ([], [])
     subgroups = list(group.subgroups.order_by(Subgroup.name)) if can_edit else []
     members = services.subgroup_members(group) if subgroups else {}
+    incomplete = sum(1 for s in students if s.to_complete) if can_edit else 0
     return render_template("people/class_list.html", school=school, group=group, students=students,
+                           labels=services.name_labels(students), incomplete=incomplete,
+                           can_manage=services.has_permission(current_user, services.MANAGE,
+                                                              services.scope_for_school(school)),
                            can_open=can_open, can_edit=can_edit, bare_students=len(bare), bare_parents=len(parents),
                            classes=school_services.classes(school, group.academic_year),
                            subgroups=subgroups, members=members)
@@ -133,8 +137,9 @@ def _card_sections(student):
 
 
 def _card_page(school, student, access, values=None, errors=None, status=200):
+    genders = GENDERS if student.gender in GENDERS else {"": "—", **GENDERS}  # never a sex guessed for a blank
     return render_template("people/card.html", school=school, student=services.card(student), access=access,
-                           values=values or {}, errors=errors or {}, genders=GENDERS, documents=DOCUMENTS,
+                           values=values or {}, errors=errors or {}, genders=genders, documents=DOCUMENTS,
                            kinds=KINDS, movements=list(student.movements.order_by(services.Movement.date)),
                            sections=_card_sections(student)), status
 
@@ -164,12 +169,22 @@ def card(school_id: int, student_id: int):
 def update_card(school_id: int, student_id: int):
     school, student, access = _student(school_id, student_id, need="edit")
     try:
-        data = CardInSchema().load(_form(CARD_FIELDS))
+        # a field still to complete (an import without it) may stay empty; once filled, it is required
+        data = CardInSchema().load(_form(CARD_FIELDS), partial=tuple(student.to_complete))
     except ValidationError as exc:
         return _card_page(school, student, access, request.form, as_text(exc.messages), 400)
     services.update_card(student, data, actor=current_user.id)
     flash(_("Saved."), "success")
     return redirect(url_for("people.card", school_id=school.id, student_id=student.id))
+
+
+@bp.get("/students/to-complete")
+@require(services.MANAGE)
+def to_complete(school_id: int):
+    """The cards still lacking a birth date or sex (students imported from a file without them), by class:
+    the secretary's list to finish."""
+    school = _school(school_id)
+    return render_template("people/to_complete.html", school=school, students=services.cards_to_complete(school))
 
 
 @bp.route("/movement", methods=["GET", "POST"])

@@ -23,9 +23,10 @@ def eschool_models():
 @hookimpl
 def eschool_blueprints(app):
     from eschool.timetable.api import bp as api_bp
+    from eschool.timetable.import_page import bp as import_bp
     from eschool.timetable.views import bp
 
-    return [bp, api_bp]
+    return [bp, api_bp, import_bp]
 
 
 @hookimpl
@@ -39,4 +40,6 @@ def eschool_menu_items(user, scope):
     if user is None or not scope.school_id:
         return []
     return [MenuItem("timetable.week", _l("Timetable"), order=20, permission="school.view",
-                     url_kwargs={"school_id": scope.school_id}, plugin="core")]
+                     url_kwargs={"school_id": scope.school_id}, plugin="core"),
+            MenuItem("timetable_import.index", _l("Import the timetable"), order=813, section="admin",
+                     permission="timetable.manage", url_kwargs={"school_id": scope.school_id}, plugin="core")]
