@@ -35,10 +35,10 @@ def eschool_permissions():
 def eschool_menu_items(user, scope):
     if user is None:
         return []
-    items = [MenuItem("diary.week", _l("Diary"), order=5, permission="diary.view", plugin="core"),
+    items = [MenuItem("diary.week", _l("Diary"), order=5, permission="diary.view", plugin="core", group="home"),
              MenuItem("diary.absences", _l("Report an absence"), order=6, permission="diary.report_absence",
-                      plugin="core")]
+                      plugin="core", group="journal")]
     if scope.school_id:
         items.append(MenuItem("diary.class_print_choice", _l("Diary printouts"), order=15,
-                              permission="diary.print_class", plugin="core"))
+                              permission="diary.print_class", plugin="core", group="journal"))
     return items

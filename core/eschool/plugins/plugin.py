@@ -39,4 +39,4 @@ def eschool_menu_items(user, scope):
     if user is None:
         return []
     return [MenuItem("plugins_admin.index", _l("Modules"), order=900, section="admin",
-                     permission="plugins.manage", plugin="core")]
+                     permission="plugins.manage", plugin="core", group="modules")]

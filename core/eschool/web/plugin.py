@@ -34,4 +34,4 @@ def eschool_init_app(app):
 def eschool_menu_items(user, scope):
     if user is None:
         return []
-    return [MenuItem("web.dashboard", _l("Start page"), order=0, plugin="core")]
+    return [MenuItem("web.dashboard", _l("Start page"), order=0, plugin="core", group="home")]
