@@ -34,6 +34,7 @@ CORE_PARTS: tuple[tuple[str, str], ...] = (
     ("core.reports", "eschool.reports.plugin"),
     ("core.yearend", "eschool.yearend.plugin"),
     ("core.applications", "eschool.applications.plugin"),
+    ("core.home", "eschool.home.plugin"),
 )
 
 

@@ -34,6 +34,7 @@ class PlannedLesson:
     subgroup: str | None
     starts_at: str | None = None  # the bell schedule's "HH:MM" of the class's shift, when set
     ends_at: str | None = None
+    usual_teacher_id: int | None = None  # the timetable's teacher (``teacher_id`` is the substitute's, if any)
 
 
 def _date(value) -> dt.date:
@@ -112,7 +113,8 @@ def planned_lessons(start: dt.date, end: dt.date, *, class_ids=None, teacher_id:
             if teacher_id is not None and class_ids is None and sub_teacher != teacher_id:
                 continue  # their lesson given by a substitute that day, or another's lesson they do not give
             found.append(PlannedLesson(entry_id, day, number, class_id, school_id, shift, subject_id, subject,
-                                       sub_teacher, sub_name, subgroup_id, subgroup, _hhmm(starts_at), _hhmm(ends_at)))
+                                       sub_teacher, sub_name, subgroup_id, subgroup, _hhmm(starts_at), _hhmm(ends_at),
+                                       teacher))
         day += dt.timedelta(days=1)
     found.sort(key=lambda x: (x.date, x.number, x.entry_id))
     return found

@@ -70,7 +70,8 @@ def widgets(user, scope) -> list[dict]:
                 continue
             shown.append(w)
     shown.sort(key=lambda w: (w.order, w.key))
-    return [{"key": w.key, "title": str(w.title), "template": w.template, "context": w.context()} for w in shown]
+    return [{"key": w.key, "title": str(w.title), "template": w.template, "context": w.context(),
+             "wide": getattr(w, "wide", False)} for w in shown]
 
 
 def face_labels(faces: list[tuple[tuple, list]]) -> list[str]:
@@ -95,9 +96,10 @@ def face_labels(faces: list[tuple[tuple, list]]) -> list[str]:
     munis = {m.id: m.name(locale) for m in Municipality.select().where(Municipality.id.in_(muni_ids))} \
         if muni_ids else {}
     labels = []
+    rank = {code: i for i, code in enumerate(ROLES)}
     for key, items in faces:
         roles = []
-        for a in items:
+        for a in sorted(items, key=lambda a: (rank.get(a.role, 99), a.id)):
             role = ROLES.get(a.role)
             text = str(role.label) if role else a.role
             if a.class_group_id and a.role != "student":

@@ -37,7 +37,9 @@ def index():
 @bp.get("/dashboard")
 @require(AUTHENTICATED)
 def dashboard():
-    return render_template("web/dashboard.html", widgets=services.widgets(current_user, g.scope))
+    from eschool.journal.services import local_today
+
+    return render_template("web/dashboard.html", widgets=services.widgets(current_user, g.scope), today=local_today())
 
 
 @bp.post("/language")
