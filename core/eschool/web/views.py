@@ -108,7 +108,9 @@ def manifest():
                       icon("icon-maskable-512.png", 512, "maskable")],
             "shortcuts": [{"name": _("Diary"), "url": url_for("diary.week")}],
         }
-    response = current_app.response_class(current_app.json.dumps(body), mimetype="application/manifest+json")
+    import json
+
+    response = current_app.response_class(json.dumps(body, ensure_ascii=False), mimetype="application/manifest+json")
     response.cache_control.max_age = 3600
     return response
 
