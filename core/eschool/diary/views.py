@@ -114,6 +114,18 @@ def summary():
                            final_kinds=services.FINAL_KINDS, **_context(student, students))
 
 
+@bp.get("/timetable")
+@require(services.VIEW)
+def timetable():
+    """The weekly timetable of the student's class (the school's timetable pages are for its staff: a family
+    opening one comes here)."""
+    from eschool.timetable.services import WEEKDAYS
+
+    student, students = _student()
+    data = services.class_timetable(student, local_today())
+    return render_template("diary/timetable.html", data=data, weekdays=WEEKDAYS, **_context(student, students))
+
+
 @bp.get("/print")
 @require(services.VIEW)
 def print_week():

@@ -200,7 +200,9 @@ def movement_book(school_id: int):
 @require(services.AUDIT)
 def audit(school_id: int):
     school = _school(school_id)
-    return render_template("people/audit.html", school=school, entries=services.audit_log(school))
+    from eschool.people.audit import describe
+
+    return render_template("people/audit.html", school=school, rows=describe(services.audit_log(school)))
 
 
 # --------------------------------------------------------------------------- logins and credentials slips

@@ -113,3 +113,28 @@ def face_labels(faces: list[tuple[tuple, list]]) -> list[str]:
             where = munis.get(key[1], "")
         labels.append(", ".join(roles) + (f" · {where}" if where else ""))
     return labels
+
+
+def display_value(value):
+    """``{{ value|cell }}``: a value as a table cell shows it in the user's language: dates and times through
+    Babel (03.12.2026 in Russian, 12/3/26 in English), yes or no for booleans, decimals with the locale's
+    separator; anything else as it is."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from flask_babel import format_date, format_datetime, format_decimal, format_time
+    from flask_babel import gettext as _
+
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, dt.datetime):
+        return format_datetime(value, "short")
+    if isinstance(value, dt.date):
+        return format_date(value, "short")
+    if isinstance(value, dt.time):
+        return format_time(value, "HH:mm")
+    if isinstance(value, Decimal | float):
+        return format_decimal(value)
+    return value
