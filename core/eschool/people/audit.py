@@ -13,6 +13,7 @@ from collections import defaultdict
 
 from flask_babel import format_date
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 
 #: What each kind of record is called.
 RECORDS = {
@@ -28,8 +29,8 @@ FIELDS = {
     "document_number": _l("Document number"), "snils": _l("SNILS"), "address": _l("Address"),
     "status": _l("Status"), "login": _l("Login"), "account": _l("Login"), "relation": _l("Relation"),
     "student": _l("Student"), "user": _l("Parent"), "given_by": _l("Given by"), "given_on": _l("Given on"),
-    "value": _l("Mark"), "kind": _l("Attendance"), "closed": _l("Closed"), "password": _l("Password"),
-    "is_active": _l("Account active"), "sessions": _l("Sessions"), "roles": _l("Roles"),
+    "value": _l("Mark"), "kind": _l("Attendance"), "closed": lazy_pgettext("audit", "Closed"), "password": _l("Password"),
+    "is_active": _l("Account active"), "sessions": lazy_pgettext("audit", "Sessions"), "roles": _l("Roles"),
     "members": _l("Students"), "position": _l("Position"), "phone": _l("Phone"), "education": _l("Education"),
     "hired_on": _l("Hired on"), "order_number": _l("Order number"),
 }
