@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from flask_babel import format_date
+from flask_babel import format_date, lazy_pgettext
 from flask_babel import lazy_gettext as _l
-from flask_babel import lazy_pgettext
 
 #: What each kind of record is called.
 RECORDS = {

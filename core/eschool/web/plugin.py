@@ -25,9 +25,8 @@ def eschool_init_app(app):
     """The pages' building blocks: ``{{ text|markdown }}`` (safe rich text), ``{{ value|cell }}`` (a value in the
     user's language) and ``{{ slot(...) }}``."""
     from eschool.richtext import render_markdown
-    from eschool.web.slots import marker, render_slot
-
     from eschool.web.services import display_value
+    from eschool.web.slots import marker, render_slot
 
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["cell"] = display_value
