@@ -124,7 +124,7 @@ def _short_name(name: str) -> str:
         if len(short) + len(word) + (1 if short else 0) > 12:
             break
         short = f"{short} {word}".strip()
-    return short or name[:12]
+    return short.rstrip(" —–-,.:;") or name[:12]
 
 
 def _theme_color() -> str:
