@@ -122,10 +122,15 @@ def prepare(app, scale: str, n_parents: int, n_teachers: int, seed: int = 7):
         return parents, teachers, today
 
 
-def start_gunicorn(url: str, port: int, workers: int, threads: int, log_path: Path, cache: bool = True):
+def server_env(url: str, extra: dict | None = None) -> dict:
+    return {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench-load",
+            "ESCHOOL_INSTANCE": str(suite.DATA / "instance"), "PYTHONPATH": str(suite.ROOT), **(extra or {})}
+
+
+def start_gunicorn(url: str, port: int, workers: int, threads: int, log_path: Path, cache: bool = True,
+                   env_extra: dict | None = None):
     gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent)) or "gunicorn"
-    env = {**os.environ, "DATABASE_URL": url, "SECRET_KEY": "bench-load",
-           "ESCHOOL_INSTANCE": str(suite.DATA / "instance"), "PYTHONPATH": str(suite.ROOT)}
+    env = server_env(url, env_extra)
     if not cache:
         env["ESCHOOL_CACHE_MB"] = "0"  # every read builds the week: the cost of first reads
     log = open(log_path, "a")  # noqa: SIM115 - kept open for the server's life
@@ -178,7 +183,7 @@ def teacher_worker(port: int, teacher: dict, stop_at: float, out: dict, seed: in
     used: collections.Counter = collections.Counter(teacher.get("existing", {}))
     headers = {"Authorization": f"Bearer {teacher['token']}", "Content-Type": "application/json"}
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    ok, failed, times, problems = 0, 0, [], []
+    ok, failed, times, problems, marked = 0, 0, [], [], []
     i = 0
     while time.time() < stop_at and pairs:
         lesson, student = pairs[i % len(pairs)]
@@ -201,6 +206,7 @@ def teacher_worker(port: int, teacher: dict, stop_at: float, out: dict, seed: in
         times.append((time.perf_counter() - started) * 1000)
         if 200 <= status < 300:
             ok += 1
+            marked.append(student)
         else:
             failed += 1
             if len(problems) < 5:
@@ -211,6 +217,7 @@ def teacher_worker(port: int, teacher: dict, stop_at: float, out: dict, seed: in
         out["failed"] += failed
         out["times"].extend(times)
         out["problems"].extend(problems)
+        out["students"].extend(marked)
 
 
 def scenario_1900(app, port: int, teachers: list, readers: int, duration: int, data_file: Path,
@@ -221,7 +228,7 @@ def scenario_1900(app, port: int, teachers: list, readers: int, duration: int, d
     with app.app_context():
         since = utcnow() - dt.timedelta(seconds=1)
         before = Mark.select().where(Mark.author.in_([t["id"] for t in teachers])).count()
-    out = {"ok": 0, "failed": 0, "times": [], "problems": [], "lock": threading.Lock()}
+    out = {"ok": 0, "failed": 0, "times": [], "problems": [], "students": [], "lock": threading.Lock()}
     reader_result = {}
 
     def readers_run():
@@ -248,9 +255,120 @@ def scenario_1900(app, port: int, teachers: list, readers: int, duration: int, d
              "problems": out["problems"]}
     if out["times"]:
         posts.update({f"{k}_ms": v for k, v in summary(out["times"]).items() if k != "n"})
-    return {"mark_posts": posts, "diary_reads": reader_result,
+    return {"mark_posts": posts, "diary_reads": reader_result, "students_marked": out["students"],
             "no_lost_mark": after - before == out["ok"] == new,
             "no_failed_request": out["failed"] == 0 and reader_result.get("errors", 1) == 0}
+
+
+ALERT_KINDS = ("alerts.mark", "alerts.low_mark")
+
+
+def bench_municipalities(app) -> list[int]:
+    from eschool.structure.models import School
+    from eschool_demo.scale import NAME_PREFIX
+
+    with app.app_context():
+        return sorted({s.municipality_id for s in School.select(School.municipality)
+                       .where(School.name.startswith(NAME_PREFIX))})
+
+
+def set_alerts(app, municipalities: list[int], on: bool, delay: int) -> None:
+    """Alerts to families on or off for the data set's municipalities; on: with the bench's short delay
+    (a mark changed within the delay is alerted once, with its last value: the product's default is 5 min)."""
+    from eschool.plugins.services import set_toggle
+    from eschool.plugins.settings import set_settings
+
+    with app.app_context():
+        registry = app.extensions["eschool"].plugins
+        for m in municipalities:
+            set_toggle(registry, "alerts", "municipality", m, on, actor="bench")
+            if on:
+                set_settings(registry, "alerts", "municipality", m, {"delay_seconds": delay}, actor="bench")
+
+
+def start_worker(url: str, env_extra: dict, log_path: Path, threads: int):
+    """``eschool worker``: the queue's consumer, a process of its own beside gunicorn's."""
+    eschool = shutil.which("eschool", path=str(Path(sys.executable).parent)) or "eschool"
+    log = open(log_path, "a")  # noqa: SIM115 - kept open for the worker's life
+    return subprocess.Popen([eschool, "worker", "--workers", str(threads)], env=server_env(url, env_extra),
+                            stdout=log, stderr=subprocess.STDOUT, cwd=str(suite.ROOT))
+
+
+def alerts_since(app, since: dt.datetime) -> collections.Counter:
+    from eschool.notifications.models import Notification
+
+    with app.app_context():
+        return collections.Counter(n.user_id for n in Notification.select(Notification.user).where(
+            (Notification.created_at >= since) & Notification.kind.in_(ALERT_KINDS)))
+
+
+def scenario_alerts(app, url: str, args, teachers: list, data_file: Path, script: Path) -> dict:
+    """The 19:00 scenario twice, alerts off then on (other teachers, so other lessons), gunicorn and the
+    queue on Redis, ``eschool worker`` beside them while alerts are on. Then the worker is given the
+    delay and time to drain, and the alerts in the parents' inboxes are counted against the marks posted:
+    every mark alerted to each of the student's parents, none twice."""
+    import redis
+
+    from eschool.db import utcnow
+    from eschool.people.models import Guardian
+
+    municipalities = bench_municipalities(app)
+    env = {"ESCHOOL_QUEUE_URL": args.queue}
+    redis.Redis.from_url(args.queue).flushdb()  # the bench's own queue database: earlier runs' leftovers go
+    half = len(teachers) // 2
+    runs: dict = {}
+    log_path = suite.DATA / "gunicorn.log"
+    for mode, group in (("off", teachers[:half]), ("on", teachers[half:])):
+        set_alerts(app, municipalities, mode == "on", args.alert_delay)
+        server = start_gunicorn(url, args.port, args.workers, args.threads, log_path, env_extra=env)
+        worker = start_worker(url, env, suite.DATA / "worker.log", args.worker_threads) if mode == "on" else None
+        try:
+            since = utcnow() - dt.timedelta(seconds=1)
+            result = scenario_1900(app, args.port, group, args.readers, args.duration, data_file, script)
+            posted_at = time.time()
+            students = result.pop("students_marked")
+            if mode == "on":
+                expected: collections.Counter = collections.Counter()
+                with app.app_context():
+                    parents = collections.defaultdict(list)
+                    for g in Guardian.select(Guardian.student, Guardian.user).where(
+                            Guardian.student.in_(sorted(set(students)))):
+                        parents[g.student_id].append(g.user_id)
+                for student in students:
+                    for parent in parents.get(student, ()):
+                        expected[parent] += 1
+                # the worker sends a lesson's alerts once its last change is ``delay`` old: wait that long,
+                # then until every expected alert is there or none came for 20 s (bounded)
+                total, got, last_change, last_total = sum(expected.values()), collections.Counter(), time.time(), -1
+                deadline = posted_at + args.alert_delay + args.alert_wait
+                while time.time() < deadline:
+                    got = alerts_since(app, since)
+                    count = sum(got.values())
+                    if count != last_total:
+                        last_total, last_change = count, time.time()
+                    ripe = time.time() > posted_at + args.alert_delay + 5
+                    if ripe and (count >= total or time.time() - last_change > 20):
+                        break
+                    time.sleep(2)
+                drained_s = round(time.time() - posted_at, 1)
+                time.sleep(5)  # a duplicate would come now, if at all
+                got = alerts_since(app, since)
+                result["alerts"] = {
+                    "marks_posted": len(students), "alerts_expected": total, "alerts_delivered": sum(got.values()),
+                    "parents": len(expected),
+                    "parents_short": sum(1 for u in expected if got[u] < expected[u]),
+                    "parents_alerted_twice": sum(1 for u in set(got) | set(expected) if got[u] > expected[u]),
+                    "seconds_after_the_last_post": drained_s, "delay_seconds": args.alert_delay}
+            runs[mode] = result
+            print(f"19:00 with alerts {mode}: {result}", flush=True)
+        finally:
+            stop(server)
+            if worker is not None:
+                stop(worker)
+    alerts = runs["on"]["alerts"]
+    return {"runs": runs, "alerts_delivered_equals_expected": alerts["alerts_delivered"] == alerts["alerts_expected"]
+            and not alerts["parents_alerted_twice"],
+            "posts_per_second": {m: runs[m]["mark_posts"]["posts_per_second"] for m in runs}}
 
 
 def write(results: dict) -> str:
@@ -284,6 +402,24 @@ def write(results: dict) -> str:
                   f"teachers, new): {p['marks_in_database_after_minus_before']} "
                   f"(created since the start: {p['marks_created_since_start']}). "
                   f"No lost mark: **{s['no_lost_mark']}**; no failed request: **{s['no_failed_request']}**."]
+    a = results.get("scenario_alerts")
+    if a:
+        when = results.get("alerts_measured", results["measured_at"])
+        lines += ["", f"19:00 scenario with alerts to families ({results['duration']} s each, measured {when}): "
+                      "gunicorn and `eschool worker` on a Redis queue; other teachers (other lessons) in each run.", "",
+                  "| alerts | teachers | mark posts/s | p50 ms | p95 ms | failed | diary reads/s | diary p95 ms |",
+                  "|---|---:|---:|---:|---:|---:|---:|---:|"]
+        for mode in ("off", "on"):
+            p, d = a["runs"][mode]["mark_posts"], a["runs"][mode]["diary_reads"]
+            lines.append(f"| {mode} | {p['teachers']} | {p['posts_per_second']} | {p.get('p50_ms')} | {p.get('p95_ms')} "
+                         f"| {p['failed']} | {d['requests_per_second']} | {d['p95_ms']} |")
+        al = a["runs"]["on"]["alerts"]
+        lines += ["", f"Alerts: {al['marks_posted']} marks posted with alerts on, {al['alerts_expected']} alerts expected "
+                      f"(each mark to each of the student's parents), **{al['alerts_delivered']} delivered** to "
+                      f"{al['parents']} parents' inboxes ({al['parents_short']} parents short, "
+                      f"{al['parents_alerted_twice']} alerted twice), all there {al['seconds_after_the_last_post']} s "
+                      f"after the last post with a delay of {al['delay_seconds']} s. Delivered = expected, none "
+                      f"twice: **{a['alerts_delivered_equals_expected']}**."]
     text = "\n".join(lines) + "\n"
     (suite.RESULTS / "load.md").write_text(text, encoding="utf-8")
     return text
@@ -307,6 +443,16 @@ def main(argv=None) -> int:
     parser.add_argument("--parents", type=int, default=2000, help="parents whose diaries are read (default 2000)")
     parser.add_argument("--reread-parents", type=int, default=200,
                         help="parents re-reading the diary, for the cached figure (default 200; 0: skip)")
+    parser.add_argument("--alerts", action="store_true",
+                        help="the 19:00 scenario with alerts off, then on (gunicorn and `eschool worker` on a Redis "
+                             "queue): alerts delivered against marks posted, and the posting rate of both")
+    parser.add_argument("--queue", default="redis://127.0.0.1:6379/7",
+                        help="the queue of --alerts (a Redis database of its own: it is emptied first)")
+    parser.add_argument("--alert-delay", type=int, default=10,
+                        help="the alerts' delay for --alerts, seconds (the product's default is 300)")
+    parser.add_argument("--alert-wait", type=int, default=180,
+                        help="at most this long after the delay for the worker to deliver (default 180)")
+    parser.add_argument("--worker-threads", type=int, default=4, help="`eschool worker --workers` (default 4)")
     args = parser.parse_args(argv)
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install -y wrk")
@@ -317,7 +463,8 @@ def main(argv=None) -> int:
     app = suite.make_app(url)
     suite.build_if_missing(app, args.scale, print)
     size = suite.data_size(app)
-    parents, teachers, today = prepare(app, args.scale, args.parents, args.teachers)
+    # --alerts: two groups of teachers, one posting with alerts off and one with them on
+    parents, teachers, today = prepare(app, args.scale, args.parents, args.teachers * (2 if args.alerts else 1))
     print(f"{args.scale}: {size}; {len(parents)} parents, {len(teachers)} teachers with lessons on {today}", flush=True)
     results = {"machine": machine(), "scale": args.scale, "size": size, "workers": args.workers,
                "threads": args.threads, "duration": args.duration, "load_before": load_average(),
@@ -354,11 +501,13 @@ def main(argv=None) -> int:
                 result["parents"] = min(args.reread_parents, len(parents))
                 results["diary_reread"] = [result]
                 print(f"diary API, re-reads: {result}", flush=True)
-            if not args.clients_only:
+            if not args.clients_only and not args.alerts:
                 results["scenario_1900"] = scenario_1900(app, args.port, teachers, args.readers, args.duration,
                                                          data_file, script)
         finally:
             stop(server)
+        if args.alerts:
+            results["scenario_alerts"] = scenario_alerts(app, url, args, teachers, data_file, script)
     results["load_after"] = load_average()
     previous = suite.RESULTS / "load.json"
     if previous.exists():  # a run of one part keeps the other part's figures
@@ -370,10 +519,15 @@ def main(argv=None) -> int:
         if "scenario_1900" not in results and "scenario_1900" in old:
             results["scenario_1900"] = old["scenario_1900"]
             results["scenario_measured"] = old.get("scenario_measured", old.get("measured_at"))
+        if "scenario_alerts" not in results and "scenario_alerts" in old:
+            results["scenario_alerts"] = old["scenario_alerts"]
+            results["alerts_measured"] = old.get("alerts_measured", old.get("measured_at"))
     print(write(results))
     suite.update_docs()
     scenario = results.get("scenario_1900", {})
-    return 0 if scenario.get("no_lost_mark", True) and scenario.get("no_failed_request", True) else 1
+    alerts = results.get("scenario_alerts", {})
+    return 0 if (scenario.get("no_lost_mark", True) and scenario.get("no_failed_request", True)
+                 and alerts.get("alerts_delivered_equals_expected", True)) else 1
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 
     .venv/bin/python -m bench.messages_alerts [--teachers 40] [--rounds 2] [--digest-marks 30]
 
-1. Builds (once) the municipality data set with ``eschool.scale`` (50 schools, 25,000 students, a parent
+1. Builds (once) the municipality data set with ``eschool_demo.scale`` (50 schools, 25,000 students, a parent
    each; one week of journal history) in ``bench/data/messages_alerts.sqlite3``.
 2. Picks ``--teachers`` teachers with a lesson today (grades 2-11), mints API tokens in-process.
 3. Each round, alerts **off** for the municipality (a toggle), then **on**: every teacher posts one mark
@@ -48,8 +48,8 @@ def make_app():
 
 
 def build(app, log) -> dict:
-    from eschool.scale import NAME_PREFIX, build_scale
     from eschool.structure.models import School
+    from eschool_demo.scale import NAME_PREFIX, build_scale
 
     with app.app_context():
         app.extensions["eschool"].upgrade()
@@ -68,9 +68,9 @@ def pick_teachers(app, n: int, seed: int = 19):
     from eschool.journal.models import Lesson
     from eschool.journal.services import ensure_lessons, local_today
     from eschool.people.models import ClassMembership
-    from eschool.scale import NAME_PREFIX
     from eschool.school.models import ClassGroup
     from eschool.structure.models import School
+    from eschool_demo.scale import NAME_PREFIX
 
     rng = random.Random(seed)
     with app.app_context():

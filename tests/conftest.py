@@ -20,6 +20,9 @@ from eschool.testing import _pg_connect, bearer, login
 ROOT = Path(__file__).parents[1]
 PG_ADMIN_URL = os.environ.get("ESCHOOL_TEST_POSTGRES", "").strip()
 
+#: The browser walks' harness (fixtures ``driver`` and ``portal``; see its docstring).
+pytest_plugins = ["tests.browser_kit"]
+
 __all__ = ["DEMO_PASSWORD", "PG_ADMIN_URL", "ROOT", "_pg_connect", "bearer", "login"]
 
 

@@ -185,3 +185,27 @@ def test_another_schools_secretary_cannot_reach_these_applications(app, school):
     moved = api.put(f"/api/v1/schools/{other.id}/applications/{made['id']}/status", headers=headers,
                     json={"status": "accepted"})
     assert moved.status_code in (400, 404)
+
+
+def test_the_public_form_is_limited_per_client_address(make_app):
+    """Past ``APPLICATION_RATE_LIMIT`` sendings from one address (valid or not), the form and the API answer
+    429 with Retry-After and keep nothing; another address is not held back."""
+    from eschool.applications.models import Application
+
+    app = make_app(APPLICATION_RATE_LIMIT="2 per hour", PROXY_FIX=1)
+    world = build_world(app)
+    visitor, url = app.test_client(), f"/api/v1/schools/{world.school}/applications/"
+    here = {"X-Forwarded-For": "203.0.113.7"}
+    assert visitor.post(url, json={**CHILD, "child_birth_date": _birth()}, headers=here).status_code == 201
+    assert visitor.post(url, json={"consent": True}, headers=here).status_code == 400  # counted too
+    refused = visitor.post(url, json={**CHILD, "child_first_name": "Вера", "child_birth_date": _birth()}, headers=here)
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    assert refused.get_json()["error"]["code"] == "rate_limited"
+    page = visitor.post(f"/school/{world.school}/apply", data={**CHILD, "consent": "yes"}, headers=here)
+    assert page.status_code == 429 and "Retry-After" in page.headers
+    assert "слишком много заявлений" in page.get_data(as_text=True)
+    elsewhere = visitor.post(url, json={**CHILD, "child_first_name": "Вера", "child_birth_date": _birth()},
+                             headers={"X-Forwarded-For": "198.51.100.9"})
+    assert elsewhere.status_code == 201
+    with app.app_context():
+        assert sorted(a.child_first_name for a in Application.select()) == ["Анна", "Вера"]

@@ -1,5 +1,5 @@
 """The architecture's contracts (import-linter, configured in pyproject.toml): plugins import only the
-public API, the core never imports a plugin, a capability's layers never import upward."""
+public API and never each other, the core never imports a plugin, a capability's layers never import upward."""
 from __future__ import annotations
 
 import pkgutil
@@ -54,6 +54,7 @@ def test_every_built_in_plugin_is_held_to_the_contracts():
     assert plugins <= set(CONFIG["root_packages"])
     assert plugins <= set(_contract("Plugins import only")["source_modules"])
     assert plugins <= set(_contract("The core never imports")["forbidden_modules"])
+    assert plugins <= set(_contract("Plugins never import each other")["modules"])
 
 
 def _check_plugin(package: str, where: Path, tmp_path, monkeypatch) -> int:

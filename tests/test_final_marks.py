@@ -142,6 +142,31 @@ def test_final_marks_on_the_page_as_a_plain_form(app, j):
         assert sorted(m.value for m in FinalMark.select()) == ["2", "4"]
 
 
+def test_the_teacher_accepts_the_suggested_marks_in_one_go(app, j):
+    """One button instead of a dropdown per student: each student without a final mark gets the suggestion;
+    a forecast from fewer than three marks is left to the teacher; the average in the locale's decimals."""
+    from eschool.journal.models import FinalMark
+
+    page = f"/school/{j['school'].id}/results/classes/{j['c5'].id}/final-marks?subject={j['maths'].id}&period={j['p1'].id}"
+    accept = page.replace("/final-marks?", "/final-marks/accept?")
+    for name in ("other", "classteacher", "parent"):  # not the subject's teacher here: refused, nothing set
+        client = app.test_client()
+        login(client, name)
+        assert client.post(accept).status_code == 403, name
+    teacher = app.test_client()
+    login(teacher, "teacher")
+    html = teacher.get(page).get_data(as_text=True)
+    assert "3,78" in html and "3.78" not in html and "Принять предложенные отметки" in html
+    done = teacher.post(accept, follow_redirects=True).get_data(as_text=True)
+    assert "Принято: 1 итоговая отметка" in done and "решите сами: Быков Борис" in done.replace("\xa0", " ")
+    with app.app_context():
+        assert [(m.student_id, m.value) for m in FinalMark.select()] == [(j["anna"].id, "4")]
+        FinalMark.update(value="5").execute()  # the teacher changed it: accepting again keeps it
+    teacher.post(accept)
+    with app.app_context():
+        assert [(m.student_id, m.value) for m in FinalMark.select()] == [(j["anna"].id, "5")]
+
+
 def test_the_year_mark_is_suggested_from_the_period_marks_and_exams_are_set(client, j):
     headers = bearer(client, "teacher")
     assert put(client, j, headers, "anna", "4").status_code == 200

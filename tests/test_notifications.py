@@ -435,6 +435,13 @@ def test_audiences_resolve_to_the_right_people(world):
         assert resolve(Audience.municipality(w["muni2"])) == {w["admin2"], w["teacher2"], w["municipal2"]}
         assert resolve(Audience.with_role("director", school_id=w["school"])) == {ids["director"]}
         assert resolve(Audience.region("operators")) == {ids["region"], ids["municipal"], w["municipal2"]}
+        # one statement however many people and parts: the parts are subqueries of one UNION
+        from eschool.testing import counting_queries
+
+        big = Audience.region("staff", "students", "parents", "operators") | Audience.of_class(w["a5"], "teachers")
+        with counting_queries() as counted:
+            everyone = resolve(big)
+        assert counted.count == 1 and {ids["parent"], ids["student"], ids["region"], w["admin2"]} <= everyone
 
 
 @pytest.mark.parametrize("sender, reaches, never", [

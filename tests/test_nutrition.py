@@ -164,6 +164,25 @@ def test_parent_notice_before_cutoff_leaves_the_order(app, world, meals, api_tok
     assert world.students[0] not in _ordered_students(app, world, day)
 
 
+def test_parent_notice_after_cutoff_leaves_the_order_and_is_logged(app, world, meals, api_token, clock):
+    from eschool_nutrition.models import OrderLog
+
+    day = meals["day"]
+    if day != world.today:
+        pytest.skip("a notice starts today at the earliest")
+    clock(day, "07:00")
+    client = app.test_client()
+    client.get(f"/api/v1/nutrition/schools/{world.school}/orders/{world.c5}?date={day}",
+               headers=api_token("classteacher"))
+    clock(day, "08:40")
+    assert client.post("/api/v1/diary/absences", headers=api_token("parent"), json={
+        "student_id": world.students[0], "starts_on": day.isoformat(), "reason": "illness"}).status_code == 201
+    assert world.students[0] in _ordered_students(app, world, day)
+    with app.app_context():
+        assert OrderLog.get((OrderLog.student == world.students[0])
+                            & (OrderLog.action == "absence_after_cutoff")).detail == "notice"
+
+
 def test_notice_made_before_the_order_is_left_out_of_the_prefill(app, world, meals, api_token, clock):
     day = meals["day"]
     if day != world.today:

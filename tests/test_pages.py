@@ -12,13 +12,13 @@ def _pages(app, school_id, vacancy_id, class_id, student_id, user_id, extra=None
     urls = []
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods or rule.rule.startswith("/api/") or rule.endpoint in (
-                "web.static", "web.plugin_static", "web.health", "auth.logout",
+                "web.static", "web.plugin_static", "ops.health", "ops.version", "ops.metrics", "auth.logout",
                 "web.manifest",  # JSON, not a page: tests/test_home.py
                 "kiosk.worker"):  # the kiosk's service worker: a script, not a page (tests/test_kiosk.py)
             continue
         if "token" in rule.arguments or rule.endpoint == "device_login.login":  # one-time links: their own tests
             continue
-        if "file_id" in rule.arguments or "attachment_id" in rule.arguments:  # downloads: their own tests
+        if {"file_id", "attachment_id", "entry_id"} & set(rule.arguments):  # downloads: their own tests
             continue
         if rule.rule.endswith((".xlsx", ".pdf")):  # downloads: their own tests
             continue
@@ -28,7 +28,8 @@ def _pages(app, school_id, vacancy_id, class_id, student_id, user_id, extra=None
             continue
         if "key" in rule.arguments and rule.endpoint.startswith("reports"):  # every core report of its level
             keys = ["school_rates"] if "municipality_code" in rule.arguments else [
-                "attendance", "progress", "at_risk", "summary_sheet", "class_journal", "movement", "activity"]
+                "attendance", "progress", "parallel", "subjects", "teachers", "at_risk", "summary_sheet",
+                "class_journal", "movement", "activity"]
             urls += [(rule.endpoint, rule.rule, {**{k: values[k] for k in rule.arguments if k != "key"}, "key": key})
                      for key in keys]
             continue
@@ -95,7 +96,7 @@ def test_every_page_renders_in_both_languages_under_the_regions_theme(make_app, 
         from eschool_kiosk.models import KioskPage  # the demo school has a kiosk (demo = true)
 
         kiosk_page = KioskPage.select().first()
-        extra = {"subject_id": lesson.subject_id, "lesson_id": lesson.id,
+        extra = {"subject_id": lesson.subject_id, "lesson_id": lesson.id, "year_id": group.academic_year_id,
                  "item_id": Announcement.select(fn.MIN(Announcement.id)).scalar(),  # news item 1 exists too
                  "event_id": Event.select(fn.MIN(Event.id)).scalar(),
                  "section_id": kiosk_page.section_id, "page_id": kiosk_page.id}

@@ -119,11 +119,11 @@ def _without_times(text: str) -> str:
 
 
 def test_a_locked_out_login_does_not_tell_whether_the_account_exists(limited, monkeypatch):
-    from eschool.auth import services
+    from eschool.auth import passwords
 
     checks = []
-    real_check = services.check_password_hash
-    monkeypatch.setattr(services, "check_password_hash", lambda *a: checks.append(1) or real_check(*a))
+    real_check = passwords.check_password_hash
+    monkeypatch.setattr(passwords, "check_password_hash", lambda *a: checks.append(1) or real_check(*a))
     client = limited(LOGIN_RATE_LIMIT="100 per 10 minutes").test_client()
     answers = {}
     for name in ("teacher", "no-such-login"):

@@ -10,8 +10,8 @@ import pytest
 from eschool.exports.pdf import pdf_available
 from eschool.testing import PASSWORD, build_world, login
 
-SCHOOL_REPORTS = {"attendance", "progress", "at_risk", "summary_sheet", "class_journal", "movement", "activity",
-                  "oversight.filling"}
+SCHOOL_REPORTS = {"attendance", "progress", "parallel", "subjects", "teachers", "at_risk", "summary_sheet",
+                  "class_journal", "movement", "activity", "oversight.filling"}
 
 
 @pytest.fixture
@@ -50,6 +50,12 @@ def _sheets(data: bytes) -> dict:
     return {ws.title: [[c.value for c in row] for row in ws.iter_rows()] for ws in book.worksheets}
 
 
+def _pdf_text(data: bytes) -> str:
+    from pypdf import PdfReader
+
+    return "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+
+
 def test_the_administration_opens_every_school_report_as_a_page_xlsx_and_pdf(app, school, login_as):
     admin = login_as("deputy")
     listing = admin.get(f"/school/{school.school}/reports/")
@@ -58,16 +64,21 @@ def test_the_administration_opens_every_school_report_as_a_page_xlsx_and_pdf(app
         assert f"/reports/{key}" in listing.get_data(as_text=True), key
         page = admin.get(f"/school/{school.school}/reports/{key}")
         assert page.status_code == 200, (key, page.status_code)
-        if key in ("summary_sheet", "class_journal"):
-            assert "format=pdf" not in page.get_data(as_text=True)  # the class comes first
-            key += f"?class_id={school.c5}"
+        if key in ("summary_sheet", "class_journal", "parallel"):
+            assert "format=pdf" not in page.get_data(as_text=True)  # the class (the grade) comes first
+            key += f"?class_id={school.c5}" if key != "parallel" else "?grade=5"
+            page = admin.get(f"/school/{school.school}/reports/{key}")
         sep = "&" if "?" in key else "?"
         xlsx = admin.get(f"/school/{school.school}/reports/{key}{sep}format=xlsx")
         assert xlsx.status_code == 200 and xlsx.mimetype.endswith("spreadsheetml.sheet"), key
-        assert _sheets(xlsx.data), key
+        sheets = _sheets(xlsx.data)
+        title = next(iter(sheets.values()))[0][0]  # the report's title heads the first sheet
+        assert title and sum(len(rows) for rows in sheets.values()) > 3, key
         if pdf_available():
             pdf = admin.get(f"/school/{school.school}/reports/{key}{sep}format=pdf")
             assert pdf.status_code == 200 and pdf.data.startswith(b"%PDF"), key
+            text = _pdf_text(pdf.data)
+            assert "Тестовая школа" in text and title.split(":")[0] in text, key
 
 
 def test_the_attendance_summary_counts_days_and_lessons_with_and_without_a_reason(app, school, login_as):
@@ -130,7 +141,7 @@ def test_the_summary_sheet_is_the_class_teachers_printed_form_of_their_own_class
 def test_people_without_a_report_permission_are_refused_by_pages_and_api(app, school, login_as, api_token, who):
     client = login_as(who)
     assert client.get(f"/school/{school.school}/reports/").status_code == 403
-    for key in ("attendance", "progress", "movement", "activity", "summary_sheet"):
+    for key in ("attendance", "progress", "parallel", "subjects", "teachers", "movement", "activity", "summary_sheet"):
         assert client.get(f"/school/{school.school}/reports/{key}?class_id={school.c5}").status_code == 403, key
     api = app.test_client()
     headers = api_token(who)
@@ -190,29 +201,85 @@ def test_a_plugins_report_goes_when_the_plugin_is_switched_off(app, school, logi
     assert admin.get(f"/school/{school.school}/reports/oversight.filling").status_code == 404
 
 
-def test_query_counts_do_not_grow_with_the_students(app, school, login_as, count_queries):
+def test_query_counts_grow_neither_with_the_students_nor_with_the_classes(app, school, login_as, count_queries):
+    """Every school report, as a page and as a file: the same number of queries with 20 more students,
+    and the school-wide ones with two more classes too."""
+    from eschool.school import services as school_services
     from eschool.school.models import ClassGroup
     from eschool.structure.models import School
     from eschool.testing.world import enrol_students
 
     admin = login_as("deputy")
-    urls = [f"/school/{school.school}/reports/{key}?class_id={school.c5}" for key in
-            ("attendance", "summary_sheet", "at_risk")] + [f"/school/{school.school}/reports/activity",
-                                                           f"/school/{school.school}/reports/attendance"]
+    base = f"/school/{school.school}/reports"
+    school_wide = [f"{base}/{key}" for key in ("attendance", "progress", "at_risk", "subjects", "teachers",
+                                                "activity", "movement", "oversight.filling")] + [
+        f"{base}/parallel?grade=5", f"{base}/subjects?subject_id={school.maths}"]
+    one_class = [f"{base}/{key}?class_id={school.c5}" for key in ("attendance", "summary_sheet", "at_risk",
+                                                                  "class_journal")]
+    urls = school_wide + one_class + [f"{base}/progress?format=xlsx", f"{base}/teachers?format=xlsx"]
     for url in urls:
         admin.get(url)
-    few = {}
-    for url in urls:
-        with count_queries() as counted:
-            assert admin.get(url).status_code == 200
-        few[url] = counted.count
+
+    def counts():
+        found = {}
+        for url in urls:
+            with count_queries() as counted:
+                assert admin.get(url).status_code == 200, url
+            found[url] = counted.count
+        return found
+
+    few = counts()
     with app.app_context():
-        enrol_students(School.get_by_id(school.school), ClassGroup.get_by_id(school.c5), 20,
-                       school.today - dt.timedelta(days=100), start=40)
-    for url in urls:
-        with count_queries() as counted:
-            assert admin.get(url).status_code == 200
-        assert counted.count == few[url], url
+        s = School.get_by_id(school.school)
+        enrol_students(s, ClassGroup.get_by_id(school.c5), 20, school.today - dt.timedelta(days=100), start=40)
+    assert counts() == few
+    with app.app_context():
+        for letter in "БВ":
+            group = school_services.create_class(s, {
+                "academic_year_id": school.year, "grade": 5, "letter": letter, "kind": "regular", "name": "",
+                "shift": 1, "class_teacher_id": None, "subgroups": []})
+            school_services.add_assignment(s, {"teacher_id": school.user_id("other"), "class_id": group.id,
+                                               "subject_id": school.maths, "subgroup_id": None})
+            enrol_students(s, group, 5, school.today - dt.timedelta(days=100), start=70 + ord(letter) % 7 * 5)
+    more = counts()
+    assert {url: more[url] for url in school_wide} == {url: few[url] for url in school_wide}
+
+
+def test_progress_by_parallel_subject_and_teacher(app, school, login_as, api_token):
+    """5А's maths period marks 5, 4, 3, 2 (two students without), 6Б's 4, 4, 4: the parallel of the 5th
+    grade, the subjects' and the teachers' figures."""
+    from eschool.journal.models import FinalMark
+
+    period = _period(app, school)
+    with app.app_context():
+        for student, value in zip(school.students[:4], "5432", strict=True):
+            FinalMark.create(student=student, class_group=school.c5, subject=school.maths, kind="period",
+                             period=period, value=value, numeric=int(value))
+        for student in school.others:
+            FinalMark.create(student=student, class_group=school.c6, subject=school.maths, kind="period",
+                             period=period, value="4", numeric=4)
+    api, headers = app.test_client(), api_token("deputy")
+    base = f"/api/v1/schools/{school.school}/reports"
+    parallel = api.get(f"{base}/parallel?grade=5&period_id={period}", headers=headers).get_json()
+    classes, subjects = parallel["tables"]
+    # class, students, assessed, only 5, 4 and 5, with a 2, pass rate, quality, average
+    assert classes["rows"] == [["5А", 6, 4, 1, 1, 1, 75.0, 50.0, 3.5]]
+    assert classes["totals"][1:] == [6, 4, 1, 1, 1, 75.0, 50.0, 3.5]
+    assert subjects["rows"] == [["Математика", 4, 1, 1, 1, 1, 75.0, 50.0, 3.5]]
+    assert api.get(f"{base}/parallel", headers=headers).status_code == 400  # the grade comes first
+    by_subject = api.get(f"{base}/subjects?period_id={period}", headers=headers).get_json()["tables"][0]
+    # subject, marks, «5», «4», «3», «2», pass rate, quality, average
+    assert by_subject["rows"] == [["Математика", 7, 1, 4, 1, 1, 85.7, 71.4, 3.71]]
+    one = api.get(f"{base}/subjects?period_id={period}&subject_id={school.maths}", headers=headers).get_json()
+    assert [r[:2] for r in one["tables"][0]["rows"]] == [["5А", 4], ["6Б", 3]]
+    teachers = api.get(f"{base}/teachers?period_id={period}", headers=headers).get_json()
+    summary, detail = teachers["tables"]
+    assert sorted(summary["rows"]) == [["Другой Учитель", 1, 3, 0, 3, 0, 0, 100.0, 100.0, 4.0],
+                                       ["Учитель Предметник", 1, 4, 1, 1, 1, 1, 75.0, 50.0, 3.5]]
+    assert sorted(r[:3] for r in detail["rows"]) == [["Другой Учитель", "6Б", "Математика"],
+                                                     ["Учитель Предметник", "5А", "Математика"]]
+    sheets = _sheets(login_as("deputy").get(f"/school/{school.school}/reports/teachers?format=xlsx&period_id={period}").data)
+    assert any(row[:2] == ["Учитель Предметник", 1] for rows in sheets.values() for row in rows)
 
 
 def test_the_class_journal_prints_marks_absences_and_topics_per_subject(app, school, login_as, count_queries):

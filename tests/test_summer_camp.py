@@ -119,32 +119,6 @@ def test_kuzbass_profile_camp_everywhere_camp_meals_only_in_kemerovo_city(app, w
         assert state["prokopyevsk"][2] is False
 
 
-def test_camp_meals_pages_and_api_follow_the_profile(app, world, camp, client, api_token, login_as):
-    """The same session's meals: kept in Kemerovo city; refused (404 page, 409 save) once the school is
-    in a municipality the profile does not list."""
-    from eschool.plugin_api import Municipality, School
-
-    headers = api_token("admin")
-    day = camp["start"]
-    url = f"{API}/schools/{camp['school']}/sessions/{camp['session']}/meals"
-    sheet = client.get(f"{url}?date={day}", headers=headers)
-    assert sheet.status_code == 200
-    assert {(r["squad"], r["kind"]) for r in sheet.get_json()["rows"]} >= {("Солнышко", "lunch"), ("Искорка", "snack")}
-    saved = client.put(url, json={"date": str(day), "counts": [{"squad_id": camp["sun"], "kind": "lunch", "count": 7}]},
-                       headers=headers)
-    assert saved.status_code == 200, saved.get_json()
-    assert [r["count"] for r in saved.get_json()["rows"] if r["squad_id"] == camp["sun"] and r["kind"] == "lunch"] == [7]
-    assert login_as("admin").get(f"{CAMP}/school/{camp['school']}/sessions/{camp['session']}/meals").status_code == 200
-    with app.app_context():
-        novokuznetsk = Municipality.get(Municipality.code == "novokuznetsk")
-        School.update(municipality=novokuznetsk).where(School.id == camp["school"]).execute()
-    refused = client.put(url, json={"date": str(day), "counts": [{"squad_id": camp["sun"], "kind": "lunch", "count": 5}]},
-                         headers=headers)
-    assert refused.status_code == 409
-    assert client.get(f"{url}?date={day}", headers=headers).status_code == 404
-    assert login_as("admin").get(f"{CAMP}/school/{camp['school']}/sessions/{camp['session']}/meals").status_code == 404
-
-
 @pytest.mark.parametrize("region", ["samara", "primorye"])
 def test_off_in_samara_and_primorye(make_app, region):
     from eschool.plugin_api import Municipality, is_enabled, scope_for_school
@@ -501,11 +475,10 @@ def test_query_counts_are_flat_in_children_and_days(app, world, camp, client, ap
     s, c = camp["school"], camp["session"]
     urls = [(f"{API}/schools/{s}/sessions/{c}/applications", admin),
             (f"{API}/schools/{s}/squads/{camp['sun']}/attendance?date={camp['start']}", admin),
-            (f"{API}/schools/{s}/sessions/{c}/meals?date={camp['start']}", admin),
             (f"{API}/schools/{s}/sessions/{c}/attendance.xlsx", admin),
             (f"{API}/municipalities/{code}/camps?year={camp['start'].year}", municipal),
             (f"{CAMP}/school/{s}/sessions/{c}", None), (f"{CAMP}/school/{s}/sessions/{c}/report", None),
-            (f"{CAMP}/school/{s}/sessions/{c}/meals", None), (f"{CAMP}/school/{s}/squads/{camp['sun']}/attendance", None)]
+            (f"{CAMP}/school/{s}/squads/{camp['sun']}/attendance", None)]
 
     def counts():
         return [_count(count_queries, browser if h is None else client, u, h) for u, h in urls]
@@ -523,23 +496,6 @@ def test_catalogs_are_complete():
     from eschool.testing import check_catalogs
 
     assert check_catalogs(Path(__file__).parents[1] / "plugins" / "eschool_summer_camp") == []
-
-
-def test_a_school_switches_its_camp_meals_off_but_cannot_widen_the_region(app, world, camp, client, api_token,
-                                                                           login_as):
-    admin = api_token("admin")
-    url = f"{API}/schools/{camp['school']}/sessions/{camp['session']}/meals?date={camp['start']}"
-    assert client.get(url, headers=admin).status_code == 200
-    page = login_as("admin").get(f"/admin/plugins/summer_camp/settings?school={camp['school']}")
-    assert page.status_code == 200
-    off = client.put("/api/v1/plugins/summer_camp/settings", headers=admin,
-                     json={"scope_type": "school", "scope_id": camp["school"], "values": {"meals": False}})
-    assert off.status_code == 200, off.get_json()
-    assert client.get(url, headers=admin).status_code == 404
-    widen = client.put("/api/v1/plugins/summer_camp/settings", headers=admin,
-                       json={"scope_type": "school", "scope_id": camp["school"],
-                             "values": {"meals_municipalities": ["*"]}})
-    assert widen.status_code == 400 and "meals_municipalities" in widen.get_json()["error"]["fields"]
 
 
 def test_the_camps_in_the_reports_registry(app, world, camp, client, api_token, login_as):

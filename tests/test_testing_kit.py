@@ -67,3 +67,55 @@ def test_check_catalogs_reports_a_missing_translation(tmp_path):
         (folder / "messages.po").write_text('msgid ""\nmsgstr ""\n"Content-Type: text/plain; charset=UTF-8\\n"\n')
     problems = check_catalogs(plugin)
     assert any("Nobody translated this" in p for p in problems)
+
+
+def _schema_and_rows(database):
+    """What a migration leaves: every table's columns and the rows of the tables the migrations fill."""
+    tables = sorted(database.get_tables())
+    listing = {t: sorted(c.name for c in database.get_columns(t)) for t in tables}
+    rows = {t: sorted(map(repr, database.execute_sql(f'SELECT * FROM "{t}"').fetchall())) for t in tables}
+    return listing, {t: r for t, r in rows.items() if r}
+
+
+def test_a_test_starts_from_a_copy_of_the_migrated_database_that_is_the_migrated_one(app, tmp_path):
+    """The kit migrates once per set of inputs and copies the result for the next tests
+    (eschool.testing.databases): the copy must hold what the migrations made, and nothing a test wrote."""
+    import peewee
+
+    from eschool.auth.models import User
+    from eschool.testing import databases
+
+    database = app.extensions["eschool"].database
+    with app.app_context():
+        migrated = _schema_and_rows(database)
+        assert migrated[1], "the migrations' own history is in the database"
+        User.create(username="written-by-a-test", full_name="X", password_hash="x")
+    if isinstance(database, peewee.PostgresqlDatabase):
+        url = app.config["DATABASE_URL"]
+        state = databases.PgState()
+        with app.app_context():
+            User.delete().where(User.username == "written-by-a-test").execute()
+        database.close()
+        state.keep(url, "inputs")
+        with app.app_context():
+            first = User.create(username="written-by-a-test", full_name="X", password_hash="x").id
+        database.close()
+        assert state.restore(url, "inputs")
+        assert not state.restore(url, "other inputs")
+        with app.app_context():
+            assert _schema_and_rows(database) == migrated
+            assert User.create(username="again", full_name="X", password_hash="x").id == first  # ids start over
+            database.execute_sql('ALTER TABLE "user_account" ADD COLUMN "added_by_a_test" integer')
+        database.close()
+        assert not state.restore(url, "inputs"), "a changed schema is migrated again, never reused"
+    else:
+        templates = databases.SqliteTemplates()
+        try:
+            with app.app_context():
+                User.delete().where(User.username == "written-by-a-test").execute()
+                templates.keep("inputs", database)
+            copy = tmp_path / "copy.sqlite3"
+            assert templates.restore("inputs", copy) and not templates.restore("other inputs", tmp_path / "x.sqlite3")
+            assert _schema_and_rows(peewee.SqliteDatabase(str(copy))) == migrated
+        finally:
+            templates.clear()

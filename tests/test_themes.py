@@ -11,7 +11,7 @@ THEMES = {"kemerovo": "kuzbass", "primorye": "primorye", "samara": "samara"}
 
 
 def _pages_without_arguments(app) -> list[str]:
-    skip = {"web.static", "web.health", "api.openapi", "web.manifest"}  # not pages (the manifest: test_home.py)
+    skip = {"web.static", "api.openapi", "ops.health", "ops.version", "ops.metrics", "web.manifest"}  # JSON and text, not pages
     return sorted(rule.rule for rule in app.url_map.iter_rules()
                   if "GET" in rule.methods and not rule.arguments and rule.endpoint not in skip
                   and not rule.rule.startswith("/api/"))
@@ -110,4 +110,45 @@ def test_a_theme_that_extends_a_missing_theme_stops_start_up(make_app, regions_c
 
     (themes_copy / "kuzbass" / "theme.toml").write_text('name = "kuzbass"\nextends = "siberia"\n', encoding="utf-8")
     with pytest.raises(ProfileError, match="no theme 'siberia'"):
+        make_app(migrate=False)
+
+
+def test_themes_dir_is_a_search_path_and_regions_check_follows_extends_logo_and_names(make_app, regions_copy,
+                                                                                        tmp_path, monkeypatch):
+    """A theme of one's own in ESCHOOL_THEMES_DIR extends a bundled one; `regions check` is as strict as
+    start-up and stricter: the whole chain, the logo file, a name in both languages; each line names the
+    file and the key."""
+    from click.testing import CliRunner
+
+    from eschool import cli
+
+    own = tmp_path / "own-themes"
+    _write(own / "siberia" / "theme.toml", 'name = "siberia"\nextends = "kuzbass"\n')
+    _write(own / "siberia" / "static" / "css" / "theme.css", "/* siberia */")
+    monkeypatch.setenv("ESCHOOL_THEMES_DIR", f"{tmp_path / 'empty'}:{own}")
+    regions_copy.replace("kemerovo", 'theme = "kuzbass"', 'theme = "siberia"')
+    client = make_app(migrate=False).test_client()
+    assert client.get("/static/css/theme.css").get_data(as_text=True) == "/* siberia */"
+    assert client.get("/static/img/logo.svg").status_code == 200  # from kuzbass, the bundled parent
+    runner = CliRunner()
+    profile = str(regions_copy.path("kemerovo"))
+    ok = runner.invoke(cli.main, ["regions", "check", profile])
+    assert ok.exit_code == 0 and "OK (kemerovo" in ok.output, ok.output
+
+    _write(own / "siberia" / "theme.toml", 'name = "siberia"\nextends = "taiga"\n')
+    regions_copy.replace("kemerovo", 'logo = "img/logo.svg"', 'logo = "img/coat.svg"')
+    regions_copy.replace("kemerovo", ', en = "Electronic School 2.0"', "")
+    bad = runner.invoke(cli.main, ["regions", "check", profile])
+    assert bad.exit_code == 1
+    assert f"{own / 'siberia' / 'theme.toml'}: extends: no theme 'taiga' (available: default, kuzbass" in bad.output
+    _write(own / "siberia" / "theme.toml", 'name = "siberia"\nextends = "kuzbass"\n')
+    bad = runner.invoke(cli.main, ["regions", "check", profile])
+    assert bad.exit_code == 1, bad.output
+    assert f"{profile}: logo: no file 'img/coat.svg' in" in bad.output
+    assert "names.portal: no English name" in bad.output
+
+    _write(own / "siberia" / "theme.toml", 'name = "siberia"\nextends = ["kuzbass"]\n')
+    from eschool.regions.services import ProfileError
+
+    with pytest.raises(ProfileError, match=r"siberia/theme.toml: extends: expected the name of another theme"):
         make_app(migrate=False)

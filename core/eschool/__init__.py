@@ -10,9 +10,21 @@ from eschool import validation as _validation
 
 _validation.install()
 
-__version__ = "0.1.0"
+
+def _installed_version() -> str:
+    """The installed distribution's version (pyproject.toml's, as pip recorded it): one source, so that
+    ``/version``, ``/healthz`` and ``openapi.json`` say 0.1.1 after an upgrade to 0.1.1."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version(PROJECT)
+    except PackageNotFoundError:  # a source tree used without installing it
+        return "0+unknown"
+
 
 PROJECT = "eschool"
+__version__ = _installed_version()
+
 #: The entry-point group through which built-in and third-party plugins are found.
 ENTRY_POINT_GROUP = "eschool.plugins"
 

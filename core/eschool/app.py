@@ -55,6 +55,9 @@ def create_app(overrides: dict | None = None) -> Flask:
 
     plugin_templates = {name: info.folder("templates") for name, info in registry.infos.items()
                         if not is_core(name) and info.folder("templates")}
+    from eschool.ops import observe
+
+    observe.init_app(app)  # first: every later hook is timed, and a refusal by any of them counted
     app.jinja_loader = build_loader(region.folder, chain, plugin_templates)
     app.config["ESCHOOL_STATIC_DIRS"] = [str(p) for p in static_dirs(region.folder, chain)]
     plugin_catalogs = [info.folder("translations") for name, info in registry.infos.items()
@@ -73,7 +76,30 @@ def create_app(overrides: dict | None = None) -> Flask:
         del result
     _check_api_docs(app)
     _request_lifecycle(app, database)
+    _check_schema(app)
     return app
+
+
+def _check_schema(app: Flask) -> None:
+    """Refuse to start on a database that a newer release migrated (``db.UnknownMigrations``, naming the
+    migrations): an older release must not write into a schema it does not know. A database that does not
+    answer now is no reason to stay down: the app starts, and ``/healthz`` answers 503 until it answers."""
+    from eschool.ops.logs import describe
+
+    state = app.extensions["eschool"]
+    database = state.database
+    was_closed = database.is_closed()
+    try:
+        database.connect(reuse_if_open=True)
+        dbmod.check_no_unknown_migrations(database, state.migration_owners())
+    except dbmod.UnknownMigrations:
+        raise
+    except Exception as exc:  # noqa: BLE001 - whatever the driver raises: the database is not there yet
+        log.warning("the database does not answer at start-up (%s); the portal starts and /healthz answers "
+                    "503 until it does", describe(exc))
+    finally:
+        if was_closed and not database.is_closed():
+            database.close()
 
 
 def _check_api_docs(app: Flask) -> None:
@@ -108,8 +134,12 @@ def _init_login(app: Flask) -> None:
     manager.login_view = "auth.login"
     manager.session_protection = "basic"
 
+    from eschool.ops.observe import NO_DATABASE
+
     @manager.user_loader
     def _load_user(user_id):
+        if request.endpoint in NO_DATABASE:  # no query: /healthz must answer while the database is down
+            return None
         if request.path.startswith("/api/"):
             return None  # the API authenticates by bearer token only (no CSRF there)
         return auth_services.active_user(user_id, session.get("epoch"))  # auth/views.py: start_session
@@ -160,8 +190,13 @@ def _request_lifecycle(app: Flask, database) -> None:
 
     textguard.register(app)  # first: no NUL reaches a query, not even the scope's lookup (web/textguard.py)
 
+    from eschool.ops.observe import NO_DATABASE
+
     @app.before_request
     def _open():
+        if request.endpoint in NO_DATABASE:  # /healthz asks the database itself and answers 503 in JSON
+            g.scope = None
+            return
         database.connect(reuse_if_open=True)
         g.scope = resolve_scope()
 

@@ -29,10 +29,11 @@ def make_app(region: str | None = None, database: str | None = None):
     if key not in _APPS:
         from eschool.app import create_app
         from eschool.config import ConfigError
+        from eschool.db import UnknownMigrations
 
         try:
             app = create_app()
-        except (ProfileError, ConfigError) as exc:
+        except (ProfileError, ConfigError, UnknownMigrations) as exc:
             raise click.ClickException(str(exc)) from exc
         app.app_context().push()
         _APPS[key] = app
@@ -163,7 +164,8 @@ def demo(region, database, serve, host, port, scale, schools, weeks):
 @click.option("--debug", is_flag=True)
 @click.option("--worker/--no-worker", default=False, help="Also run the job worker in this process (the demo).")
 def serve(region, database, host, port, debug, worker):
-    """Run the development server. In production use gunicorn: see docs/integrators.md."""
+    """Run the development server. In production use gunicorn: see docs/deployment.md."""
+    _configure_logging()
     app = make_app(region, database)
     if worker:
         from eschool import jobs
@@ -179,16 +181,26 @@ def serve(region, database, host, port, debug, worker):
 @click.option("--burst", is_flag=True, help="Run the jobs that are due now, then exit (a cron-style install).")
 def worker(region, database, workers, burst):
     """Run the job worker: notifications' deliveries and the plugins' periodic tasks (docs/deployment.md)."""
-    import logging
-
     from eschool import jobs
 
+    if not burst:
+        _configure_logging()
     app = make_app(region, database)
     if burst:
         click.echo(f"ran {jobs.run_pending(app)} job(s)")
         return
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     jobs.consumer(app, workers=workers).run()
+
+
+def _configure_logging():
+    """The long-running commands log like gunicorn's workers (JSON in production: eschool.ops.logs)."""
+    from eschool.config import ConfigError
+    from eschool.ops.logs import configure_logging
+
+    try:
+        configure_logging()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 # ------------------------------------------------------------------ db
@@ -264,7 +276,10 @@ def regions_list():
 @regions.command("check")
 @click.argument("path", type=click.Path(dir_okay=True, path_type=Path))
 def regions_check(path: Path):
-    """Validate a region profile file (or a folder holding region.toml), plugins included."""
+    """Validate a region profile file (or a folder holding region.toml): its keys, its plugins and their
+    settings, its theme with every theme it extends, its logo file, and both languages of every name."""
+    from eschool.regions.services import profile_problems
+
     if path.is_dir():
         path = path / "region.toml"
     try:
@@ -274,6 +289,11 @@ def regions_check(path: Path):
         PluginRegistry(region)
     except ProfileError as exc:
         click.echo(str(exc), err=True)
+        sys.exit(1)
+    problems = profile_problems(region)
+    for problem in problems:
+        click.echo(problem, err=True)
+    if problems:
         sys.exit(1)
     click.echo(f"{path}: OK ({region.code}, {len(region.municipalities)} municipalities, "
                f"{len(region.plugins)} plugins)")
@@ -326,8 +346,8 @@ def plugins_list(region, database, municipality, school, as_json, show_all):
         scope = Scope(reg.code, target.id, None)
     states = plugin_states(registry, scope) if scope else {}
     try:
-        toggles = list(PluginToggle.select())
-        schools = {s.id: s.short_name for s in School.select(School.id, School.short_name)}
+        toggles = list(PluginToggle.select().order_by(PluginToggle.scope_type, PluginToggle.scope_id))
+        schools = {s.id: s for s in School.select(School.id, School.short_name, School.municipality)}
         munis = {m.id: m.code for m in Municipality.select()}
     except Exception:  # noqa: BLE001 - database not initialised yet
         toggles, schools, munis = [], {}, {}
@@ -345,8 +365,7 @@ def plugins_list(region, database, municipality, school, as_json, show_all):
             limit = entry["municipalities"]
             where = ("on" if entry["default"] else "off") + " by default"
             where += f" in {', '.join(limit)} only" if limit else " everywhere"
-        overrides = [f"{t.scope_type} {munis.get(t.scope_id) if t.scope_type == 'municipality' else schools.get(t.scope_id, t.scope_id)}: {'on' if t.enabled else 'off'}"
-                     for t in toggles if t.plugin == code]
+        overrides = [_override(t, munis, schools, as_json) for t in toggles if t.plugin == code]
         row = {"code": code, "version": info.version if info else ep.dist.version if ep.dist else "",
                "allowed": entry is not None, "default": where, "overrides": overrides,
                "hooks": registry.hooks_implemented(code) if info else []}
@@ -369,62 +388,329 @@ def plugins_list(region, database, municipality, school, as_json, show_all):
             click.echo(f"  {'':<16} override: {override}")
 
 
-def _toggle(plugin, municipality, school, enabled):
+def _override(toggle, munis: dict, schools: dict, as_json: bool):
+    """A stored toggle: with ids for ``--json`` (the school's id and its municipality's code, or the
+    municipality's code), as a line of text otherwise."""
+    state = "on" if toggle.enabled else "off"
+    if as_json:
+        item = {"scope": toggle.scope_type, "state": state, "enforced": toggle.enforced}
+        if toggle.scope_type == "school":
+            school = schools.get(toggle.scope_id)
+            item.update(school_id=toggle.scope_id, municipality=munis.get(school.municipality_id) if school else None)
+        elif toggle.scope_type == "municipality":
+            item.update(municipality=munis.get(toggle.scope_id), municipality_id=toggle.scope_id)
+        return item
+    extra = " (enforced)" if toggle.enforced else ""
+    if toggle.scope_type == "school":
+        school = schools.get(toggle.scope_id)
+        return f"school {school.short_name if school else toggle.scope_id}: {state} (id {toggle.scope_id})"
+    if toggle.scope_type == "municipality":
+        return f"municipality {munis.get(toggle.scope_id, toggle.scope_id)}: {state}{extra}"
+    return f"the whole region: {state}{extra}"
+
+
+def _toggle(plugin, municipality, school, enabled, enforce=False, region_wide=False):
     from flask import current_app
 
     from eschool.plugins.services import ToggleError, set_toggle
 
-    kind, target = _scope_args(municipality, school)
+    if region_wide:
+        if municipality or school:
+            raise click.UsageError("--region-wide goes alone, without --municipality or --school.")
+        kind, target = "region", None
+    else:
+        kind, target = _scope_args(municipality, school)
     if kind is None:
-        raise click.UsageError("Give --municipality CODE or --school ID; the region level is set in region.toml.")
+        raise click.UsageError("Give --municipality CODE, --school ID or --region-wide.")
+    if enforce and kind == "school":
+        raise click.UsageError("--enforce is for a municipality (its schools cannot change it); a school's toggle "
+                               "binds only the school.")
     try:
-        set_toggle(current_app.extensions["eschool"].plugins, plugin, kind, target.id, enabled, actor="cli")
+        set_toggle(current_app.extensions["eschool"].plugins, plugin, kind, target.id if target else 0, enabled,
+                   actor="cli", enforced=enforce)
     except ToggleError as exc:
         raise click.ClickException(str(exc)) from exc
-    label = target.short_name if kind == "school" else target.code
-    click.echo(f"{plugin}: {'on' if enabled else 'off'} for {kind} {label} (its data is kept).")
+    label = "the whole region" if kind == "region" else f"{kind} " + (
+        target.short_name if kind == "school" else target.code)
+    held = " (enforced: the levels below cannot change it)" if enforce or kind == "region" else ""
+    click.echo(f"{plugin}: {'on' if enabled else 'off'} for {label}{held} (its data is kept).")
+
+
+enforce_option = click.option("--enforce", is_flag=True,
+                              help="With --municipality: the municipality's schools cannot change it.")
+region_wide_option = click.option("--region-wide", is_flag=True,
+                                  help="For every municipality and school, enforced (none of them can change it).")
 
 
 @plugins.command("enable")
 @click.argument("plugin")
 @click.option("--municipality", default=None)
 @click.option("--school", default=None)
+@enforce_option
+@region_wide_option
 @region_option
 @database_option
-def plugins_enable(plugin, municipality, school, region, database):
-    """Switch a plugin on for a municipality or a school."""
+def plugins_enable(plugin, municipality, school, enforce, region_wide, region, database):
+    """Switch a plugin on for a municipality, a school, or (enforced) the whole region."""
     make_app(region, database)
-    _toggle(plugin, municipality, school, True)
+    _toggle(plugin, municipality, school, True, enforce, region_wide)
 
 
 @plugins.command("disable")
 @click.argument("plugin")
 @click.option("--municipality", default=None)
 @click.option("--school", default=None)
+@enforce_option
+@region_wide_option
 @region_option
 @database_option
-def plugins_disable(plugin, municipality, school, region, database):
-    """Switch a plugin off for a municipality or a school (nothing is deleted)."""
+def plugins_disable(plugin, municipality, school, enforce, region_wide, region, database):
+    """Switch a plugin off for a municipality, a school, or (enforced) the whole region (nothing is deleted)."""
     make_app(region, database)
-    _toggle(plugin, municipality, school, False)
+    _toggle(plugin, municipality, school, False, enforce, region_wide)
 
 
 @plugins.command("reset")
 @click.argument("plugin")
 @click.option("--municipality", default=None)
 @click.option("--school", default=None)
+@region_wide_option
 @region_option
 @database_option
-def plugins_reset(plugin, municipality, school, region, database):
-    """Remove a stored toggle so the level above decides again."""
+def plugins_reset(plugin, municipality, school, region_wide, region, database):
+    """Remove a stored toggle so the level above decides again (--region-wide: the profile's default)."""
     from eschool.plugins.services import clear_toggle
 
     make_app(region, database)
+    if region_wide:
+        clear_toggle(plugin, "region", 0)
+        click.echo(f"{plugin}: back to the region profile's default everywhere.")
+        return
     kind, target = _scope_args(municipality, school)
     if kind is None:
-        raise click.UsageError("Give --municipality CODE or --school ID.")
+        raise click.UsageError("Give --municipality CODE, --school ID or --region-wide.")
     clear_toggle(plugin, kind, target.id)
     click.echo(f"{plugin}: back to the default for {kind} {target.id}.")
+
+
+# ------------------------------------------------------------------ schools
+
+@main.group()
+def schools():
+    """The region's schools: list, create (one, or a municipality's list from a CSV/XLSX file), change."""
+
+
+def _field_errors(exc) -> str:
+    from eschool.validation import as_text
+
+    lines = []
+    for name, messages in as_text(exc.messages).items():
+        if isinstance(messages, dict):
+            lines += [f"{name}.{k}: {' '.join(v)}" for k, v in messages.items()]
+        else:
+            lines.append(f"{name}: {' '.join(messages)}")
+    return "\n".join(lines)
+
+
+def _school_line(school, admins) -> str:
+    logins = ", ".join(u.username for u in admins) or "-"
+    return f"{school.id:>6}  {school.municipality.code:<16} {school.short_name}  [admins: {logins}]"
+
+
+@schools.command("list")
+@click.option("--municipality", default=None, help="Only this municipality's schools (code).")
+@click.option("--search", "query", default="", help="Words of the name or short name, or the id.")
+@click.option("--json", "as_json", is_flag=True, help="Ids, names, municipality codes and administrators' logins.")
+@region_option
+@database_option
+def schools_list(municipality, query, as_json, region, database):
+    """The schools of the region (or of a municipality), by municipality and short name."""
+    from eschool.accounts.services import school_administrators
+    from eschool.structure.services import StructureError, municipality_by_code, search_schools
+
+    make_app(region, database)
+    try:
+        muni = municipality_by_code(municipality) if municipality else None
+    except StructureError as exc:
+        raise click.BadParameter(str(exc), param_hint="--municipality") from exc
+    found = search_schools(query, None, muni.id if muni else None)
+    admins = school_administrators(found)
+    if as_json:
+        click.echo(json.dumps([{"id": s.id, "short_name": s.short_name, "name": s.name,
+                                "municipality": s.municipality.code, "inn": s.inn,
+                                "administrators": [u.username for u in admins[s.id]]} for s in found],
+                              indent=2, ensure_ascii=False))
+        return
+    for school in found:
+        click.echo(_school_line(school, admins[school.id]))
+    click.echo(f"{len(found)} school(s)")
+
+
+school_field_options = [
+    click.option("--name", default=None, help="The full name (required for a new school)."),
+    click.option("--short-name", default=None, help="The short name, unique in the municipality (default: the name)."),
+    click.option("--address", default=None), click.option("--phone", default=None),
+    click.option("--email", default=None), click.option("--website", default=None),
+    click.option("--director", "director_name", default=None, help="The director's full name."),
+    click.option("--inn", default=None), click.option("--kpp", default=None),
+    click.option("--ogrn", default=None), click.option("--okpo", default=None),
+]
+
+
+def _with_school_fields(command):
+    for option in reversed(school_field_options):
+        command = option(command)
+    return command
+
+
+def _given(**values) -> dict:
+    return {k: v for k, v in values.items() if v is not None}
+
+
+def _print_login(user, password, school) -> None:
+    click.echo(f"Administrator of {school.short_name}: login {user.username}, one-time password {password} "
+               "(shown once; to be changed at the first login)")
+
+
+@schools.command("create")
+@_with_school_fields
+@click.option("--municipality", default=None, help="The municipality's code (for --csv: of the rows without one).")
+@click.option("--admin-name", default=None, help="Also create the school's administrator (full name).")
+@click.option("--admin-email", default=None, help="The administrator's e-mail.")
+@click.option("--csv", "csv_path", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Create every school of a CSV or XLSX file instead (columns: see docs/integrators.md).")
+@click.option("--dry-run", is_flag=True, help="Only check and say what would be created.")
+@region_option
+@database_option
+def schools_create(municipality, admin_name, admin_email, csv_path, dry_run, region, database, **fields):
+    """Create a school (with its administrator), or every school of a file: all or nothing."""
+    from marshmallow import ValidationError
+
+    from eschool.accounts.services import issue_administrator
+    from eschool.auth.services import AccountError
+    from eschool.db import db as database_proxy
+    from eschool.structure.schemas import SchoolInSchema
+    from eschool.structure.services import StructureError, municipality_by_code, new_school
+
+    make_app(region, database)
+    try:
+        muni = municipality_by_code(municipality) if municipality else None
+    except StructureError as exc:
+        raise click.BadParameter(str(exc), param_hint="--municipality") from exc
+    if csv_path is not None:
+        if _given(**fields) or admin_name or admin_email:
+            raise click.UsageError("--csv takes the schools from the file: leave out the school's own options.")
+        _schools_from_file(csv_path, muni, dry_run)
+        return
+    if muni is None:
+        raise click.UsageError("Give --municipality CODE (or --csv FILE).")
+    admin = {"full_name": admin_name or "", "email": admin_email} if (admin_name or admin_email) else None
+    try:
+        data = SchoolInSchema().load({**_given(**fields), "administrator": admin})
+    except ValidationError as exc:
+        raise click.ClickException("nothing was created:\n" + _field_errors(exc)) from exc
+    if dry_run:
+        click.echo(f"correct: {(data['short_name'] or data['name'])} would be created in {muni.code} (dry run)")
+        return
+    try:
+        with database_proxy.atomic():
+            school = new_school(muni, data)
+            login = issue_administrator(None, school, admin["full_name"], admin.get("email")) if admin else None
+    except (StructureError, AccountError) as exc:
+        raise click.ClickException(f"nothing was created: {exc}") from exc
+    click.echo(f"Created school {school.id}: {school.short_name} ({muni.code})")
+    if login:
+        _print_login(*login, school)
+
+
+def _schools_from_file(path: Path, muni, dry_run: bool) -> None:
+    from eschool.structure import importing
+
+    try:
+        plan = importing.check(importing.read_rows(path.read_bytes(), path.name), muni)
+    except importing.ImportFileError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for line, name, code in plan.skipped:
+        click.echo(f"{path.name}, line {line}: {name} is already a school of {code}; skipped")
+    for line, column, reason in plan.errors:
+        click.echo(f"{path.name}, line {line}, {column}: {reason}", err=True)
+    if not plan.ok:
+        raise click.ClickException(f"{plan.bad_lines} bad rows; nothing was created")
+    if dry_run:
+        for item in plan.rows:
+            admin = f", administrator {item['admin']['full_name']}" if item["admin"] else ""
+            click.echo(f"{path.name}, line {item['line']}: {item['data']['short_name']} ({item['municipality'].code})"
+                       f"{admin}")
+        click.echo(f"{path.name}: correct; {len(plan.rows)} schools would be created (dry run, nothing written)")
+        return
+    done = importing.run(plan)
+    click.echo(f"Created {len(done)} schools.")
+    for school, user, password in done:
+        click.echo(f"{school.id}\t{school.municipality.code}\t{school.short_name}"
+                   + (f"\t{user.username}\t{password}" if user else ""))
+    if any(user for _s, user, _p in done):
+        click.echo("(the administrators' passwords are shown once; each is changed at the first login)")
+
+
+@schools.command("update")
+@click.argument("school_ref")
+@_with_school_fields
+@click.option("--municipality", default=None, help="Move the school to this municipality (code).")
+@region_option
+@database_option
+def schools_update(school_ref, municipality, region, database, **fields):
+    """Change a school's card (SCHOOL_REF: its id or short name); only the options given change."""
+    from marshmallow import ValidationError
+
+    from eschool.structure.schemas import SchoolPatchSchema
+    from eschool.structure.services import StructureError, find_school, municipality_by_code, update_school
+
+    make_app(region, database)
+    try:
+        school = find_school(school_ref)
+        muni = municipality_by_code(municipality) if municipality else None
+    except StructureError as exc:
+        raise click.ClickException(str(exc)) from exc
+    try:
+        data = SchoolPatchSchema().load(_given(**fields), partial=True)
+    except ValidationError as exc:
+        raise click.ClickException("nothing was changed:\n" + _field_errors(exc)) from exc
+    if not data and muni is None:
+        raise click.UsageError("Give at least one option to change.")
+    try:
+        update_school(school, data, muni)
+    except StructureError as exc:
+        raise click.ClickException(f"nothing was changed: {exc}") from exc
+    click.echo(f"Updated school {school.id}: {school.short_name} ({school.municipality.code})")
+
+
+@schools.command("add-admin")
+@click.argument("school_ref")
+@click.option("--name", "full_name", required=True, help="The administrator's full name (the login is made from it).")
+@click.option("--email", default=None)
+@region_option
+@database_option
+def schools_add_admin(school_ref, full_name, email, region, database):
+    """Issue a new administrator's login for a school, with a one-time password (shown once)."""
+    from marshmallow import ValidationError
+
+    from eschool.accounts.services import issue_administrator
+    from eschool.auth.services import AccountError
+    from eschool.structure.schemas import AdministratorInSchema
+    from eschool.structure.services import StructureError, find_school
+
+    make_app(region, database)
+    try:
+        school = find_school(school_ref)
+    except StructureError as exc:
+        raise click.ClickException(str(exc)) from exc
+    try:
+        data = AdministratorInSchema().load({"full_name": full_name, "email": email})
+        _print_login(*issue_administrator(None, school, data["full_name"], data.get("email")), school)
+    except ValidationError as exc:
+        raise click.ClickException(_field_errors(exc)) from exc
+    except AccountError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 # ------------------------------------------------------------------ users

@@ -13,6 +13,8 @@
 | ESCHOOL_LOGIN_RATE_LIMIT | failed logins allowed per client IP | 20 per 10 minutes |
 | ESCHOOL_RESET_RATE_LIMIT | forgotten-password requests per client IP (then 429) | 10 per hour |
 | ESCHOOL_RESET_ACCOUNT_LIMIT | forgotten-password letters per account (more: none sent, same answer) | 3 per hour |
+| ESCHOOL_PASSWORD_HASH_CONCURRENCY | password checks (Argon2id, ``auth/passwords.py``) running at once per process | 1 |
+| ESCHOOL_APPLICATION_RATE_LIMIT | enrolment applications sent per client IP through the public form and API (then 429) | 20 per hour |
 | ESCHOOL_PROXY_FIX | number of reverse proxies whose X-Forwarded-For is trusted (0: none) | 0 |
 | ESCHOOL_DB_POOL | PostgreSQL connections a process keeps open and reuses (0: a new connection per request) | 20 |
 | ESCHOOL_CACHE_MB | memory per process for the diary's and the grid's built data (0: no cache; ``cache.py``) | 64 |
@@ -21,6 +23,10 @@
 | ESCHOOL_QUEUE_NAME | the queue's name (several portals may share one Redis) | eschool |
 | ESCHOOL_QUEUE_IMMEDIATE | ``1``: run jobs at once in the process that queues them (no worker; no retries later) | 0 |
 | ESCHOOL_NOTIFY_RETRY_DELAYS | seconds before each retry of a failed delivery; then it is kept as failed | 60,300,1800,7200 |
+| ESCHOOL_METRICS_TOKEN | the bearer token Prometheus sends to read ``/metrics`` (``ops/metrics.py``) | none: ``/metrics`` is off |
+| ESCHOOL_METRICS_ALLOW | client addresses or networks that may read ``/metrics`` without the token: ``127.0.0.1,10.0.0.0/8`` | none |
+| ESCHOOL_LOG_FORMAT / ESCHOOL_LOG_LEVEL | ``json`` or ``text`` log lines, and their level (``ops/logs.py``) | json in production, else text / INFO |
+| ESCHOOL_ACCESS_LOG | ``0``: no log line per request (``ops/observe.py``) | 1 |
 """
 from __future__ import annotations
 
@@ -86,7 +92,11 @@ def from_env(overrides: dict | None = None) -> dict:
         # Forgotten-password requests per client IP, and letters per account (auth/ratelimit.py)
         "RESET_RATE_LIMIT": env.get("ESCHOOL_RESET_RATE_LIMIT", "10 per hour"),
         "RESET_ACCOUNT_LIMIT": env.get("ESCHOOL_RESET_ACCOUNT_LIMIT", "3 per hour"),
+        # Enrolment applications sent per client IP (the public form and API; auth/ratelimit.py)
+        "APPLICATION_RATE_LIMIT": env.get("ESCHOOL_APPLICATION_RATE_LIMIT", "20 per hour"),
         "PROXY_FIX": int(env.get("ESCHOOL_PROXY_FIX", "0") or 0),
+        # Password checks running at once in one process (auth/passwords.py): a login burst leaves CPU to reads
+        "PASSWORD_HASH_CONCURRENCY": max(1, int(env.get("ESCHOOL_PASSWORD_HASH_CONCURRENCY", "1") or 1)),
         # PostgreSQL: connections kept open per process and reused by its requests (0: connect per request)
         "DB_POOL": int(env.get("ESCHOOL_DB_POOL", "20") or 0),
         # The diary's and the grid's built data, kept per process until the class's journal changes (cache.py)
@@ -96,6 +106,10 @@ def from_env(overrides: dict | None = None) -> dict:
         "QUEUE_URL": env.get("ESCHOOL_QUEUE_URL", ""),
         "QUEUE_NAME": env.get("ESCHOOL_QUEUE_NAME", "eschool"),
         "QUEUE_IMMEDIATE": env.get("ESCHOOL_QUEUE_IMMEDIATE", "") == "1",
+        # Production tools (ops/): who may read /metrics; one log line per request
+        "METRICS_TOKEN": env.get("ESCHOOL_METRICS_TOKEN", ""),
+        "METRICS_ALLOW": env.get("ESCHOOL_METRICS_ALLOW", ""),
+        "ACCESS_LOG": env.get("ESCHOOL_ACCESS_LOG", "1") != "0",
         "NOTIFY_RETRY_DELAYS": [int(x) for x in env.get("ESCHOOL_NOTIFY_RETRY_DELAYS", "60,300,1800,7200").split(",") if x],
     }
     config.update(overrides)

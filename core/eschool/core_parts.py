@@ -34,6 +34,8 @@ CORE_PARTS: tuple[tuple[str, str], ...] = (
     ("core.reports", "eschool.reports.plugin"),
     ("core.yearend", "eschool.yearend.plugin"),
     ("core.applications", "eschool.applications.plugin"),
+    ("core.ops", "eschool.ops.plugin"),
+    ("core.archive", "eschool.archive.plugin"),
     ("core.home", "eschool.home.plugin"),
 )
 

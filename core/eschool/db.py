@@ -13,7 +13,7 @@ from pathlib import Path
 
 import peewee
 from playhouse.db_url import connect as connect_url
-from playhouse.migrations import Runner
+from playhouse.migrations import Migration, Runner
 
 from eschool.events import EventfulProxy, eventful
 
@@ -101,6 +101,10 @@ def _pooled_sqlite_class():
     return PooledImmediateSqliteDatabase
 
 
+#: Seconds to wait for PostgreSQL to accept a connection.
+POSTGRES_CONNECT_TIMEOUT = 5
+
+
 def open_database(url: str, pool: int = 0) -> peewee.Database:
     """Open a database from a URL (``sqlite:///path`` or ``postgresql://...``).
 
@@ -122,17 +126,21 @@ def open_database(url: str, pool: int = 0) -> peewee.Database:
         return unicode_functions(eventful(SqliteDatabase)(path or ":memory:", pragmas=pragmas))
     if url.startswith("postgres://"):
         url = "postgresql://" + url[len("postgres://") :]
-    if pool > 0 and url.startswith("postgresql://"):
-        from playhouse.db_url import parse
-        from playhouse.pool import PooledPostgresqlDatabase
-
-        return eventful(PooledPostgresqlDatabase)(**{"max_connections": pool, "stale_timeout": 300, **parse(url)})
     from playhouse.db_url import parse, schemes
 
+    options = parse(url)
+    if url.startswith("postgresql"):
+        # a server that does not answer (a wrong host, a firewall) fails a request, or /healthz, in seconds
+        # instead of hanging it for minutes; the URL may say otherwise (?connect_timeout=30)
+        options.setdefault("connect_timeout", POSTGRES_CONNECT_TIMEOUT)
+    if pool > 0 and url.startswith("postgresql://"):
+        from playhouse.pool import PooledPostgresqlDatabase
+
+        return eventful(PooledPostgresqlDatabase)(**{"max_connections": pool, "stale_timeout": 300, **options})
     database_class = schemes.get(url.split(":", 1)[0])
     if database_class is None:
         return connect_url(url)  # peewee names the unknown scheme
-    return eventful(database_class)(**parse(url))
+    return eventful(database_class)(**options)
 
 
 def bind(database: peewee.Database) -> None:
@@ -185,6 +193,49 @@ def status(database: peewee.Database, owners: list[MigrationOwner]) -> dict:
         t for t in database.get_tables() if t.startswith("_migrations_") and t not in known
     )
     return report
+
+
+class UnknownMigrations(Exception):
+    """The database holds applied migrations this installation does not have (an older release started
+    on a schema a newer one migrated); the message names them and says what to do."""
+
+    def __init__(self, unknown: dict[str, list[str]]):
+        self.unknown = unknown
+        listed = "; ".join(f"{owner}: {', '.join(names)}" for owner, names in unknown.items())
+        super().__init__(
+            "the database was migrated by a newer release: it has applied migrations this installation does not "
+            f"have ({listed}). Start the release that applied them, or roll back by restoring the backup taken "
+            "before the upgrade (docs/deployment.md, \"Rolling back\").")
+
+
+def migration_state(database: peewee.Database, owners: list[MigrationOwner]) -> tuple[dict, dict]:
+    """``(pending, unknown)``: per owner, the migrations whose files are installed but not applied, and
+    those applied in the database whose files this installation does not have. Two queries (the tables,
+    then every history at once), so that ``/healthz`` can ask on every probe."""
+    tables = set(database.get_tables())
+    present = [o for o in owners if o.table in tables]
+    applied: dict[str, set[str]] = {o.name: set() for o in owners}
+    if present:
+        sql = " UNION ALL ".join(f'SELECT {database.param}, "name" FROM "{o.table}"' for o in present)
+        for owner, name in database.execute_sql(sql, [o.name for o in present]).fetchall():
+            applied[owner].add(name)
+    pending, unknown = {}, {}
+    for owner in owners:
+        files = {m.name for m in Migration.load_directory(str(owner.directory))}
+        waiting = sorted(files - applied[owner.name])
+        extra = sorted(applied[owner.name] - files)
+        if waiting:
+            pending[owner.name] = waiting
+        if extra:
+            unknown[owner.name] = extra
+    return pending, unknown
+
+
+def check_no_unknown_migrations(database: peewee.Database, owners: list[MigrationOwner]) -> None:
+    """Raise :class:`UnknownMigrations` if the database holds migrations this installation lacks."""
+    _pending, unknown = migration_state(database, owners)
+    if unknown:
+        raise UnknownMigrations(unknown)
 
 
 class Compiled:

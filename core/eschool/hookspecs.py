@@ -177,8 +177,9 @@ def eschool_on_lessons_created(class_group, lessons, actor, scope):
 
 @hookspec
 def eschool_on_timetable_changed(entry, change, actor, scope):
-    """The weekly timetable changed: ``change`` is ``"added"`` or ``"removed"``, ``entry`` the
-    ``TimetableEntry`` (as it was, when removed). After commit."""
+    """The weekly timetable changed: ``change`` is ``"added"``, ``"changed"`` (another subject, teacher,
+    room or subgroup at the same place of the week: the week editor) or ``"removed"``, ``entry`` the
+    ``TimetableEntry`` (as it is now; as it was, when removed). After commit."""
 
 
 @hookspec

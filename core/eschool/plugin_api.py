@@ -75,6 +75,7 @@ from eschool.journal.services import (
 from eschool.journal.services import class_students as class_students_between
 from eschool.notifications import audiences
 from eschool.notifications.audiences import Audience, AudienceError, addressable, reachable
+from eschool.notifications.audiences import query as audience_query
 from eschool.notifications.audiences import resolve as resolve_audience
 from eschool.notifications.services import NotificationError, notify, send_to_address
 from eschool.people.models import ClassMembership, Guardian, Student
@@ -91,8 +92,12 @@ from eschool.people.services import (
 )
 from eschool.people.standing import SchoolStanding, school_standing, user_school_ids
 from eschool.people.tabular import ImportFileError, read_table
+from eschool.people.uploads import UploadGone
+from eschool.people.uploads import keep as keep_upload
+from eschool.people.uploads import take as take_upload
 from eschool.plugins.services import (
     enabled_plugins,
+    fire_plugin_event,
     hooks_here,
     is_enabled,
     schools_with_plugin,
@@ -204,9 +209,11 @@ __all__ = [
     "SchoolStanding", "school_standing", "user_school_ids",
     # reading a school's files (CSV or XLSX, under caps)
     "read_table", "ImportFileError",
+    # a checked file kept between "check" and "import" (the importers' two steps)
+    "keep_upload", "take_upload", "UploadGone",
     # plugin state
     "is_enabled", "enabled_plugins", "hooks_here", "schools_with_plugin", "scope_for_school",
-    "scope_for_municipality",
+    "scope_for_municipality", "fire_plugin_event",
     # JSON API
     "API_PREFIX", "school_or_404", "refused", "doc", "load_json", "load_query", "paginate", "dump", "PageQuerySchema", "as_text",
     # setting a school up and its people (importers)
@@ -216,7 +223,7 @@ __all__ = [
     "CardInSchema", "find_school", "StructureError",
     # notifications and jobs
     "notify", "Audience", "AudienceError", "NotificationKind", "NotificationError", "enqueue", "audiences",
-    "reachable", "resolve_audience", "addressable", "send_to_address",
+    "reachable", "resolve_audience", "audience_query", "addressable", "send_to_address",
     # building blocks
     "settings_for", "SettingsError", "render_markdown", "sanitize_html", "attachments", "Attachment",
     "AttachmentError", "search", "SlotFragment", "Number", "UtcDateTime",

@@ -10,27 +10,42 @@ from pathlib import Path
 
 from jinja2 import ChoiceLoader, FileSystemLoader, PrefixLoader
 
-from eschool.regions.services import ProfileError, themes_dir
+from eschool.regions.services import ProfileError, find_theme, known_themes
 
 CORE_ROOT = Path(__file__).parent
 
 
+def read_theme_meta(folder: Path) -> dict:
+    """A theme's ``theme.toml`` (empty when it has none); a mistake names the file and the key."""
+    meta_file = folder / "theme.toml"
+    if not meta_file.exists():
+        return {}
+    try:
+        meta = tomllib.loads(meta_file.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ProfileError(f"{meta_file}: not valid TOML: {exc}") from exc
+    extends = meta.get("extends")
+    if extends is not None and (not isinstance(extends, str) or not extends.strip()):
+        raise ProfileError(f"{meta_file}: extends: expected the name of another theme, e.g. \"default\", "
+                           f"not {extends!r}")
+    return meta
+
+
 def theme_chain(name: str) -> list[Path]:
-    """The theme's folder, then its parents' (``extends`` in theme.toml), ending at ``default``."""
-    base = themes_dir()
+    """The theme's folder, then its parents' (``extends`` in theme.toml), ending at ``default``; each is
+    looked up along the themes' search path (``ESCHOOL_THEMES_DIR``, then the bundled themes)."""
     chain, seen = [], set()
-    current = name
+    current, named_in = name, "theme"
     while current:
         if current in seen:
-            raise ProfileError(f"{base / current / 'theme.toml'}: extends: theme inheritance loops")
+            raise ProfileError(f"{chain[-1] / 'theme.toml'}: extends: theme inheritance loops ({current} again)")
         seen.add(current)
-        folder = base / current
-        if not folder.is_dir():
-            known = ", ".join(sorted(p.name for p in base.iterdir() if p.is_dir()))
-            raise ProfileError(f"theme: no theme '{current}' in {base} (available: {known})")
+        folder = find_theme(current)
+        if folder is None:
+            raise ProfileError(f"{named_in}: no theme '{current}' (available: {known_themes()})")
         chain.append(folder)
-        meta_file = folder / "theme.toml"
-        meta = tomllib.loads(meta_file.read_text(encoding="utf-8")) if meta_file.exists() else {}
+        meta = read_theme_meta(folder)
+        named_in = f"{folder / 'theme.toml'}: extends"
         current = meta.get("extends") or (None if current == "default" else "default")
     return chain
 

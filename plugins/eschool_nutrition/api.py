@@ -44,6 +44,8 @@ from eschool_nutrition.schemas import (
     PupilCategoryInSchema,
     PupilCategoryListSchema,
     PupilCategorySchema,
+    RegisterQuerySchema,
+    RegisterResultSchema,
     SetupSchema,
     StatementSchema,
     TabulationSchema,
@@ -86,30 +88,35 @@ def _officer(school):
         raise ApiError(403, "forbidden", _("Only the school's meals officer does this."))
 
 
-def _group(school, class_id: int) -> ClassGroup:
+def _group(school, class_id: int, officer: bool) -> ClassGroup:
     group = ClassGroup.get_or_none((ClassGroup.id == class_id) & (ClassGroup.school == school.id))
     if group is None:
         raise ApiError(404, "not_found", _("Not found."))
-    if not services.readable_groups(current_user, school, [group]):
+    if not services.readable_groups(current_user, school, [group], officer):
         raise ApiError(403, "forbidden", _("This is not your class."))
     return group
 
 
-def _order_out(school, order, group) -> dict:
-    sheet = services.order_sheet(school, order, group)
+def _order_out(sheet) -> dict:
+    order = sheet.order
     return OrderSchema().dump({
-        "id": order.id, "class_id": group.id, "date": order.date, "locked": sheet.locked, "closed": sheet.closed,
+        "id": order.id, "class_id": sheet.group.id, "date": order.date, "locked": sheet.locked, "closed": sheet.closed,
         "confirmed_at": order.confirmed_at,
         "lines": [{"student_id": line.student_id, "meal_kind_id": line.meal_kind_id, "category_id": line.category_id,
                    "payer": line.payer, "price": line.price, "ordered": line.ordered, "reason": line.reason}
                   for line in sheet.lines.values()]})
 
 
-def _the_order(school, group, day):
-    orders = services.ensure_orders(school, day, [group])
-    if group.id not in orders:
-        raise ApiError(409, "conflict", _("No order for this day: the month is signed off."))
-    return orders[group.id]
+def _sheet(school_id: int, class_id: int, day):
+    """The group's order of the day as the user sees it (made on first reading)."""
+    school = _school(school_id)
+    officer = services.is_officer(current_user, school)
+    group = _group(school, class_id, officer)
+    sheet = services.open_order(current_user, school, group, day, officer)
+    if sheet is None:
+        raise ApiError(409, "conflict", _("No order for this day: the month is signed off, or the group does not eat "
+                                          "that day."))
+    return school, sheet
 
 
 # --------------------------------------------------------------------------- orders
@@ -117,53 +124,51 @@ def _the_order(school, group, day):
 
 @bp.get("/schools/<int:school_id>/orders")
 @require(services.ORDER)
-@doc(summary="The day's orders of the classes I read (my class; every class for the officer and the leadership)",
-     query=DayQuerySchema, response=OrderListSchema, tags=TAGS)
+@doc(summary="The day's orders of the classes (and camp squads) I read (my class or squad; every one for the officer "
+             "and the leadership)", query=DayQuerySchema, response=OrderListSchema, tags=TAGS)
 def orders(school_id: int):
     day = load_query(DayQuerySchema())["date"] or local_today()
     school = _school(school_id)
-    groups = services.readable_groups(current_user, school, services.order_groups(school))
-    made = services.ensure_orders(school, day, groups) if day.weekday() < services.settings(school)["school_week"] else {}
+    book = services.Book(school)
+    eating, specs = services.groups_of_day(school, day, book)
+    groups = services.readable_groups(current_user, school, eating)
+    made = services.ensure_orders(school, day, groups, specs=specs, book=book)
     counts = services.order_counts([o.id for o in made.values()])
-    return jsonify(OrderListSchema().dump({"date": day, "locked": services.is_locked(school, day), "items": [
+    return jsonify(OrderListSchema().dump({"date": day, "locked": book.locked(day), "items": [
         {"class_id": g.id, "class_name": g.name, "order_id": made[g.id].id, "confirmed": bool(made[g.id].confirmed_at),
          "meals": counts.get(made[g.id].id, 0)} for g in groups if g.id in made]}))
 
 
 @bp.get("/schools/<int:school_id>/orders/<int:class_id>")
 @require(services.ORDER)
-@doc(summary="A class's order of a day (prefilled on first reading)", query=DayQuerySchema, response=OrderSchema,
-     tags=TAGS)
+@doc(summary="A class's (or camp squad's) order of a day (prefilled on first reading)", query=DayQuerySchema,
+     response=OrderSchema, tags=TAGS)
 def order(school_id: int, class_id: int):
     day = load_query(DayQuerySchema())["date"] or local_today()
-    school = _school(school_id)
-    group = _group(school, class_id)
-    return jsonify(_order_out(school, _the_order(school, group, day), group))
+    _school_row, sheet = _sheet(school_id, class_id, day)
+    return jsonify(_order_out(sheet))
 
 
 @bp.put("/schools/<int:school_id>/orders/<int:class_id>/lines")
 @require(services.ORDER)
-@doc(summary="Order or cancel one pupil's meal (before the cut-off: the class teacher; after: the meals officer, "
-             "logged)", query=DayQuerySchema, request=LineInSchema, response=OrderSchema, tags=TAGS)
+@doc(summary="Order or cancel one pupil's meal (before the cut-off: the class teacher or the squad's leader; after: "
+             "the meals officer, logged)", query=DayQuerySchema, request=LineInSchema, response=OrderSchema, tags=TAGS)
 def set_line(school_id: int, class_id: int):
     day = load_query(DayQuerySchema())["date"] or local_today()
     data = load_json(LineInSchema())
-    school = _school(school_id)
-    group = _group(school, class_id)
-    the_order = _the_order(school, group, day)
-    _run(services.set_line, current_user, school, the_order, data["student_id"], data["meal_kind_id"], data["ordered"])
-    return jsonify(_order_out(school, the_order, group))
+    school, sheet = _sheet(school_id, class_id, day)
+    _run(services.save_order, current_user, school, sheet, {(data["student_id"], data["meal_kind_id"]): data["ordered"]})
+    return jsonify(_order_out(services.open_order(current_user, school, sheet.group, day, sheet.officer)))
 
 
 @bp.post("/schools/<int:school_id>/orders/<int:class_id>/confirm")
 @require(services.ORDER)
-@doc(summary="Confirm the class's order of the day", query=DayQuerySchema, response=OrderSchema, tags=TAGS)
+@doc(summary="Confirm the class's (or squad's) order of the day", query=DayQuerySchema, response=OrderSchema, tags=TAGS)
 def confirm(school_id: int, class_id: int):
     day = load_query(DayQuerySchema())["date"] or local_today()
-    school = _school(school_id)
-    group = _group(school, class_id)
-    the_order = _run(services.confirm_order, current_user, school, _the_order(school, group, day))
-    return jsonify(_order_out(school, the_order, group))
+    school, sheet = _sheet(school_id, class_id, day)
+    _run(services.save_order, current_user, school, sheet, {}, confirm=True)
+    return jsonify(_order_out(services.open_order(current_user, school, sheet.group, day, sheet.officer)))
 
 
 @bp.get("/schools/<int:school_id>/kitchen")
@@ -198,7 +203,7 @@ def tabulation(school_id: int):
     args = load_query(MonthQuerySchema())
     school = _school(school_id)
     month = _month(args)
-    groups = services.readable_groups(current_user, school, services.order_groups(school))
+    groups = services.readable_groups(current_user, school, services.sheet_groups(school, month))
     if args.get("class_id"):
         groups = [g for g in groups if g.id == args["class_id"]]
         if not groups:
@@ -250,6 +255,40 @@ def add_pupil_category(school_id: int):
     _officer(school)
     row = _run(services.set_pupil_category, school, data, current_user)
     return jsonify(PupilCategorySchema().dump(row)), 201
+
+
+@bp.post("/schools/<int:school_id>/pupil-categories/import")
+@require(services.ORDER)
+@doc(summary="Import pupils' categories from the social-protection register (CSV or XLSX in the form field 'file'; "
+             "dry_run=true checks only). A mistake: 400 naming each line and column, nothing written; lines that "
+             "match no pupil of the school are listed and left out", query=RegisterQuerySchema,
+     response=RegisterResultSchema, tags=TAGS)
+def import_register(school_id: int):
+    from eschool.plugin_api import ImportFileError
+    from eschool_nutrition import register
+
+    dry_run = load_query(RegisterQuerySchema())["dry_run"]
+    school = _school(school_id)
+    _officer(school)
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise ApiError(400, "invalid", _("Some fields are not valid."), fields={"file": [_("Choose a file.")]})
+    try:
+        plan, counts = register.import_file(school, upload.read(), upload.filename, current_user, dry_run=dry_run)
+    except ImportFileError as exc:
+        raise ApiError(400, "invalid", _("Some fields are not valid."),
+                       fields={"file": [str(exc.args[0] if exc.args else exc)]}) from exc
+    if not plan.ok:
+        raise ApiError(400, "invalid", _("Nothing imported: fix these lines."), fields={"file": [
+            _("line %(n)s: %(column)s: %(reason)s", n=line, column=column, reason=reason)
+            for line, column, reason in plan.errors]})
+    return jsonify(RegisterResultSchema().dump({
+        "dry_run": dry_run, "added": len(plan.new), "updated": len(plan.updated), "unchanged": counts["unchanged"],
+        "lines": [{"line": r["line"], "student_id": r["student"].id,
+                   "student_name": f"{r['student'].last_name} {r['student'].first_name}",
+                   "category_id": r["category"].id, "document": r["document"], "valid_from": r["valid_from"],
+                   "valid_to": r["valid_to"], "action": "updated" if r["existing"] else "new"} for r in plan.rows],
+        "unmatched": [{"line": line, "name": name, "birth_date": birth} for line, name, birth in plan.unmatched]}))
 
 
 @bp.post("/schools/<int:school_id>/prices")

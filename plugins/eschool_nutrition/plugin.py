@@ -28,6 +28,15 @@ def eschool_plugin_info():
 
 
 @hookimpl
+def eschool_addhooks(pluginmanager):
+    """``nutrition_meal_groups``: other plugins (the summer camp) tell nutrition which groups besides the
+    classes eat at a school (docs/nutrition.md, "For other plugins")."""
+    from eschool_nutrition import hookspecs
+
+    pluginmanager.add_hookspecs(hookspecs)
+
+
+@hookimpl
 def eschool_models():
     from eschool_nutrition.models import MODELS
 
@@ -101,6 +110,48 @@ def alert_all_schools():
             services.alert_low_balances(school)
 
 
+@hookimpl
+def eschool_cli_commands(cli):
+    import click
+
+    from eschool.plugin_api import cli_app, cli_school
+
+    @cli.group(CODE)
+    def nutrition():
+        """School meals: pupils' categories from the social-protection register."""
+
+    @nutrition.command("import-categories")
+    @click.argument("path", type=click.Path(exists=True, dir_okay=False))
+    @click.option("--school", "school_ref", default=None, help="The school (id or short name).")
+    @click.option("--dry-run", is_flag=True, help="Check the file only: nothing is written.")
+    def import_categories(path, school_ref, dry_run):
+        """Import pupils' meal categories from a social-protection register (CSV or XLSX): every line is
+        checked first; a mistake stops it (exit code 1, nothing written); lines matching no pupil of the
+        school are listed and left out."""
+        from pathlib import Path
+
+        from eschool.plugin_api import ImportFileError
+        from eschool_nutrition import register
+
+        cli_app()
+        school = cli_school(school_ref)
+        try:
+            plan, counts = register.import_file(school, Path(path).read_bytes(), Path(path).name, None,
+                                                dry_run=dry_run)
+        except ImportFileError as exc:
+            raise click.ClickException(str(exc.args[0] if exc.args else exc)) from exc
+        for line, name, birth in plan.unmatched:
+            click.echo(f"line {line}: not a pupil of {school.short_name}: {name} {birth or ''}".rstrip())
+        if not plan.ok:
+            for line, column, reason in plan.errors:
+                click.echo(f"line {line}: {column}: {reason}", err=True)
+            raise click.ClickException(f"{len({e[0] for e in plan.errors})} lines have mistakes: nothing imported.")
+        verb = "would add" if dry_run else "added"
+        click.echo(f"{school.short_name}: {verb} {len(plan.new)} categories, "
+                   f"{'would bring' if dry_run else 'brought'} {len(plan.updated)} up to date, "
+                   f"{len(plan.unchanged)} already there, {len(plan.unmatched)} lines of other schools.")
+
+
 # --------------------------------------------------------------------------- events
 
 
@@ -125,12 +176,24 @@ def eschool_on_absence_reported(notice, actor, scope):
     services.on_absence_reported(notice, actor)
 
 
+@hookimpl(optionalhook=True)
+def summer_camp_on_day_marked(class_group, day, marks, actor):
+    """The summer camp's squad day (published by the camp, where it is installed): the children marked away
+    leave the squad's order before the cut-off, as the journal's absentees do."""
+    from eschool_nutrition import services
+
+    services.on_group_day_marked(class_group, day, marks, actor)
+
+
 # --------------------------------------------------------------------------- the diary
 
 
 @hookimpl
 def eschool_template_slot(slot, context, user, scope):
-    """Each diary day: the meals the child ate (one query for the whole week, kept for the request)."""
+    """Each diary day: the meals the child ate (one query for the whole week, kept for the request). The
+    summer camp's session and squad pages: the squads' meals of the day (camp meals, where kept)."""
+    if slot in ("summer_camp_session", "summer_camp_squad"):
+        return _camp_slot(slot, context, user)
     if slot != "diary_day" or not context.get("student") or not context.get("date"):
         return None
     from eschool_nutrition import services
@@ -157,3 +220,34 @@ def eschool_demo_data(school, rng, log):
     from eschool_nutrition import demo
 
     demo.fill(school, rng, log)
+
+
+def _camp_slot(slot, context, user):
+    """Camp meals on the camp's pages (context: ``school``, ``date``, ``class_group_ids`` of the squads): for
+    the staff who open the school's meals, each squad's order of the day (meals ordered, confirmed) with
+    its link, the kitchen and the tabulation sheet. Nothing where the squads keep no meals (the region's
+    rule, the camp's setting), on a day they do not eat, or for a parent. Reads the orders made so far
+    (opening one makes it)."""
+    from eschool.plugin_api import School, has_permission, scope_for_school
+    from eschool_nutrition import services
+
+    school, day, ids = context.get("school"), context.get("date"), set(context.get("class_group_ids") or ())
+    if not isinstance(school, School) or not isinstance(day, dt.date) or not ids:
+        return None
+    if user is None or not getattr(user, "is_authenticated", False) or \
+            not has_permission(user, services.ORDER, scope_for_school(school)):
+        return None
+    specs = {gid: spec for gid, spec in services.meal_groups(school, day).items() if gid in ids}
+    groups = sorted(services.readable_groups(user, school, [spec.group for spec in specs.values()]),
+                    key=lambda g: (g.name, g.id))
+    if not groups:
+        return None  # no camp meals here, not a day the squads eat, or none of them the user's
+    from eschool_nutrition.models import DailyOrder
+
+    orders = {o.class_group_id: o for o in DailyOrder.select().where(
+        DailyOrder.class_group.in_([g.id for g in groups]) & (DailyOrder.date == day))} if groups else {}
+    counts = services.order_counts([o.id for o in orders.values()])
+    html = render_template("nutrition/camp_slot.html", school=school, day=day, groups=groups, orders=orders,
+                           counts=counts, squad=slot == "summer_camp_squad",
+                           locked=services.is_locked(school, day))
+    return SlotFragment(html, order=50)

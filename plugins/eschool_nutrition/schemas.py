@@ -226,6 +226,37 @@ class ImportResultSchema(Schema):
     errors = fields.List(fields.String())
 
 
+class RegisterQuerySchema(Schema):
+    dry_run = fields.Boolean(load_default=False, metadata={"description": "check only: nothing is written"})
+
+
+class RegisterLineSchema(Schema):
+    line = fields.Integer()
+    student_id = fields.Integer()
+    student_name = fields.String()
+    category_id = fields.Integer()
+    document = fields.String()
+    valid_from = fields.Date()
+    valid_to = fields.Date(allow_none=True)
+    action = fields.String(metadata={"description": "new | updated"})
+
+
+class RegisterUnmatchedSchema(Schema):
+    line = fields.Integer()
+    name = fields.String()
+    birth_date = fields.Date(allow_none=True)
+
+
+class RegisterResultSchema(Schema):
+    dry_run = fields.Boolean()
+    added = fields.Integer()
+    updated = fields.Integer()
+    unchanged = fields.Integer()
+    lines = fields.List(fields.Nested(RegisterLineSchema), metadata={"description": "what is (or would be) written"})
+    unmatched = fields.List(fields.Nested(RegisterUnmatchedSchema),
+                            metadata={"description": "lines that match no pupil of the school, left out"})
+
+
 class FamilyDaySchema(Schema):
     date = fields.Date()
     meals = fields.List(fields.String())

@@ -32,11 +32,13 @@ from eschool.plugin_api import (
     current_year,
     db,
     has_permission,
+    hooks_here,
     local_now,
     local_today,
     read_table,
     scope_for_school,
     settings_for,
+    user_assignments,
     utcnow,
 )
 from eschool_nutrition.models import (
@@ -67,10 +69,16 @@ DEFAULT_CATEGORIES = (
     ("large_family", "Дети из многодетных семей", "budget", "breakfast", None, None),
     ("ovz", "Обучающиеся с ОВЗ (двухразовое питание)", "budget", "breakfast,lunch", None, None),
     ("paid", "Питание за счёт родителей", "parents", "", None, None),
+    ("summer_camp", "Летний лагерь с дневным пребыванием", "budget", "breakfast,lunch", None, None),
 )
 DEFAULT_PRICES = {"breakfast": Decimal("95.00"), "lunch": Decimal("125.00"), "snack": Decimal("60.00")}
 PAID = "paid"
+#: The category a summer camp's squads eat under unless the camp names another (its meal kinds: the menu).
+CAMP = "summer_camp"
 REASONS = ("absent", "notice", "manual")
+#: The kinds of class groups whose pupils are their members (``ClassMembership``) and eat on school days;
+#: the others (camp squads) are kept by the plugins that answer ``nutrition_meal_groups``.
+CLASS_KINDS = ("regular", "extended_day", "home_schooling")
 
 
 class NutritionError(SchoolError):
@@ -147,22 +155,24 @@ def named_officer(user_id: int, school_id: int) -> bool:
 
 
 def leads_class(user, group: ClassGroup) -> bool:
+    """The class teacher of the group (named on it, or by a class-level role); a camp squad's leader is
+    its class group's class teacher. No query: the group is at hand, the roles are the request's."""
     if user is None or not getattr(user, "is_authenticated", False) or getattr(user, "is_device", False):
         return False
-    from eschool.plugin_api import is_class_teacher
-
-    return is_class_teacher(user, group.id)
+    if group.class_teacher_id is not None and group.class_teacher_id == user.id:
+        return True
+    return any(a.role == "class_teacher" and a.class_group_id == group.id for a in user_assignments(user))
 
 
 def may_keep_order(user, school: School, group: ClassGroup) -> bool:
     return is_officer(user, school) or leads_class(user, group)
 
 
-def readable_groups(user, school: School, groups: list[ClassGroup]) -> list[ClassGroup]:
+def readable_groups(user, school: School, groups: list[ClassGroup], officer: bool | None = None) -> list[ClassGroup]:
     """The class groups whose orders and sheets the user reads: all for the officer and the leadership
-    (``nutrition.view``), their own class for a class teacher."""
+    (``nutrition.view``), their own class (or squad) for a class teacher (or a squad's leader)."""
     scope = scope_for_school(school)
-    if is_officer(user, school) or has_permission(user, VIEW, scope):
+    if has_permission(user, VIEW, scope) or (is_officer(user, school) if officer is None else officer):
         return groups
     return [g for g in groups if leads_class(user, g)]
 
@@ -171,19 +181,30 @@ def readable_groups(user, school: School, groups: list[ClassGroup]) -> list[Clas
 
 
 def ensure_setup(municipality: Municipality, valid_from: dt.date | None = None) -> None:
-    """The municipality's usual meal kinds, categories and prices, made once (idempotent)."""
-    if MealKind.select().where(MealKind.municipality == municipality.id).exists():
+    """The municipality's usual meal kinds, categories (the camp's too) and prices: whatever of them is
+    missing is made, so a municipality set up by an earlier version gets the categories added since
+    (idempotent; two queries when nothing is missing)."""
+    kinds = {k.code: k for k in MealKind.select().where(MealKind.municipality == municipality.id)}
+    have = {c.code for c in Category.select(Category.code).where(Category.municipality == municipality.id)}
+    new_kinds = [k for k in DEFAULT_KINDS if k[0] not in kinds]
+    new_categories = [c for c in DEFAULT_CATEGORIES if c[0] not in have]
+    if not new_kinds and not new_categories:
         return
     valid_from = valid_from or dt.date(local_today().year - 1, 9, 1)
     with db.atomic():
-        kinds = {code: MealKind.create(municipality=municipality.id, code=code, name=name, order=order)
-                 for code, name, order in DEFAULT_KINDS}
-        for n, (code, name, payer, meal_kinds, g1, g2) in enumerate(DEFAULT_CATEGORIES):
-            category = Category.create(municipality=municipality.id, code=code, name=name, payer=payer,
-                                       meal_kinds=meal_kinds, grade_from=g1, grade_to=g2, order=n)
-            for kind in kinds.values():
-                Price.create(municipality=municipality.id, category=category, meal_kind=kind, valid_from=valid_from,
-                             amount=DEFAULT_PRICES[kind.code])
+        for code, name, order in new_kinds:
+            kinds[code], _made = MealKind.get_or_create(municipality=municipality.id, code=code,
+                                                        defaults={"name": name, "order": order})
+        start = len(have)
+        for n, (code, name, payer, meal_kinds, g1, g2) in enumerate(new_categories):
+            category, made = Category.get_or_create(
+                municipality=municipality.id, code=code,
+                defaults={"name": name, "payer": payer, "meal_kinds": meal_kinds, "grade_from": g1, "grade_to": g2,
+                          "order": start + n})
+            if made:
+                for kind in kinds.values():
+                    Price.create(municipality=municipality.id, category=category, meal_kind=kind,
+                                 valid_from=valid_from, amount=DEFAULT_PRICES.get(kind.code, Decimal("0.00")))
 
 
 def meal_kinds(municipality_id: int) -> list[MealKind]:
@@ -373,6 +394,55 @@ def officers(school: School) -> list[User]:
                 .order_by(User.full_name))
 
 
+# --------------------------------------------------------------------------- a school's meals, read once
+
+
+class Book:
+    """What a school's meals pages read once per request and share: the municipality's meal kinds and
+    categories, the plugin's settings, which months are signed off. Each is read on first use."""
+
+    def __init__(self, school: School):
+        self.school = school
+        self._kinds: list | None = None
+        self._categories: dict | None = None
+        self._closed: dict = {}
+
+    @property
+    def values(self) -> dict:
+        return settings(self.school)  # cached for the request by the core
+
+    @property
+    def kinds(self) -> list[MealKind]:
+        if self._kinds is None:
+            self._kinds = meal_kinds(self.school.municipality_id)
+        return self._kinds
+
+    @property
+    def categories(self) -> dict[int, Category]:
+        if self._categories is None:
+            self._categories = {c.id: c for c in categories(self.school.municipality_id)}
+        return self._categories
+
+    def category(self, code: str) -> Category | None:
+        """The municipality's category with this code; a usual one missing (a municipality set up before
+        it was added) is made first."""
+        found = next((c for c in self.categories.values() if c.code == code), None)
+        if found is None and code in {c[0] for c in DEFAULT_CATEGORIES}:
+            ensure_setup(Municipality.get_by_id(self.school.municipality_id))
+            self._kinds = self._categories = None
+            found = next((c for c in self.categories.values() if c.code == code), None)
+        return found
+
+    def closed(self, day: dt.date) -> MonthClose | None:
+        month = month_start(day)
+        if month not in self._closed:
+            self._closed[month] = month_closed(self.school.id, month)
+        return self._closed[month]
+
+    def locked(self, day: dt.date) -> bool:
+        return is_locked(self.school, day, self.values)
+
+
 # --------------------------------------------------------------------------- the plan: who eats what
 
 
@@ -405,15 +475,25 @@ class Plan:
                                else category))
         return sorted(chosen, key=lambda kc: (kc[0].order, kc[0].id))
 
+    def menu(self, category: Category | None) -> list[tuple[MealKind, Category]]:
+        """A group's menu (a camp squad's): every meal of its category, for every member alike."""
+        if category is None:
+            return []
+        by_code = {k.code: k for k in self.kinds.values()}
+        return sorted(((by_code[c], category) for c in category.kind_codes if c in by_code),
+                      key=lambda kc: (kc[0].order, kc[0].id))
 
-def plan_for(school: School, student_ids, day: dt.date) -> Plan:
-    """The categories, standing orders and prices of these pupils on ``day`` (five queries)."""
-    kinds = {k.id: k for k in meal_kinds(school.municipality_id)}
-    cats = {c.id: c for c in categories(school.municipality_id)}
-    plan = Plan(kinds=kinds, categories=cats, prices=price_rows(school.municipality_id, school.id, day))
+
+def plan_for(school: School, student_ids, day: dt.date, book: Book | None = None) -> Plan:
+    """The categories, standing orders and prices of these pupils on ``day`` (three queries, and the meal
+    kinds and categories unless ``book`` has them)."""
+    book = book or Book(school)
+    kinds = {k.id: k for k in book.kinds}
+    plan = Plan(kinds=kinds, categories=book.categories, prices=price_rows(school.municipality_id, school.id, day))
     ids = list(student_ids)
     if not ids:
         return plan
+    cats = book.categories
     for row in (PupilCategory.select(PupilCategory.student, PupilCategory.category)
                 .where(PupilCategory.student.in_(ids) & (PupilCategory.valid_from <= day)
                        & (PupilCategory.valid_to.is_null() | (PupilCategory.valid_to >= day)))
@@ -427,23 +507,22 @@ def plan_for(school: School, student_ids, day: dt.date) -> Plan:
 
 def journal_absent(groups: list[ClassGroup], day: dt.date) -> dict[int, set[int]]:
     """Class id -> the pupils the journal shows absent (absent, ill or excused) in the class's first lesson
-    of the day: they are not at school at meal time (two queries)."""
+    of the day: they are not at school at meal time (one query: the day's lessons with their absences)."""
     ids = [g.id for g in groups]
     if not ids:
         return {}
     first: dict[int, tuple] = {}
-    for lesson in Lesson.select(Lesson.id, Lesson.class_group, Lesson.number).where(
-            Lesson.class_group.in_(ids) & (Lesson.date == day)):
-        key = (lesson.number if lesson.number is not None else 99, lesson.id)
-        if lesson.class_group_id not in first or key < first[lesson.class_group_id][0]:
-            first[lesson.class_group_id] = (key, lesson.id)
-    lesson_class = {lesson_id: class_id for class_id, (_k, lesson_id) in first.items()}
-    found: dict[int, set[int]] = defaultdict(set)
-    if lesson_class:
-        for row in Attendance.select(Attendance.lesson, Attendance.student).where(
-                Attendance.lesson.in_(list(lesson_class)) & (Attendance.kind != "late")):
-            found[lesson_class[row.lesson_id]].add(row.student_id)
-    return found
+    away_in: dict[int, set[int]] = defaultdict(set)
+    for lesson_id, class_id, number, student_id in (
+            Lesson.select(Lesson.id, Lesson.class_group, Lesson.number, Attendance.student)
+            .join(Attendance, JOIN.LEFT_OUTER, on=((Attendance.lesson == Lesson.id) & (Attendance.kind != "late")))
+            .where(Lesson.class_group.in_(ids) & (Lesson.date == day)).tuples()):
+        key = (number if number is not None else 99, lesson_id)
+        if class_id not in first or key < first[class_id]:
+            first[class_id] = key
+        if student_id is not None:
+            away_in[lesson_id].add(student_id)
+    return defaultdict(set, {class_id: set(away_in.get(key[1], ())) for class_id, key in first.items()})
 
 
 def first_lesson_id(class_group_id: int, day: dt.date) -> int | None:
@@ -466,24 +545,90 @@ def members_on(groups: list[ClassGroup], day: dt.date) -> dict[int, list[Student
     return found
 
 
+# --------------------------------------------------------------------------- other plugins' groups (camp squads)
+
+
+@dataclass
+class MealGroup:
+    """A group another plugin keeps (a camp squad) as ``nutrition_meal_groups`` described it."""
+
+    group: ClassGroup
+    days: frozenset
+    members: list
+    away: dict  # date -> {student ids}
+    category: str
+
+
+def meal_groups(school: School, start: dt.date, end: dt.date | None = None) -> dict[int, MealGroup]:
+    """Class id -> the groups besides the classes that eat at the school between two dates (the hook
+    ``nutrition_meal_groups``, asked of the plugins on at the school)."""
+    end = end or start
+    found: dict[int, MealGroup] = {}
+    for answer in hooks_here(scope_for_school(school)).nutrition_meal_groups(school=school, start=start, end=end):
+        for item in answer or ():
+            group = item["class_group"]
+            days = frozenset(d for d in item.get("days") or () if start <= d <= end)
+            if group.school_id != school.id or group.kind in CLASS_KINDS or not days:
+                continue
+            found[group.id] = MealGroup(group=group, days=days, members=list(item.get("members") or ()),
+                                        away={d: set(v) for d, v in (item.get("away") or {}).items()},
+                                        category=item.get("category") or CAMP)
+    return found
+
+
+def groups_of_day(school: School, day: dt.date, book: Book | None = None) -> tuple[list[ClassGroup], dict]:
+    """The class groups that eat at the school on ``day`` (its classes on a school day, then the other
+    plugins' groups of that day) and those groups' descriptions (``meal_groups``)."""
+    book = book or Book(school)
+    classes = order_groups(school) if day.weekday() < book.values["school_week"] else []
+    specs = meal_groups(school, day)
+    return classes + sorted((s.group for s in specs.values()), key=lambda g: (g.name, g.id)), specs
+
+
 # --------------------------------------------------------------------------- daily orders
 
 
-def ensure_orders(school: School, day: dt.date, groups: list[ClassGroup], absent=None) -> dict[int, DailyOrder]:
-    """The day's order of each class group, made where missing: prefilled from the pupils' categories and
-    standing orders, minus the pupils the journal shows absent in the first lesson and those with a
-    parent's notice (``absent``: class id -> more pupil ids to leave out, e.g. a camp's own attendance).
-    A closed month makes nothing. A fixed number of queries whatever the classes and pupils."""
+def ensure_orders(school: School, day: dt.date, groups: list[ClassGroup], absent=None, *,
+                  specs: dict | None = None, book: Book | None = None) -> dict[int, DailyOrder]:
+    """The day's order of each class group, made where missing: a class's pupils prefilled from their
+    categories and standing orders, a camp squad's (``specs``, else asked of ``nutrition_meal_groups``)
+    with its category's menu; minus the pupils the journal shows absent in the first lesson, those the
+    group's own attendance shows away, those with a parent's notice, and ``absent`` (class id -> more
+    pupil ids to leave out). A closed month makes nothing, nor does a day a squad does not eat. A fixed
+    number of queries whatever the classes and pupils; an order made here carries its lines and pupils
+    (``order.made_lines``, ``order.made_members``), so the page need not read them back."""
     ids = [g.id for g in groups]
-    orders = {o.class_group_id: o for o in DailyOrder.select().where(
-        DailyOrder.class_group.in_(ids) & (DailyOrder.date == day))} if ids else {}
+    book = book or Book(school)
+    orders = {}
+    if ids:
+        month = month_start(day)
+        query = (DailyOrder.select(DailyOrder, MonthClose.id.alias("closed_id"))
+                 .join(MonthClose, JOIN.LEFT_OUTER, on=((MonthClose.school == DailyOrder.school)
+                                                        & (MonthClose.month == month)))
+                 .where(DailyOrder.class_group.in_(ids) & (DailyOrder.date == day)))
+        for row in query.objects():
+            orders[row.class_group_id] = row
+            book._closed[month] = row.closed_id  # the sign-off read with the order (an id or None)
     missing = [g for g in groups if g.id not in orders]
-    if not missing or month_closed(school.id, day):
+    if not missing or book.closed(day):
         return orders
-    members = members_on(missing, day)
-    all_ids = [s.id for students in members.values() for s in students]
-    plan = plan_for(school, all_ids, day)
-    away = journal_absent(missing, day)
+    classes = [g for g in missing if g.kind in CLASS_KINDS]
+    others = [g for g in missing if g.kind not in CLASS_KINDS]
+    if others:
+        specs = meal_groups(school, day) if specs is None else specs
+        others = [g for g in others if g.id in specs and day in specs[g.id].days]
+    missing = classes + others
+    if not missing:
+        return orders
+    menus = {g.id: book.category(specs[g.id].category) for g in others}  # (a missing usual one is made first)
+    members = members_on(classes, day) if classes else defaultdict(list)
+    for group in others:
+        members[group.id] = specs[group.id].members
+    all_ids = list({s.id for students in members.values() for s in students})
+    plan = plan_for(school, all_ids, day, book)
+    away = journal_absent(classes, day) if classes else defaultdict(set)
+    for group in others:
+        away[group.id] = set(specs[group.id].away.get(day, ()))
     noticed = _noticed(all_ids, day)
     now = utcnow()
     with db.atomic():
@@ -491,25 +636,28 @@ def ensure_orders(school: School, day: dt.date, groups: list[ClassGroup], absent
                                 for g in missing]).on_conflict_ignore().execute()
         made = {o.class_group_id: o for o in DailyOrder.select().where(
             DailyOrder.class_group.in_([g.id for g in missing]) & (DailyOrder.date == day))}
-        have = {(r.order_id) for r in OrderLine.select(OrderLine.order).where(
-            OrderLine.order.in_([o.id for o in made.values()])).distinct()}
         rows = []
         for group in missing:
             order = made[group.id]
-            if order.id in have:
-                continue  # made by a concurrent request
+            if order.created_at != now:
+                continue  # made by a concurrent request a moment ago: its lines are its own
             extra = (absent or {}).get(group.id, set())
+            menu = plan.menu(menus[group.id]) if group.id in menus else None
+            own = []
             for student in members.get(group.id, ()):
                 reason = "absent" if student.id in away.get(group.id, ()) or student.id in extra else \
                     "notice" if student.id in noticed else ""
-                for kind, category in plan.meals(student.id, group.grade):
-                    rows.append({"order": order.id, "student": student.id, "meal_kind": kind.id,
-                                 "category": category.id if category else None,
-                                 "payer": category.payer if category else "parents",
-                                 "price": plan.prices.get((category.id if category else None, kind.id), Decimal(0)),
-                                 "ordered": not reason, "reason": reason})
+                for kind, category in (menu if menu is not None else plan.meals(student.id, group.grade)):
+                    own.append({"order": order.id, "student": student.id, "meal_kind": kind.id,
+                                "category": category.id if category else None,
+                                "payer": category.payer if category else "parents",
+                                "price": plan.prices.get((category.id if category else None, kind.id), Decimal(0)),
+                                "ordered": not reason, "reason": reason})
+            order.made_lines = [OrderLine(**row) for row in own]
+            order.made_members = list(members.get(group.id, ()))
+            rows += own
         for start in range(0, len(rows), 500):
-            OrderLine.insert_many(rows[start:start + 500]).execute()
+            OrderLine.insert_many(rows[start:start + 500]).on_conflict_ignore().execute()
     orders.update(made)
     return orders
 
@@ -529,9 +677,9 @@ def order_counts(order_ids) -> dict[int, int]:
             .where(OrderLine.order.in_(ids) & OrderLine.ordered).group_by(OrderLine.order).dicts()}
 
 
-def order_groups(school: School, kinds=("regular", "extended_day", "home_schooling")) -> list[ClassGroup]:
+def order_groups(school: School, kinds=CLASS_KINDS) -> list[ClassGroup]:
     """The school's class groups of its current year that eat at school by default (not camp squads:
-    the camp passes its squads itself)."""
+    those come through ``nutrition_meal_groups``)."""
     year = current_year(school)
     if year is None:
         return []
@@ -541,7 +689,7 @@ def order_groups(school: School, kinds=("regular", "extended_day", "home_schooli
 
 @dataclass
 class Sheet:
-    """One class's order of a day as the page shows it."""
+    """One class's (or squad's) order of a day as the page shows it."""
 
     order: DailyOrder
     group: ClassGroup
@@ -552,6 +700,11 @@ class Sheet:
     locked: bool
     closed: bool
     log: list
+    members: set = field(default_factory=set)  # the ids of the group's pupils on the day
+    officer: bool = False  # the user is the school's meals officer (open_order)
+    editable: bool = False  # the user may change the order now (open_order)
+    book: Book | None = None
+    category: str = ""  # a squad's category code (its menu), from ``nutrition_meal_groups``
 
     def counts(self) -> dict:
         out = {k.id: 0 for k in self.kinds}
@@ -561,20 +714,49 @@ class Sheet:
         return out
 
 
-def order_sheet(school: School, order: DailyOrder, group: ClassGroup | None = None) -> Sheet:
-    """The order with its pupils, lines and log (five queries)."""
+def order_sheet(school: School, order: DailyOrder, group: ClassGroup | None = None, *, book: Book | None = None,
+                spec: MealGroup | None = None) -> Sheet:
+    """The order with its pupils, lines and log (four queries at most beside ``book``'s; a squad's
+    pupils come from ``spec``)."""
     group = group or ClassGroup.get_by_id(order.class_group_id)
-    lines = {(line.student_id, line.meal_kind_id): line for line in OrderLine.select().where(OrderLine.order == order.id)}
-    ids = {sid for sid, _k in lines}
-    for s in members_on([group], order.date).get(group.id, ()):
-        ids.add(s.id)
-    students = list(Student.select().where(Student.id.in_(list(ids))).order_by(Student.last_name, Student.first_name)) \
-        if ids else []
-    log = list(OrderLog.select(OrderLog, User).join(User, JOIN.LEFT_OUTER, on=(OrderLog.user == User.id))
-               .where(OrderLog.order == order.id).order_by(OrderLog.at, OrderLog.id))
-    return Sheet(order=order, group=group, kinds=meal_kinds(school.municipality_id), students=students, lines=lines,
-                 categories={c.id: c for c in categories(school.municipality_id)},
-                 locked=is_locked(school, order.date), closed=month_closed(school.id, order.date) is not None, log=log)
+    book = book or Book(school)
+    made = getattr(order, "made_lines", None)
+    lines = {(line.student_id, line.meal_kind_id): line
+             for line in (made if made is not None else OrderLine.select().where(OrderLine.order == order.id))}
+    if getattr(order, "made_members", None) is not None:
+        members = order.made_members
+    elif group.kind in CLASS_KINDS:
+        members = members_on([group], order.date).get(group.id, [])
+    else:
+        if spec is None:
+            spec = meal_groups(school, order.date).get(group.id)
+        members = spec.members if spec is not None else []
+    member_ids = {s.id for s in members}
+    others = {sid for sid, _k in lines} - member_ids
+    students = list(members) + (list(Student.select().where(Student.id.in_(list(others)))) if others else [])
+    students.sort(key=lambda s: (s.last_name, s.first_name, s.id))
+    log = [] if made is not None else list(
+        OrderLog.select(OrderLog, User).join(User, JOIN.LEFT_OUTER, on=(OrderLog.user == User.id))
+        .where(OrderLog.order == order.id).order_by(OrderLog.at, OrderLog.id))
+    return Sheet(order=order, group=group, kinds=book.kinds, students=students, lines=lines,
+                 categories=book.categories, locked=book.locked(order.date), closed=book.closed(order.date) is not None,
+                 log=log, members=member_ids, book=book, category=spec.category if spec is not None else "")
+
+
+def open_order(user, school: School, group: ClassGroup, day: dt.date, officer: bool | None = None) -> Sheet | None:
+    """A group's order of a day for its page and the API: made where missing, with its pupils, lines, log
+    and what ``user`` may do (``editable``: the officer while the month is open, the class teacher or the
+    squad's leader before the cut-off). ``None``: no order that day (a signed-off month, or a day the
+    squad does not eat). A fixed number of queries whatever the group's size."""
+    book = Book(school)
+    specs = meal_groups(school, day) if group.kind not in CLASS_KINDS else None
+    order = ensure_orders(school, day, [group], specs=specs, book=book).get(group.id)
+    if order is None:
+        return None
+    sheet = order_sheet(school, order, group, book=book, spec=(specs or {}).get(group.id))
+    sheet.officer = is_officer(user, school) if officer is None else officer
+    sheet.editable = not sheet.closed and (sheet.officer or (not sheet.locked and leads_class(user, group)))
+    return sheet
 
 
 def _log(order: DailyOrder, user, action: str, student_id=None, detail: str = "") -> None:
@@ -582,16 +764,18 @@ def _log(order: DailyOrder, user, action: str, student_id=None, detail: str = ""
                     student=student_id, action=action, detail=str(detail)[:300])
 
 
-def check_change(user, school: School, order: DailyOrder) -> str:
+def check_change(user, school: School, order: DailyOrder, group: ClassGroup | None = None, *,
+                 book: Book | None = None, officer: bool | None = None) -> str:
     """May ``user`` change the order now? Returns ``"before"`` or ``"after"`` the cut-off; refuses
     otherwise (403 not theirs or locked for them, 409 the month signed off)."""
-    group = ClassGroup.get_by_id(order.class_group_id)
-    if month_closed(school.id, order.date):
+    group = group or ClassGroup.get_by_id(order.class_group_id)
+    book = book or Book(school)
+    if book.closed(order.date):
         raise NutritionError("date", _l("The month is signed off: its orders are read-only."), status=409)
-    officer = is_officer(user, school)
+    officer = is_officer(user, school) if officer is None else officer
     if not (officer or leads_class(user, group)):
         raise NutritionError(None, _l("Only the class teacher or the meals officer changes this order."), status=403)
-    if is_locked(school, order.date):
+    if book.locked(order.date):
         if not officer:
             raise NutritionError("date", _l("The cut-off has passed: only the meals officer changes the order now."),
                                  status=403)
@@ -599,51 +783,87 @@ def check_change(user, school: School, order: DailyOrder) -> str:
     return "before"
 
 
+def save_order(user, school: School, sheet: Sheet, changes: dict, confirm: bool = False) -> None:
+    """Order or cancel pupils' meals (``changes``: ``{(student id, meal kind id): ordered}``) and, with
+    ``confirm``, confirm the order: the class teacher (a squad's leader) before the cut-off, the meals
+    officer any time; every change logged. A meal the pupil has no line for is added under their category
+    (a squad's: its category). All or nothing, in a fixed number of queries whatever the changes."""
+    order, group = sheet.order, sheet.group
+    book = sheet.book or Book(school)
+    when = check_change(user, school, order, group, book=book, officer=sheet.officer)
+    kinds = {k.id: k for k in sheet.kinds}
+    on, off, new, log = [], [], [], []
+    for (student_id, kind_id), ordered in changes.items():
+        if kind_id not in kinds:
+            raise NutritionError("meal_kind_id", _l("Choose a meal kind of the municipality."))
+        line = sheet.lines.get((student_id, kind_id))
+        if line is None:
+            if student_id not in sheet.members:
+                raise NutritionError("student_id", _l("Choose a pupil of the class."))
+            if not ordered:
+                raise NutritionError("ordered", _l("This meal is not in the order."))
+            new.append((student_id, kind_id))
+        elif line.ordered == bool(ordered):
+            continue
+        else:
+            (on if ordered else off).append(line)
+        log.append((student_id, kind_id, ordered))
+    rows = []
+    if new:
+        plan = plan_for(school, [sid for sid, _k in new], order.date, book)
+        camp = book.category(sheet.category or CAMP) if group.kind not in CLASS_KINDS else None
+        paid = next((c for c in plan.categories.values() if c.code == PAID), None)
+        for student_id, kind_id in new:
+            category = camp or dict((k.id, c) for k, c in plan.meals(student_id, group.grade)).get(kind_id) or paid
+            rows.append({"order": order.id, "student": student_id, "meal_kind": kind_id,
+                         "category": category.id if category else None,
+                         "payer": category.payer if category else "parents",
+                         "price": plan.prices.get((category.id if category else None, kind_id), Decimal(0)),
+                         "ordered": True, "reason": ""})
+    actor = user.id if user is not None and getattr(user, "id", None) else None
+    late = "_late" if when == "after" else ""
+    now = utcnow()
+    entries = [{"order": order.id, "user": actor, "at": now, "student": sid,
+                "action": ("ordered" if ordered else "cancelled") + late, "detail": kinds[kid].name[:300]}
+               for sid, kid, ordered in log]
+    with db.atomic():
+        if on:
+            OrderLine.update(ordered=True, reason="").where(OrderLine.id.in_([x.id for x in on])).execute()
+        if off:
+            OrderLine.update(ordered=False, reason="manual").where(OrderLine.id.in_([x.id for x in off])).execute()
+        if rows:
+            OrderLine.insert_many(rows).on_conflict_ignore().execute()
+        if confirm:
+            DailyOrder.update(confirmed_by=actor, confirmed_at=now).where(DailyOrder.id == order.id).execute()
+            entries.append({"order": order.id, "user": actor, "at": now, "student": None,
+                            "action": "confirmed" + late, "detail": ""})
+        if entries:
+            OrderLog.insert_many(entries).execute()
+
+
 def set_line(user, school: School, order: DailyOrder, student_id, kind_id, ordered: bool) -> OrderLine:
-    """Order or cancel one pupil's meal. A meal the pupil has no line for is added under their category
-    (or the paid one). Every change is logged; after the cut-off only the meals officer changes it."""
-    when = check_change(user, school, order)
-    group = ClassGroup.get_by_id(order.class_group_id)
+    """Order or cancel one pupil's meal (``save_order`` with one change); returns the line."""
     try:
         student_id, kind_id = int(student_id), int(kind_id)
     except (TypeError, ValueError):
         raise NutritionError("student_id", _l("Choose a pupil and a meal.")) from None
-    kind = MealKind.get_or_none((MealKind.id == kind_id) & (MealKind.municipality == school.municipality_id))
-    if kind is None:
-        raise NutritionError("meal_kind_id", _l("Choose a meal kind of the municipality."))
-    if student_id not in {s.id for s in members_on([group], order.date).get(group.id, ())}:
-        raise NutritionError("student_id", _l("Choose a pupil of the class."))
-    line = OrderLine.get_or_none((OrderLine.order == order.id) & (OrderLine.student == student_id)
-                                 & (OrderLine.meal_kind == kind.id))
-    with db.atomic():
-        if line is None:
-            if not ordered:
-                raise NutritionError("ordered", _l("This meal is not in the order."))
-            plan = plan_for(school, [student_id], order.date)
-            category = dict((k.id, c) for k, c in plan.meals(student_id, group.grade)).get(kind.id) or \
-                next((c for c in plan.categories.values() if c.code == PAID), None)
-            line = OrderLine.create(order=order.id, student=student_id, meal_kind=kind.id,
-                                    category=category.id if category else None,
-                                    payer=category.payer if category else "parents",
-                                    price=plan.prices.get((category.id if category else None, kind.id), Decimal(0)),
-                                    ordered=True, reason="")
-        elif line.ordered != bool(ordered):
-            OrderLine.update(ordered=bool(ordered), reason="" if ordered else "manual").where(
-                OrderLine.id == line.id).execute()
-            line = OrderLine.get_by_id(line.id)
-        else:
-            return line
-        _log(order, user, ("ordered" if ordered else "cancelled") + ("_late" if when == "after" else ""), student_id,
-             kind.name)
-    return line
+    group = ClassGroup.get_by_id(order.class_group_id)
+    sheet = order_sheet(school, order, group)
+    sheet.officer = is_officer(user, school)
+    save_order(user, school, sheet, {(student_id, kind_id): bool(ordered)})
+    return OrderLine.get((OrderLine.order == order.id) & (OrderLine.student == student_id)
+                         & (OrderLine.meal_kind == kind_id))
 
 
 def confirm_order(user, school: School, order: DailyOrder) -> DailyOrder:
     """The class teacher confirms who eats today (before the cut-off; after it, the meals officer)."""
-    when = check_change(user, school, order)
-    with db.atomic():
-        DailyOrder.update(confirmed_by=user.id, confirmed_at=utcnow()).where(DailyOrder.id == order.id).execute()
-        _log(order, user, "confirmed" + ("_late" if when == "after" else ""))
+    group = ClassGroup.get_by_id(order.class_group_id)
+    book = Book(school)
+    officer = is_officer(user, school)
+    check_change(user, school, order, group, book=book, officer=officer)
+    sheet = Sheet(order=order, group=group, kinds=[], students=[], lines={}, categories={}, locked=False,
+                  closed=False, log=[], officer=officer, book=book)
+    save_order(user, school, sheet, {}, confirm=True)
     return DailyOrder.get_by_id(order.id)
 
 
@@ -674,6 +894,15 @@ def on_absence_recorded(attendance, actor) -> None:
     _drop_for_absence(order, attendance.student_id, "absent", actor, School.get_by_id(order.school_id))
 
 
+def _return_after_absence(order: DailyOrder, student_id: int, actor, school: School) -> None:
+    if is_locked(school, order.date) or month_closed(school.id, order.date):
+        return
+    if (OrderLine.update(ordered=True, reason="").where((OrderLine.order == order.id)
+                                                         & (OrderLine.student == student_id)
+                                                         & (OrderLine.reason == "absent")).execute()):
+        _log(order, actor, "returned", student_id, "")
+
+
 def on_absence_deleted(attendance, actor) -> None:
     """The absence was taken back before the cut-off: the pupil's meals return to the order."""
     lesson = Lesson.get_or_none(Lesson.id == attendance.lesson_id)
@@ -682,13 +911,7 @@ def on_absence_deleted(attendance, actor) -> None:
     order = DailyOrder.get_or_none((DailyOrder.class_group == lesson.class_group_id) & (DailyOrder.date == lesson.date))
     if order is None:
         return
-    school = School.get_by_id(order.school_id)
-    if is_locked(school, order.date) or month_closed(school.id, order.date):
-        return
-    if (OrderLine.update(ordered=True, reason="").where((OrderLine.order == order.id)
-                                                         & (OrderLine.student == attendance.student_id)
-                                                         & (OrderLine.reason == "absent")).execute()):
-        _log(order, actor, "returned", attendance.student_id, "")
+    _return_after_absence(order, attendance.student_id, actor, School.get_by_id(order.school_id))
 
 
 def on_absence_reported(notice, actor) -> None:
@@ -700,14 +923,35 @@ def on_absence_reported(notice, actor) -> None:
         _drop_for_absence(order, notice.student_id, "notice", actor, school)
 
 
+def on_group_day_marked(class_group, day: dt.date, marks: dict, actor) -> None:
+    """A group's own attendance (a camp squad's day, ``summer_camp_on_day_marked``): the children marked
+    absent or ill leave the day's order before the cut-off, those marked present again come back; after
+    the cut-off the order stays and the news is logged. With no order for the day yet, it is made now,
+    from that attendance (as the first reader would make it)."""
+    school = School.get_by_id(class_group.school_id)
+    order = DailyOrder.get_or_none((DailyOrder.class_group == class_group.id) & (DailyOrder.date == day))
+    if order is None:
+        ensure_orders(school, day, [class_group])
+        return
+    for student_id, mark in marks.items():
+        if mark in ("absent", "ill"):
+            _drop_for_absence(order, int(student_id), "absent", actor, school)
+        else:
+            _return_after_absence(order, int(student_id), actor, school)
+
+
 # --------------------------------------------------------------------------- the kitchen
 
 
 def kitchen_counts(school: School, day: dt.date, groups: list[ClassGroup] | None = None) -> dict:
-    """Meals per meal kind and category for a day, per class and in total (the orders made where
-    missing). ``{"kinds", "categories", "classes": [(group, {(kind id, category id): n})], "total"}``."""
-    groups = order_groups(school) if groups is None else groups
-    orders = ensure_orders(school, day, groups) if day.weekday() < settings(school)["school_week"] else {}
+    """Meals per meal kind and category for a day, per class (and camp squad) and in total (the orders
+    made where missing). ``{"kinds", "categories", "classes": [(group, {(kind id, category id): n})],
+    "total"}``."""
+    book = Book(school)
+    specs = None
+    if groups is None:
+        groups, specs = groups_of_day(school, day, book)
+    orders = ensure_orders(school, day, groups, specs=specs, book=book)
     by_order = {o.id: cid for cid, o in orders.items()}
     per_class: dict[int, dict] = defaultdict(lambda: defaultdict(int))
     total: dict = defaultdict(int)
@@ -719,11 +963,10 @@ def kitchen_counts(school: School, day: dt.date, groups: list[ClassGroup] | None
             key = (row["kid"], row["cid"])
             per_class[by_order[row["oid"]]][key] += row["n"]
             total[key] += row["n"]
-    return {"day": day, "kinds": meal_kinds(school.municipality_id),
-            "categories": categories(school.municipality_id),
+    return {"day": day, "kinds": book.kinds, "categories": list(book.categories.values()),
             "classes": [(g, dict(per_class.get(g.id, {}))) for g in groups], "total": dict(total),
             "per_kind": {kid: sum(n for (k, _c), n in total.items() if k == kid) for kid, _c in total},
-            "locked": is_locked(school, day)}
+            "locked": book.locked(day)}
 
 
 # --------------------------------------------------------------------------- the monthly tabulation sheet
@@ -740,18 +983,31 @@ class Tabulation:
     closed: MonthClose | None
 
 
+def sheet_groups(school: School, month: dt.date) -> list[ClassGroup]:
+    """The groups a month's tabulation sheet covers: the school's classes, then every other group with an
+    order in the month (camp squads), by name (two queries)."""
+    month = month_start(month)
+    last = month.replace(day=calendar.monthrange(month.year, month.month)[1])
+    others = list(ClassGroup.select().where(ClassGroup.id.in_(
+        DailyOrder.select(DailyOrder.class_group).where((DailyOrder.school == school.id) & (DailyOrder.date >= month)
+                                                        & (DailyOrder.date <= last)))
+        & ClassGroup.kind.not_in(CLASS_KINDS)).order_by(ClassGroup.name, ClassGroup.id))
+    return order_groups(school) + others
+
+
 def tabulation(school: School, groups: list[ClassGroup], month: dt.date, category_id: int | None = None) -> Tabulation:
-    """The табель учёта питания of class groups for a month: pupils down, school days across, each cell the
-    meals eaten; totals per pupil, per day and per category in meals and roubles. Five queries."""
+    """The табель учёта питания of class groups for a month: pupils down, days across (the school days for
+    classes, the days with orders for camp squads), each cell the meals eaten; totals per pupil, per day
+    and per category in meals and roubles. Five queries."""
     month = month_start(month)
     values = settings(school)
-    days = month_days(month, values["school_week"])
     last = month.replace(day=calendar.monthrange(month.year, month.month)[1])
     kinds = meal_kinds(school.municipality_id)
     code = {k.id: k.code for k in kinds}
     cats = {c.id: c for c in categories(school.municipality_id)}
     ids = [g.id for g in groups]
     group_of = {g.id: g for g in groups}
+    days = set(month_days(month, values["school_week"])) if any(g.kind in CLASS_KINDS for g in groups) else set()
     rows: dict[tuple, dict] = {}
     by_day: dict = defaultdict(int)
     by_category: dict = defaultdict(lambda: {"meals": 0, "amount": Decimal(0)})
@@ -777,6 +1033,7 @@ def tabulation(school: School, groups: list[ClassGroup], month: dt.date, categor
             students = {s.id: s for s in Student.select().where(Student.id.in_(list(missing)))}
         for line in lines:
             day, price = _as_date(line["day"]), Decimal(str(line["price"]))
+            days.add(day)
             key = (line["gid"], line["sid"])
             if key not in rows:
                 rows[key] = {"student": students[line["sid"]], "group": group_of[line["gid"]],
@@ -790,13 +1047,14 @@ def tabulation(school: School, groups: list[ClassGroup], month: dt.date, categor
             by_category[line["cid"]]["amount"] += price
             total_meals += 1
             total_amount += price
-    ordered_rows = sorted(rows.values(), key=lambda r: (r["group"].grade, r["group"].name, r["student"].last_name,
+    ordered_rows = sorted(rows.values(), key=lambda r: (r["group"].kind not in CLASS_KINDS, r["group"].grade,
+                                                         r["group"].name, r["student"].last_name,
                                                          r["student"].first_name, r["student"].id))
     order = {k.code: k.order for k in kinds}
     for row in ordered_rows:
         for day in row["cells"]:
             row["cells"][day].sort(key=lambda c: order.get(c, 99))
-    return Tabulation(month=month, days=days, kinds=kinds, categories=cats, rows=ordered_rows,
+    return Tabulation(month=month, days=sorted(days), kinds=kinds, categories=cats, rows=ordered_rows,
                       totals={"meals": total_meals, "amount": total_amount, "by_day": dict(by_day),
                               "by_category": dict(by_category)},
                       closed=month_closed(school.id, month))

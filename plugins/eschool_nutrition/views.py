@@ -35,7 +35,8 @@ ACTION_LABELS = {"ordered": _l("meal ordered"), "cancelled": _l("meal cancelled"
                  "cancelled_late": _l("meal cancelled after the cut-off"), "confirmed": _l("order confirmed"),
                  "confirmed_late": _l("order confirmed after the cut-off"),
                  "absence": _l("left out: absence"), "returned": _l("back in: the absence was taken back"),
-                 "absence_after_cutoff": _l("absence after the cut-off: the order is unchanged")}
+                 "absence_after_cutoff": _l("absence after the cut-off: the order is unchanged"),
+                 "migrated": _l("taken over from the camp's headcount")}
 
 
 def labels() -> dict:
@@ -95,54 +96,53 @@ def _refuse(exc: services.NutritionError):
 @bp.get("/school/<int:school_id>")
 @require(services.ORDER)
 def index(school_id: int):
-    """The day's orders of the classes the user reads, with links to the kitchen, the sheet, setup."""
+    """The day's orders of the classes (and camp squads) the user reads, with links to the kitchen, the
+    sheet, setup."""
     school = _school(school_id)
     day = _day()
     services.ensure_setup(school.municipality)
-    groups = services.readable_groups(current_user, school, services.order_groups(school))
-    values = services.settings(school)
-    school_day = day.weekday() < values["school_week"]
-    orders = services.ensure_orders(school, day, groups) if school_day else {}
+    book = services.Book(school)
+    officer = services.is_officer(current_user, school)
+    eating, specs = services.groups_of_day(school, day, book)
+    groups = services.readable_groups(current_user, school, eating, officer)
+    orders = services.ensure_orders(school, day, groups, specs=specs, book=book)
     counts = services.order_counts([o.id for o in orders.values()])
     return render_template("nutrition/index.html", school=school, day=day, groups=groups, orders=orders,
-                           counts=counts, locked=services.is_locked(school, day, values), school_day=school_day,
-                           cutoff=values["cutoff"], officer=services.is_officer(current_user, school),
+                           counts=counts, locked=book.locked(day), school_day=bool(eating),
+                           cutoff=book.values["cutoff"], officer=officer,
                            reader=has_permission(current_user, services.VIEW, scope_for_school(school)))
 
 
 @bp.route("/school/<int:school_id>/order/<int:class_id>", methods=["GET", "POST"])
 @require(services.ORDER)
 def order(school_id: int, class_id: int):
-    """A class's order of a day: who eats what. The class teacher confirms it before the cut-off."""
+    """A class's (or camp squad's) order of a day: who eats what. The class teacher (the squad's leader)
+    confirms it before the cut-off; after it only the meals officer changes it."""
     school = _school(school_id)
     group = _group(school, class_id)
     day = _day()
-    if not services.readable_groups(current_user, school, [group]):
+    officer = services.is_officer(current_user, school)
+    if not services.readable_groups(current_user, school, [group], officer):
         raise PageError(403, _("This is not your class."))
-    orders = services.ensure_orders(school, day, [group])
-    if group.id not in orders:
-        raise PageError(404, _("No order for this day: the month is signed off."))
-    the_order = orders[group.id]
+    sheet = services.open_order(current_user, school, group, day, officer)
+    if sheet is None:
+        raise PageError(404, _("No order for this day: the month is signed off, or the group does not eat that day."))
     if request.method == "POST":
-        sheet = services.order_sheet(school, the_order, group)
+        changes = {}
+        for student in sheet.students:
+            for kind in sheet.kinds:
+                wanted = request.form.get(f"m-{student.id}-{kind.id}") == "1"
+                line = sheet.lines.get((student.id, kind.id))
+                if (line is not None and line.ordered) != wanted:
+                    changes[(student.id, kind.id)] = wanted
         try:
-            for student in sheet.students:
-                for kind in sheet.kinds:
-                    wanted = request.form.get(f"m-{student.id}-{kind.id}") == "1"
-                    line = sheet.lines.get((student.id, kind.id))
-                    if (line is not None and line.ordered) != wanted:
-                        services.set_line(current_user, school, the_order, student.id, kind.id, wanted)
-            if request.form.get("action") == "confirm":
-                services.confirm_order(current_user, school, the_order)
+            services.save_order(current_user, school, sheet, changes, confirm=request.form.get("action") == "confirm")
         except services.NutritionError as exc:
             _refuse(exc)
         else:
             flash(_("Saved."), "success")
         return redirect(url_for("nutrition.order", school_id=school.id, class_id=group.id, date=day.isoformat()))
-    sheet = services.order_sheet(school, the_order, group)
-    editable = not sheet.closed and (services.is_officer(current_user, school)
-                                     or (not sheet.locked and services.leads_class(current_user, group)))
-    return render_template("nutrition/order.html", school=school, sheet=sheet, day=day, editable=editable,
+    return render_template("nutrition/order.html", school=school, sheet=sheet, day=day, editable=sheet.editable,
                            reasons=REASON_LABELS, actions=ACTION_LABELS, payers=PAYER_LABELS)
 
 
@@ -172,7 +172,7 @@ def kitchen_screen(school_id: int):
 
 def _sheet_args(school: School):
     month = _month()
-    groups = services.readable_groups(current_user, school, services.order_groups(school))
+    groups = services.readable_groups(current_user, school, services.sheet_groups(school, month))
     class_id = request.args.get("class", type=int)
     category_id = request.args.get("category", type=int)
     if class_id:
@@ -210,7 +210,8 @@ def tabulation(school_id: int):
     html = render_template("nutrition/tabulation_print.html" if printable else "nutrition/tabulation.html",
                            school=school, sheet=sheet, month=month, class_id=class_id,
                            category_id=category_id, title=_sheet_title(school, month, groups, category_id),
-                           all_groups=services.readable_groups(current_user, school, services.order_groups(school)),
+                           all_groups=services.readable_groups(current_user, school,
+                                                               services.sheet_groups(school, month)),
                            categories=services.categories(school.municipality_id),
                            officer=services.is_officer(current_user, school))
     if request.args.get("format") == "pdf":
@@ -278,6 +279,52 @@ def setup(school_id: int):
                            prices=services.prices(school.municipality_id, school.id), groups=year_groups,
                            pupils=pupils, officers=services.officers(school), staff=school_staff(school),
                            payers=PAYER_LABELS), 400 if errors else 200
+
+
+@bp.route("/school/<int:school_id>/register", methods=["GET", "POST"])
+@require(services.ORDER)
+def register(school_id: int):
+    """The meals officer imports pupils' categories from the social-protection register: the file is checked
+    first (nothing written: each mistake with its line, the pupils found, those of other schools), then
+    imported all or nothing when the officer confirms."""
+    from eschool.plugin_api import ImportFileError, UploadGone, keep_upload, take_upload
+    from eschool_nutrition import register as registry
+
+    school = _school(school_id)
+    _need_officer(school)
+    services.ensure_setup(school.municipality)
+    context = {"school": school, "plan": None, "token": None, "file_error": None, "columns": registry.COLUMNS,
+               "categories": services.categories(school.municipality_id)}
+    if request.method == "GET":
+        return render_template("nutrition/register.html", **context)
+    token = request.form.get("token", "")
+    if token:
+        try:
+            kept = take_upload(school.id, current_user.id, registry.KIND, token)
+        except UploadGone as exc:
+            context["file_error"] = str(exc.message)
+            return render_template("nutrition/register.html", **context), 400
+        data, filename, confirmed = kept.data, kept.filename, True
+    else:
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            context["file_error"] = _("Choose a .csv or .xlsx file.")
+            return render_template("nutrition/register.html", **context), 400
+        data, filename, confirmed = upload.read(), upload.filename, False
+    try:
+        plan = registry.check(school, registry.read_rows(data, filename))
+    except ImportFileError as exc:
+        context["file_error"] = str(exc.args[0] if exc.args else exc)
+        return render_template("nutrition/register.html", **context), 400
+    if confirmed and plan.ok:
+        counts = registry.run(school, plan, current_user)
+        flash(_("Imported from the register: %(added)s categories added, %(updated)s brought up to date, "
+                "%(unchanged)s already there; %(unmatched)s lines are pupils of other schools.", **counts), "success")
+        return redirect(url_for("nutrition.setup", school_id=school.id))
+    context["plan"] = plan
+    if plan.ok and plan.rows:
+        context["token"] = keep_upload(school.id, current_user.id, registry.KIND, data, filename)
+    return render_template("nutrition/register.html", **context), 200 if plan.ok else 400
 
 
 @bp.route("/school/<int:school_id>/payments", methods=["GET", "POST"])

@@ -29,8 +29,6 @@ from eschool_summer_camp.schemas import (
     CategorySchema,
     DateQuerySchema,
     DayMarksInSchema,
-    MealSheetSchema,
-    MealsInSchema,
     MunicipalityQuerySchema,
     PlanItemInSchema,
     SessionDetailSchema,
@@ -288,31 +286,6 @@ def plan_delete(school_id: int, item_id: int):
     item = _call(services.get_plan_item, school_id, item_id)
     _call(services.delete_plan_item, item, current_user, _manager())
     return "", 204
-
-
-@bp.get("/schools/<int:school_id>/sessions/<int:session_id>/meals")
-@require(LEAD)
-@doc(summary="Camp meals of a day per squad and meal kind (saved, else suggested from attendance)",
-     query=DateQuerySchema, response=MealSheetSchema, tags=TAGS)
-def meals(school_id: int, session_id: int):
-    school = _school(school_id)
-    row = _call(services.get_session, school_id, session_id)
-    if not services.meals_allowed(school):
-        raise ApiError(404, "not_found", _("Camp meals are not kept at this school."))
-    day = load_query(DateQuerySchema())["date"] or row.starts_on
-    return jsonify(MealSheetSchema().dump({"date": day, "rows": services.meal_sheet(row, day)}))
-
-
-@bp.put("/schools/<int:school_id>/sessions/<int:session_id>/meals")
-@require(LEAD)
-@doc(summary="Save a day's camp meal counts (409 where the region or the school keeps no camp meals)",
-     request=MealsInSchema, response=MealSheetSchema, tags=TAGS)
-def meals_save(school_id: int, session_id: int):
-    _school(school_id)
-    row = _call(services.get_session, school_id, session_id)
-    data = load_json(MealsInSchema())
-    rows = _call(services.set_meals, row, data["date"], data["counts"], current_user, _manager())
-    return jsonify(MealSheetSchema().dump({"date": data["date"], "rows": rows}))
 
 
 @bp.get("/schools/<int:school_id>/sessions/<int:session_id>/attendance.xlsx")

@@ -1,5 +1,6 @@
-"""Demo data: the demo school's autumn-holiday session (kept: squads, attendance, plans, camp meals) and
-its first summer session (applications in every state)."""
+"""Demo data: the demo school's autumn-holiday session (kept: squads, attendance, plans; camp meals, which
+nutrition makes from the marked days where they are kept) and its first summer session (applications in
+every state)."""
 from __future__ import annotations
 
 import datetime as dt
@@ -42,7 +43,7 @@ def build(school, rng, log) -> None:
     today = local_today()
 
     autumn = services.create_session(school, {
-        "name": "Осенняя смена", "starts_on": dt.date(2026, 10, 26), "ends_on": dt.date(2026, 11, 3),
+        "name": "Осенняя смена", "starts_on": dt.date(2026, 10, 26), "ends_on": dt.date(2026, 10, 30),
         "capacity": 40, "applications_open": False, "head_id": None, "age_from": 6, "age_to": 12})
     squads = [services.create_squad(autumn, {"name": name, "leader_id": leader.id if leader else None, "grade": g})
               for name, leader, g in (("Солнышко", leaders[0], 1), ("Искорка", leaders[1], 3))]
@@ -57,12 +58,8 @@ def build(school, rng, log) -> None:
         for day in days:
             marks = [{"application_id": a.id, "mark": rng.choices(["present", "absent", "ill"], [90, 5, 5])[0]}
                      for a in rows]
-            if marks:
+            if marks:  # where camp meals are kept, nutrition makes the squad's order of the day from them
                 services.mark_day(squad, day, marks, squad.leader)
-            if services.meals_allowed(school):
-                present = sum(1 for m in marks if m["mark"] == "present")
-                services.set_meals(autumn, day, [{"squad_id": squad.id, "kind": k, "count": present}
-                                                 for k in ("breakfast", "lunch", "snack")], None, True)
     for n, day in enumerate(services.days_of(autumn)):
         for time, title, place in ACTIVITIES:
             services.add_plan_item(autumn, {"date": day, "time": time, "title": title, "place": place}, None, True)

@@ -1,4 +1,5 @@
-"""The summer camp's tables: sessions, squads, priority categories, applications, attendance, plans, meals."""
+"""The summer camp's tables: sessions, squads, priority categories, applications, attendance, plans (camp meals are
+nutrition's daily orders of the squads: see ``services.meal_groups``)."""
 from __future__ import annotations
 
 import peewee
@@ -9,8 +10,6 @@ from eschool.plugin_api import BaseModel, ClassGroup, School, Student, User, utc
 STATUSES = ("submitted", "confirmed", "waitlisted", "rejected", "withdrawn")
 #: A child's day at the camp.
 DAY_MARKS = ("present", "absent", "ill")
-#: Camp meal kinds, in the day's order.
-MEAL_KINDS = ("breakfast", "lunch", "snack")
 
 
 class CampSession(BaseModel):
@@ -108,19 +107,6 @@ class PlanItem(BaseModel):
         indexes = ((("session", "date"), False),)
 
 
-class MealCount(BaseModel):
-    """Camp meals: how many of a squad eat a meal kind on a day."""
-
-    squad = peewee.ForeignKeyField(Squad, on_delete="CASCADE")
-    date = peewee.DateField()
-    kind = peewee.CharField(max_length=16)
-    count = peewee.IntegerField()
-    updated_by = peewee.ForeignKeyField(User, null=True, on_delete="SET NULL")
-    updated_at = peewee.DateTimeField(default=utcnow)
-
-    class Meta:
-        table_name = "summer_camp_meal_count"
-        indexes = ((("squad", "date", "kind"), True),)
-
-
-MODELS = [CampSession, Squad, Category, Application, DayMark, PlanItem, MealCount]
+#: The table ``summer_camp_meal_count`` (the squads' portions counted before camp meals moved to nutrition)
+#: stays, unread: nutrition's migration 0002 made its rows the squads' daily orders.
+MODELS = [CampSession, Squad, Category, Application, DayMark, PlanItem]

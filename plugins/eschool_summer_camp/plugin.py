@@ -36,6 +36,25 @@ def eschool_plugin_info():
 
 
 @hookimpl
+def eschool_addhooks(pluginmanager):
+    """``summer_camp_on_day_marked``: a squad's day was marked (nutrition takes the children away out of the
+    squad's meals order)."""
+    from eschool_summer_camp import hookspecs
+
+    pluginmanager.add_hookspecs(hookspecs)
+
+
+@hookimpl(optionalhook=True)
+def nutrition_meal_groups(school, start, end):
+    """Camp meals: the squads nutrition keeps the daily orders and tabulation of (published by nutrition,
+    where it is installed; asked only where both plugins are on). Empty where the region or the school
+    keeps no camp meals."""
+    from eschool_summer_camp import services
+
+    return services.meal_groups(school, start, end)
+
+
+@hookimpl
 def eschool_models():
     from eschool_summer_camp.models import MODELS
 

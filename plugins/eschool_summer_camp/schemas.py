@@ -5,12 +5,11 @@ from flask_babel import lazy_gettext as _l
 from marshmallow import Schema, ValidationError, fields, pre_load, validate, validates_schema
 
 from eschool.plugin_api import UtcDateTime
-from eschool_summer_camp.models import DAY_MARKS, MEAL_KINDS, STATUSES
+from eschool_summer_camp.models import DAY_MARKS, STATUSES
 
 STATUS_LABELS = {"submitted": _l("In the queue"), "confirmed": _l("Confirmed"), "waitlisted": _l("Waiting list"),
                  "rejected": _l("Rejected"), "withdrawn": _l("Withdrawn")}
 MARK_LABELS = {"present": _l("Present"), "absent": _l("Absent"), "ill": _l("Ill")}
-MEAL_LABELS = {"breakfast": _l("Breakfast"), "lunch": _l("Lunch"), "snack": _l("Afternoon snack")}
 SOURCE_LABELS = {"portal": _l("Portal"), "paper": _l("Paper application")}
 ACTIONS = ("confirm", "waitlist", "reject")
 PHONE = validate.Regexp(r"^[0-9+()\- ]*$", error=_l("Use digits, spaces, +, - and brackets only."))
@@ -128,17 +127,6 @@ class CategoryInSchema(_Trimmed):
     active = fields.Boolean(load_default=True)
 
 
-class MealCountInSchema(Schema):
-    squad_id = fields.Integer(required=True)
-    kind = fields.String(required=True, validate=validate.OneOf(MEAL_KINDS))
-    count = fields.Integer(required=True, validate=validate.Range(min=0, max=500))
-
-
-class MealsInSchema(Schema):
-    date = fields.Date(required=True)
-    counts = fields.List(fields.Nested(MealCountInSchema), required=True, validate=validate.Length(min=1, max=300))
-
-
 # --------------------------------------------------------------------------- output
 
 
@@ -217,20 +205,6 @@ class CampPlanItemSchema(Schema):
     title = fields.String()
     place = fields.String()
     squad_id = fields.Integer(allow_none=True)
-
-
-class MealRowSchema(Schema):
-    squad_id = fields.Integer()
-    squad = fields.String()
-    kind = fields.String()
-    count = fields.Integer()
-    suggested = fields.Integer()
-    saved = fields.Boolean()
-
-
-class MealSheetSchema(Schema):
-    date = fields.Date()
-    rows = fields.List(fields.Nested(MealRowSchema))
 
 
 class CampSummarySchema(Schema):

@@ -19,6 +19,7 @@ from flask_babel import lazy_gettext as _l
 from eschool.plugin_api import (
     AcademicYear,
     Audience,
+    ClassGroup,
     Guardian,
     Municipality,
     School,
@@ -29,6 +30,8 @@ from eschool.plugin_api import (
     create_class,
     current_year,
     db,
+    fire_plugin_event,
+    is_enabled,
     local_today,
     notify,
     readable_students,
@@ -41,12 +44,10 @@ from eschool.plugin_api import (
 )
 from eschool_summer_camp.models import (
     DAY_MARKS,
-    MEAL_KINDS,
     Application,
     CampSession,
     Category,
     DayMark,
-    MealCount,
     PlanItem,
     Squad,
 )
@@ -87,15 +88,18 @@ def settings(school: School) -> dict:
 
 
 def meals_allowed(school: School) -> bool:
-    """Camp meals are kept here: the region lists the school's municipality, and the school (or its
-    municipality) has not switched them off."""
+    """Camp meals are kept here: the region lists the school's municipality, the school (or its
+    municipality) has not switched them off, and the nutrition plugin, which keeps them, is on at the
+    school."""
     values = settings(school)
+    if not values.get("meals", True):
+        return False
     allowed = values.get("meals_municipalities") or []
     if "*" not in allowed:
         code = Municipality.select(Municipality.code).where(Municipality.id == school.municipality_id).scalar()
         if code not in allowed:
             return False
-    return bool(values.get("meals", True))
+    return is_enabled("nutrition", scope_for_school(school))
 
 
 def camp_days(session: CampSession, saturday: bool = False) -> list[dt.date]:
@@ -513,11 +517,16 @@ def mark_day(squad: Squad, day: dt.date, marks: list[dict], actor) -> list[dict]
     if errors:
         raise CampError(_l("This child is not in the squad."), f"marks.{errors[0]}.application_id")
     chosen = {m["application_id"]: m["mark"] for m in marks}
+    children = {m.id: m.student_id for m in squad_members(squad)}
     now, actor_id = utcnow(), getattr(actor, "id", None)
     with db.atomic():
         DayMark.delete().where(DayMark.application.in_(list(chosen)) & (DayMark.date == day)).execute()
         DayMark.insert_many([{"application": a, "date": day, "mark": mark, "marked_by": actor_id, "marked_at": now}
                              for a, mark in chosen.items()]).execute()
+        # after the commit, to whoever listens (nutrition: the children away leave the squad's meals order)
+        fire_plugin_event("summer_camp_on_day_marked", scope_for_school(squad.session.school), actor,
+                          class_group=ClassGroup.get_by_id(squad.class_group_id), day=day,
+                          marks={children[a]: mark for a, mark in chosen.items()})
     return day_sheet(squad, day)
 
 
@@ -659,70 +668,43 @@ def municipality_children(municipality: Municipality, year: int | None = None) -
     return _children_rows(Application.session.in_(list(info)), info.__getitem__)
 
 
-# --------------------------------------------------------------------------- camp meals
+# --------------------------------------------------------------------------- camp meals (kept by nutrition)
 
 
-def _members_by_squad(session: CampSession, day: dt.date) -> dict[int, int]:
-    """Per squad: its confirmed children minus those marked absent or ill on the day (two queries)."""
-    members = dict(Application.select(Application.squad, peewee.fn.COUNT(Application.id))
-                   .where((Application.session == session.id) & (Application.status == "confirmed")
-                          & Application.squad.is_null(False)).group_by(Application.squad).tuples())
-    away = dict(DayMark.select(Application.squad, peewee.fn.COUNT(DayMark.id)).join(Application)
-                .where((Application.session == session.id) & (Application.status == "confirmed")
-                       & (DayMark.date == day) & DayMark.mark.in_(["absent", "ill"]))
-                .group_by(Application.squad).tuples())
-    return {squad: n - away.get(squad, 0) for squad, n in members.items()}
-
-
-def meal_sheet(session: CampSession, day: dt.date) -> list[dict]:
-    """The day's camp meals per squad and meal kind: what is saved, else the suggestion from the squad's
-    confirmed children minus those marked away. Four queries whatever the size."""
-    squads = list(Squad.select(Squad.id, Squad.name).where(Squad.session == session.id).order_by(Squad.name))
-    suggested = _members_by_squad(session, day)
-    saved = {(sq, kind): n for sq, kind, n in MealCount.select(MealCount.squad, MealCount.kind, MealCount.count)
-             .where(MealCount.squad.in_([s.id for s in squads]) & (MealCount.date == day)).tuples()} if squads else {}
-    return [{"squad_id": s.id, "squad": s.name, "kind": kind, "suggested": suggested.get(s.id, 0),
-             "count": saved.get((s.id, kind), suggested.get(s.id, 0)), "saved": (s.id, kind) in saved}
-            for s in squads for kind in MEAL_KINDS]
-
-
-def set_meals(session: CampSession, day: dt.date, counts: list[dict], user, manager: bool) -> list[dict]:
-    """Save a day's camp meal counts (a squad leader for their squad, the administration for any)."""
-    if not meals_allowed(session.school):
-        raise CampError(_l("Camp meals are not kept at this school."), "date", 409)
-    _camp_day(session, day)
-    squads = {s.id: s for s in Squad.select().where(Squad.session == session.id)}
-    for i, row in enumerate(counts):
-        squad = squads.get(row["squad_id"])
-        if squad is None:
-            raise CampError(_l("No such squad in this session."), f"counts.{i}.squad_id")
-        if not may_keep_squad(user, squad, manager):
-            raise CampError(_l("You keep only your own squad."), f"counts.{i}.squad_id", 403)
-    now, actor_id = utcnow(), getattr(user, "id", None)
-    chosen = {(r["squad_id"], r["kind"]): r["count"] for r in counts}
-    with db.atomic():
-        for (squad_id, kind), _n in chosen.items():
-            MealCount.delete().where((MealCount.squad == squad_id) & (MealCount.date == day)
-                                     & (MealCount.kind == kind)).execute()
-        MealCount.insert_many([{"squad": s, "date": day, "kind": k, "count": n, "updated_by": actor_id,
-                                "updated_at": now} for (s, k), n in chosen.items()]).execute()
-    return meal_sheet(session, day)
-
-
-def meal_tabulation(session: CampSession, month: int | None = None) -> dict:
-    """The camp meals' tabulation: days × squads per meal kind, with totals (two queries)."""
-    days = [d for d in days_of(session) if month is None or d.month == month]
-    squads = list(Squad.select(Squad.id, Squad.name).where(Squad.session == session.id).order_by(Squad.name))
-    cells = {(sq, day, kind): n for sq, day, kind, n in
-             MealCount.select(MealCount.squad, MealCount.date, MealCount.kind, MealCount.count)
-             .where(MealCount.squad.in_([s.id for s in squads])).tuples()} if squads else {}
-    rows = []
-    for s in squads:
-        for kind in MEAL_KINDS:
-            values = [cells.get((s.id, d, kind), 0) for d in days]
-            rows.append({"squad": s.name, "kind": kind, "values": values, "total": sum(values)})
-    totals = {kind: sum(r["total"] for r in rows if r["kind"] == kind) for kind in MEAL_KINDS}
-    return {"days": days, "rows": rows, "totals": totals}
+def meal_groups(school: School, start: dt.date, end: dt.date) -> list[dict]:
+    """What nutrition asks (``nutrition_meal_groups``): the squads of the school's sessions running between
+    two dates, where camp meals are kept, each with its working days in the range, its confirmed children
+    and those marked absent or ill each day. The meals, their order, cut-off, prices and tabulation are
+    nutrition's. Four queries at most, whatever the squads, children and days."""
+    sessions = {s.id: s for s in CampSession.select().where((CampSession.school == school.id)
+                                                           & (CampSession.starts_on <= end)
+                                                           & (CampSession.ends_on >= start))}
+    if not sessions or not meals_allowed(school):
+        return []
+    squads = list(Squad.select(Squad, ClassGroup).join(ClassGroup).where(Squad.session.in_(list(sessions)))
+                  .order_by(Squad.name, Squad.id))
+    if not squads:
+        return []
+    members: dict[int, list] = defaultdict(list)
+    squad_of: dict[int, int] = {}
+    for app in (Application.select(Application.id, Application.squad, Student).join(Student)
+                .where(Application.squad.in_([s.id for s in squads]) & (Application.status == "confirmed"))
+                .order_by(Student.last_name, Student.first_name, Student.id)):
+        members[app.squad_id].append(app.student)
+        squad_of[app.id] = app.squad_id
+    away: dict[int, dict] = defaultdict(lambda: defaultdict(set))
+    if squad_of:
+        for app_id, student_id, day in (DayMark.select(DayMark.application, Application.student, DayMark.date)
+                                        .join(Application)
+                                        .where(Application.squad.in_([s.id for s in squads])
+                                               & (Application.status == "confirmed") & (DayMark.date >= start)
+                                               & (DayMark.date <= end) & DayMark.mark.in_(["absent", "ill"]))
+                                        .tuples()):
+            away[squad_of.get(app_id)][day].add(student_id)
+    saturday = settings(school).get("saturday", False)
+    days = {sid: [d for d in camp_days(session, saturday) if start <= d <= end] for sid, session in sessions.items()}
+    return [{"class_group": squad.class_group, "days": days[squad.session_id], "members": members.get(squad.id, []),
+             "away": dict(away.get(squad.id, {})), "category": "summer_camp"} for squad in squads]
 
 
 # --------------------------------------------------------------------------- XLSX
@@ -774,17 +756,6 @@ def session_children(session: CampSession) -> list[dict]:
     info = {"school": session.school.short_name, "session": session.name, "starts_on": session.starts_on,
             "ends_on": session.ends_on}
     return _children_rows(Application.session == session.id, lambda _id: info)
-
-
-def meals_xlsx(session: CampSession, month: int | None = None) -> bytes:
-    from eschool_summer_camp.schemas import MEAL_LABELS
-
-    tab = meal_tabulation(session, month)
-    header = [_("Squad"), _("Meal"), *[d.strftime("%d.%m") for d in tab["days"]], _("Total")]
-    rows = [[r["squad"], str(MEAL_LABELS[r["kind"]]), *r["values"], r["total"]] for r in tab["rows"]]
-    for kind in MEAL_KINDS:
-        rows.append([_("Total"), str(MEAL_LABELS[kind]), *[""] * len(tab["days"]), tab["totals"][kind]])
-    return workbook([(_("Camp meals"), header, rows)])
 
 
 def municipality_by_code(code: str) -> Municipality | None:

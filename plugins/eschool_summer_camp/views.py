@@ -32,11 +32,9 @@ from eschool.plugin_api import (
     school_staff,
 )
 from eschool_summer_camp import services
-from eschool_summer_camp.models import MEAL_KINDS
 from eschool_summer_camp.plugin import APPLY, LEAD, MANAGE, REPORT, VIEW
 from eschool_summer_camp.schemas import (
     MARK_LABELS,
-    MEAL_LABELS,
     SOURCE_LABELS,
     STATUS_LABELS,
     ApplyInSchema,
@@ -52,7 +50,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _labels() -> dict:
-    return {"statuses": STATUS_LABELS, "marks": MARK_LABELS, "meals": MEAL_LABELS, "sources": SOURCE_LABELS}
+    return {"statuses": STATUS_LABELS, "marks": MARK_LABELS, "sources": SOURCE_LABELS}
 
 
 def _school(school_id: int) -> School:
@@ -149,7 +147,7 @@ def session(school_id: int, session_id: int):
     day = _date_arg(min(max(local_today(), camp.starts_on), camp.ends_on))
     return render_template("summer_camp/session.html", school=school, camp=camp, manager=manager,
                            queue=services.queue(camp) if manager else [], day=day,
-                           plan=services.plan(camp, day), labels=_labels(), meals=services.meals_allowed(school),
+                           plan=services.plan(camp, day), labels=_labels(),
                            categories=services.categories(school, active_only=True) if manager else [],
                            staff=[] if not manager else _teachers(school),
                            lead=has_permission(current_user, LEAD), user_id=current_user.id)
@@ -294,45 +292,6 @@ def plan_delete(school_id: int, item_id: int):
     return redirect(url_for("summer_camp.session", school_id=school_id, session_id=item.session_id, date=item.date))
 
 
-@bp.get("/school/<int:school_id>/sessions/<int:session_id>/meals")
-@require(LEAD)
-def meals(school_id: int, session_id: int):
-    school = _school(school_id)
-    camp = _or_404(services.get_session, school_id, session_id)
-    if not services.meals_allowed(school):
-        raise PageError(404, _("Camp meals are not kept at this school."))
-    days = services.days_of(camp)
-    day = _date_arg(min(max(local_today(), camp.starts_on), camp.ends_on))
-    return render_template("summer_camp/meals.html", school=school, camp=camp, day=day, days=days,
-                           rows=services.meal_sheet(camp, day), labels=_labels(), kinds=MEAL_KINDS,
-                           tab=services.meal_tabulation(camp), manager=_manager(), user_id=current_user.id,
-                           leaders={s.id: s.leader_id for s in services.squads_of(camp)})
-
-
-@bp.post("/school/<int:school_id>/sessions/<int:session_id>/meals")
-@require(LEAD)
-def meals_save(school_id: int, session_id: int):
-    camp = _or_404(services.get_session, school_id, session_id)
-    try:
-        day = dt.date.fromisoformat(request.form.get("date", ""))
-        counts = []
-        for key, value in request.form.items():
-            if key.startswith("count-") and value.strip() != "":
-                _prefix, squad_id, kind = key.split("-", 2)
-                counts.append({"squad_id": int(squad_id), "kind": kind, "count": int(value)})
-        if any(c["kind"] not in MEAL_KINDS or not 0 <= c["count"] <= 500 for c in counts) or not counts:
-            raise ValueError
-    except ValueError:
-        return _again(meals, _("counts: Enter whole numbers from 0 to 500."), 400, school_id=school_id,
-                      session_id=session_id)
-    try:
-        services.set_meals(camp, day, counts, current_user, _manager())
-    except services.CampError as exc:
-        return _fail(meals, exc, school_id=school_id, session_id=session_id)
-    flash(_("Saved."), "success")
-    return redirect(url_for("summer_camp.meals", school_id=school_id, session_id=session_id, date=day))
-
-
 # --------------------------------------------------------------------------- reports
 
 
@@ -353,29 +312,14 @@ def report_pdf(school_id: int, session_id: int):
     return pdf_response(f"summer-camp-{camp.id}-report", html)
 
 
-@bp.get("/school/<int:school_id>/sessions/<int:session_id>/meals.pdf")
-@require(MANAGE)
-def meals_pdf(school_id: int, session_id: int):
-    camp = _or_404(services.get_session, school_id, session_id)
-    if not services.meals_allowed(camp.school):
-        abort(404)
-    html = render_template("summer_camp/print_meals.html", school=_school(school_id), camp=camp,
-                           tab=services.meal_tabulation(camp), labels=_labels(), kinds=MEAL_KINDS)
-    return pdf_response(f"summer-camp-{camp.id}-meals", html)
-
-
-@bp.get("/school/<int:school_id>/sessions/<int:session_id>/<any(attendance, children, meals):kind>.xlsx")
+@bp.get("/school/<int:school_id>/sessions/<int:session_id>/<any(attendance, children):kind>.xlsx")
 @require(MANAGE)
 def report_xlsx(school_id: int, session_id: int, kind: str):
     camp = _or_404(services.get_session, school_id, session_id)
     if kind == "attendance":
         data = services.attendance_xlsx(camp)
-    elif kind == "children":
-        data = services.children_xlsx(services.session_children(camp))
     else:
-        if not services.meals_allowed(camp.school):
-            abort(404)
-        data = services.meals_xlsx(camp)
+        data = services.children_xlsx(services.session_children(camp))
     return Response(data, mimetype=XLSX, headers={
         "Content-Disposition": f"attachment; filename=summer-camp-{camp.id}-{kind}.xlsx"})
 

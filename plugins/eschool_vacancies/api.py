@@ -53,13 +53,14 @@ def _body() -> dict:
 
 
 def _filters(args):
-    muni = None
-    if args["municipality"]:
-        muni = services.municipality_by_code(args["municipality"])
-        if muni is None:
-            raise ApiError(400, "invalid", _("Some query parameters are not valid."),
-                           fields={"municipality": [_("No municipality with this code.")]})
-    return {"municipality": muni, "school_id": args["school"], "q": args["q"]}
+    """The list's place: a school or a municipality that does not exist or has vacancies off is 404, as its
+    pages are (``services.listing_place``: one rule for both)."""
+    try:
+        muni, school_id = services.listing_place(args["municipality"], args["school"])
+    except services.NotHere as exc:
+        raise ApiError(404, "not_found", _("No vacancies here: the school or municipality does not exist, or "
+                                           "it does not publish vacancies.")) from exc
+    return {"municipality": muni, "school_id": school_id, "q": args["q"]}
 
 
 @bp.get("")

@@ -10,7 +10,18 @@ from flask import current_app
 from flask_babel import lazy_gettext as _l
 from marshmallow import ValidationError
 
-from eschool.plugin_api import Municipality, School, as_text, db, schools_with_plugin, utcnow
+from eschool.plugin_api import (
+    Municipality,
+    School,
+    as_text,
+    db,
+    is_enabled,
+    school_by_id,
+    schools_with_plugin,
+    scope_for_municipality,
+    scope_for_school,
+    utcnow,
+)
 from eschool_vacancies.models import Vacancy
 from eschool_vacancies.schemas import INPUT_FIELDS, VacancyInSchema
 
@@ -187,6 +198,28 @@ def counts_for_school(school_id: int) -> dict[str, int]:
 
 def municipality_by_code(code: str) -> Municipality | None:
     return Municipality.get_or_none(Municipality.code == code)
+
+
+class NotHere(LookupError):
+    """A list limited to a school or a municipality that does not exist, or where the plugin is off."""
+
+
+def listing_place(municipality_code: str | None = None, school_id: int | None = None):
+    """The municipality and the school a public list is limited to: one rule for the pages and the API.
+
+    A school that does not exist or has the plugin off, a municipality that does not exist or has it on in
+    none of its schools (a school may switch it on under a plain municipal "off"): :class:`NotHere`, which
+    both answer with 404 (as the pages of such a school or municipality do)."""
+    muni = None
+    if municipality_code:
+        muni = municipality_by_code(municipality_code)
+        if muni is None or not is_enabled(CODE, scope_for_municipality(muni)):
+            raise NotHere(municipality_code)
+    if school_id is not None:
+        school = school_by_id(school_id)
+        if school is None or not is_enabled(CODE, scope_for_school(school)):
+            raise NotHere(school_id)
+    return muni, school_id
 
 
 def error_messages(exc: ValidationError) -> dict[str, list[str]]:

@@ -69,7 +69,10 @@ def _listing(kind: str, municipality=None, school=None):
     q = request.args.get("q", "").strip()[:100]
     filter_muni = municipality
     if municipality is None and school is None and request.args.get("municipality"):
-        filter_muni = services.municipality_by_code(request.args["municipality"])
+        try:  # the region's list filtered to a municipality: the same rule as /m/<code> and the API
+            filter_muni, _school_id = services.listing_place(request.args["municipality"])
+        except services.NotHere:
+            abort(404)
     finder = services.public_vacancies if kind == "open" else services.archived_vacancies
     query = finder(municipality=filter_muni, school_id=school.id if school else None, q=q)
     return render_template("vacancies/list.html", kind=kind, result=_page(query), q=q, municipality=municipality,

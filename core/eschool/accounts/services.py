@@ -117,12 +117,82 @@ def set_one_time_password(actor: User, school: School, user: User) -> str:
     _check(actor, school, user)
     if not may_set_passwords(actor, school):
         raise AccountsError(403, _l("In this region only the school administrator sets a new password."))
+    return _one_time_password(actor, school, user)
+
+
+def _one_time_password(actor: User | None, school: School, user: User) -> str:
     password = auth.generate_password()
     with db.atomic():
         auth.set_password(user, password, must_change=True)
         User.update(failed_logins=0, locked_until=None).where(User.id == user.id).execute()
-        write_audit(school, actor.id, "account", user.id, {"password": ("", "one-time password set")})
+        write_audit(school, actor.id if actor else None, "account", user.id,
+                    {"password": ("", "one-time password set")})
     return password
+
+
+# --------------------------------------------------------------------------- the operators: a school's administrators
+
+#: Region and municipal operators create schools and issue their administrators' logins.
+OPERATE = "schools.manage"
+ADMIN_ROLE = "school_admin"
+
+
+def _operator_check(actor: User | None, school: School) -> None:
+    """``actor`` None: the command line (the integrator at the server)."""
+    if actor is not None and not has_permission(actor, OPERATE, scope_for_school(school)):
+        raise AccountsError(403, _l("You do not have permission to do this here."))
+
+
+def school_administrators(schools) -> dict[int, list[User]]:
+    """The administrators of each school (its ``school_admin`` role holders), by school id, by name: one
+    query whatever the number of schools."""
+    ids = [s.id if isinstance(s, School) else s for s in schools]
+    result: dict[int, list[User]] = {i: [] for i in ids}
+    if not ids:
+        return result
+    rows = (User.select(User, RoleAssignment.school.alias("admin_of")).join(RoleAssignment)
+            .where((RoleAssignment.role == ADMIN_ROLE) & RoleAssignment.school.in_(ids))
+            .order_by(User.full_name, User.id).objects())
+    for user in rows:
+        result[user.admin_of].append(user)
+    return result
+
+
+def issue_administrator(actor: User | None, school: School, full_name: str, email: str | None = None,
+                        allowed_roles=None) -> tuple[User, str]:
+    """A new account holding the school's ``school_admin`` role, with a one-time password (returned once:
+    print it on the slip; it must be changed at the first login). Region and municipal operators, each in
+    their own schools. Written to the school's audit log."""
+    _operator_check(actor, school)
+    full_name = " ".join((full_name or "").split())
+    if len(full_name) < 3:
+        raise auth.AccountError("full_name", _l("Give the administrator's full name."))
+    allowed = allowed_roles or current_app.extensions["eschool"].roles
+    with db.atomic():
+        user, password = auth.issue_account(full_name, ADMIN_ROLE, allowed, email=email, school=school)
+        write_audit(school, actor.id if actor else None, "account", user.id, {"roles": ("", ADMIN_ROLE)})
+    return user, password
+
+
+def administrator_of(school: School, user_id: int) -> User:
+    """An administrator of the school; 404 for anyone else (never says whether the account exists)."""
+    user = (User.select().join(RoleAssignment).where((User.id == user_id) & (RoleAssignment.role == ADMIN_ROLE)
+                                                     & (RoleAssignment.school == school)).first())
+    if user is None:
+        raise AccountsError(404, _l("No such administrator in this school."))
+    return user
+
+
+def administrator_password(actor: User | None, school: School, user: User) -> str:
+    """A new one-time password for one of the school's administrators, by an operator (a forgotten
+    password, a first login lost): their sessions and tokens end. Refused for an account that also holds a
+    role outside the school (the level that gave it manages it) and for one's own account."""
+    _operator_check(actor, school)
+    if actor is not None and user.id == actor.id:
+        raise AccountsError(403, _l("This is your own account: use your account page."))
+    if elsewhere(school, user):
+        raise AccountsError(403, _l("This account also has roles outside this school: the municipality manages it."))
+    return _one_time_password(actor, school, user)
 
 
 def block(actor: User, school: School, user: User) -> None:

@@ -214,15 +214,21 @@ def check_plugin_endpoints(app) -> None:
     ``/api/v1/openapi.json`` answer 500 for everybody at its first request. The core's own endpoints
     are described by the test suite."""
     owners = app.extensions["eschool"].blueprint_owners
-    for rule in app.url_map.iter_rules():
-        owner = owners.get(rule.endpoint.split(".")[0])
-        if owner is None or not rule.rule.startswith(API_PREFIX):
-            continue
+    rules = [(rule, owners[rule.endpoint.split(".")[0]]) for rule in app.url_map.iter_rules()
+             if rule.endpoint.split(".")[0] in owners and rule.rule.startswith(API_PREFIX)]
+    try:  # all at once (every start-up); endpoint by endpoint only to name the one that fails
+        openapi_document(app, endpoints={rule.endpoint for rule, _ in rules})
+        return
+    except Exception as exc:  # noqa: BLE001 - named below
+        together = exc
+    for rule, owner in rules:
         try:
             openapi_document(app, endpoints={rule.endpoint})
         except Exception as exc:  # noqa: BLE001 - whatever apispec or marshmallow raised, named for the author
             raise ApiDocError(f"plugin '{owner}': the API endpoint {rule.endpoint} ({rule.rule}) cannot be "
                               f"described in the OpenAPI document: {type(exc).__name__}: {exc}") from exc
+    raise ApiDocError(f"the plugins' API endpoints cannot be described together in the OpenAPI document (each one "
+                      f"alone can): {type(together).__name__}: {together}") from together
 
 
 class ApiDocError(Exception):

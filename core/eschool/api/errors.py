@@ -60,6 +60,9 @@ def register_error_handlers(app) -> None:
 
     @app.errorhandler(CSRFError)
     def _csrf(exc):
+        from eschool.ops.security import security_event
+
+        security_event("csrf_rejected", reason=exc.description)
         message = _("The form expired or was sent from elsewhere. Reload the page and send it again.")
         return render_template("errors/error.html", status=400, message=message), 400
 

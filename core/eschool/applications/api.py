@@ -6,6 +6,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from eschool.api import API_PREFIX, ApiError, doc, load_json, load_query
+from eschool.api.errors import error_response
 from eschool.applications import services
 from eschool.applications.schemas import (
     ApplicationEnrolInSchema,
@@ -16,6 +17,7 @@ from eschool.applications.schemas import (
     StatusInSchema,
     SubmittedSchema,
 )
+from eschool.auth import ratelimit
 from eschool.auth.permissions import public, require
 from eschool.school.api import refused, school_or_404
 from eschool.school.models import ClassGroup
@@ -42,10 +44,20 @@ def _dump(application):
 @bp.post("/")
 @public
 @doc("Submit an application (no login)", request=ApplicationInSchema, response=SubmittedSchema, status=201, tags=TAGS,
+     errors=(429,),
      description="The same rules as the public form: the consent is required; one application per child, kind and "
-                 "school in a campaign (409). `follow_url` is the applicant's private link.")
+                 "school in a campaign (409). `follow_url` is the applicant's private link. At most "
+                 "`ESCHOOL_APPLICATION_RATE_LIMIT` sendings per client address (default 20 per hour), then 429 "
+                 "with Retry-After.")
 def submit(school_id: int):
     school = school_or_404(school_id)
+    wait = ratelimit.limiter().application_wait(ratelimit.client_address())
+    if wait is not None:  # too many sendings from this address: nothing is read or kept
+        response = error_response(429, "rate_limited", _(
+            "Too many applications sent from your network: try again in %(minutes)s min.",
+            minutes=ratelimit.minutes(wait)))
+        response.headers["Retry-After"] = str(wait)
+        return response
     data = load_json(ApplicationInSchema())
     application, token = _run(services.submit, school, data)
     return SubmittedSchema().dump({"id": application.id, "status": application.status,

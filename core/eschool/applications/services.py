@@ -187,6 +187,38 @@ def enrol(user, school: School, application: Application, class_id: int, order_n
     """The accepted child becomes a student of the class and the applicant a parent with a login, in one
     transaction. Returns ``(student, parent user, password)``."""
     _check(user, school)
+    with db.atomic():
+        student, parent, password, event_id = _enrol_one(user, school, application, class_id, order_number,
+                                                         date or local_today())
+    tell([event_id], [application])
+    return student, parent, password
+
+
+def first_grade_admissions(school: School, campaign: int) -> list[Application]:
+    """The accepted applications to the 1st grade of a campaign (the calendar year the children start in),
+    in the queue's order: the ones the year closing enrols into the new 1st grades (one query)."""
+    return list(Application.select().where(
+        (Application.school == school) & (Application.kind == "first_grade") & (Application.campaign == campaign)
+        & (Application.status == "accepted")).order_by(Application.priority_group, Application.submitted_at,
+                                                      Application.id))
+
+
+def admit(user, school: School, placements: list[tuple[Application, int]], order_number: str,
+          date: dt.date) -> list[tuple]:
+    """Enrol each accepted application into its class (the year closing's new 1st grades) inside the
+    caller's transaction: a failure of one undoes them all. Returns ``(application, student, parent,
+    password, event id)`` each; the caller tells the applicants with :func:`tell` after its commit."""
+    _check(user, school)
+    done = []
+    with db.atomic():
+        for application, class_id in placements:
+            student, parent, password, event_id = _enrol_one(user, school, application, class_id, order_number, date)
+            done.append((application, student, parent, password, event_id))
+    return done
+
+
+def _enrol_one(user, school: School, application: Application, class_id: int, order_number: str,
+               date: dt.date) -> tuple:
     if application.status != "accepted":
         raise SchoolError("status", _l("Only an accepted application is enrolled."), conflict=True)
     roles = current_app.extensions["eschool"].roles
@@ -197,16 +229,24 @@ def enrol(user, school: School, application: Application, class_id: int, order_n
             "gender": application.child_gender, "document_kind": "birth_certificate",
             "document_number": application.child_document, "snils": "",
             "address": ", ".join(p for p in (application.street, application.house, application.flat) if p),
-            "class_id": class_id, "date": date or local_today(), "order_number": order_number}, actor=user.id)
+            "class_id": class_id, "date": date, "order_number": order_number}, actor=user.id)
         parent, password = people.issue_parent_login(student, {
             "full_name": application.applicant_name, "relation": application.relation if application.relation in (
                 "mother", "father", "guardian", "other") else "other", "email": None}, roles, actor=user.id)
-        Application.update(status="enrolled", student=student.id).where(Application.id == application.id).execute()
+        changed = Application.update(status="enrolled", student=student.id).where(
+            (Application.id == application.id) & (Application.status == "accepted")).execute()
+        if not changed:
+            raise SchoolError("status", _l("Changed in the meantime: open it again."), conflict=True)
         event = ApplicationEvent.create(application=application, status="enrolled", actor=user.id,
                                         note=order_number[:2000])
-    application.status = "enrolled"
-    _queue_letter(event.id, follow_link(application))
-    return student, parent, password
+    application.status, application.student = "enrolled", student
+    return student, parent, password, event.id
+
+
+def tell(event_ids: list[int], applications: list[Application]) -> None:
+    """Queue the applicants' letters of these steps (after the commit that made them)."""
+    for event_id, application in zip(event_ids, applications, strict=True):
+        _queue_letter(event_id, follow_link(application))
 
 
 # --------------------------------------------------------------------------- letters
@@ -254,4 +294,5 @@ def send_letter(event_id: int, link: str, attempt: int) -> None:
     ApplicationEvent.update(mailed_at=utcnow(), mail_error="").where(ApplicationEvent.id == event_id).execute()
 
 
-__all__ = ["PRIORITIES", "STATUSES", "submit", "queue", "set_status", "enrol", "position", "by_token"]
+__all__ = ["PRIORITIES", "STATUSES", "submit", "queue", "set_status", "enrol", "position", "by_token",
+           "first_grade_admissions", "admit", "tell"]

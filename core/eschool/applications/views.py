@@ -9,6 +9,7 @@ from marshmallow import ValidationError
 from eschool.applications import services
 from eschool.applications.models import STATUSES
 from eschool.applications.schemas import ApplicationEnrolInSchema, ApplicationInSchema
+from eschool.auth import ratelimit
 from eschool.auth.permissions import public, require
 from eschool.school.models import ClassGroup
 from eschool.school.services import SchoolError, current_year
@@ -36,6 +37,12 @@ def apply(school_id: int):
     if request.method == "POST":
         values = {k: request.form.get(k, "").strip() for k in FIELDS if request.form.get(k, "").strip() != ""}
         values["consent"] = request.form.get("consent") == "yes"
+        wait = ratelimit.limiter().application_wait(ratelimit.client_address())
+        if wait is not None:  # too many sendings from this address: nothing is read or kept
+            errors = {"": [_("Too many applications sent from your network: try again in %(minutes)s min.",
+                                 minutes=ratelimit.minutes(wait))]}
+            return render_template("applications/form.html", school=school, values=values, errors=errors), 429, \
+                {"Retry-After": str(wait)}
         try:
             data = ApplicationInSchema().load(values)
             application, token = services.submit(school, data)

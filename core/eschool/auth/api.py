@@ -12,6 +12,7 @@ from eschool.auth import ratelimit, services
 from eschool.auth.models import ApiToken
 from eschool.auth.permissions import AUTHENTICATED, public, require
 from eschool.auth.schemas import PasswordChangeSchema, TokenInfoSchema, TokenRequestSchema, TokenSchema
+from eschool.ops.security import security_event
 
 bp = Blueprint("auth_api", __name__, url_prefix=f"{API_PREFIX}/auth")
 
@@ -26,6 +27,7 @@ def issue_token():
     limiter, address = ratelimit.limiter(), ratelimit.client_address()
     wait = limiter.retry_after(address)
     if wait is not None:  # too many failures from this address: the password is not even checked
+        services.login_failed(data["login"], "rate_limited", "api")
         response = error_response(429, "rate_limited", _(
             "Too many failed logins from your network: try again in %(minutes)s min.",
             minutes=ratelimit.minutes(wait)))
@@ -35,11 +37,14 @@ def issue_token():
         user = services.authenticate(data["login"], data["password"], names=limiter)
     except services.AccountLocked as exc:
         limiter.failed(address)
+        services.login_failed(data["login"], "locked", "api")
         raise ApiError(429, "locked", _("Too many wrong passwords: this account is locked until %(time)s.",
                                         time=format_datetime(exc.until, "short"))) from exc
     if user is None:
         limiter.failed(address)
+        services.login_failed(data["login"], "wrong_password", "api")
         raise ApiError(401, "invalid_credentials", _("Wrong login or password."))
+    security_event("login_succeeded", account_id=user.id, via="api")
     token, row = services.issue_token(user, days=current_app.config["API_TOKEN_DAYS"], name=data["name"])
     body = TokenSchema().dump({"id": row.id, "token": token, "expires_at": row.expires_at,
                                "must_change_password": user.must_change_password})

@@ -180,6 +180,21 @@ def has_permission(user, permission: str, scope: Scope | None = None, obj=None) 
     return True if True in answers else by_role
 
 
+def municipalities_reached(user, permission: str) -> set[int] | None:
+    """Where ``user`` (in the role they act in) holds ``permission`` above a school: None for everywhere (a
+    region-level role), else the ids of the municipalities of their municipality-level roles (an empty set:
+    nowhere above a school). Operators' lists of schools are cut to it."""
+    roles = set(current_app.extensions["eschool"].permissions.roles_with(permission))
+    ids: set[int] = set()
+    for a in user_assignments(user):
+        if a.role not in roles or a.level in ("school", "class"):
+            continue
+        if a.level == "region":
+            return None
+        ids.add(a.municipality_id)
+    return ids
+
+
 def is_api_request() -> bool:
     return request.path.startswith("/api/")
 

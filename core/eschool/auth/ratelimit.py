@@ -22,10 +22,16 @@ The same storage also keeps:
 * the forgotten-password requests (``reset_wait``, ``reset_letter_allowed``): per client address ``RESET_RATE_LIMIT`` requests
   (default 10 per hour; above it 429 with Retry-After, whatever the login) and per account
   ``RESET_ACCOUNT_LIMIT`` letters (default 3 per hour; above it no letter is sent, and the answer is the
-  one every login gets, so nobody learns the account exists and a mailbox cannot be flooded).
+  one every login gets, so nobody learns the account exists and a mailbox cannot be flooded);
+* the enrolment applications sent without a login (``application_wait``): per client address
+  ``APPLICATION_RATE_LIMIT`` sendings of the public form or its API, valid or not (default 20 per hour;
+  above it 429 with Retry-After and nothing is read or kept), so a script cannot fill a school's queue
+  or probe which children have applied. A family, or a school's office helping several families, stays
+  far below it; behind a proxy set ``ESCHOOL_PROXY_FIX`` so each family counts apart.
 
-Should the storage fail (Redis down), the failure is logged and the login goes on: the per-account
-lock still holds, and a storage outage does not lock the whole region out.
+Should the storage fail (Redis down), the login goes on: the per-account lock still holds, and a storage
+outage does not lock the whole region out. The outage is logged as one warning (the exception's type and
+message, no traceback) at most once a minute per process, saying how many failures it stands for.
 
 The client's address is ``request.remote_addr``. Behind a reverse proxy set ``ESCHOOL_PROXY_FIX`` to
 the number of proxies in front of the app (1 for one nginx): the address is then read from
@@ -44,36 +50,49 @@ from limits.errors import ConfigurationError
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
+from eschool.ops.logs import Throttled, describe
+
 log = logging.getLogger("eschool.ratelimit")
 
 DEFAULT_LIMIT = "20 per 10 minutes"
 NAMESPACE = "eschool-login-failures"
 DEFAULT_RESET_LIMIT = "10 per hour"
 DEFAULT_RESET_ACCOUNT_LIMIT = "3 per hour"
+DEFAULT_APPLICATION_LIMIT = "20 per hour"
 #: Wrong passwords for a login name that is no account, counted over this long (an account's count
 #: has no window: it lasts until a right password or the lock).
 UNKNOWN_NAME_WINDOW = "1 day"
+#: A storage outage is logged at most once per this many seconds (per process).
+OUTAGE_LOG_SECONDS = 60.0
 
 
 class LoginLimiter:
     """Counts failed logins per client address in a moving window; one per app."""
 
     def __init__(self, storage_uri: str = "memory://", limit: str = DEFAULT_LIMIT,
-                 reset_limit: str = DEFAULT_RESET_LIMIT, reset_account_limit: str = DEFAULT_RESET_ACCOUNT_LIMIT):
+                 reset_limit: str = DEFAULT_RESET_LIMIT, reset_account_limit: str = DEFAULT_RESET_ACCOUNT_LIMIT,
+                 application_limit: str = DEFAULT_APPLICATION_LIMIT):
         from eschool.auth.services import LOCKOUT_MINUTES, MAX_FAILED_LOGINS
 
         try:
             self.storage = storage_from_string(storage_uri)
             self.limit = parse(limit)
             self.reset_limit, self.reset_account_limit = parse(reset_limit), parse(reset_account_limit)
+            self.application_limit = parse(application_limit)
         except (ConfigurationError, ValueError) as exc:
             from eschool.config import ConfigError
 
             raise ConfigError("RATELIMIT_STORAGE_URI / ESCHOOL_LOGIN_RATE_LIMIT / ESCHOOL_RESET_RATE_LIMIT / "
-                              f"ESCHOOL_RESET_ACCOUNT_LIMIT: {exc}") from exc
+                              f"ESCHOOL_RESET_ACCOUNT_LIMIT / ESCHOOL_APPLICATION_RATE_LIMIT: {exc}") from exc
         self.unknown_limit = parse(f"{MAX_FAILED_LOGINS - 1} per {UNKNOWN_NAME_WINDOW}")
         self.unknown_lock = parse(f"1 per {LOCKOUT_MINUTES} minutes")
         self.strategy = MovingWindowRateLimiter(self.storage)
+        self._warn = Throttled(log, OUTAGE_LOG_SECONDS)
+
+    def _outage(self, exc: BaseException, consequence: str) -> None:
+        """The storage failed: one warning per interval (``OUTAGE_LOG_SECONDS``), never a traceback."""
+        self._warn.warning("storage", "rate limit storage unavailable (%s): %s; logins go on, the per-account "
+                           "lock still holds", describe(exc), consequence)
 
     def retry_after(self, address: str | None) -> int | None:
         """Seconds to wait if the address has used up its failed attempts, else None."""
@@ -82,8 +101,8 @@ class LoginLimiter:
             if self.strategy.test(self.limit, NAMESPACE, key):
                 return None
             reset = self.strategy.get_window_stats(self.limit, NAMESPACE, key).reset_time
-        except Exception:  # noqa: BLE001 -- a storage outage must not lock everyone out
-            log.exception("login rate limit storage failed; the attempt is let through")
+        except Exception as exc:  # noqa: BLE001 -- a storage outage must not lock everyone out
+            self._outage(exc, "the attempt is let through")
             return None
         return max(1, math.ceil(reset - time.time()))
 
@@ -91,8 +110,8 @@ class LoginLimiter:
         """Count one failed attempt from the address."""
         try:
             self.strategy.hit(self.limit, NAMESPACE, address or "unknown")
-        except Exception:  # noqa: BLE001
-            log.exception("login rate limit storage failed; the failure was not counted")
+        except Exception as exc:  # noqa: BLE001
+            self._outage(exc, "the failure was not counted")
 
     def _seconds_left(self, limit, namespace: str, key: str) -> int:
         reset = self.strategy.get_window_stats(limit, namespace, key).reset_time
@@ -110,8 +129,8 @@ class LoginLimiter:
             if self.strategy.test(self.unknown_lock, "eschool-unknown-lock", self._name(login)):
                 return None
             seconds = self._seconds_left(self.unknown_lock, "eschool-unknown-lock", self._name(login))
-        except Exception:  # noqa: BLE001
-            log.exception("login rate limit storage failed; the name's lock is not checked")
+        except Exception as exc:  # noqa: BLE001
+            self._outage(exc, "the name's lock is not checked")
             return None
         return dt.datetime.now(dt.UTC).replace(tzinfo=None) + dt.timedelta(seconds=seconds)
 
@@ -124,8 +143,8 @@ class LoginLimiter:
                 return None
             self.strategy.clear(self.unknown_limit, "eschool-unknown-failures", name)
             self.strategy.hit(self.unknown_lock, "eschool-unknown-lock", name)
-        except Exception:  # noqa: BLE001
-            log.exception("login rate limit storage failed; the failure was not counted")
+        except Exception as exc:  # noqa: BLE001
+            self._outage(exc, "the failure was not counted")
             return None
         return self.unknown_locked_until(login)
 
@@ -139,17 +158,31 @@ class LoginLimiter:
             if self.strategy.hit(self.reset_limit, "eschool-reset-address", key):
                 return None
             return self._seconds_left(self.reset_limit, "eschool-reset-address", key)
-        except Exception:  # noqa: BLE001
-            log.exception("rate limit storage failed; the password reset request is let through")
+        except Exception as exc:  # noqa: BLE001
+            self._outage(exc, "the password reset request is let through")
             return None
 
     def reset_letter_allowed(self, user_id: int) -> bool:
         """Whether the account may get one more reset letter now (counted when True)."""
         try:
             return self.strategy.hit(self.reset_account_limit, "eschool-reset-account", str(user_id))
-        except Exception:  # noqa: BLE001
-            log.exception("rate limit storage failed; the reset letter is sent")
+        except Exception as exc:  # noqa: BLE001
+            self._outage(exc, "the reset letter is sent")
             return True
+
+    # -------------------------------------------------------------- enrolment applications
+
+    def application_wait(self, address: str | None) -> int | None:
+        """Count an application sent from the address: seconds to wait if it is over the address's limit
+        (the sending is refused), else None."""
+        key = address or "unknown"
+        try:
+            if self.strategy.hit(self.application_limit, "eschool-application-address", key):
+                return None
+            return self._seconds_left(self.application_limit, "eschool-application-address", key)
+        except Exception:  # noqa: BLE001
+            log.exception("rate limit storage failed; the application is let through")
+            return None
 
     def reset(self) -> None:
         """Forget every count (the CLI and tests)."""
@@ -161,7 +194,8 @@ def init_app(app) -> LoginLimiter:
     ``PROXY_FIX`` is set, trust that many proxies' ``X-Forwarded-For`` / ``X-Forwarded-Proto``."""
     limiter = LoginLimiter(app.config["RATELIMIT_STORAGE_URI"], app.config["LOGIN_RATE_LIMIT"],
                            app.config.get("RESET_RATE_LIMIT", DEFAULT_RESET_LIMIT),
-                           app.config.get("RESET_ACCOUNT_LIMIT", DEFAULT_RESET_ACCOUNT_LIMIT))
+                           app.config.get("RESET_ACCOUNT_LIMIT", DEFAULT_RESET_ACCOUNT_LIMIT),
+                           app.config.get("APPLICATION_RATE_LIMIT", DEFAULT_APPLICATION_LIMIT))
     app.extensions["eschool_login_limiter"] = limiter
     proxies = int(app.config.get("PROXY_FIX") or 0)
     if proxies > 0:

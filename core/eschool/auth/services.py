@@ -7,14 +7,15 @@ import re
 import secrets
 from collections import Counter
 
-from flask import current_app, has_app_context
+from flask import has_app_context
 from flask_babel import lazy_gettext as _l
 from peewee import IntegrityError, SqliteDatabase, chunked
-from werkzeug.security import check_password_hash, generate_password_hash
 
 from eschool.auth.models import ApiToken, RoleAssignment, User
+from eschool.auth.passwords import dummy_check, hash_password, needs_rehash, verify_password
 from eschool.auth.roles import ROLES
 from eschool.db import Compiled, db, utcnow
+from eschool.ops.security import security_event
 
 MIN_PASSWORD = 8
 USERNAME = re.compile(r"^[A-Za-z0-9_.@-]{3,150}$")
@@ -27,12 +28,6 @@ class AccountError(ValueError):
         super().__init__(f"{field}: {message}")
         self.field = field
         self.message = message
-
-
-def hash_password(password: str) -> str:
-    """scrypt in production; the test suite sets a cheap ``PASSWORD_HASH_METHOD`` to stay fast."""
-    method = current_app.config.get("PASSWORD_HASH_METHOD", "scrypt") if has_app_context() else "scrypt"
-    return generate_password_hash(password, method=method)
 
 
 def check_password_strength(password: str) -> None:
@@ -89,12 +84,14 @@ def _announce_created(users: list[User]) -> None:
             fire_event("user_created", scope_for_region(), user=user)
 
 
-def set_password(user: User, password: str, must_change: bool = False) -> None:
-    """Set a password; a password handed out by someone else must be changed at first login."""
+def set_password(user: User, password: str, must_change: bool = False, how: str | None = None) -> None:
+    """Set a password; a password handed out by someone else must be changed at first login. ``how`` goes
+    to the security log (``own``, ``reset_link``; by default ``handed_out`` or ``set``)."""
     check_password_strength(password)
     user.password_hash = hash_password(password)
     user.must_change_password = must_change
     user.save(only=[User.password_hash, User.must_change_password])
+    security_event("password_set", account_id=user.id, how=how or ("handed_out" if must_change else "set"))
     # a new password ends the user's sessions (``end_sessions``) and API tokens too
     end_sessions(user)
     ApiToken.update(revoked_at=utcnow()).where((ApiToken.user == user) & ApiToken.revoked_at.is_null()).execute()
@@ -111,11 +108,11 @@ def end_sessions(user: User) -> int:
 
 
 def change_own_password(user: User, current: str, new: str) -> None:
-    if not check_password_hash(user.password_hash or "", current or ""):
+    if not verify_password(user.password_hash or "", current or ""):
         raise AccountError("current_password", _l("does not match"))
     if current == new:
         raise AccountError("new_password", _l("must differ from the current one"))
-    set_password(user, new, must_change=False)
+    set_password(user, new, must_change=False, how="own")
 
 
 def find_login(login: str) -> User | None:
@@ -129,6 +126,17 @@ def find_login(login: str) -> User | None:
 #: After this many wrong passwords in a row an account is locked for LOCKOUT_MINUTES.
 MAX_FAILED_LOGINS = 5
 LOCKOUT_MINUTES = 15
+
+
+def login_for_log(login: str | None) -> str:
+    """A typed login as the security log keeps it: trimmed, at most 64 characters (never the password)."""
+    return (login or "").strip()[:64]
+
+
+def login_failed(login: str | None, reason: str, via: str) -> None:
+    """Log a failed login (``reason``: ``wrong_password``, ``locked``, ``rate_limited``; ``via``: ``form`` or
+    ``api``); it also counts in the ``eschool_failed_logins_total`` metric."""
+    security_event("login_failed", login=login_for_log(login), reason=reason, via=via)
 
 
 class AccountLocked(Exception):
@@ -149,29 +157,34 @@ def authenticate(login: str, password: str, names=None) -> User | None:
     user = find_login(login)
     if user is None or not user.is_active or not user.password_hash:
         # spend the same time as a real check so timing does not reveal usernames
-        check_password_hash(_DUMMY_HASH, password or "")
+        dummy_check(password)
         if names is not None:
-            until = names.unknown_locked_until(login) or names.unknown_failed(login)
+            already = names.unknown_locked_until(login)
+            until = already or names.unknown_failed(login)
             if until is not None:
+                if already is None:  # this attempt locked the name (logged as an account's lock is)
+                    security_event("account_locked", login=login_for_log(login), until=until)
                 raise AccountLocked(until)
         return None
     now = utcnow()
     if user.locked_until is not None and user.locked_until > now:
-        check_password_hash(_DUMMY_HASH, password or "")  # the same time as any other answer
+        dummy_check(password)  # the same time as any other answer
         raise AccountLocked(user.locked_until)
-    if not check_password_hash(user.password_hash, password or ""):
+    if not verify_password(user.password_hash, password or ""):
         failed = (user.failed_logins or 0) + 1
         locked = now + dt.timedelta(minutes=LOCKOUT_MINUTES) if failed >= MAX_FAILED_LOGINS else None
         User.update(failed_logins=0 if locked else failed, locked_until=locked).where(User.id == user.id).execute()
         if locked:
+            security_event("account_locked", login=login_for_log(login), account_id=user.id, until=locked)
             raise AccountLocked(locked)
         return None
     user.last_login_at, user.failed_logins, user.locked_until = now, 0, None
-    user.save(only=[User.last_login_at, User.failed_logins, User.locked_until])
+    changed = [User.last_login_at, User.failed_logins, User.locked_until]
+    if needs_rehash(user.password_hash):  # a hash of an earlier release: today's method from now on
+        user.password_hash = hash_password(password)
+        changed.append(User.password_hash)
+    user.save(only=changed)
     return user
-
-
-_DUMMY_HASH = generate_password_hash("not-a-real-password", method="scrypt")
 
 
 _USER_BY_ID = Compiled(lambda user_id: User.select().where(User.id == user_id).limit(1), "int")
@@ -459,6 +472,6 @@ def user_for_reset(token: str) -> User:
 
 def reset_password(token: str, password: str) -> User:
     user = user_for_reset(token)
-    set_password(user, password, must_change=False)
+    set_password(user, password, must_change=False, how="reset_link")
     User.update(failed_logins=0, locked_until=None).where(User.id == user.id).execute()
     return user

@@ -12,6 +12,7 @@ from wtforms.validators import DataRequired, EqualTo, Length
 
 from eschool.auth import idle, ratelimit, services
 from eschool.auth.permissions import AUTHENTICATED, public, require
+from eschool.ops.security import security_event
 from eschool.web.converters import stored_int
 from eschool.web.services import is_local_path
 
@@ -68,6 +69,7 @@ def login():
         limiter, address = ratelimit.limiter(), ratelimit.client_address()
         wait = limiter.retry_after(address)
         if wait is not None:  # too many failures from this address: the password is not even checked
+            services.login_failed(form.login.data, "rate_limited", "form")
             form.password.errors.append(_("Too many failed logins from your network: try again in %(minutes)s min.",
                                           minutes=ratelimit.minutes(wait)))
             return render_template("auth/login.html", form=form), 429, {"Retry-After": str(wait)}
@@ -75,14 +77,17 @@ def login():
             user = services.authenticate(form.login.data, form.password.data, names=limiter)
         except services.AccountLocked as exc:
             limiter.failed(address)
+            services.login_failed(form.login.data, "locked", "form")
             form.password.errors.append(_("Too many wrong passwords: this account is locked until %(time)s.",
                                           time=format_datetime(exc.until, "short")))
             return render_template("auth/login.html", form=form), 429
         if user is None:
             limiter.failed(address)
+            services.login_failed(form.login.data, "wrong_password", "form")
             form.password.errors.append(_("Wrong login or password."))
         else:
             start_session(user)
+            security_event("login_succeeded", account_id=user.id, via="form")
             if user.must_change_password:
                 flash(_("You were given this password. Choose your own now."), "info")
                 return redirect(url_for("auth.change_password"))
@@ -164,6 +169,8 @@ def forgot_password():
                                        "%(minutes)s min.", minutes=ratelimit.minutes(wait)))
             return render_template("auth/forgot.html", form=form, by_email=by_email), 429, {"Retry-After": str(wait)}
         user = services.find_login(form.login.data)
+        security_event("password_reset_requested", login=services.login_for_log(form.login.data),
+                       account_id=user.id if user is not None else None)
         # past the account's letters per hour nothing is sent, and the answer stays the same (ratelimit.py)
         if user is not None and user.is_active and user.email and limiter.reset_letter_allowed(user.id):
             link = url_for("auth.reset_password", token=services.reset_token(user), _external=True)

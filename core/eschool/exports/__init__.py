@@ -9,11 +9,12 @@ hold everywhere:
   (``static/fonts``, DejaVu), and the renderer fetches nothing but the portal's own static files and
   inline ``data:`` images, so a picture URL typed into a text cannot make the server call out.
 
-``xlsx`` and ``pdf`` hold the two formats; the names below are the public surface (also in
+``xlsx``, ``csvfile`` and ``pdf`` hold the formats; the names below are the public surface (also in
 ``eschool.plugin_api``).
 """
+from eschool.exports.csvfile import csv_bytes, csv_response
 from eschool.exports.pdf import PdfUnavailable, pdf_available, pdf_bytes, pdf_response
 from eschool.exports.xlsx import Sheet, safe_cell, xlsx_bytes, xlsx_response
 
-__all__ = ["Sheet", "safe_cell", "xlsx_bytes", "xlsx_response", "pdf_bytes", "pdf_response", "pdf_available",
-           "PdfUnavailable"]
+__all__ = ["Sheet", "safe_cell", "xlsx_bytes", "xlsx_response", "csv_bytes", "csv_response", "pdf_bytes",
+           "pdf_response", "pdf_available", "PdfUnavailable"]

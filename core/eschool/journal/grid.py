@@ -51,6 +51,14 @@ class Grid:
     editable: dict = field(default_factory=dict)  # lesson_id -> {"marks": bool, "attendance": bool, "topic": bool}
     expected: dict = field(default_factory=dict)  # student_id -> [(first day, last day, reason)] of parents' notices
 
+    def work_type_of(self, lesson: Lesson) -> WorkType | None:
+        """The work type the lesson's marks get by default: the lesson's own, else the school's first offered
+        (the rule of ``services.set_mark``)."""
+        if lesson.work_type_id and lesson.work_type_id in self.work_types:
+            return self.work_types[lesson.work_type_id]
+        offered = sorted((w for w in self.work_types.values() if w.active), key=lambda w: (w.order, w.id))
+        return offered[0] if offered else None
+
     def expected_on(self, student_id: int, day: dt.date) -> str | None:
         """The reason of a parent's notice covering the day (an expected, excused absence), or None."""
         for first, last, reason in self.expected.get(student_id, ()):
@@ -179,31 +187,37 @@ def cache_key(user, class_group: ClassGroup, subject: Subject, subgroup, period,
 
 
 def _editable(grid: Grid, user, today: dt.date, school=None) -> dict:
-    """Which lessons the user may change now (a hint for the page; the services check every save)."""
+    """Which lessons the user may change now, and why not (a hint for the page; the services check every
+    save with the same rule, ``services.keep_refusal``): lesson id -> ``{"marks": bool, "attendance": bool,
+    "topic": bool, "why": message or None}``, ``why`` the reason its cells are locked."""
     from eschool.auth.permissions import has_permission
+    from eschool.people.services import is_class_teacher
     from eschool.plugins.services import scope_for_school
     from eschool.structure.models import School
 
     school = school or School.get_by_id(grid.class_group.school_id)
-    if not has_permission(user, services.KEEP, scope_for_school(school)):
-        return {}
+    keeps = has_permission(user, services.KEEP, scope_for_school(school))
     year = AcademicYear.get_by_id(grid.class_group.academic_year_id)
-    if year.closed:
-        return {}
-    first_day = today - dt.timedelta(days=services.edit_window_days(school))
+    window = services.edit_window_days(school)
     closed = [(p.starts_on, p.ends_on) for p in grid.periods if p.closed]
-    from eschool.people.services import is_class_teacher
-
-    reconciles = is_class_teacher(user, grid.class_group.id)  # the class teacher fixes attendance too
+    reconciles = keeps and is_class_teacher(user, grid.class_group.id)  # the class teacher fixes attendance too
+    no_marks = ("closed", services.NO_MARKS)
     result = {}
     for lesson in grid.lessons:
         mine = grid.keeper or lesson.teacher_id == user.id
-        in_window = lesson.date >= first_day
-        past = lesson.date <= today
-        period_open = not any(s <= lesson.date <= e for s, e in closed)
-        result[lesson.id] = {"marks": mine and in_window and past and period_open and grid.scale != "none",
-                             "attendance": (mine or reconciles) and in_window and past,
-                             "topic": mine and in_window}
+        facts = {"keeps": keeps, "mine": mine, "reconciles": reconciles, "year": year, "window_days": window,
+                 "period_closed": any(s <= lesson.date <= e for s, e in closed)}
+        marks = services.keep_refusal("marks", lesson.date, today, **facts)
+        attendance = services.keep_refusal("attendance", lesson.date, today, **facts)
+        topic = services.keep_refusal("topic", lesson.date, today, **facts)
+        if marks is None and grid.scale == "none":
+            marks = no_marks
+        result[lesson.id] = {"marks": marks is None, "attendance": attendance is None, "topic": topic is None,
+                             # the whole cell is locked: why (attendance's reason: the broader one)
+                             "why": str(attendance[1]) if marks and attendance else None,
+                             # only marks are locked (a closed period, a subject without marks, the class
+                             # teacher's attendance in another's lesson): why a typed mark is not saved
+                             "why_marks": str(marks[1]) if marks else None}
     return result
 
 

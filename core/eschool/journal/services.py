@@ -19,6 +19,7 @@ from pathlib import Path
 
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from peewee import IntegrityError, fn
 
 from eschool.attachments import services as attachments
@@ -77,6 +78,11 @@ DEFAULT_WORK_TYPES = (
     ("test", _l("Test"), "2"),
 )
 _DEFAULT_LABELS = {code: label for code, label, _w in DEFAULT_WORK_TYPES}
+#: The default types' abbreviations in a grid's column head (УО, КР ... in Russian).
+_DEFAULT_ABBREVIATIONS = {"oral": lazy_pgettext("work type", "OA"), "classwork": lazy_pgettext("work type", "CW"),
+                          "homework": lazy_pgettext("work type", "HW"), "independent": lazy_pgettext("work type", "IW"),
+                          "dictation": lazy_pgettext("work type", "D"), "lab": lazy_pgettext("work type", "LW"),
+                          "test": lazy_pgettext("work type", "T")}
 
 FIVE_POINT = {"5": 5, "4": 4, "3": 3, "2": 2, "1": 1}
 PASS_FAIL = {"pass": "pass", "зач": "pass", "зачёт": "pass", "зачет": "pass",
@@ -282,6 +288,17 @@ def work_type_label(work_type: WorkType | None) -> str:
     if not work_type.name and work_type.code in _DEFAULT_LABELS:
         return str(_DEFAULT_LABELS[work_type.code])
     return work_type.name or work_type.code
+
+
+def work_type_abbreviation(work_type: WorkType | None) -> str:
+    """A short name for a grid's column head: a default type's abbreviation in the user's language, a school's
+    own type by the first letters of its words («Проектная работа» -> «ПР») or, one word, its first three."""
+    if work_type is None:
+        return ""
+    if not work_type.name and work_type.code in _DEFAULT_ABBREVIATIONS:
+        return str(_DEFAULT_ABBREVIATIONS[work_type.code])
+    words = (work_type.name or work_type.code).split()
+    return "".join(w[0] for w in words).upper()[:4] if len(words) > 1 else words[0][:3]
 
 
 def save_work_type(school: School, data: dict, work_type_id: int | None = None) -> WorkType:
@@ -501,32 +518,59 @@ def lesson_state(lesson: Lesson, now: dt.datetime | None = None, school: School 
     return "overdue" if (now or utcnow()) > limit else "open"
 
 
-def check_keep(user, lesson: Lesson, what: str) -> None:
-    """Refuse unless ``user`` may change ``what`` (marks, attendance, topic, homework) of ``lesson`` now."""
-    school = lesson.school
-    scope = scope_for_school(school)
-    class_teacher_attendance = what == "attendance" and is_class_teacher(user, lesson.class_group_id)
-    if not has_permission(user, KEEP, scope):
-        raise JournalForbidden(_l("You do not keep the journal in this school."))
-    if not (may_keep(user, lesson) or class_teacher_attendance):
-        raise JournalForbidden()
-    year = AcademicYear.get_by_id(lesson.class_group.academic_year_id)
+def keep_refusal(what: str, lesson_date: dt.date, today: dt.date, *, keeps: bool, mine: bool, reconciles: bool,
+                 year: AcademicYear, period_closed: bool, window_days: int) -> tuple[str, object] | None:
+    """Why ``what`` (marks, attendance, topic, homework) of a lesson on ``lesson_date`` may not be changed
+    now, or None: ``("forbidden", message)`` (403: not the user's lesson) or ``("closed", message)`` (409:
+    the year or period is closed, the day has not come, the edit window has ended).
+
+    The one rule: :func:`check_keep` refuses a save with it, and the grid tells a locked cell's reason with
+    it before anything is typed (``grid._editable``, from facts it loads once for every lesson).
+    ``keeps``: the user holds ``journal.keep`` in the school; ``mine``: the user gave the lesson or holds
+    its teaching assignment; ``reconciles``: the user is the class teacher (who fixes attendance too).
+    """
+    if not keeps:
+        return "forbidden", _l("You do not keep the journal in this school.")
+    if not (mine or (what == "attendance" and reconciles)):
+        return "forbidden", _l("This is not your lesson: you do not teach this class and subject.")
     if year.closed:
-        raise SchoolError(None, _l("The academic year %(name)s is closed: past years are read-only.",
-                                   name=year.name), conflict=True)
-    today = local_today()
-    if what in ("marks", "attendance") and lesson.date > today:
-        raise SchoolError("date", _l("The lesson has not taken place yet: marks and attendance come on its day."),
-                          conflict=True)
-    if what == "marks":
-        period = period_of(lesson.class_group, lesson.date)
-        if period is not None and period.closed:
-            raise SchoolError("date", _l("The period is closed: ask the deputy director to reopen it."),
-                              conflict=True)
-    days = edit_window_days(school)
-    if lesson.date < today - dt.timedelta(days=days):
-        raise SchoolError("date", _l("The edit window has ended: lessons are kept for %(days)s days after the lesson.",
-                                     days=days), conflict=True)
+        return "closed", _l("The academic year %(name)s is closed: past years are read-only.", name=year.name)
+    if what in ("marks", "attendance") and lesson_date > today:
+        return "closed", _l("The lesson has not taken place yet: marks and attendance come on its day.")
+    if what == "marks" and period_closed:
+        return "closed", _l("The period is closed: ask the deputy director to reopen it.")
+    if lesson_date < today - dt.timedelta(days=window_days):
+        return "closed", _l("The edit window has ended: lessons are kept for %(days)s days after the lesson.",
+                            days=window_days)
+    return None
+
+
+def check_keep(user, lesson: Lesson, what: str) -> None:
+    """Refuse unless ``user`` may change ``what`` (marks, attendance, topic, homework) of ``lesson`` now
+    (the rule of :func:`keep_refusal`)."""
+    school = lesson.school
+    keeps = has_permission(user, KEEP, scope_for_school(school))
+    mine = keeps and may_keep(user, lesson)
+    reconciles = keeps and not mine and what == "attendance" and is_class_teacher(user, lesson.class_group_id)
+    year = AcademicYear.get_by_id(lesson.class_group.academic_year_id) if keeps and (mine or reconciles) else None
+    period = period_of(lesson.class_group, lesson.date) if year is not None and what == "marks" else None
+    refused = keep_refusal(what, lesson.date, local_today(), keeps=keeps, mine=mine, reconciles=reconciles,
+                           year=year, period_closed=bool(period is not None and period.closed),
+                           window_days=edit_window_days(school) if year is not None else 0)
+    if refused is None:
+        return
+    kind, message = refused
+    if kind == "forbidden":
+        raise JournalForbidden(message)
+    raise SchoolError(None if year.closed else "date", message, conflict=True)
+
+
+def not_filled_in_time(lessons: list[Lesson], school: School | None = None, now: dt.datetime | None = None) -> list[Lesson]:
+    """The lessons of ``lessons`` not filled by their deadline (:func:`lesson_state` ``overdue``): the
+    teacher's «not filled by the deadline» list shows the same lessons the grid flags, today's included
+    once its deadline (19:00 in Kemerovo) has passed."""
+    now = now or utcnow()
+    return [lesson for lesson in lessons if lesson_state(lesson, now=now, school=school) == "overdue"]
 
 
 def set_lesson(user, lesson: Lesson, data: dict, version: int | None = None) -> Lesson:
@@ -556,10 +600,13 @@ def set_lesson(user, lesson: Lesson, data: dict, version: int | None = None) -> 
 # --------------------------------------------------------------------------- marks
 
 
+NO_MARKS = _l("No marks are given in this class for this subject.")
+
+
 def _mark_value(scale: str, value: str) -> tuple[str, int | None]:
     text = str(value).strip().lower()
     if scale == "none":
-        raise SchoolError("value", _l("No marks are given in this class for this subject."))
+        raise SchoolError("value", NO_MARKS)
     if scale == "pass_fail":
         if text not in PASS_FAIL:
             raise SchoolError("value", _l("Pass or fail is expected here."))

@@ -61,6 +61,12 @@ def mark_text(value: str) -> str:
     return value
 
 
+def mark_class(value: str) -> str:
+    """The mark's colour in the grid (``m5`` green ... ``m2`` red, ``mpass``, ``mfail``); the mark's text is
+    always shown too, the colour only helps the eye."""
+    return "m" + value if value in ("5", "4", "3", "2", "1", "pass", "fail") else ""
+
+
 def _school(school_id: int) -> School:
     school = school_by_id(school_id)
     if school is None:
@@ -128,8 +134,7 @@ def index(school_id: int):
     window = services.edit_window_days(school)
     recent = gridmod.my_lessons(current_user, today - dt.timedelta(days=window), today, school=school)
     lessons = [lesson for lesson in recent if lesson.date == today]
-    unfilled = [lesson for lesson in recent if lesson.date < today
-                and services.lesson_state(lesson, school=school) == "overdue"]
+    unfilled = services.not_filled_in_time(recent, school=school)
     others = []
     if services.reads_every_journal(current_user, school):  # Samara: every class's journal, read only
         mine = {(a.class_group_id, a.subject_id, a.subgroup_id) for a in assignments}
@@ -191,6 +196,7 @@ def grid(school_id: int, class_id: int, subject_id: int):
     return render_template("journal/grid.html", school=school, grid=data, today=today, letters=letters,
                            mark_text=mark_text, labels=ATTENDANCE_LABELS, cell_marks=cell_marks, cell_att=cell_att,
                            work_type_label=services.work_type_label,
+                           work_type_abbreviation=services.work_type_abbreviation,
                            lesson_state=lambda lesson: services.lesson_state(lesson, school=school),
                            row_cells=row_cells)
 
@@ -232,7 +238,7 @@ def grid_cells_html(data, letters: dict, cell_marks, cell_att) -> dict:
                     type_label[m.work_type_id] = escape(services.work_type_label(data.work_types.get(m.work_type_id)))
                 author = getattr(m, "author_name", None)
                 title = type_label[m.work_type_id] + (Markup(" · ") + escape(author) if author else "")
-                inner.append(f'<span class="jmark" title="{title}">{escape(mark_text(m.value))}</span>')
+                inner.append(f'<span class="jmark {mark_class(m.value)}" title="{title}">{escape(mark_text(m.value))}</span>')
             if c.attendance:
                 kind = c.attendance.kind
                 inner.append(f'<span class="jatt" title="{labels[kind]}">{letter_html[kind]}</span>')
@@ -399,10 +405,13 @@ def save_topic(school_id: int, lesson_id: int):
 
 
 def cell_tokens(text: str) -> tuple[list[str], str | None]:
-    """"5 4 н" -> (["5", "4"], "н"): marks in order, then an attendance letter if any."""
+    """"5 4 н" -> (["5", "4"], "н"): marks in order, then an attendance letter if any. Five-point marks are
+    one figure each, so "54" (typed on a phone's number pad, which has no space) is a 5 and a 4."""
     marks, attendance = [], None
     for token in (text or "").replace(",", " ").split():
-        if token.isdigit() or token.lower() in services.PASS_FAIL:
+        if len(token) > 1 and all(ch in "12345" for ch in token):
+            marks.extend(token)
+        elif token.isdigit() or token.lower() in services.PASS_FAIL:
             marks.append(token)
         else:
             attendance = token
@@ -459,7 +468,8 @@ def _lesson_page(school, lesson, errors=None, status=200):
                            labels=ATTENDANCE_LABELS, mark_text=mark_text,
                            work_types=services.work_types(school), work_type_label=services.work_type_label,
                            can_edit=services.may_keep(current_user, lesson),
-                           homework_allowed=services.homework_allowed(group)), status
+                           homework_allowed=services.homework_allowed(group),
+                           scale=services.scale_of(group, lesson.subject_id), back=grid_url_of(school, lesson)), status
 
 
 @bp.get("/lesson/<int:lesson_id>")
@@ -543,8 +553,17 @@ def save_lesson(school_id: int, lesson_id: int):
     if errors:
         return _lesson_page(school, row, errors, status)
     flash(_("Saved."), "success")
-    return redirect(url_for("journal.grid", school_id=school.id, class_id=row.class_group_id,
-                            subject_id=row.subject_id, **({"subgroup": row.subgroup_id} if row.subgroup_id else {})))
+    return redirect(grid_url_of(school, row))
+
+
+def grid_url_of(school: School, lesson: Lesson) -> str:
+    """The lesson's grid, in the lesson's period, scrolled to its column (``#lesson-<id>``)."""
+    period = services.period_of(ClassGroup.get_by_id(lesson.class_group_id), lesson.date)
+    args = {"subgroup": lesson.subgroup_id} if lesson.subgroup_id else {}
+    if period is not None:
+        args["period"] = period.id
+    return url_for("journal.grid", school_id=school.id, class_id=lesson.class_group_id, subject_id=lesson.subject_id,
+                   _anchor=f"lesson-{lesson.id}", **args)
 
 
 @bp.get("/files/<int:file_id>")

@@ -120,102 +120,126 @@ class Audience:
 
 
 # --------------------------------------------------------------------------- resolving
+#
+# An audience becomes one SQL statement: each part is a subquery of user ids and the parts are its UNION,
+# so a whole region's parents are found without carrying 360,000 ids through Python or as parameters
+# (SQLite refuses more than 32,766 of them in one statement).
 
 
 def resolve(audience: Audience) -> set[int]:
-    """The ids of the active accounts the audience names, now."""
+    """The ids of the active accounts the audience names, now (one query)."""
+    return {uid for (uid,) in query(audience).tuples()}
+
+
+def query(audience: Audience):
+    """The active accounts the audience names as a query of user ids, to filter or count in SQL
+    (``User.id.in_(query(audience))``) instead of resolving to a set."""
     from eschool.auth.models import User
 
-    ids = _resolve(audience)
-    if not ids:
-        return set()
-    return {u.id for u in User.select(User.id).where(User.id.in_(list(ids)) & User.is_active)}
+    return User.select(User.id).where(User.id.in_(_query(audience)) & User.is_active)
 
 
-def _resolve(a: Audience) -> set[int]:
-    from eschool.auth.models import RoleAssignment
+def _nobody():
+    from eschool.auth.models import User
+
+    return User.select(User.id).where(User.id < 0)
+
+
+def _union(queries: list):
+    queries = [q for q in queries if q is not None]
+    if not queries:
+        return _nobody()
+    combined = queries[0]
+    for q in queries[1:]:
+        combined = combined | q
+    return combined
+
+
+def _query(a: Audience):
+    from eschool.auth.models import RoleAssignment, User
     from eschool.structure.models import School
 
     if a.kind == "union":
-        return set().union(*(_resolve(p) for p in a.parts))
+        return _union([_query(p) for p in a.parts])
     if a.kind == "users":
-        return set(a.ids)
+        return User.select(User.id).where(User.id.in_(list(a.ids))) if a.ids else _nobody()
     if a.kind == "role":
-        query = RoleAssignment.select(RoleAssignment.user).where(RoleAssignment.role == a.role)
+        q = RoleAssignment.select(RoleAssignment.user).where(RoleAssignment.role == a.role)
         if a.level == "school":
-            query = query.where(RoleAssignment.school == a.id)
+            q = q.where(RoleAssignment.school == a.id)
         elif a.level == "municipality":
             schools = School.select(School.id).where(School.municipality == a.id)
-            query = query.where((RoleAssignment.municipality == a.id) | RoleAssignment.school.in_(schools))
-        return {r.user_id for r in query}
+            q = q.where((RoleAssignment.municipality == a.id) | RoleAssignment.school.in_(schools))
+        return q
     if a.kind == "class":
         return _class_members([a.id], a.who)
     if a.kind == "school":
         return _school_members(School.select(School.id).where(School.id == a.id), a.who)
     if a.kind == "municipality":
-        found = _school_members(School.select(School.id).where(School.municipality == a.id), a.who)
+        parts = [_school_members(School.select(School.id).where(School.municipality == a.id), a.who)]
         if "operators" in a.who:
-            found |= {r.user_id for r in RoleAssignment.select(RoleAssignment.user).where(
-                (RoleAssignment.role == "municipal_operator") & (RoleAssignment.municipality == a.id))}
-        return found
-    found = _school_members(School.select(School.id), a.who)  # region
+            parts.append(RoleAssignment.select(RoleAssignment.user).where(
+                (RoleAssignment.role == "municipal_operator") & (RoleAssignment.municipality == a.id)))
+        return _union(parts)
+    parts = [_school_members(School.select(School.id), a.who)]  # region
     if "operators" in a.who:
-        found |= {r.user_id for r in RoleAssignment.select(RoleAssignment.user).where(
-            RoleAssignment.role.in_(("region_operator", "municipal_operator")))}
-    return found
+        parts.append(RoleAssignment.select(RoleAssignment.user).where(
+            RoleAssignment.role.in_(("region_operator", "municipal_operator"))))
+    return _union(parts)
 
 
 def _current_students(where):
+    """The students studying now in the classes ``where`` names (a condition on ClassMembership)."""
     from eschool.people.models import ClassMembership, Student
 
-    return (Student.select(Student.id, Student.user).join(ClassMembership)
+    return (Student.select(Student.id).join(ClassMembership)
             .where(where & ClassMembership.ends_on.is_null() & (Student.status == "studying")))
 
 
-def _families(students, who) -> set[int]:
-    from eschool.people.models import Guardian
+def _families(where, who):
+    from eschool.people.models import ClassMembership, Guardian, Student
 
-    found: set[int] = set()
-    rows = list(students)
+    parts = []
     if "students" in who:
-        found |= {s.user_id for s in rows if s.user_id}
-    if "parents" in who and rows:
-        found |= {g.user_id for g in Guardian.select(Guardian.user).where(Guardian.student.in_([s.id for s in rows]))}
-    return found
+        parts.append(Student.select(Student.user).join(ClassMembership).where(
+            where & ClassMembership.ends_on.is_null() & (Student.status == "studying") & Student.user.is_null(False)))
+    if "parents" in who:
+        parts.append(Guardian.select(Guardian.user).where(Guardian.student.in_(_current_students(where))))
+    return _union(parts) if parts else None
 
 
-def _class_members(class_ids, who) -> set[int]:
+def _class_members(class_ids, who):
     from eschool.people.models import ClassMembership
     from eschool.school.models import ClassGroup, TeachingAssignment
 
     class_ids = [c for c in class_ids if c is not None]
     if not class_ids:
-        return set()
-    found = _families(_current_students(ClassMembership.class_group.in_(class_ids)), who)
+        return _nobody()
+    parts = [_families(ClassMembership.class_group.in_(class_ids), who)]
     if "teachers" in who:
-        found |= {t.teacher_id for t in TeachingAssignment.select(TeachingAssignment.teacher)
-                  .where(TeachingAssignment.class_group.in_(class_ids))}
-        found |= {c.class_teacher_id for c in ClassGroup.select(ClassGroup.class_teacher)
-                  .where(ClassGroup.id.in_(class_ids) & ClassGroup.class_teacher.is_null(False))}
-    return found
+        parts.append(TeachingAssignment.select(TeachingAssignment.teacher)
+                     .where(TeachingAssignment.class_group.in_(class_ids)))
+        parts.append(ClassGroup.select(ClassGroup.class_teacher)
+                     .where(ClassGroup.id.in_(class_ids) & ClassGroup.class_teacher.is_null(False)))
+    return _union(parts)
 
 
-def _school_members(schools, who) -> set[int]:
+def _school_members(schools, who):
     from eschool.auth.models import RoleAssignment
     from eschool.people.models import ClassMembership
     from eschool.school.models import ClassGroup, TeachingAssignment
 
-    found: set[int] = set()
+    parts = []
     if "staff" in who:
-        found |= {r.user_id for r in RoleAssignment.select(RoleAssignment.user).where(
-            RoleAssignment.school.in_(schools) & RoleAssignment.role.in_(STAFF_ROLES))}
+        parts.append(RoleAssignment.select(RoleAssignment.user).where(
+            RoleAssignment.school.in_(schools) & RoleAssignment.role.in_(STAFF_ROLES)))
     if "teachers" in who:
-        found |= {t.teacher_id for t in TeachingAssignment.select(TeachingAssignment.teacher)
-                  .join(ClassGroup).where(ClassGroup.school.in_(schools))}
+        parts.append(TeachingAssignment.select(TeachingAssignment.teacher)
+                     .join(ClassGroup).where(ClassGroup.school.in_(schools)))
     if "students" in who or "parents" in who:
         classes = ClassGroup.select(ClassGroup.id).where(ClassGroup.school.in_(schools))
-        found |= _families(_current_students(ClassMembership.class_group.in_(classes)), who)
-    return found
+        parts.append(_families(ClassMembership.class_group.in_(classes), who))
+    return _union(parts)
 
 
 # --------------------------------------------------------------------------- who may address whom
@@ -278,11 +302,13 @@ def addressable(sender) -> Audience | None:
 
 
 def reachable(sender, audience: Audience) -> set[int]:
-    """The ids ``audience`` names that ``sender`` may address (``sender=None``: the system, no limit)."""
-    wanted = resolve(audience)
-    if sender is None:
-        return wanted
-    allowed = addressable(sender)
-    if allowed is None:
-        return wanted
-    return wanted & _resolve(allowed)
+    """The ids ``audience`` names that ``sender`` may address (``sender=None``: the system, no limit);
+    one query besides working out what the sender may address."""
+    from eschool.auth.models import User
+
+    wanted = query(audience)
+    if sender is not None:
+        allowed = addressable(sender)
+        if allowed is not None:
+            wanted = wanted.where(User.id.in_(_query(allowed)))
+    return {uid for (uid,) in wanted.tuples()}

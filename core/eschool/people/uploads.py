@@ -27,7 +27,9 @@ from flask_babel import lazy_gettext as _l
 
 LIFETIME = 3600  # seconds a checked file waits for its confirmation
 TOKEN = re.compile(r"[0-9a-f]{64}")  # secrets.token_hex(32)
-KINDS = ("students", "staff")
+KINDS = ("students", "staff", "schools")  # the core's imports (schools: an operator's list, kept under folder 0);
+# a plugin's kind is "<plugin code>_<import>" (PLUGIN_KIND)
+PLUGIN_KIND = re.compile(r"[a-z][a-z0-9]*(_[a-z0-9]+)+")  # "nutrition_register": never a path, never a "-"
 SUFFIXES = (".csv", ".xlsx")
 FOLDER = "pending-uploads"
 LEGACY_FOLDER = "imports"  # where versions before this one kept checked files
@@ -58,6 +60,10 @@ def root() -> Path:
     return Path(current_app.instance_path) / FOLDER
 
 
+def _known(kind) -> bool:
+    return kind in KINDS or (isinstance(kind, str) and len(kind) <= 40 and PLUGIN_KIND.fullmatch(kind) is not None)
+
+
 def _folder(school_id: int, store: Path | None, create: bool) -> Path:
     base = store or root()
     folder = base / str(int(school_id))
@@ -70,7 +76,7 @@ def _folder(school_id: int, store: Path | None, create: bool) -> Path:
 def keep(school_id: int, user_id: int, kind: str, data: bytes, filename: str, *, store: Path | None = None,
          now: float | None = None) -> str:
     """Keep a checked file for ``user_id`` at ``school_id``; returns its token."""
-    if kind not in KINDS:
+    if not _known(kind):
         raise ValueError(kind)
     sweep(store, now)
     suffix = ".xlsx" if (filename or "").lower().endswith(".xlsx") else ".csv"
@@ -96,7 +102,7 @@ def take(school_id: int, user_id: int, kind: str, token: str, *, store: Path | N
 
 
 def _take(school_id, user_id, kind, token, store, now) -> Upload:
-    if kind not in KINDS or not isinstance(token, str) or not TOKEN.fullmatch(token):
+    if not _known(kind) or not isinstance(token, str) or not TOKEN.fullmatch(token):
         raise UploadGone()
     limit = (time.time() if now is None else now) - LIFETIME
     folder = _folder(school_id, store, create=False)

@@ -31,7 +31,9 @@ def eschool_blueprints(app):
 @hookimpl
 def eschool_permissions():
     return [Permission("plugins.manage", _l("Switch modules on and off"),
-                       ("region_operator", "municipal_operator", "school_admin"))]
+                       ("region_operator", "municipal_operator", "school_admin")),
+            Permission("plugins.overview", _l("See every school's modules (the schools × modules overview)"),
+                       ("region_operator", "municipal_operator"))]
 
 
 @hookimpl
@@ -39,4 +41,6 @@ def eschool_menu_items(user, scope):
     if user is None:
         return []
     return [MenuItem("plugins_admin.index", _l("Modules"), order=900, section="admin",
-                     permission="plugins.manage", plugin="core", group="modules")]
+                     permission="plugins.manage", plugin="core", group="modules"),
+            MenuItem("plugins_admin.overview", _l("Modules of the schools"), order=901, section="admin",
+                     permission="plugins.overview", plugin="core", group="modules")]

@@ -6,17 +6,23 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from eschool.auth.permissions import require
+from eschool.exports import Sheet, csv_response, xlsx_response
 from eschool.plugins import services
 from eschool.structure.models import Municipality, School
+from eschool.structure.services import search_schools
 from eschool.web.converters import stored_int
 from eschool.web.errors import PageError
 
 bp = Blueprint("plugins_admin", __name__, url_prefix="/admin/plugins")
 PERMISSION = services.MANAGE_PERMISSION
+#: Schools a search on the modules page lists at most (a narrower search finds the rest).
+SEARCH_LIMIT = 30
+#: The page's buttons: (state, enforced) of each.
+STATES = {"on": (True, False), "off": (False, False), "enforce-on": (True, True), "enforce-off": (False, True)}
 
 
-def target_scope(school_id, municipality_id):
-    return services.target_scope(current_user, school_id, municipality_id)
+def target_scope(school_id, municipality_id, region: bool = False):
+    return services.target_scope(current_user, school_id, municipality_id, region=region)
 
 
 state_rows = services.state_rows
@@ -25,36 +31,107 @@ state_rows = services.state_rows
 @bp.get("")
 @require(PERMISSION)
 def index():
+    """One place's modules (a school, a municipality, or the region for a region operator) with their
+    states and who decides them; the places offered are only those the user manages: a region operator
+    picks a municipality or finds a school by name, a municipal operator finds one of their schools, a
+    school administrator sees their school."""
     scope, target = target_scope(request.args.get("school", type=stored_int),
-                                   request.args.get("municipality", type=stored_int))
-    return render_template("plugins/admin.html", rows=state_rows(scope), scope=scope, target=target,
-                           municipalities=Municipality.select().order_by(Municipality.name_ru),
-                           schools=School.select().order_by(School.short_name).limit(500))
+                                 request.args.get("municipality", type=stored_int),
+                                 region=request.args.get("region") == "1")
+    reach = services.manage_reach(current_user)
+    municipalities = []
+    if reach["region"] or reach["municipalities"]:
+        query = Municipality.select().order_by(Municipality.name_ru)
+        if not reach["region"]:
+            query = query.where(Municipality.id.in_(sorted(reach["municipalities"])))
+        municipalities = list(query)
+    q = request.args.get("q", "").strip()[:100]
+    found = None
+    if q and municipalities:
+        found = search_schools(q, None if reach["region"] else reach["municipalities"], limit=SEARCH_LIMIT + 1)
+    own = list(School.select().where(School.id.in_(sorted(reach["schools"]))).order_by(School.short_name)) \
+        if reach["schools"] and not municipalities else []
+    return render_template("plugins/admin.html", rows=state_rows(scope), scope=scope, target=target, reach=reach,
+                           municipalities=municipalities, q=q, found=found, limit=SEARCH_LIMIT, own_schools=own)
 
 
 @bp.post("")
 @require(PERMISSION)
 def toggle():
     scope_type = request.form.get("scope_type")
-    scope_id = request.form.get("scope_id", type=stored_int)
-    if scope_type not in ("school", "municipality") or scope_id is None:
+    scope_id = services.REGION_ID if scope_type == "region" else request.form.get("scope_id", type=stored_int)
+    if scope_type not in services.SCOPE_TYPES or scope_id is None:
         raise PageError(400, _("The request is not valid."))
-    scope, _target = target_scope(scope_id if scope_type == "school" else None,
-                                  scope_id if scope_type == "municipality" else None)
+    target_scope(scope_id if scope_type == "school" else None, scope_id if scope_type == "municipality" else None,
+                 region=scope_type == "region")
     registry = current_app.extensions["eschool"].plugins
     plugin, state = request.form.get("plugin", ""), request.form.get("state", "")
     try:
         if state == "default":
             services.clear_toggle(plugin, scope_type, scope_id)
-        elif state in ("on", "off"):
-            services.set_toggle(registry, plugin, scope_type, scope_id, state == "on", actor=current_user.username)
+        elif state in STATES:
+            enabled, enforced = STATES[state]
+            services.set_toggle(registry, plugin, scope_type, scope_id, enabled, actor=current_user.username,
+                                enforced=enforced)
         else:
-            raise services.ToggleError("state: expected on, off or default")
+            raise services.ToggleError("state: expected on, off, enforce-on, enforce-off or default")
+    except services.ToggleLocked as exc:
+        raise PageError(403, exc.reason) from exc
     except services.ToggleError as exc:
         flash(str(exc), "error")
     else:
         flash(_("Saved. The plugin's data is kept whether it is on or off."), "success")
-    return redirect(url_for("plugins_admin.index", **{scope_type: scope_id}))
+    where = {"region": 1} if scope_type == "region" else {scope_type: scope_id}
+    return redirect(url_for("plugins_admin.index", **where))
+
+
+# --------------------------------------------------------------------------- the schools × modules overview
+
+
+def _overview_filters() -> dict:
+    registry = current_app.extensions["eschool"].plugins
+    plugin = request.args.get("plugin") or None
+    state = request.args.get("state") or None
+    return {"q": request.args.get("q", "").strip()[:100],
+            "municipality_id": request.args.get("municipality", type=stored_int),
+            "plugin": plugin if plugin in registry.optional_plugins() else None,
+            "state": state if state in services.OVERVIEW_STATES else None}
+
+
+def overview_sheet(result: services.Overview, title: str) -> Sheet:
+    """The overview as one sheet: ids and names, then per module its state (on/off) and its source."""
+    header = ["school_id", "short_name", "name", "municipality", "municipality_name"]
+    for code, _name in result.plugins:
+        header += [code, f"{code}_source"]
+    rows = []
+    for row in result.rows:
+        school, muni = row["school"], row["municipality"]
+        line = [school.id, school.short_name, school.name, muni.code, muni.name_ru]
+        for code, _name in result.plugins:
+            state = row["states"][code]
+            line += ["on" if state.enabled else "off", state.source]
+        rows.append(line)
+    return Sheet(title, header, rows)
+
+
+@bp.get("/overview")
+@require(services.OVERVIEW_PERMISSION)
+def overview():
+    """Every school the operator oversees × every module: filter by municipality, module and state, search by
+    name; all rows on one page (three queries whatever the number of schools); ``format=csv`` or ``xlsx``
+    downloads the same rows with ids."""
+    filters = _overview_filters()
+    result = services.overview(current_user, **filters)
+    fmt = request.args.get("format")
+    if fmt in ("csv", "xlsx"):
+        sheet = overview_sheet(result, _("Modules of the schools"))
+        return csv_response("modules.csv", sheet) if fmt == "csv" else xlsx_response("modules.xlsx", [sheet])
+    reach = services.overview_reach(current_user)
+    municipalities = Municipality.select().order_by(Municipality.name_ru)
+    if reach is not None:
+        municipalities = municipalities.where(Municipality.id.in_(sorted(reach)) if reach else Municipality.id < 0)
+    return render_template("plugins/overview.html", result=result, filters=filters, municipalities=list(municipalities),
+                           states=services.OVERVIEW_STATES)
 
 
 # --------------------------------------------------------------------------- settings per scope

@@ -17,16 +17,21 @@ class ProfileError(Exception):
 
 
 def _data_dir(env: str, package: str, folder: str) -> Path:
-    """Where regions/ or themes/ live: env var, the source tree, or the installed package."""
+    """Where regions/ live: env var, the source tree, or the installed package."""
     if os.environ.get(env):
         return Path(os.environ[env])
+    return _bundled(package, folder)
+
+
+def _bundled(package: str, folder: str) -> Path:
+    """The bundled regions/ or themes/: the source tree's folder, or the installed data package."""
     source = Path(__file__).resolve().parents[3] / folder
     if source.is_dir():
         return source
     spec = importlib.util.find_spec(package)
     if spec and spec.submodule_search_locations:
         return Path(next(iter(spec.submodule_search_locations)))
-    raise ProfileError(f"Cannot find the {folder}/ folder; set {env}.")
+    raise ProfileError(f"Cannot find the bundled {folder}/ folder (package {package}); reinstall eschool.")
 
 
 def regions_dir() -> Path:
@@ -34,7 +39,33 @@ def regions_dir() -> Path:
 
 
 def themes_dir() -> Path:
-    return _data_dir("ESCHOOL_THEMES_DIR", "eschool_themes", "themes")
+    """The bundled themes' folder (the source tree's ``themes/`` or the installed ``eschool_themes``)."""
+    return _bundled("eschool_themes", "themes")
+
+
+def themes_dirs() -> list[Path]:
+    """Where themes are looked up, first match wins: each folder of ``ESCHOOL_THEMES_DIR`` (several are
+    separated by ``:``), then the bundled themes, so that a theme of one's own may ``extends = "default"``."""
+    dirs = [Path(p) for p in os.environ.get("ESCHOOL_THEMES_DIR", "").split(os.pathsep) if p.strip()]
+    bundled = themes_dir()
+    return dirs + ([bundled] if bundled not in dirs else [])
+
+
+def find_theme(name: str) -> Path | None:
+    """The folder of the theme ``name`` along the search path, or None."""
+    if not name or "/" in name or "\\" in name or name.startswith("."):
+        return None
+    for base in themes_dirs():
+        if (base / name).is_dir():
+            return base / name
+    return None
+
+
+def known_themes() -> str:
+    """The themes the search path holds, and where it looked (for an error message)."""
+    names = sorted({p.name for base in themes_dirs() if base.is_dir() for p in base.iterdir() if p.is_dir()
+                    and not p.name.startswith(("_", "."))})
+    return f"{', '.join(names) or 'none'}; looked in {', '.join(str(d) for d in themes_dirs())}"
 
 
 def available_regions() -> list[str]:
@@ -141,10 +172,8 @@ def load_profile_file(path: Path) -> Region:
         raise ProfileError(f"{path}: the region profile is not valid:\n{lines}") from exc
     if data["code"] != path.parent.name and path.name == "region.toml":
         raise ProfileError(f"{path}: code: '{data['code']}' does not match the folder name '{path.parent.name}'")
-    themes = themes_dir()
-    if not (themes / data["theme"]).is_dir():
-        known = ", ".join(sorted(p.name for p in themes.iterdir() if p.is_dir()))
-        raise ProfileError(f"{path}: theme: no theme '{data['theme']}' in {themes} (available: {known})")
+    if find_theme(data["theme"]) is None:
+        raise ProfileError(f"{path}: theme: no theme '{data['theme']}' (available: {known_themes()})")
     return Region(code=data["code"], path=path, data=data)
 
 
@@ -154,3 +183,31 @@ def load_region(code: str) -> Region:
         known = ", ".join(available_regions()) or "none"
         raise ProfileError(f"{path}: no such region profile '{code}' (available: {known})")
     return load_profile_file(path)
+
+
+def profile_problems(region: Region) -> list[str]:
+    """What ``eschool regions check`` finds beyond what start-up refuses: the theme's chain (``extends``
+    followed to the end), the logo file, and the English beside every Russian name. Each line names the
+    file and the key."""
+    from eschool.themes import static_dirs, theme_chain
+
+    problems = []
+    try:
+        chain = theme_chain(region.theme)
+    except ProfileError as exc:
+        return [f"{region.path}: {exc}" if str(exc).startswith("theme:") else str(exc)]
+    dirs = static_dirs(region.folder, chain)
+    if not any((d / region.logo).is_file() for d in dirs):
+        where = ", ".join(str(d) for d in dirs) or "no static folder"
+        problems.append(f"{region.path}: logo: no file '{region.logo}' in {where}")
+    names = [(f"names.{key}", texts) for key, texts in region.data["names"].items()]
+    names += [(f"municipalities[{i}].name ({m['code']})", m["name"]) for i, m in enumerate(region.municipalities)]
+    for key, texts in names:
+        missing = [locale for locale in ("ru", "en") if not (texts.get(locale) or "").strip()]
+        if missing:
+            problems.append(f"{region.path}: {key}: no {' and no '.join(LANGUAGE_NAMES[m] for m in missing)} "
+                            f"name (expected {{ ru = \"...\", en = \"...\" }})")
+    return problems
+
+
+LANGUAGE_NAMES = {"ru": "Russian", "en": "English"}

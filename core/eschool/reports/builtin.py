@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter, defaultdict
+from decimal import ROUND_HALF_UP, Decimal
 
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -21,8 +22,9 @@ from eschool.journal.services import local_today
 from eschool.people.models import ClassMembership, Guardian, Movement, Student
 from eschool.reports.services import classes_for
 from eschool.results import services as results
-from eschool.results.figures import EXEMPT
-from eschool.school.models import ClassGroup
+from eschool.results.figures import EXEMPT, FAILING, Rates
+from eschool.results.figures import rates as figures_rates
+from eschool.school.models import ClassGroup, Period
 from eschool.school.schemas import PERIOD_KINDS
 from eschool.school.services import current_year
 from eschool.types import Report, ReportChart, ReportColumn, ReportTable, ReportType
@@ -34,9 +36,9 @@ LATE, WITH_REASON, WITHOUT_REASON = "late", ("ill", "excused"), ("absent",)
 PERIOD_NAMES = {"quarter": _l("quarter"), "semester": _l("semester"), "trimester": _l("trimester")}
 
 
-def _period_caption(period) -> str:
+def _period_caption(period, year=None) -> str:
     if period is None:
-        return _("the whole year")
+        return _("the whole year %(name)s", name=year.name) if year is not None else _("the whole year")
     label = _("%(kind)s %(number)s (grades %(start)s-%(end)s)", kind=PERIOD_NAMES.get(period.kind, period.kind),
               number=period.number, start=period.grade_from, end=period.grade_to)
     return f"{label}: {period.starts_on:%d.%m.%Y} – {period.ends_on:%d.%m.%Y}"
@@ -46,9 +48,16 @@ def _span(params) -> tuple[dt.date, dt.date]:
     period = params["period"]
     if period is not None:
         return period.starts_on, period.ends_on
-    year = current_year(params["school"])
+    year = _year(params)
     today = local_today()
     return (year.starts_on, min(year.ends_on, today)) if year else (today, today)
+
+
+def _year(params):
+    """The year a report without a period covers: its class's year (a past year's archived journal), else
+    the school's current year."""
+    group = params.get("class_group")
+    return group.academic_year if group is not None else current_year(params["school"])
 
 
 def _memberships(class_ids: list[int], start: dt.date, end: dt.date) -> dict[int, list[Student]]:
@@ -121,49 +130,204 @@ def attendance(params, scope) -> Report:
 # --------------------------------------------------------------------------- progress and quality
 
 
-def _class_reports(params):
+def _class_reports(params, classes=None):
+    """Each class of the report with its final marks (or suggestions): a fixed number of queries for all
+    the classes together."""
     user, school, period, only = params["user"], params["school"], params["period"], params["class_group"]
-    kind = "period" if period is not None else "year"
-    for group in classes_for(school, period, only):
-        yield group, results.class_report(user, group, kind, period)
+    classes = classes if classes is not None else classes_for(school, period, only)
+    reports = results.class_reports(user, classes, "period" if period is not None else "year", period)
+    return [(group, reports[group.id]) for group in classes]
+
+
+def _by_student(report) -> dict[int, list[str]]:
+    """A class report's assessed values per student (exempt left out), in one pass over its cells."""
+    values: dict[int, list[str]] = defaultdict(list)
+    for (student_id, _subject_id), cell in report.cells.items():
+        if cell.value not in (None, EXEMPT):
+            values[student_id].append(cell.value)
+    return values
+
+
+def _average(numbers) -> Decimal | None:
+    numbers = list(numbers)
+    if not numbers:
+        return None
+    return (Decimal(sum(numbers)) / len(numbers)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+
+
+def _class_row(group, report) -> list:
+    """Class, students, assessed, only 5, 4 and 5, with a 2, pass rate, quality, average mark."""
+    per_student = _by_student(report)
+    assessed = [per_student[s.id] for s in report.students if per_student.get(s.id)]
+    excellent = sum(1 for v in assessed if all(x in ("5", "pass") for x in v))
+    failing = sum(1 for v in assessed if any(x in FAILING for x in v))
+    rates = report.rates
+    return [group.name, len(report.students), len(assessed), excellent, rates.good - excellent, failing,
+            rates.pass_rate, rates.quality_rate, _average(int(x) for v in assessed for x in v if x.isdigit())]
+
+
+CLASS_COLUMNS = (("class", _l("Class"), "text"), ("students", _l("Students"), "number"),
+                 ("assessed", _l("Assessed"), "number"), ("excellent", _l("Only 5"), "number"),
+                 ("good", _l("4 and 5"), "number"), ("failing", _l("With a 2"), "number"),
+                 ("pass_rate", _l("Pass rate, %"), "percent"), ("quality_rate", _l("Quality, %"), "percent"),
+                 ("average", _l("Average mark"), "number"))
+
+
+def _class_table(title, rows: list[list], reports, label=None) -> ReportTable:
+    """The classes' table with the totals of all its rows (the rates over every student assessed, the
+    average over every mark)."""
+    assessed, failing, good = sum(r[2] for r in rows), sum(r[5] for r in rows), sum(r[3] + r[4] for r in rows)
+    overall = Rates(assessed, assessed - failing, good)
+    average = _average(int(c.value) for report in reports for c in report.cells.values()
+                       if c.value is not None and c.value.isdigit())
+    totals = [label or _("Total"), sum(r[1] for r in rows), assessed, sum(r[3] for r in rows), sum(r[4] for r in rows),
+              failing, overall.pass_rate, overall.quality_rate, average]
+    return ReportTable(title, [ReportColumn(k, lbl, kind) for k, lbl, kind in CLASS_COLUMNS], rows, totals)
+
+
+def _rates_chart(rows: list[list], pass_at: int, quality_at: int) -> ReportChart:
+    return ReportChart(_("Pass and quality rates, %"), [str(r[0]) for r in rows],
+                       [(_("Pass rate"), [float(r[pass_at] or 0) for r in rows]),
+                        (_("Quality"), [float(r[quality_at] or 0) for r in rows])], unit="%")
+
+
+def _provisional_note(reports) -> list:
+    return [_("Some values are suggestions: no final mark is set yet.")] if any(r.provisional for r in reports) else []
 
 
 def progress(params, scope) -> Report:
-    """Per class: students assessed, excellent, good, failing, pass and quality rates (final marks, or the
-    suggestions where none is set yet)."""
-    rows, chart_labels, quality, passing = [], [], [], []
-    provisional = False
-    for group, report in _class_reports(params):
-        values = [[c.value for (st, _s), c in report.cells.items() if st == student.id and c.value not in (None, EXEMPT)]
-                  for student in report.students]
-        assessed = [v for v in values if v]
-        excellent = sum(1 for v in assessed if all(x in ("5", "pass") for x in v))
-        failing = sum(1 for v in assessed if any(x in ("2", "fail") for x in v))
-        numbers = [int(x) for v in assessed for x in v if x.isdigit()]
-        average = round(sum(numbers) / len(numbers), 2) if numbers else None
-        rates = report.rates
-        provisional = provisional or report.provisional
-        rows.append([group.name, len(report.students), len(assessed), excellent, rates.good - excellent, failing,
-                     rates.pass_rate, rates.quality_rate, average])
-        chart_labels.append(group.name)
-        quality.append(float(rates.quality_rate or 0))
-        passing.append(float(rates.pass_rate or 0))
-    from eschool.results.figures import Rates
+    """Per class: students assessed, excellent, good, failing, pass and quality rates, the average mark
+    (final marks, or the suggestions where none is set yet). Linear in the marks, a fixed number of queries."""
+    pairs = _class_reports(params)
+    rows = [_class_row(group, report) for group, report in pairs]
+    return Report(_("Progress and quality"), [_class_table(_("By class"), rows, [r for _g, r in pairs])],
+                  caption=[str(params["school"].short_name), _period_caption(params["period"])],
+                  chart=_rates_chart(rows, 6, 7), notes=_provisional_note(r for _g, r in pairs))
 
-    students = sum(r[2] for r in rows)
-    overall = Rates(students, students - sum(r[5] for r in rows), sum(r[3] + r[4] for r in rows))
-    totals = [_("Total"), sum(r[1] for r in rows), students, sum(r[3] for r in rows), sum(r[4] for r in rows),
-              sum(r[5] for r in rows), overall.pass_rate, overall.quality_rate, None]
-    columns = [ReportColumn("class", _l("Class")), ReportColumn("students", _l("Students"), "number"),
-               ReportColumn("assessed", _l("Assessed"), "number"), ReportColumn("excellent", _l("Only 5"), "number"),
-               ReportColumn("good", _l("4 and 5"), "number"), ReportColumn("failing", _l("With a 2"), "number"),
-               ReportColumn("pass_rate", _l("Pass rate, %"), "percent"),
-               ReportColumn("quality_rate", _l("Quality, %"), "percent"), ReportColumn("average", _l("Average mark"), "number")]
-    notes = [_("Some values are suggestions: no final mark is set yet.")] if provisional else []
-    chart = ReportChart(_("Pass and quality rates, %"), chart_labels,
-                        [(_("Pass rate"), passing), (_("Quality"), quality)], unit="%")
-    return Report(_("Progress and quality"), [ReportTable(_("By class"), columns, rows, totals)],
-                  caption=[str(params["school"].short_name), _period_caption(params["period"])], chart=chart, notes=notes)
+
+# --------------------------------------------------------------------------- by parallel, subject and teacher
+
+
+TALLY_COLUMNS = (("marks", _l("Marks"), "number"), ("five", "«5»", "number"), ("four", "«4»", "number"),
+                 ("three", "«3»", "number"), ("two", "«2»", "number"), ("pass_rate", _l("Pass rate, %"), "percent"),
+                 ("quality_rate", _l("Quality, %"), "percent"), ("average", _l("Average mark"), "number"))
+
+
+def _tally(values) -> list:
+    """Final marks (one per student and subject): how many, of each kind, the pass and quality rates over
+    them, the average mark."""
+    counted = [str(v) for v in values if v not in (None, "", EXEMPT)]
+    kinds = Counter(counted)
+    rates = figures_rates([[v] for v in counted])
+    return [len(counted), kinds["5"], kinds["4"], kinds["3"], kinds["2"] + kinds["fail"], rates.pass_rate,
+            rates.quality_rate, _average(int(v) for v in counted if v.isdigit())]
+
+
+def _tally_columns(*first) -> list[ReportColumn]:
+    return [*first, *[ReportColumn(k, lbl, kind) for k, lbl, kind in TALLY_COLUMNS]]
+
+
+def _grade_classes(params) -> list:
+    classes = classes_for(params["school"], params["period"], params["class_group"])
+    return [c for c in classes if params["grade"] is None or c.grade == params["grade"]]
+
+
+def _values(report, subject_id: int, students=None) -> list[str]:
+    return [c.value for (student_id, s_id), c in report.cells.items()
+            if s_id == subject_id and (students is None or student_id in students)]
+
+
+def parallel(params, scope) -> Report:
+    """One parallel (all the 5th classes): each class's progress and quality with the parallel's totals,
+    then each subject over the whole parallel."""
+    grade = params["grade"]
+    pairs = _class_reports(params, _grade_classes(params))
+    rows = [_class_row(group, report) for group, report in pairs]
+    by_subject: dict = {}
+    for _group, report in pairs:
+        for subject in report.subjects:
+            by_subject.setdefault(subject.name, []).extend(_values(report, subject.id))
+    subject_rows = [[name, *_tally(values)] for name, values in sorted(by_subject.items())]
+    tables = [_class_table(_("Classes of the %(grade)s grade", grade=grade), rows, [r for _g, r in pairs],
+                           label=_("Parallel %(grade)s", grade=grade)),
+              ReportTable(_("Subjects over the parallel"), _tally_columns(ReportColumn("subject", _l("Subject"))),
+                          subject_rows)]
+    return Report(_("Progress and quality: grade %(grade)s", grade=grade), tables,
+                  caption=[str(params["school"].short_name), _period_caption(params["period"])],
+                  chart=_rates_chart(rows, 6, 7), notes=_provisional_note(r for _g, r in pairs))
+
+
+def by_subject(params, scope) -> Report:
+    """Each subject's final marks over the school (or a grade): how many of each, pass and quality rates,
+    the average; with one subject chosen, that subject class by class."""
+    pairs = _class_reports(params, _grade_classes(params))
+    chosen = params["subject"]
+    caption = [str(params["school"].short_name), _period_caption(params["period"])]
+    if params["grade"] is not None:
+        caption.append(_("grade %(grade)s", grade=params["grade"]))
+    if chosen is not None:
+        rows = [[group.name, *_tally(_values(report, chosen.id))] for group, report in pairs
+                if any(s.id == chosen.id for s in report.subjects)]
+        totals = [_("Total"), *_tally(v for _g, report in pairs for v in _values(report, chosen.id))]
+        table = ReportTable(_("%(subject)s by class", subject=chosen.name),
+                            _tally_columns(ReportColumn("class", _l("Class"))), rows, totals)
+        title = _("Progress in %(subject)s", subject=chosen.name)
+    else:
+        by_name: dict = {}
+        for _group, report in pairs:
+            for subject in report.subjects:
+                by_name.setdefault(subject.name, []).extend(_values(report, subject.id))
+        rows = [[name, *_tally(values)] for name, values in sorted(by_name.items())]
+        totals = [_("All subjects"), *_tally(v for values in by_name.values() for v in values)]
+        table = ReportTable(_("By subject"), _tally_columns(ReportColumn("subject", _l("Subject"))), rows, totals)
+        title = _("Progress by subject")
+    return Report(title, [table], caption=caption, chart=_rates_chart(rows, 6, 7),
+                  notes=_provisional_note(r for _g, r in pairs))
+
+
+def by_teacher(params, scope) -> Report:
+    """Each teacher's final marks over their classes and subjects (a subgroup's teacher: its students):
+    how many of each, pass and quality rates, the average; then each class and subject they teach."""
+    from eschool.people.models import SubgroupMembership
+    from eschool.school.models import Subgroup, Subject, TeachingAssignment
+
+    pairs = _class_reports(params, _grade_classes(params))
+    reports = {group.id: report for group, report in pairs}
+    chosen = params["subject"]
+    query = (TeachingAssignment.select(TeachingAssignment, User, Subject, Subgroup).join(User).switch(TeachingAssignment)
+             .join(Subject).switch(TeachingAssignment).join(Subgroup, JOIN.LEFT_OUTER)
+             .where(TeachingAssignment.class_group.in_(list(reports) or [0])))
+    if chosen is not None:
+        query = query.where(TeachingAssignment.subject == chosen.id)
+    assignments = list(query.order_by(User.full_name, TeachingAssignment.id))
+    members: dict = defaultdict(set)
+    for student_id, subgroup_id in (SubgroupMembership.select(SubgroupMembership.student, SubgroupMembership.subgroup)
+                                    .where(SubgroupMembership.subgroup.in_(
+                                        sorted({a.subgroup_id for a in assignments if a.subgroup_id}) or [0])).tuples()):
+        members[subgroup_id].add(student_id)
+    names = {group.id: group.name for group, _r in pairs}
+    detail, per_teacher, taught = [], {}, defaultdict(int)
+    for a in assignments:
+        students = members.get(a.subgroup_id) if a.subgroup_id else None  # a subgroup nobody was put in: the class
+        values = _values(reports[a.class_group_id], a.subject_id, students)
+        where = names[a.class_group_id] + (f" ({a.subgroup.name})" if a.subgroup_id else "")
+        detail.append([a.teacher.full_name, where, a.subject.name, *_tally(values)])
+        per_teacher.setdefault(a.teacher.full_name, []).extend(values)
+        taught[a.teacher.full_name] += 1
+    rows = [[name, taught[name], *_tally(values)] for name, values in per_teacher.items()]
+    caption = [str(params["school"].short_name), _period_caption(params["period"])]
+    if params["grade"] is not None:
+        caption.append(_("grade %(grade)s", grade=params["grade"]))
+    if chosen is not None:
+        caption.append(chosen.name)
+    tables = [ReportTable(_("By teacher"), _tally_columns(ReportColumn("teacher", _l("Teacher")),
+                                                         ReportColumn("classes", _l("Classes and subjects"), "number")),
+                          rows),
+              ReportTable(_("By teacher, class and subject"), _tally_columns(
+                  ReportColumn("teacher", _l("Teacher")), ReportColumn("class", _l("Class")),
+                  ReportColumn("subject", _l("Subject"))), detail)]
+    return Report(_("Progress by teacher"), tables, caption=caption, chart=_rates_chart(rows, 7, 8),
+                  notes=_provisional_note(r for _g, r in pairs), landscape=True)
 
 
 def at_risk(params, scope) -> Report:
@@ -171,7 +335,7 @@ def at_risk(params, scope) -> Report:
     rows = []
     for group, report in _class_reports(params):
         for student in report.students:
-            twos = [s.name for s in report.subjects if (c := report.cells.get((student.id, s.id))) and c.value in ("2", "fail")]
+            twos = [s.name for s in report.subjects if (c := report.cells.get((student.id, s.id))) and c.value in FAILING]
             none = [s.name for s in report.subjects if (student.id, s.id) not in report.cells]
             if twos or none:
                 rows.append([group.name, student.full_name, ", ".join(twos), ", ".join(none)])
@@ -207,12 +371,16 @@ def summary_sheet(params, scope) -> Report:
 
 
 LETTERS = {"absent": "н", "ill": "б", "excused": "у", "late": "оп"}
+#: Dates one table of the printed journal holds (landscape A4).
+LESSON_COLUMNS = 26
 
 
 def class_journal(params, scope) -> Report:
     """The class journal of a period as it is printed and archived: per subject (and subgroup), the
     students down and the lessons' dates across with their marks and absences, then every lesson's topic
-    and homework. Five queries whatever the class's size and the period's length."""
+    and homework. Without a period, the class's whole year (the year archive), each subject period by
+    period. At most ``LESSON_COLUMNS`` dates a table (a longer run goes on in the next). Seven queries
+    whatever the class's size and the period's length."""
     from eschool.journal.models import Homework, Mark
     from eschool.school.models import Subgroup, Subject
 
@@ -231,16 +399,29 @@ def class_journal(params, scope) -> Report:
         cells[(lesson_id, student_id)].insert(0, LETTERS.get(kind, kind))
     homework = dict(Homework.select(Homework.lesson, Homework.text).join(Lesson).where(in_range).tuples())
     students = _memberships([group.id], start, end).get(group.id, [])
+    periods = [] if params["period"] is not None else list(
+        Period.select().where((Period.academic_year == group.academic_year_id) & (Period.grade_from <= group.grade)
+                              & (Period.grade_to >= group.grade)).order_by(Period.starts_on))
+
+    def part(day) -> str:  # the whole year's journal goes period by period, as the paper journal's pages
+        found = next((p for p in periods if p.starts_on <= day <= p.ends_on), None)
+        return _("%(kind)s %(number)s", kind=PERIOD_NAMES.get(found.kind, found.kind), number=found.number) \
+            if found is not None else ""
+
     by_subject: dict = {}
     for lesson in lessons:
-        by_subject.setdefault((lesson.subject.name, lesson.subgroup.name if lesson.subgroup_id else ""), []).append(lesson)
+        key = (lesson.subject.name, lesson.subgroup.name if lesson.subgroup_id else "", part(lesson.date))
+        by_subject.setdefault(key, []).append(lesson)
     tables = []
-    for (subject, subgroup), items in by_subject.items():
-        columns = [ReportColumn("student", _l("Student"))] + [
-            ReportColumn(f"l{lesson.id}", f"{lesson.date:%d.%m}", "mark") for lesson in items]
-        rows = [[student.full_name, *[" ".join(cells.get((lesson.id, student.id), [])) for lesson in items]]
-                for student in students]
-        tables.append(ReportTable(f"{subject} ({subgroup})" if subgroup else subject, columns, rows))
+    for (subject, subgroup, when), items in by_subject.items():
+        title = " · ".join(x for x in (f"{subject} ({subgroup})" if subgroup else subject, when) if x)
+        chunks = [items[i:i + LESSON_COLUMNS] for i in range(0, len(items), LESSON_COLUMNS)]
+        for n, chunk in enumerate(chunks, start=1):  # a page holds so many dates: longer runs go on
+            columns = [ReportColumn("student", _l("Student"))] + [
+                ReportColumn(f"l{lesson.id}", f"{lesson.date:%d.%m}", "mark") for lesson in chunk]
+            rows = [[student.full_name, *[" ".join(cells.get((lesson.id, student.id), [])) for lesson in chunk]]
+                    for student in students]
+            tables.append(ReportTable(f"{title} ({n}/{len(chunks)})" if len(chunks) > 1 else title, columns, rows))
     topics = [[lesson.date, lesson.subject.name + (f" ({lesson.subgroup.name})" if lesson.subgroup_id else ""),
                lesson.topic, homework.get(lesson.id, "")] for lesson in sorted(lessons, key=lambda x: (x.date, x.number or 0))]
     tables.append(ReportTable(_("Topics and homework"), [ReportColumn("date", _l("Date"), "date"),
@@ -248,7 +429,8 @@ def class_journal(params, scope) -> Report:
                                                          ReportColumn("topic", _l("Topic")),
                                                          ReportColumn("homework", _l("Homework"))], topics))
     return Report(_("Class journal"), tables, landscape=True,
-                  caption=[str(params["school"].name), _("Class %(name)s", name=group.name), _period_caption(params["period"])],
+                  caption=[str(params["school"].name), _("Class %(name)s", name=group.name),
+                           _period_caption(params["period"], group.academic_year)],
                   notes=[_("н: absent, б: ill, у: excused, оп: late.")])
 
 
@@ -373,6 +555,18 @@ def core_reports() -> list[ReportType]:
                    description=_l("Days and lessons missed per class or per student, with and without a reason.")),
         ReportType("progress", _l("Progress and quality"), VIEW, progress, params=("period", "class"), order=20,
                    plugin="core", description=_l("Pass and quality rates and the average mark per class.")),
+        ReportType("parallel", _l("Progress and quality of a parallel"), VIEW, parallel, params=("period", "grade"),
+                   required=("grade",), order=22, plugin="core",
+                   description=_l("All the classes of one grade side by side with the parallel's totals, and each "
+                                  "subject over the parallel.")),
+        ReportType("subjects", _l("Progress by subject"), VIEW, by_subject, params=("period", "grade", "subject"),
+                   order=24, plugin="core",
+                   description=_l("Each subject's marks of each kind, pass and quality rates and average; one "
+                                  "subject class by class.")),
+        ReportType("teachers", _l("Progress by teacher"), VIEW, by_teacher, params=("period", "grade", "subject"),
+                   order=26, plugin="core",
+                   description=_l("Each teacher's marks of each kind, pass and quality rates and average over their "
+                                  "classes and subjects.")),
         ReportType("at_risk", _l("Students with a 2 or without marks"), VIEW, at_risk, params=("period", "class"),
                    order=30, class_teachers=True, plugin="core",
                    description=_l("Who has a 2 or no marks in a subject for the period.")),

@@ -15,10 +15,10 @@ from marshmallow import ValidationError
 
 from eschool.auth.permissions import has_permission
 from eschool.journal.services import local_today
-from eschool.people.services import is_class_teacher
+from eschool.people.services import classes_led, is_class_teacher
 from eschool.plugins.services import hooks_here
 from eschool.school import services as school_services
-from eschool.school.models import AcademicYear, ClassGroup, Period
+from eschool.school.models import AcademicYear, ClassGroup, Period, Subject
 from eschool.school.services import SchoolError
 from eschool.structure.models import Municipality, School
 from eschool.types import REPORT_PARAMS, Report, ReportType, Scope
@@ -200,3 +200,17 @@ def classes_for(school: School, period: Period | None, only: ClassGroup | None =
     if period is not None:
         query = query.where((ClassGroup.grade >= period.grade_from) & (ClassGroup.grade <= period.grade_to))
     return list(query.order_by(ClassGroup.grade, ClassGroup.name))
+
+
+def form_options(user, scope: Scope, school: School | None, report: ReportType | None) -> dict:
+    """What a report's parameter form offers here: the current year's periods, classes (a class teacher
+    without the report's permission: only the classes they lead), grades and subjects. A fixed number of
+    queries whatever the number of classes."""
+    if school is None:
+        return {}
+    classes = classes_for(school, None)
+    if report is not None and report.class_teachers and not has_permission(user, report.permission, scope):
+        led = classes_led(user, [c.id for c in classes])
+        classes = [c for c in classes if c.id in led]
+    return {"periods": school_periods(school), "classes": classes, "grades": sorted({c.grade for c in classes}),
+            "subjects": list(Subject.select().where(Subject.school == school).order_by(Subject.name))}

@@ -6,11 +6,10 @@ from flask import Blueprint, abort, g, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from eschool.auth.permissions import AUTHENTICATED, has_permission, require
+from eschool.auth.permissions import AUTHENTICATED, require
 from eschool.exports import pdf_response, xlsx_response
 from eschool.reports import services
 from eschool.reports.render import cell_text, filename, sheets_of
-from eschool.school.models import Subject
 from eschool.school.services import SchoolError
 from eschool.structure.models import Municipality
 from eschool.structure.services import school_by_id
@@ -19,18 +18,6 @@ from eschool.web.errors import PageError
 bp = Blueprint("reports", __name__, url_prefix="/school/<int:school_id>/reports")
 area = Blueprint("reports_area", __name__, url_prefix="/municipality/<municipality_code>/reports")
 FORMATS = ("html", "xlsx", "pdf")
-
-
-def _form_options(scope, school, user, report) -> dict:
-    if school is None:
-        return {}
-    classes = services.classes_for(school, None)
-    if report is not None and report.class_teachers and not has_permission(user, report.permission, scope):
-        from eschool.people.services import is_class_teacher
-
-        classes = [c for c in classes if is_class_teacher(user, c.id)]
-    return {"periods": services.school_periods(school), "classes": classes,
-            "subjects": list(Subject.select().where(Subject.school == school).order_by(Subject.name))}
 
 
 def _show(scope, place: dict, key: str, school=None):
@@ -49,7 +36,7 @@ def _show(scope, place: dict, key: str, school=None):
         first_visit = not args and fmt == "html"
         return render_template("reports/report.html", report=None, kind=report, place=place, args=args,
                                error=None if first_visit else exc, hint=exc if first_visit else None,
-                               options=_form_options(scope, school, current_user, report), cell_text=cell_text), \
+                               options=services.form_options(current_user, scope, school, report), cell_text=cell_text), \
             200 if first_visit else 400
     if found is None:
         abort(404)
@@ -60,7 +47,7 @@ def _show(scope, place: dict, key: str, school=None):
         html = render_template("reports/print.html", report=report, cell_text=cell_text, landscape=report.landscape)
         return pdf_response(filename(report, params), html)
     return render_template("reports/report.html", report=report, kind=kind, place=place, args=args, error=None,
-                           hint=None, options=_form_options(scope, school, current_user, kind), cell_text=cell_text)
+                           hint=None, options=services.form_options(current_user, scope, school, kind), cell_text=cell_text)
 
 
 def _list(scope, place: dict):

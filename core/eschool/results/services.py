@@ -28,8 +28,8 @@ from eschool.db import db, utcnow
 from eschool.journal import services as journal
 from eschool.journal.models import FinalMark, Lesson, Mark
 from eschool.journal.services import JournalForbidden, StaleEdit
-from eschool.people.models import Student
-from eschool.people.services import is_class_teacher, write_audit
+from eschool.people.models import ClassMembership, Student
+from eschool.people.services import classes_led, is_class_teacher, write_audit
 from eschool.plugins.services import scope_for_school
 from eschool.results import figures
 from eschool.school.models import (
@@ -111,16 +111,6 @@ def may_read_class(user, class_group: ClassGroup) -> bool:
 def scale_of(class_group: ClassGroup, subject: Subject) -> str:
     """five_point | pass_fail | none (the journal's rule)."""
     return journal.scale_of(class_group, subject)
-
-
-def _scales(class_group: ClassGroup) -> dict[int, str]:
-    """Subject id -> scale for the class's curriculum (one query)."""
-    rules = current_app.extensions["eschool"].region.rules
-    lines = CurriculumItem.select(CurriculumItem.subject, CurriculumItem.scale).where(
-        CurriculumItem.class_group == class_group)
-    if class_group.grade == 1 and not rules.get("first_grade_marks"):
-        return {line.subject_id: "none" for line in lines}
-    return {line.subject_id: line.scale for line in lines}
 
 
 def students_between(class_group: ClassGroup, start: dt.date, end: dt.date) -> list[Student]:
@@ -285,6 +275,37 @@ def set_final_mark(user, class_group: ClassGroup, subject: Subject, student_id: 
         raise StaleFinalMark(final_mark_as_dict(final_mark_row(student, class_group, subject, kind, period))) from exc
 
 
+@dataclass
+class Accepted:
+    """What :func:`accept_suggestions` did: final marks set, and students left for the teacher (a period's
+    forecast from fewer than three marks)."""
+
+    count: int
+    left: list[Student]
+
+
+def accept_suggestions(user, class_group: ClassGroup, subject: Subject, kind: str, period: Period | None = None,
+                       today: dt.date | None = None) -> Accepted:
+    """Make the suggested mark the final mark of every student who has no final mark yet, in one go (the
+    teacher's "accept the suggested marks" instead of a dropdown per student). A final mark already set is
+    kept; a period's suggestion from fewer than three marks is left for the teacher to decide. All or
+    nothing: one refusal (closed, stale, not the teacher) saves none."""
+    current = sheet(user, class_group, subject, kind, period, today)
+    if not teaches(user, class_group, subject):
+        raise ResultsForbidden(_l("Only the teacher of the subject in this class sets its final marks."))
+    count, left = 0, []
+    with db.atomic():
+        for row in current.rows:
+            if row.final is not None or not row.suggestion:
+                continue
+            if kind == "period" and row.few_marks:
+                left.append(row.student)
+                continue
+            set_final_mark(user, class_group, subject, row.student.id, kind, period, row.suggestion, None)
+            count += 1
+    return Accepted(count, left)
+
+
 def final_mark_row(student, class_group: ClassGroup, subject: Subject, kind: str,
                    period: Period | None) -> FinalMark | None:
     """The student's final mark of this kind (and period) in the class's subject, if set."""
@@ -399,64 +420,125 @@ class ClassReport:
 def class_report(user, class_group: ClassGroup, kind: str = "period", period: Period | None = None) -> ClassReport:
     """Each student's final marks (or suggestions) per subject, with the pass and quality rates per
     subject and over all subjects. For the class teacher of the class and the school's management."""
+    return class_reports(user, [class_group], kind, period)[class_group.id]
+
+
+def class_reports(user, classes: list[ClassGroup], kind: str = "period",
+                  period: Period | None = None) -> dict[int, ClassReport]:
+    """:func:`class_report` of many classes of one school at once (the school-wide reports): the class
+    id -> its report, in a fixed number of queries whatever the number of classes and students. Every
+    class must be the user's to read (the school's management, or the class teacher of each)."""
     if kind not in ("period", "year"):
         raise SchoolError("kind", _l("Choose a period or the year."))
     _check_kind(kind, period)
-    if period is not None:
-        _check_period_covers(period, class_group)
-    if not may_read_class(user, class_group):
+    if not classes:
+        return {}
+    for group in classes:
+        if period is not None:
+            _check_period_covers(period, group)
+    if not controls(user, classes[0].school) and classes_led(user, [c.id for c in classes]) != {c.id for c in classes}:
         raise ResultsForbidden()
-    start, end = _span(class_group, kind, period)
-    students = students_between(class_group, start, end)
-    ids = [s.id for s in students]
-    scales = _scales(class_group)
-    finals = list(FinalMark.select(FinalMark, Subject).join(Subject).where(
-        (FinalMark.class_group == class_group) & FinalMark.student.in_(ids)
-        & (((FinalMark.kind == "period") & (FinalMark.period == period)) if kind == "period"
-           else FinalMark.kind.in_(["period", "year"]))))
-    subject_ids = set(scales) | {f.subject_id for f in finals}
-    subjects = list(Subject.select().where(Subject.id.in_(sorted(subject_ids))).order_by(Subject.name))
-    subjects = [s for s in subjects if scales.get(s.id, "five_point") != "none"]
+    ids = [c.id for c in classes]
+    years = {y.id: y for y in AcademicYear.select().where(
+        AcademicYear.id.in_(sorted({c.academic_year_id for c in classes})))}
+    spans = {c.id: ((period.starts_on, period.ends_on) if kind == "period" else
+                    (years[c.academic_year_id].starts_on, years[c.academic_year_id].ends_on)) for c in classes}
+    first, last = min(s for s, _e in spans.values()), max(e for _s, e in spans.values())
+    students: dict[int, list[Student]] = {c.id: [] for c in classes}
+    seen: set = set()
+    for membership in (ClassMembership.select(ClassMembership, Student).join(Student)
+                       .where(ClassMembership.class_group.in_(ids) & (ClassMembership.starts_on <= last)
+                              & (ClassMembership.ends_on.is_null() | (ClassMembership.ends_on >= first)))
+                       .order_by(Student.last_name, Student.first_name, Student.middle_name, Student.id)):
+        start, end = spans[membership.class_group_id]
+        key = (membership.class_group_id, membership.student_id)
+        if membership.starts_on <= end and (membership.ends_on is None or membership.ends_on >= start) \
+                and key not in seen:
+            seen.add(key)
+            students[membership.class_group_id].append(membership.student)
+    scales = _scales_of(classes)
+    finals_query = FinalMark.select(FinalMark).where(
+        FinalMark.class_group.in_(ids) & (((FinalMark.kind == "period") & (FinalMark.period == period))
+                                          if kind == "period" else FinalMark.kind.in_(["period", "year"])))
+    finals: dict[int, list[FinalMark]] = {c.id: [] for c in classes}
+    members = {(c_id, st.id) for c_id, people in students.items() for st in people}
+    for mark in finals_query:
+        if (mark.class_group_id, mark.student_id) in members:
+            finals[mark.class_group_id].append(mark)
+    subject_ids = {s for per_class in scales.values() for s in per_class} | {
+        f.subject_id for marks in finals.values() for f in marks}
+    all_subjects = list(Subject.select().where(Subject.id.in_(sorted(subject_ids) or [0])).order_by(Subject.name))
     rule = threshold()
-    cells: dict = {}
+    pairs: dict = {}
+    values: dict = {}
     if kind == "period":
-        for mark in finals:
-            cells[(mark.student_id, mark.subject_id)] = Cell(mark.value)
-        pairs: dict = {}
-        values: dict = {}
-        for mark in (Mark.select(Mark.student, Mark.numeric, Mark.weight, Mark.value, Lesson.subject).join(Lesson)
-                     .where((Lesson.class_group == class_group) & (Lesson.date >= start) & (Lesson.date <= end))):
-            key = (mark.student_id, mark.lesson.subject_id)
-            pairs.setdefault(key, []).append((mark.numeric, mark.weight))
-            values.setdefault(key, []).append(mark.value)
-        for student in students:
-            for subject in subjects:
-                key = (student.id, subject.id)
-                if key not in cells and (key in pairs):
-                    guess = figures.forecast(pairs[key], rule, scales.get(subject.id, "five_point"), values[key])
-                    if guess.mark is not None:
-                        cells[key] = Cell(guess.mark, suggested=True)
+        for student_id, numeric, weight, value, subject_id, class_id in (
+                Mark.select(Mark.student, Mark.numeric, Mark.weight, Mark.value, Lesson.subject, Lesson.class_group)
+                .join(Lesson).where(Lesson.class_group.in_(ids) & (Lesson.date >= period.starts_on)
+                                    & (Lesson.date <= period.ends_on)).tuples()):
+            key = (class_id, student_id, subject_id)
+            pairs.setdefault(key, []).append((numeric, weight))
+            values.setdefault(key, []).append(value)
+        all_periods: list[Period] = []
     else:
-        period_order = {p.id: i for i, p in enumerate(periods_for(class_group))}
-        by_key: dict = {}
-        for mark in sorted((f for f in finals if f.kind == "period"),
-                           key=lambda f: period_order.get(f.period_id, 99)):
-            by_key.setdefault((mark.student_id, mark.subject_id), []).append(mark.value)
-        for mark in finals:
-            if mark.kind == "year":
+        all_periods = list(Period.select().where(Period.academic_year.in_(sorted(years))).order_by(Period.starts_on))
+    reports = {}
+    for group in classes:
+        own_scales = scales[group.id]
+        own_finals = finals[group.id]
+        marked = own_scales.keys() | {f.subject_id for f in own_finals}
+        subjects = [s for s in all_subjects if s.id in marked and own_scales.get(s.id, "five_point") != "none"]
+        people = students[group.id]
+        cells: dict = {}
+        if kind == "period":
+            for mark in own_finals:
                 cells[(mark.student_id, mark.subject_id)] = Cell(mark.value)
-        for key, period_values in by_key.items():
-            if key not in cells:
-                guess = figures.year_suggestion(period_values, rule, scales.get(key[1], "five_point"))
-                if guess is not None:
-                    cells[key] = Cell(guess, suggested=True)
-    subject_rates = {s.id: figures.rates([[cells[(st.id, s.id)].value] for st in students if (st.id, s.id) in cells])
-                     for s in subjects}
-    overall = figures.rates([[cells[(st.id, s.id)].value for s in subjects if (st.id, s.id) in cells]
-                             for st in students])
-    shown = {s.id for s in subjects}
-    provisional = any(c.suggested for (sid, subj), c in cells.items() if subj in shown)
-    return ClassReport(class_group, kind, period, subjects, students, cells, subject_rates, overall, provisional)
+            for student in people:
+                for subject in subjects:
+                    key = (student.id, subject.id)
+                    marks_key = (group.id, student.id, subject.id)
+                    if key not in cells and marks_key in pairs:
+                        guess = figures.forecast(pairs[marks_key], rule, own_scales.get(subject.id, "five_point"),
+                                                 values[marks_key])
+                        if guess.mark is not None:
+                            cells[key] = Cell(guess.mark, suggested=True)
+        else:
+            period_order = {p.id: i for i, p in enumerate(
+                p for p in all_periods if p.academic_year_id == group.academic_year_id
+                and p.grade_from <= group.grade <= p.grade_to)}
+            by_key: dict = {}
+            for mark in sorted((f for f in own_finals if f.kind == "period"),
+                               key=lambda f: period_order.get(f.period_id, 99)):
+                by_key.setdefault((mark.student_id, mark.subject_id), []).append(mark.value)
+            for mark in own_finals:
+                if mark.kind == "year":
+                    cells[(mark.student_id, mark.subject_id)] = Cell(mark.value)
+            for key, period_values in by_key.items():
+                if key not in cells:
+                    guess = figures.year_suggestion(period_values, rule, own_scales.get(key[1], "five_point"))
+                    if guess is not None:
+                        cells[key] = Cell(guess, suggested=True)
+        subject_rates = {s.id: figures.rates([[cells[(st.id, s.id)].value] for st in people if (st.id, s.id) in cells])
+                         for s in subjects}
+        overall = figures.rates([[cells[(st.id, s.id)].value for s in subjects if (st.id, s.id) in cells]
+                                 for st in people])
+        shown = {s.id for s in subjects}
+        provisional = any(c.suggested for (sid, subj), c in cells.items() if subj in shown)
+        reports[group.id] = ClassReport(group, kind, period, subjects, people, cells, subject_rates, overall,
+                                        provisional)
+    return reports
+
+
+def _scales_of(classes: list[ClassGroup]) -> dict[int, dict[int, str]]:
+    """Per class, subject id -> scale for its curriculum (one query for all the classes)."""
+    rules = current_app.extensions["eschool"].region.rules
+    found: dict[int, dict[int, str]] = {c.id: {} for c in classes}
+    grades = {c.id: c.grade for c in classes}
+    for class_id, subject_id, scale in CurriculumItem.select(
+            CurriculumItem.class_group, CurriculumItem.subject, CurriculumItem.scale).where(
+            CurriculumItem.class_group.in_([c.id for c in classes])).tuples():
+        found[class_id][subject_id] = "none" if grades[class_id] == 1 and not rules.get("first_grade_marks") else scale
+    return found
 
 
 # --------------------------------------------------------------------------- rates per school (municipality)

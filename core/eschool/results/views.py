@@ -8,6 +8,7 @@ from __future__ import annotations
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from flask_login import current_user
 
 from eschool.auth.permissions import require, user_assignments
@@ -174,6 +175,28 @@ def save_final_marks(school_id: int, class_id: int):
     if errors:
         return _sheet_page(school, group, subject, kind, period, errors, status)
     flash(_("Saved: %(count)s.", count=saved), "success")
+    return redirect(url_for("results.final_marks", school_id=school.id, class_id=group.id, subject=subject.id,
+                            kind=kind, period=period.id if period else None))
+
+
+@bp.post("/classes/<int:class_id>/final-marks/accept")
+@require(KEEP)
+def accept_final_marks(school_id: int, class_id: int):
+    """Accept the suggested marks: each student without a final mark gets the suggestion (all or nothing)."""
+    school = _school(school_id)
+    group, subject = _class_subject(school, class_id)
+    kind, period = _sheet_args(school, group)
+    try:
+        done = services.accept_suggestions(current_user, group, subject, kind, period)
+    except JournalForbidden as exc:
+        raise PageError(403, str(exc.message)) from exc
+    except SchoolError as exc:
+        flash(str(exc.message), "error")
+    else:
+        flash(ngettext("Accepted: %(num)d final mark.", "Accepted: %(num)d final marks.", done.count), "success")
+        if done.left:
+            flash(_("Fewer than three marks, left for you to decide: %(names)s.",
+                    names=", ".join(s.full_name for s in done.left)), "info")
     return redirect(url_for("results.final_marks", school_id=school.id, class_id=group.id, subject=subject.id,
                             kind=kind, period=period.id if period else None))
 

@@ -5,7 +5,8 @@ Loaded automatically wherever ``eschool`` is installed (the ``pytest11`` entry p
 
 * ``make_app(region="kemerovo", migrate=True, extra_plugins=(), allow=(), **config)``: an app on a fresh
   database of its own (SQLite in the test's folder, or PostgreSQL when ``ESCHOOL_TEST_POSTGRES`` names a
-  server: a database per session, an empty schema per test). ``allow`` names plugins (or maps a plugin
+  server: a database per session, an empty schema per test; migrated once per set of inputs and copied
+  for the next tests, see ``eschool.testing.databases``). ``allow`` names plugins (or maps a plugin
   to its ``[plugins.<code>]`` TOML lines) to allow in a copy of the region profiles; ``extra_plugins``
   registers plugin objects as ``(code, module)`` pairs (skipped when that code is installed already).
 * ``app`` and ``client``: ``make_app()`` and its test client.
@@ -13,7 +14,8 @@ Loaded automatically wherever ``eschool`` is installed (the ``pytest11`` entry p
 * ``login_as(who, client=None)``: a client logged in through the real form as a username or a role
   code of the world (``"teacher"``, ``"parent"``, ``"class_teacher"``).
 * ``api_token(who)``: ``Authorization`` headers with a fresh bearer token.
-* ``toggle(plugin, on, school=None, municipality=None)``: switch a plugin for a school or a municipality.
+* ``toggle(plugin, on, school=None, municipality=None, enforced=False)``: switch a plugin for a school or a
+  municipality (enforced: the municipality's schools cannot change it).
 * ``count_queries()``: a context manager counting the SQL statements run inside it (``.count``).
 * ``regions_copy``: a writable copy of the bundled region profiles used instead of them.
 
@@ -22,6 +24,7 @@ locales, untranslated or uncompiled messages), empty when complete.
 """
 from __future__ import annotations
 
+import atexit
 import os
 import re
 import shutil
@@ -30,6 +33,7 @@ from pathlib import Path
 
 import pytest
 
+from eschool.testing import databases
 from eschool.testing.world import PASSWORD, ROLE_USERNAMES, World, build_world
 
 __all__ = ["PASSWORD", "World", "build_world", "check_catalogs", "login", "bearer", "QueryCounter"]
@@ -127,15 +131,37 @@ def postgres_database():
     admin.close()
 
 
+_PG_STATE = databases.PgState()
+_SQLITE_TEMPLATES = databases.SqliteTemplates()
+atexit.register(_SQLITE_TEMPLATES.clear)
+
+
+def _only_make_app_uses_the_url(request) -> bool:
+    """True when nothing but ``make_app`` reads ``database_url`` in this test: then the database may be
+    made ready by the test's first ``make_app`` call (quickly, see ``eschool.testing.databases``) instead
+    of being emptied now."""
+    try:
+        info = request.node._fixtureinfo
+        if "database_url" in info.argnames:
+            return False
+        for name, definitions in info.name2fixturedefs.items():
+            if name not in ("make_app", "database_url") and "database_url" in definitions[-1].argnames:
+                return False
+        return "make_app" in request.fixturenames
+    except AttributeError:  # another pytest's internals: take the plain way
+        return False
+
+
 @pytest.fixture
-def database_url(tmp_path, postgres_database):
-    """A URL of an empty database for this test."""
+def database_url(request, tmp_path, postgres_database):
+    """A URL of an empty database for this test (emptied by the first ``make_app`` when only it reads it)."""
     if postgres_database is None:
         return f"sqlite:///{tmp_path / 'test.sqlite3'}"
-    conn = _pg_connect(postgres_database)
-    with conn.cursor() as cur:
-        cur.execute("DROP SCHEMA IF EXISTS public CASCADE; CREATE SCHEMA public")
-    conn.close()
+    if databases.enabled() and _only_make_app_uses_the_url(request):
+        _PG_STATE.pending = True
+    else:
+        _PG_STATE.pending = False
+        _PG_STATE.drop(postgres_database)
     return postgres_database
 
 
@@ -199,10 +225,29 @@ def make_app(request, tmp_path, database_url, monkeypatch):
                     "EXTRA_PLUGINS": tuple(extra_plugins), "REGION": region,
                     "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000"}
         settings.update(config)
+        # The test's first app: start from a migrated copy when one was made from the same inputs.
+        key = restored = None
+        first = not built
+        if first and database_url.startswith("postgresql"):
+            if _PG_STATE.pending:
+                _PG_STATE.pending = False
+                key = databases.inputs_key("postgresql", region, extra_plugins, config)
+                restored = migrate and _PG_STATE.restore(database_url, key)
+                if not restored:
+                    _PG_STATE.drop(database_url)
+        elif first and migrate and databases.enabled() and database_url.startswith("sqlite:///"):
+            key = databases.inputs_key("sqlite", region, extra_plugins, config)
+            restored = _SQLITE_TEMPLATES.restore(key, Path(database_url[len("sqlite:///"):]))
         app = create_app(settings)
         if migrate:
             with app.app_context():
                 app.extensions["eschool"].upgrade()
+                if key and not restored:
+                    database = app.extensions["eschool"].database
+                    if database_url.startswith("postgresql"):
+                        _PG_STATE.keep(database_url, key)
+                    else:
+                        _SQLITE_TEMPLATES.keep(key, database)
         built.append(app)
         return app
 
@@ -255,14 +300,16 @@ def api_token(app):
 
 @pytest.fixture
 def toggle(app):
-    """``toggle("hello", False, school=world.school)``: switch a plugin for a school or a municipality."""
+    """``toggle("hello", False, school=world.school)``: switch a plugin for a school or a municipality
+    (``enforced=True``: the municipality's schools cannot change it)."""
     from eschool.plugins.services import set_toggle
 
-    def _toggle(plugin: str, on: bool, school: int | None = None, municipality: int | None = None):
+    def _toggle(plugin: str, on: bool, school: int | None = None, municipality: int | None = None,
+                enforced: bool = False):
         assert (school is None) != (municipality is None), "name a school or a municipality"
         with app.app_context():
             return set_toggle(app.extensions["eschool"].plugins, plugin, "school" if school else "municipality",
-                              school or municipality, on, actor="test")
+                              school or municipality, on, actor="test", enforced=enforced)
 
     return _toggle
 

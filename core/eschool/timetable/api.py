@@ -12,6 +12,7 @@ from eschool.school.api import refused, school_or_404
 from eschool.school.services import SchoolError
 from eschool.timetable import services
 from eschool.timetable.schemas import (
+    CellInSchema,
     DateQuerySchema,
     DayEntrySchema,
     DayQuerySchema,
@@ -72,6 +73,20 @@ def day(school_id):
 def add_entry(school_id):
     school = school_or_404(school_id)
     return jsonify(EntrySchema().dump(_run(services.add_entry, school, load_json(EntryInSchema())))), 201
+
+
+@bp.put("/timetable/cell")
+@require(MANAGE)
+@doc(summary="Set one place of a class's week (the lessons it holds, all or nothing); a clash is refused with 409",
+     request=CellInSchema, response=EntrySchema, many=True, tags=TAGS)
+def put_cell(school_id):
+    school = school_or_404(school_id)
+    data = load_json(CellInSchema())
+    _run(services.set_cell, school, data)
+    year = school_services.class_of(school, data["class_id"]).academic_year
+    rows = [e for e in services.week(school, year, class_id=data["class_id"], weekday=data["weekday"])
+            if e.number == data["number"]]
+    return jsonify(EntrySchema().dump(rows, many=True))
 
 
 @bp.delete("/timetable/<int:entry_id>")

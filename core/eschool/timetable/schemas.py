@@ -31,6 +31,25 @@ class EntryInSchema(Schema):
     room_id = fields.Integer(load_default=None, allow_none=True)
 
 
+class CellRowSchema(Schema):
+    entry_id = fields.Integer(load_default=None, allow_none=True,
+                              metadata={"description": "the lesson to change; none: a lesson to add"})
+    subgroup_id = fields.Integer(load_default=None, allow_none=True)
+    subject_id = fields.Integer(required=True)
+    teacher_id = fields.Integer(load_default=None, allow_none=True,
+                                metadata={"description": "none: the teacher of the class's teaching assignment"})
+    room_id = fields.Integer(load_default=None, allow_none=True)
+
+
+class CellInSchema(Schema):
+    class_id = fields.Integer(required=True)
+    weekday = fields.Integer(required=True, validate=validate.Range(min=1, max=6),
+                             metadata={"description": "1 = Monday ... 6 = Saturday"})
+    number = fields.Integer(required=True, validate=validate.Range(min=0, max=12))
+    rows = fields.List(fields.Nested(CellRowSchema), required=True, validate=validate.Length(max=8),
+                       metadata={"description": "every lesson the place holds afterwards; [] empties it"})
+
+
 class EntrySchema(Schema):
     id = fields.Integer()
     class_id = fields.Integer(attribute="class_group_id")

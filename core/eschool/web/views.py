@@ -138,14 +138,6 @@ def _theme_color() -> str:
     return color
 
 
-@bp.get("/healthz")
-@public
-def health():
-    """For the load balancer: the app answers and the database answers."""
-    current_app.extensions["eschool"].database.execute_sql("SELECT 1")
-    return {"status": "ok"}
-
-
 @bp.app_context_processor
 def _layout_context():
     """Portal name, language, and the menu for every page."""

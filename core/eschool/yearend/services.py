@@ -10,8 +10,10 @@ unfilled are listed, not blocking.
 
 The new year: the school's classes move up a grade with their letters and class teachers (5А → 6А); the
 11th grades and whoever is decided ``graduated`` or ``left`` leave (a leaving entry in the movement
-book); ``repeat`` stays in the same grade; new 1st grades are opened with the letters the old ones had
-(empty, for the admitted applications). Each new class gets the curriculum, the teaching assignments,
+book); ``repeat`` stays in the same grade; new 1st grades are opened with the letters the old ones had,
+and every accepted 1st-grade application of the campaign the new year opens becomes a student of the
+new 1st grade chosen for it (by default the first ones in the queue's order fill А, the next Б, ...)
+with the applicant's parent login. Each new class gets the curriculum, the teaching assignments,
 the subgroups and the timetable of the old class of the same grade and letter (the draft to edit). The
 old year becomes closed (read-only everywhere) and ``year_closed`` fires after the commit.
 """
@@ -23,7 +25,9 @@ from dataclasses import dataclass, field
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 
-from eschool.auth.models import RoleAssignment
+from eschool.applications import services as applications
+from eschool.applications.models import Application
+from eschool.auth.models import RoleAssignment, User
 from eschool.auth.permissions import has_permission
 from eschool.db import db, utcnow
 from eschool.journal.models import FinalMark, Lesson
@@ -42,6 +46,7 @@ from eschool.school.models import (
     Subject,
     TeachingAssignment,
 )
+from eschool.school.schemas import LETTERS
 from eschool.school.services import SchoolError
 from eschool.structure.models import School
 from eschool.timetable.models import TimetableEntry
@@ -240,9 +245,12 @@ def current_open_year(school: School) -> AcademicYear | None:
 
 
 def close_year(user, school: School, year: AcademicYear, next_year: dict | None = None, order_number: str = "",
-               today: dt.date | None = None) -> AcademicYear:
-    """Close ``year`` and open the next (``next_year`` as for ``create_year``; default ``suggest_next``).
-    All or nothing: any refusal or failure changes nothing."""
+               today: dt.date | None = None, admissions: list | None = None, enrolment_order: str = "") -> Closed:
+    """Close ``year`` and open the next (``next_year`` as for ``create_year``; default ``suggest_next``),
+    enrolling the accepted 1st-grade applications into the new 1st grades (``admissions``:
+    ``[{application_id, letter}]`` where a choice differs from :func:`first_graders`'; the enrolment order
+    ``enrolment_order``, else ``order_number``). All or nothing: any refusal or failure changes nothing,
+    the applicants are told after the commit."""
     _check_user(user, school)
     school_services.editable(year)
     allowed, when = window(year, today)
@@ -258,6 +266,14 @@ def close_year(user, school: School, year: AcademicYear, next_year: dict | None 
         raise SchoolError("starts_on", _l("The new year must start after the old one ends."))
     rows = decisions(year)
     old_classes = [c for c in _classes(year) if c.kind in CARRIED_KINDS]
+    plan = first_graders(school, year, next_year["starts_on"])
+    if plan and not has_permission(user, applications.MANAGE, scope_for_school(school)):
+        raise YearEndForbidden()  # enrolling the applications is the applications' managers' to do
+    letters = _placements(school, plan, admissions)
+    enrolment_order = (enrolment_order or order_number).strip()
+    if plan and not enrolment_order:
+        raise SchoolError("enrolment_order", _l("The number of the order enrolling the first graders."))
+    admitted: list[tuple] = []
     with db.atomic():
         new = school_services.create_year(school, {**next_year, "is_current": True})
         made: dict[tuple, ClassGroup] = {}
@@ -282,6 +298,9 @@ def close_year(user, school: School, year: AcademicYear, next_year: dict | None 
             if row.decision == "repeat":
                 g = row.class_group
                 new_class(g.kind, g.grade, g.letter, None, g.shift)
+        first_shift = next((c.shift for c in old_classes if c.grade == 1), 1)
+        for letter in sorted(set(letters.values())):  # a letter chosen for the newcomers opens its class
+            new_class("regular", 1, letter, None, first_shift)
         for key, target in made.items():
             _copy_setup(by_key.get(key), target, new)
         end = year.ends_on
@@ -311,11 +330,16 @@ def close_year(user, school: School, year: AcademicYear, next_year: dict | None 
                                 decision=row.decision, debts=", ".join(row.debts), decided_by=user.id).on_conflict_ignore().execute()
         for old_id, target in moved_to.items():  # class teachers and students act in their new classes
             RoleAssignment.update(class_group_id=target.id).where(RoleAssignment.class_group_id == old_id).execute()
+        if plan:  # the first graders from the applications, with their parents' logins
+            admitted = applications.admit(user, school, [(a.application, made[("regular", 1, letters[a.application.id])].id)
+                                                         for a in plan], enrolment_order[:40], new.starts_on)
         AcademicYear.update(closed=True, is_current=False).where(AcademicYear.id == year.id).execute()
         write_audit(school, user.id, "academic_year", year.id, {"closed": ("no", "yes")})
     year.closed = True
     fire_event("year_closed", scope_for_school(school), academic_year=year, actor=user)
-    return new
+    applications.tell([a[4] for a in admitted], [a[0] for a in admitted])
+    return Closed(new, [Admitted(application.id, student, made[("regular", 1, letters[application.id])].name, parent,
+                                 password) for application, student, parent, password, _event in admitted])
 
 
 def _copy_setup(source: ClassGroup | None, target: ClassGroup, year: AcademicYear) -> None:
@@ -339,6 +363,72 @@ def _copy_setup(source: ClassGroup | None, target: ClassGroup, year: AcademicYea
                 "room": e.room_id} for e in TimetableEntry.select().where(TimetableEntry.class_group == source)]
     if entries:
         TimetableEntry.insert_many(entries).execute()
+
+
+@dataclass
+class Admission:
+    """An accepted application to the 1st grade and the letter of the new 1st grade it goes into."""
+
+    application: Application
+    letter: str
+
+
+def letters_of(school: School) -> str:
+    """The class letters the school uses (its settings: А to the highest letter)."""
+    return LETTERS[:LETTERS.index(school.max_class_letter) + 1] if school.max_class_letter in LETTERS else LETTERS
+
+
+def first_grade_letters(year: AcademicYear) -> list[str]:
+    """The letters the new 1st grades open with: this year's 1st grades' (А if the school has none)."""
+    letters = sorted({c.letter for c in _classes(year) if c.grade == 1 and c.kind == "regular"},
+                     key=lambda x: LETTERS.index(x) if x in LETTERS else 99)
+    return letters or [LETTERS[0]]
+
+
+def first_graders(school: School, year: AcademicYear, starts_on: dt.date | None = None) -> list[Admission]:
+    """The accepted 1st-grade applications of the campaign the next year opens (the calendar year it
+    starts in), in the queue's order, each with its default class: the letters share them out in turn of
+    the queue, the first ones into А, the next into Б, as evenly as the number allows."""
+    campaign = (starts_on or suggest_next(year)["starts_on"]).year
+    found = applications.first_grade_admissions(school, campaign)
+    letters = first_grade_letters(year)
+    return [Admission(a, letters[i * len(letters) // len(found)]) for i, a in enumerate(found)]
+
+
+@dataclass
+class Admitted:
+    """A first grader enrolled by the closing, with the parent's login handed out this once."""
+
+    application_id: int
+    student: Student
+    class_name: str
+    parent: User
+    password: str
+
+
+@dataclass
+class Closed:
+    """What closing a year made: the new year and the first graders enrolled from the applications."""
+
+    year: AcademicYear
+    admitted: list = field(default_factory=list)
+
+
+def _placements(school: School, plan: list[Admission], chosen: dict | list | None) -> dict[int, str]:
+    """Each planned application's letter: the one chosen (``[{application_id, letter}]``), else its
+    default; a choice naming another application or a letter the school has not is refused, named."""
+    letters = {a.application.id: a.letter for a in plan}
+    allowed = letters_of(school)
+    for index, item in enumerate(chosen or []):
+        if item.get("application_id") not in letters:
+            raise SchoolError(f"admissions.{index}.application_id",
+                              _l("Not an accepted application to the 1st grade of the new year."))
+        letter = str(item.get("letter") or "").strip().upper()
+        if letter not in allowed:
+            raise SchoolError(f"admissions.{index}.letter", _l("Letters go from А to %(max)s at this school (its "
+                                                              "settings).", max=allowed[-1]))
+        letters[item["application_id"]] = letter
+    return letters
 
 
 @dataclass

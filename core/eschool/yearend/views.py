@@ -35,9 +35,11 @@ def index(school_id: int):
     if year is None:
         return render_template("yearend/index.html", school=school, year=None)
     allowed, when = services.window(year)
+    next_year = services.suggest_next(year)
     return render_template("yearend/index.html", school=school, year=year, allowed=allowed, when=when,
                            checks=services.checks(year), rows=services.decisions(year), decisions=DECISIONS,
-                           next_year=services.suggest_next(year))
+                           next_year=next_year, first_graders=services.first_graders(school, year, next_year["starts_on"]),
+                           letters=services.letters_of(school))
 
 
 @bp.post("/decisions")
@@ -79,14 +81,26 @@ def close(school_id: int):
         return redirect(url_for("yearend.index", school_id=school.id)), 303
     if request.form.get("name", "").strip():
         proposal["name"] = request.form["name"].strip()[:20]
+    admissions = []
+    for key, letter in request.form.items():
+        if key.startswith("place_") and key[6:].isdigit():
+            admissions.append({"application_id": int(key[6:]), "letter": letter})
     try:
-        new = services.close_year(current_user, school, year, proposal, request.form.get("order_number", "").strip())
+        closed = services.close_year(current_user, school, year, proposal, request.form.get("order_number", "").strip(),
+                                     admissions=admissions,
+                                     enrolment_order=request.form.get("enrolment_order", "").strip())
     except services.YearEndForbidden:
         raise PageError(403, _("You do not have permission to do this here.")) from None
     except SchoolError as exc:
         flash(str(exc.message), "error")
         return redirect(url_for("yearend.index", school_id=school.id)), 303
-    flash(_("The year %(old)s is closed; %(new)s is open.", old=year.name, new=new.name), "success")
+    flash(_("The year %(old)s is closed; %(new)s is open.", old=year.name, new=closed.year.name), "success")
+    if closed.admitted:  # the new first graders' parents' logins, shown this once on printable slips
+        entries = [(a.parent.full_name, _("Parent of %(children)s", children=", ".join((a.student.full_name, a.class_name))),
+                    a.parent.username, a.password) for a in closed.admitted]
+        return render_template("people/slip.html", school=school, entries=entries,
+                               back_url=url_for("yearend.index", school_id=school.id),
+                               login_url=url_for("auth.login", _external=True)), 200, {"Cache-Control": "no-store"}
     return redirect(url_for("yearend.index", school_id=school.id))
 
 

@@ -6,6 +6,11 @@
  * the journal's JSON endpoints with the version the cell was rendered with; a refusal (409 changed by
  * someone else, 403 not yours, 409 outside the edit window) is shown in the cell and the current value is
  * put back. Without this script the page still works: each date opens the lesson's plain form.
+ *
+ * The grid opens with the column of ``#lesson-<id>`` (the lesson form returns there), else today's, else
+ * the last lesson before today, in view and active. A locked cell says why (the column's data-locked, the
+ * server's own rule), not just "not saved". On a touch screen one tap opens the cell's editor, and Enter
+ * goes on to the next student's cell with the editor open (one thumb, the keyboard stays up).
  */
 (function () {
   "use strict";
@@ -31,6 +36,22 @@
   if (!rows.length) { return; }
   var active = null;
   var editor = null;
+  var touched = false;  // the last pointer was a finger (or a pen): a single tap edits
+  var coarse = window.matchMedia && window.matchMedia("(pointer: coarse)").matches;
+  var heads = {};
+  Array.prototype.forEach.call(table.querySelectorAll("thead th[data-lesson]"), function (th) {
+    heads[th.getAttribute("data-lesson")] = th;
+  });
+
+  function head(cell) { return heads[cell.getAttribute("data-lesson")] || null; }
+
+  /* Why the cell cannot be changed: not in the class that day, or the column's reason (the rule of
+   * services.keep_refusal, which refuses the save on the server too). */
+  function lockedWhy(cell) {
+    if (cell.classList.contains("out")) { return table.getAttribute("data-msg-out"); }
+    var th = head(cell);
+    return (th && th.getAttribute("data-locked")) || table.getAttribute("data-msg-error");
+  }
 
   function state(cell) {
     if (!cell._state) {
@@ -58,7 +79,7 @@
     if (cell._pending) { cell.appendChild(document.createTextNode(cell._typed)); return; }
     s.marks.forEach(function (m) {
       var span = document.createElement("span");
-      span.className = "jmark";
+      span.className = "jmark" + (/^([1-5]|pass|fail)$/.test(m.value) ? " m" + m.value : "");
       span.textContent = m.text || m.value;
       cell.appendChild(span);
     });
@@ -280,14 +301,18 @@
 
   function openEditor(cell, initial, appending) {
     if (!cell.hasAttribute("data-edit-marks") && !cell.hasAttribute("data-edit-att")) {
+      var why = lockedWhy(cell);
       cell.classList.add("error");
-      say(cell.classList.contains("out") ? "—" : table.getAttribute("data-msg-error"), true);
+      cell.setAttribute("title", why);
+      say(why, true);
       return;
     }
     var input = document.createElement("input");
     input.type = "text";
     input.className = "jeditor";
-    input.setAttribute("aria-label", table.getAttribute("data-msg-bad"));
+    input.setAttribute("autocomplete", "off");
+    input.setAttribute("enterkeyhint", "next");
+    input.setAttribute("aria-label", table.getAttribute("data-msg-editor") + ". " + table.getAttribute("data-msg-bad"));
     input.value = initial;
     input._appending = appending;
     while (cell.firstChild) { cell.removeChild(cell.firstChild); }
@@ -307,7 +332,11 @@
       if (go) {
         e.preventDefault();
         e.stopPropagation();
-        closeEditor(true, function (c) { move(c, go[0], go[1]); });
+        var thumb = (touched || coarse) && e.key === "Enter";
+        closeEditor(true, function (c) {
+          var next = move(c, go[0], go[1]);
+          if (thumb && next !== c) { editAll(next); }  // a phone: straight on to the next student
+        });
       }
     });
     input.addEventListener("blur", function () { if (editor === input) { closeEditor(true, function () {}); } });
@@ -329,17 +358,68 @@
     }
   });
 
+  /* The cell's editor with what the cell holds (a space after it, to add a mark). */
+  function editAll(cell) {
+    var now = text(cell);
+    openEditor(cell, now ? now + " " : "", true);
+  }
+
+  table.addEventListener("pointerdown", function (e) {
+    touched = e.pointerType === "touch" || e.pointerType === "pen";
+  });
   table.addEventListener("click", function (e) {
     var cell = e.target.closest ? e.target.closest("td.jcell") : null;
-    if (cell && !editor) { focusCell(cell); }
+    if (!cell || (editor && editor.parentNode === cell)) { return; }
+    if (editor) { closeEditor(true, function () {}); }
+    focusCell(cell);
+    if (touched || coarse) { editAll(cell); }  // a finger: one tap edits (a mouse: double-click or type)
   });
   table.addEventListener("dblclick", function (e) {
     var cell = e.target.closest ? e.target.closest("td.jcell") : null;
-    if (cell && !editor) { focusCell(cell); openEditor(cell, text(cell) + " ", true); }
+    if (cell && !editor) { focusCell(cell); editAll(cell); }
   });
 
-  rows[0][0].setAttribute("tabindex", "0");
-  active = rows[0][0];
+  /* The column to open at: the lesson of the address's #lesson-<id>, else today's, else the last one
+   * before today, else the first. */
+  function startColumn() {
+    var ids = Object.keys(heads), match = /^#lesson-(\d+)$/.exec(window.location.hash || "");
+    if (match && heads[match[1]]) { return heads[match[1]]; }
+    var today = table.getAttribute("data-today"), best = null;
+    ids.forEach(function (id) {
+      var date = heads[id].getAttribute("data-date");
+      if (date <= today && (!best || date >= best.getAttribute("data-date"))) { best = heads[id]; }
+    });
+    return best || heads[ids[0]] || null;
+  }
+
+  /* Scrolls the grid's frame so that the column is in view, right of the sticky names. */
+  function reveal(th) {
+    var wrap = document.getElementById("journal-wrap");
+    if (!wrap || !th) { return; }
+    var names = table.querySelector("thead th.jname");
+    var left = th.offsetLeft - (names ? names.offsetWidth : 0);
+    var room = wrap.clientWidth - (names ? names.offsetWidth : 0);
+    wrap.scrollLeft = Math.max(0, left - Math.max(0, room - th.offsetWidth * 2));
+  }
+
+  var start = startColumn(), column = 0;
+  if (start) {
+    var index = Array.prototype.indexOf.call(start.parentNode.children, start) - 1;
+    column = Math.max(0, Math.min(index, rows[0].length - 1));
+    reveal(start);
+  }
+  rows[0][column].setAttribute("tabindex", "0");
+  active = rows[0][column];
+  active.classList.add("active");
+
+  var skip = document.getElementById("skip-to-grid");
+  if (skip) {
+    skip.addEventListener("click", function (e) {
+      e.preventDefault();
+      focusCell(active);
+      reveal(head(active));
+    });
+  }
   table.addEventListener("focusin", function (e) {
     if (e.target.classList && e.target.classList.contains("jcell") && e.target !== active) { focusCell(e.target); }
   });
