@@ -75,8 +75,10 @@ def test_one_bad_row_changes_nothing_and_says_which_and_why(app, client, school)
     response = upload(client, school, xlsx(rows), "list.xlsx")
     html = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert "<td>3</td><td>birth_date</td>" in html  # line 3 (the header is line 1), the column, the reason
-    assert "<td>5</td><td>class</td>" in html and "9Z" in html
+    # line 3 (the header is line 1), the column as the file names it, the reason with the format to use
+    assert "<td>3</td><td>Дата рождения</td>" in html and "«31.02.2015» не является датой" in html
+    assert "ДД.ММ.ГГГГ" in html and "ГГГГ-ММ-ДД" not in html
+    assert "<td>5</td><td>Класс</td>" in html and "9Z" in html
     assert 'name="token"' not in html  # nothing to confirm
     assert count_students(app) == 0
 
@@ -201,8 +203,8 @@ def test_a_bad_parent_email_or_phone_changes_nothing_and_names_line_and_column(a
     response = upload(client, school, xlsx(rows), "list.xlsx")
     html = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert "<td>3</td><td>mother_phone</td>" in html and "<td>3</td><td>mother_email</td>" in html
-    assert "<td>4</td><td>father_name</td>" in html
+    assert "<td>3</td><td>Мать телефон</td>" in html and "<td>3</td><td>Мать e-mail</td>" in html
+    assert "<td>4</td><td>Отец ФИО</td>" in html  # the father's name is missing: named as the page lists it
     assert 'name="token"' not in html
     assert count_students(app) == 0
     with app.app_context():
@@ -477,3 +479,21 @@ def test_check_finds_accounts_whatever_the_number_of_contacts(app, school, monke
     assert plan.ok, plan.errors
     assert [(p.name, p.user.id if p.user else None, p.lines) for p in plan.parents] == [
         ("Орлова Елена Ивановна", None, [2, 3]), ("Орлов Пётр", None, [2]), ("Зуев Олег", dad_id, [4, 5])]
+
+
+def test_in_english_the_page_lists_english_headers_and_reads_them(app, client, school):
+    """An English-speaking secretary: the page lists the columns in English, a file with English headers is read,
+    and a bad date is named by the file's own column and said how to write it."""
+    login(client, "secretary")
+    client.post("/language", data={"locale": "en"})
+    page = client.get(f"/school/{school}/import").get_data(as_text=True)
+    assert "Last name, First name, Middle name, Date of birth, Gender, Class" in page and "Фамилия" not in page
+    header = ["Last name", "First name", "Date of birth", "Gender", "Class"]
+    response = upload(client, school, xlsx([header, ["Orlova", "Maria", "04.03.2015", "f", "5А"],
+                                            ["Belov", "Yan", "31.02.2015", "m", "5А"]]), "list.xlsx")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "<td>3</td><td>Date of birth</td>" in html
+    assert "“31.02.2015” is not a date: write it as DD.MM.YYYY, for example 04.03.2015." in html
+    missing = upload(client, school, xlsx([["Last name", "First name"], ["A", "B"]]), "short.xlsx")
+    assert "missing columns: Class, Date of birth, Gender" in missing.get_data(as_text=True)

@@ -9,7 +9,7 @@ def _lang(response) -> str:
 
 def test_the_regions_language_is_the_fallback(make_app, regions_copy):
     regions_copy.replace("primorye", 'locale = "ru"', 'locale = "en"')
-    client = make_app(region="primorye", migrate=False).test_client()
+    client = make_app(region="primorye").test_client()
     assert _lang(client.get("/login")) == "en"  # no Accept-Language: the region's
     assert _lang(client.get("/login", headers={"Accept-Language": "de-DE,de;q=0.9"})) == "en"  # none we speak
     assert _lang(client.get("/login", headers={"Accept-Language": "ru"})) == "ru"  # the browser's beats the region's

@@ -13,6 +13,7 @@ def _pages(app, school_id, vacancy_id, class_id, student_id, user_id, extra=None
     for rule in app.url_map.iter_rules():
         if "GET" not in rule.methods or rule.rule.startswith("/api/") or rule.endpoint in (
                 "web.static", "web.plugin_static", "ops.health", "ops.version", "ops.metrics", "auth.logout",
+                "web.manifest",  # JSON, not a page: tests/test_home.py
                 "kiosk.worker"):  # the kiosk's service worker: a script, not a page (tests/test_kiosk.py)
             continue
         if "token" in rule.arguments or rule.endpoint == "device_login.login":  # one-time links: their own tests

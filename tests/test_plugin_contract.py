@@ -118,8 +118,11 @@ def test_menu_entries_follow_their_order_not_the_plugins(make_app, allowed):
     class Ordered(Probe):
         @hookimpl
         def eschool_menu_items(self, user, scope):
-            return [MenuItem("probe.page", "Zeta first", order=-5, url_kwargs={"school_id": 1}, plugin="probe"),
-                    MenuItem("probe.page", "Alpha last", order=10_000, url_kwargs={"school_id": 2}, plugin="probe")]
+            # in the menu's first group (the start page's): entries of a group follow their order
+            return [MenuItem("probe.page", "Zeta first", order=-5, url_kwargs={"school_id": 1}, plugin="probe",
+                             group="home"),
+                    MenuItem("probe.page", "Alpha last", order=10_000, url_kwargs={"school_id": 2}, plugin="probe",
+                             group="home")]
 
     app = make_app(extra_plugins=[("probe", Ordered())])
     with app.app_context():

@@ -110,9 +110,16 @@ def test_the_slot_helper_in_any_template(world):
 def test_without_implementers_a_slot_costs_no_query(make_app, regions_copy):
     from playhouse.test_utils import count_queries
 
-    # the olympiads plugin fills the diary's days: without it, nobody implements the slot
-    regions_copy.replace("kemerovo", "[plugins.olympiads]\nenabled = true", "[plugins.olympiads]\nenabled = false")
+    # the modules that fill slots (the olympiads, nutrition, the camp, the knowledge base): switched off in
+    # the profile, so that nobody implements the slot hook
+    for code in ("olympiads", "nutrition", "summer_camp", "knowledge_base"):
+        profile = regions_copy.path("kemerovo").read_text(encoding="utf-8")
+        if f"[plugins.{code}]\nenabled = true" in profile:
+            regions_copy.replace("kemerovo", f"[plugins.{code}]\nenabled = true", f"[plugins.{code}]\nenabled = false")
+        else:
+            regions_copy.replace("kemerovo", f"[plugins.{code}]\n", f"[plugins.{code}]\nenabled = false\n")
     app = make_app()
+    assert not app.extensions["eschool"].plugins.implementers("eschool_template_slot")
 
     from eschool.web.slots import fill_markers, render_slot
 

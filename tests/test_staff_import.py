@@ -110,8 +110,8 @@ def test_one_bad_row_changes_nothing_and_says_which_and_why(app, client, school)
     response = upload(client, school, xlsx(rows), "staff.xlsx")
     html = response.get_data(as_text=True)
     assert response.status_code == 400
-    for line, column in ((3, "roles"), (3, "email"), (3, "phone"), (3, "birth_date"), (5, "position"),
-                         (5, "roles")):
+    for line, column in ((3, "Роли"), (3, "E-mail"), (3, "Телефон"), (3, "Дата рождения"), (5, "Должность"),
+                         (5, "Роли")):
         assert f"<td>{line}</td><td>{column}</td>" in html, (line, column)
     assert "волшебник" in html and "9Z" in html
     assert 'name="token"' not in html
@@ -123,7 +123,7 @@ def test_a_second_class_teacher_for_a_class_is_refused(app, client, school):
     login(client, "admin")
     response = upload(client, school, xlsx(rows), "staff.xlsx")
     assert response.status_code == 400
-    assert "<td>3</td><td>roles</td>" in response.get_data(as_text=True)
+    assert "<td>3</td><td>Роли</td>" in response.get_data(as_text=True)
 
 
 def test_csv_with_commas(app, client, school):
@@ -180,4 +180,4 @@ def test_a_role_the_region_does_not_have_is_refused(app, client, school):
     response = upload(client, school, xlsx(rows), "staff.xlsx")
     html = response.get_data(as_text=True)
     assert response.status_code == 400
-    assert "<td>2</td><td>roles</td>" in html and "психолог" in html and "subject_teacher" in html
+    assert "<td>2</td><td>Роли</td>" in html and "психолог" in html and "subject_teacher" in html

@@ -36,6 +36,7 @@ CORE_PARTS: tuple[tuple[str, str], ...] = (
     ("core.applications", "eschool.applications.plugin"),
     ("core.ops", "eschool.ops.plugin"),
     ("core.archive", "eschool.archive.plugin"),
+    ("core.home", "eschool.home.plugin"),
 )
 
 

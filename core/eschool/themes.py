@@ -78,3 +78,15 @@ def static_dirs(region_folder: Path, chain: list[Path]) -> list[Path]:
     """Where ``/static/<path>`` is looked up, first match wins."""
     dirs = [region_folder / "static"] + [p / "static" for p in chain] + [CORE_ROOT / "static"]
     return [d for d in dirs if d.is_dir()]
+
+
+def theme_setting(chain: list[Path], key: str, default=None):
+    """A value of the theme's ``theme.toml`` (``color``, the colour of the browser's bar and of the installed
+    portal's splash screen), else its parents', else ``default``."""
+    for folder in chain:
+        meta_file = folder / "theme.toml"
+        if meta_file.exists():
+            meta = tomllib.loads(meta_file.read_text(encoding="utf-8"))
+            if key in meta:
+                return meta[key]
+    return default

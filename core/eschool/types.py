@@ -53,9 +53,20 @@ class Permission:
     default_roles: tuple[str, ...] = ()
 
 
+#: The task groups of the menu (``MenuItem.group``), in the order the menu shows them; ``home`` entries stand
+#: on their own at the menu's start (the start page, a class teacher's class, a family's diary).
+MENU_GROUPS = ("home", "journal", "school", "people", "reports", "modules")
+
+
 @dataclass(frozen=True)
 class MenuItem:
-    """An entry in the portal's navigation."""
+    """An entry in the portal's navigation.
+
+    ``section``: ``main`` and ``admin`` entries are for the logged-in (``admin`` ones are the school's or the
+    operators' tools), ``public`` ones are shown to visitors too (the front page lists them). ``group``: the
+    task the entry belongs to in the menu (one of ``MENU_GROUPS``); without one a plugin's entry goes to
+    ``modules``.
+    """
 
     endpoint: str
     label: Any
@@ -65,6 +76,7 @@ class MenuItem:
     icon: str = ""
     url_kwargs: dict = field(default_factory=dict)
     plugin: str = ""
+    group: str = ""
 
 
 @dataclass(frozen=True)
@@ -82,7 +94,10 @@ class Panel:
 
 @dataclass(frozen=True)
 class Widget(Panel):
-    """A widget on the user's start page (hook ``eschool_dashboard_widgets``)."""
+    """A widget on the user's start page (hook ``eschool_dashboard_widgets``); ``wide`` ones take a whole row
+    on wide screens (a role's "today")."""
+
+    wide: bool = False
 
 
 @dataclass(frozen=True)

@@ -70,7 +70,7 @@ def eschool_menu_items(user, scope):
     if user is None or scope.school_id is None:
         return []
     return [MenuItem("announcements.board", _l("Announcements"), order=150, permission=VIEW,
-                     url_kwargs={"school_id": scope.school_id}, plugin=CODE)]
+                     url_kwargs={"school_id": scope.school_id}, plugin=CODE, group="school")]
 
 
 @hookimpl

@@ -60,7 +60,7 @@ def eschool_menu_items(user, scope):
     if user is None or scope.school_id is None:
         return []
     return [MenuItem("calendar.month", _l("Calendar"), order=170, permission=VIEW,
-                     url_kwargs={"school_id": scope.school_id}, plugin=CODE)]
+                     url_kwargs={"school_id": scope.school_id}, plugin=CODE, group="school")]
 
 
 @hookimpl

@@ -53,7 +53,7 @@ def eschool_menu_items(user, scope):
     if user is None or scope.school_id is None or getattr(user, "is_device", False):
         return []
     return [MenuItem("kiosk.index", _l("Information kiosk"), order=520, section="admin", permission="kiosk.edit",
-                     url_kwargs={"school_id": scope.school_id}, plugin=CODE)]
+                     url_kwargs={"school_id": scope.school_id}, plugin=CODE, group="school")]
 
 
 @hookimpl

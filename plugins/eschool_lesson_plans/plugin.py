@@ -35,4 +35,4 @@ def eschool_menu_items(user, scope):
     if user is None or not scope.school_id:
         return []
     return [MenuItem("lesson_plans.index", _l("Lesson plans"), order=34, permission="journal.keep",
-                     url_kwargs={"school_id": scope.school_id}, plugin=CODE)]
+                     url_kwargs={"school_id": scope.school_id}, plugin=CODE, group="journal")]

@@ -61,7 +61,7 @@ def eschool_menu_items(user, scope):
 
     count = unread_total(user)
     label = _l("Mail (%(count)s)", count=count) if count else _l("Mail")
-    return [MenuItem("messages.inbox", label, order=150, permission=USE, plugin=CODE)]
+    return [MenuItem("messages.inbox", label, order=150, permission=USE, plugin=CODE, group="people")]
 
 
 @hookimpl

@@ -63,11 +63,11 @@ def eschool_menu_items(user, scope):
     items = []
     if scope.school_id is not None:
         items.append(MenuItem("news.school_page", _l("School news"), order=160, section="public",
-                              url_kwargs={"school_id": scope.school_id}, plugin=CODE))
+                              url_kwargs={"school_id": scope.school_id}, plugin=CODE, group="school"))
     if user is not None:
-        items.append(MenuItem("news.index", _l("News"), order=160, permission=READ, plugin=CODE))
+        items.append(MenuItem("news.index", _l("News"), order=160, permission=READ, plugin=CODE, group="school"))
         items.append(MenuItem("news.manage", _l("Publish news"), order=520, section="admin", permission=PUBLISH,
-                              plugin=CODE))
+                              plugin=CODE, group="school"))
     return items
 
 

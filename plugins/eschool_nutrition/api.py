@@ -279,8 +279,11 @@ def import_register(school_id: int):
         raise ApiError(400, "invalid", _("Some fields are not valid."),
                        fields={"file": [str(exc.args[0] if exc.args else exc)]}) from exc
     if not plan.ok:
+        from flask_babel import get_locale
+
+        names = register.headers(str(get_locale() or "ru"))
         raise ApiError(400, "invalid", _("Nothing imported: fix these lines."), fields={"file": [
-            _("line %(n)s: %(column)s: %(reason)s", n=line, column=column, reason=reason)
+            _("line %(n)s: %(column)s: %(reason)s", n=line, column=names.get(column, column), reason=reason)
             for line, column, reason in plan.errors]})
     return jsonify(RegisterResultSchema().dump({
         "dry_run": dry_run, "added": len(plan.new), "updated": len(plan.updated), "unchanged": counts["unchanged"],

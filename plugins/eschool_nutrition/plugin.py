@@ -144,7 +144,7 @@ def eschool_cli_commands(cli):
             click.echo(f"line {line}: not a pupil of {school.short_name}: {name} {birth or ''}".rstrip())
         if not plan.ok:
             for line, column, reason in plan.errors:
-                click.echo(f"line {line}: {column}: {reason}", err=True)
+                click.echo(f"line {line}: {register.LABELS.get(column, column)}: {reason}", err=True)
             raise click.ClickException(f"{len({e[0] for e in plan.errors})} lines have mistakes: nothing imported.")
         verb = "would add" if dry_run else "added"
         click.echo(f"{school.short_name}: {verb} {len(plan.new)} categories, "

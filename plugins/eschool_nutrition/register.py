@@ -1,7 +1,8 @@
 """Pupils' meal categories from the social-protection register (реестр органов соцзащиты): a CSV or XLSX file
 the municipality's social-protection office sends, checked line by line and then imported all or nothing.
 
-Columns (the first row names them, Russian or English, any order, other columns ignored):
+Columns (the first row names them, Russian or English (``HEADERS``; the keys below too), any order, other
+columns ignored):
 
 | column | also | required | example |
 |---|---|---|---|
@@ -49,7 +50,19 @@ ALIASES = {
     "valid_from": "valid_from",
     "действует по": "valid_to", "дата окончания": "valid_to", "окончание": "valid_to", "по": "valid_to",
     "valid_to": "valid_to",
+    "last name": "last_name", "first name": "first_name", "middle name": "middle_name", "date of birth": "birth_date",
+    "birth date": "birth_date", "valid from": "valid_from", "valid to": "valid_to",
 }
+#: Each column's header as the page lists it, in Russian and in English (both are accepted).
+HEADERS = {"last_name": ("Фамилия", "Last name"), "first_name": ("Имя", "First name"),
+           "middle_name": ("Отчество", "Middle name"), "birth_date": ("Дата рождения", "Date of birth"),
+           "snils": ("СНИЛС", "SNILS"), "category": ("Категория", "Category"), "document": ("Документ", "Document"),
+           "valid_from": ("Действует с", "Valid from"), "valid_to": ("Действует по", "Valid to")}
+
+
+def headers(locale: str) -> dict[str, str]:
+    """Each column's header in the user's language (the page's list, the names in its messages)."""
+    return {key: names[0] if locale == "ru" else names[1] for key, names in HEADERS.items()}
 #: The Russian headers, as the page and the docs list them.
 COLUMNS = ("Фамилия", "Имя", "Отчество", "Дата рождения", "СНИЛС", "Категория", "Документ", "Действует с",
            "Действует по")
@@ -83,7 +96,8 @@ class RegisterPlan:
         return [r for r in self.rows if r["existing"] is not None]
 
     def error(self, line: int, column: str, reason) -> None:
-        self.errors.append((line, LABELS.get(column, column), str(reason)))
+        """A mistake of ``line`` in ``column`` (its key: the page names it in the user's language)."""
+        self.errors.append((line, column, str(reason)))
 
 
 def _key(text) -> str:
@@ -103,12 +117,13 @@ def _snils(text: str) -> str:
     return re.sub(r"\D", "", text or "")
 
 
-def read_rows(data: bytes, filename: str) -> list[tuple[int, dict]]:
+def read_rows(data: bytes, filename: str, locale: str = "ru") -> list[tuple[int, dict]]:
     """``[(line number, {column: text})]``; ``ImportFileError`` for a file that is not a table or lacks a
-    required column (named)."""
+    required column (named in ``locale``'s words)."""
     table = read_table(data, filename)
     header = [ALIASES.get(_key(title)) for title in table[0]]
-    missing = [LABELS[c] for c in REQUIRED if c not in header]
+    names = headers(locale)
+    missing = [names[c] for c in REQUIRED if c not in header]
     if missing:
         raise ImportFileError(_l("%(file)s, line 1: missing columns: %(columns)s.", file=filename,
                                  columns=", ".join(missing)))

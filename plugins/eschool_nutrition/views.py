@@ -293,8 +293,12 @@ def register(school_id: int):
     school = _school(school_id)
     _need_officer(school)
     services.ensure_setup(school.municipality)
-    context = {"school": school, "plan": None, "token": None, "file_error": None, "columns": registry.COLUMNS,
-               "categories": services.categories(school.municipality_id)}
+    from flask_babel import get_locale
+
+    locale = str(get_locale() or "ru")
+    names = registry.headers(locale)
+    context = {"school": school, "plan": None, "token": None, "file_error": None, "columns": list(names.values()),
+               "column_names": names, "categories": services.categories(school.municipality_id)}
     if request.method == "GET":
         return render_template("nutrition/register.html", **context)
     token = request.form.get("token", "")
@@ -312,7 +316,7 @@ def register(school_id: int):
             return render_template("nutrition/register.html", **context), 400
         data, filename, confirmed = upload.read(), upload.filename, False
     try:
-        plan = registry.check(school, registry.read_rows(data, filename))
+        plan = registry.check(school, registry.read_rows(data, filename, locale))
     except ImportFileError as exc:
         context["file_error"] = str(exc.args[0] if exc.args else exc)
         return render_template("nutrition/register.html", **context), 400

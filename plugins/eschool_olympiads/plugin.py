@@ -64,7 +64,7 @@ def eschool_menu_items(user, scope):
         return []
     return [MenuItem("olympiads.catalogue", _l("Olympiads"), order=530, permission=VIEW, plugin=CODE),
             MenuItem("olympiads.stats", _l("Olympiad statistics"), order=530, section="admin", permission=STATS,
-                     plugin=CODE)]
+                     plugin=CODE, group="reports")]
 
 
 @hookimpl

@@ -29,12 +29,12 @@ def eschool_menu_items(user, scope):
     if user is None or not scope.school_id:
         return []
     own_class = [MenuItem("oversight.class_marks", _l("My class: marks and attendance"), order=11, plugin=CODE,
-                          url_kwargs={"school_id": a.school_id, "class_id": a.class_group_id})
+                          url_kwargs={"school_id": a.school_id, "class_id": a.class_group_id}, group="journal")
                  for a in user_assignments(user) if a.role == "class_teacher" and a.class_group_id
                  and a.school_id == scope.school_id][:1]
     return [*own_class, MenuItem("oversight.control", _l("Journal control"), order=30,
                                  permission="journal.control", url_kwargs={"school_id": scope.school_id},
-                                 plugin=CODE)]
+                                 plugin=CODE, group="journal")]
 
 
 @hookimpl

@@ -32,4 +32,4 @@ def eschool_menu_items(user, scope):
     if user is None or not scope.school_id:
         return []
     return [MenuItem("accounts.index", _l("Accounts"), order=806, section="admin", permission="accounts.manage",
-                     url_kwargs={"school_id": scope.school_id}, plugin="core")]
+                     url_kwargs={"school_id": scope.school_id}, plugin="core", group="people")]

@@ -38,4 +38,4 @@ def eschool_menu_items(user, scope):
     if user is None or not scope.school_id:
         return []
     return [MenuItem("applications.queue", _l("Applications"), order=815, section="admin",
-                     permission="applications.manage", url_kwargs={"school_id": scope.school_id}, plugin="core")]
+                     permission="applications.manage", url_kwargs={"school_id": scope.school_id}, plugin="core", group="people")]

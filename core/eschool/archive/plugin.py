@@ -47,7 +47,7 @@ def eschool_menu_items(user, scope):
     if school is None or not services.may_open(user, school):
         return []
     return [MenuItem("archive.index", _l("Year archive"), order=36, url_kwargs={"school_id": scope.school_id},
-                     plugin="core")]
+                     plugin="core", group="reports")]
 
 
 @hookimpl

@@ -87,27 +87,66 @@ def _roles_query():
 
 
 LEVEL_ORDER = {"school": 0, "class": 1, "municipality": 2, "region": 3}
+#: Which face of a person starts first when they have several: the broadest (the region's operator before a
+#: municipality's, before a school's staff, before a family).
+PERSONA_ORDER = {"region": 0, "municipality": 1, "staff": 2, "family": 3}
+
+
+def persona_of(assignment) -> tuple:
+    """The face of a person an assignment belongs to. A person acts in one face at a time, with every role of it:
+    all their staff roles at one school together (a teacher who is the class teacher of 5А is both at once),
+    all their family roles together (a parent of children at two schools, a student), a municipality's
+    operator, the region's operator. Faces never mix: a teacher who is also a parent reads their child's diary
+    only as the parent, and opens no card as the teacher that they could only open as the parent."""
+    from eschool.auth.roles import ROLES
+
+    level = assignment.level
+    if level == "region":
+        return ("region",)
+    if level == "municipality":
+        return ("municipality", assignment.municipality_id)
+    role = ROLES.get(assignment.role)
+    if role is not None and not role.staff:
+        return ("family",)
+    return ("staff", assignment.school_id)
+
+
+def personas(user) -> list[tuple[tuple, list]]:
+    """The user's faces with their assignments, the broadest first (see ``persona_of``)."""
+    grouped: dict[tuple, list] = {}
+    for a in all_assignments(user):
+        grouped.setdefault(persona_of(a), []).append(a)
+    for assignments in grouped.values():  # the face's main assignment first: school roles before class ones
+        assignments.sort(key=lambda a: (LEVEL_ORDER[a.level], a.id))
+    return sorted(grouped.items(), key=lambda item: (PERSONA_ORDER[item[0][0]], item[1][0].id))
+
+
+def acting_persona(user) -> tuple[tuple, list] | None:
+    """The face the user acts in on pages: the one chosen (session ``active_role``: an assignment of it), else
+    the broadest."""
+    faces = personas(user)
+    if not faces:
+        return None
+    chosen = session.get("active_role") if has_request_context() else None
+    for face in faces:
+        if any(a.id == chosen for a in face[1]):
+            return face
+    return faces[0]
 
 
 def acting_assignment(user):
-    """On pages a person with several roles acts in one at a time: the one chosen (session
-    ``active_role``), else the first (school roles before class, municipality and region ones)."""
-    assignments = all_assignments(user)
-    if not assignments:
-        return None
-    chosen = session.get("active_role") if has_request_context() else None
-    for a in assignments:
-        if a.id == chosen:
-            return a
-    return sorted(assignments, key=lambda a: (LEVEL_ORDER[a.level], a.id))[0]
+    """The main assignment of the face the user acts in (``acting_persona``): the request's scope comes from
+    it (a school role before a class one)."""
+    face = acting_persona(user)
+    return face[1][0] if face else None
 
 
 def user_assignments(user) -> list:
-    """The assignments the user acts with now: on pages the acting one; through the API (a bearer
-    token, no session) all of them."""
+    """The assignments the user acts with now: on pages every role of the acting face (``persona_of``); through
+    the API (a bearer token, no session) all of them."""
     assignments = all_assignments(user)
     if len(assignments) > 1 and has_request_context() and not is_api_request():
-        return [acting_assignment(user)]
+        return list(acting_persona(user)[1])
     return assignments
 
 

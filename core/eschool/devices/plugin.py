@@ -47,4 +47,4 @@ def eschool_menu_items(user, scope):
     if user is None or not scope.school_id:
         return []
     return [MenuItem("devices.index", _l("Devices"), order=906, section="admin", permission="devices.manage",
-                     url_kwargs={"school_id": scope.school_id}, plugin="core")]
+                     url_kwargs={"school_id": scope.school_id}, plugin="core", group="school")]

@@ -13,7 +13,9 @@ from collections import defaultdict
 from types import SimpleNamespace
 
 from eschool.db import db
+from eschool.diary.services import lesson_order, shown_subgroup_lessons
 from eschool.journal.services import work_type_label
+from eschool.timetable.planned import planned_lessons
 
 
 def _date(value) -> dt.date | None:
@@ -58,15 +60,23 @@ def week_answer(student, start: dt.date, end: dt.date, memberships, file_url) ->
     # 1. the lessons, with subject, teacher, subgroup and bell times
     lessons = _rows(
         "SELECT l.id, l.class_group_id, l.subject_id, l.date, l.number, l.topic, sj.name, u.full_name, sg.name, "
-        "lt.starts_at, lt.ends_at, l.subgroup_id "
+        "lt.starts_at, lt.ends_at, l.subgroup_id, l.timetable_entry_id "
         "FROM lesson l JOIN subject sj ON sj.id = l.subject_id JOIN user_account u ON u.id = l.teacher_id "
         "JOIN class_group cg ON cg.id = l.class_group_id LEFT JOIN subgroup sg ON sg.id = l.subgroup_id "
         f"LEFT JOIN lesson_time lt ON lt.school_id = {p} AND lt.shift = cg.shift AND lt.number = l.number "
         f"WHERE l.class_group_id IN ({_in(class_ids)}) AND l.date BETWEEN {p} AND {p} "
         "ORDER BY l.date, COALESCE(l.number, 99), l.id",
         [student.school_id, *class_ids, s, e])
-    # a subgroup's lessons belong to its members; a subgroup without members is the whole class (a statement
-    # only when the week has subgroup lessons)
+    # 1b. the timetable's lessons not in the journal yet (timetable.planned: three statements), in the same shape
+    # (id None) with their entry in the last column and a planned flag
+    existing = {(row[12], _date(row[3])) for row in lessons if row[12]}
+    lessons = [(*row, False) for row in lessons] + [
+        (None, x.class_group_id, x.subject_id, x.date, x.number, "", x.subject, x.teacher, x.subgroup, x.starts_at,
+         x.ends_at, x.subgroup_id, x.entry_id, True)
+        for x in planned_lessons(start, end, class_ids=class_ids, existing=existing)]
+    lessons.sort(key=lambda row: (_date(row[3]), lesson_order(row[4], row[13], row[12] if row[13] else row[0])))
+    # a subgroup's lessons belong to its members (services.shown_subgroup_lessons; a statement only when the
+    # week has subgroup lessons)
     subgroups = sorted({row[11] for row in lessons if row[11]})
     members: dict[int, set] = defaultdict(set)
     if subgroups:
@@ -74,9 +84,7 @@ def week_answer(student, start: dt.date, end: dt.date, memberships, file_url) ->
                 f"SELECT subgroup_id, student_id FROM subgroup_membership WHERE subgroup_id IN ({_in(subgroups)})",
                 subgroups):
             members[subgroup_id].add(student_id)
-    shown = [row for row in lessons if in_class(row[1], _date(row[3]))
-             and not (row[11] and members.get(row[11]) and student.id not in members[row[11]])]
-    lesson_ids = [row[0] for row in lessons]
+    lesson_ids = [row[0] for row in lessons if not row[13]]
     # 2. the student's marks and 3. attendance in those lessons
     marks = defaultdict(list)
     attendance = {}
@@ -98,6 +106,14 @@ def week_answer(student, start: dt.date, end: dt.date, memberships, file_url) ->
             marks[lesson_id].append({"id": row_id, "lesson_id": lesson_id, "slot": slot, "value": value,
                                      "numeric": numeric, "weight": float(weight), "comment": comment,
                                      "work_type": labels[wt_id] if wt_id is not None else None})
+    def key_of(row):
+        return ("p", row[12], _date(row[3])) if row[13] else row[0]
+
+    in_classes = [row for row in lessons if in_class(row[1], _date(row[3]))]
+    labels_shown = shown_subgroup_lessons(
+        student.id, [(key_of(row), _date(row[3]), row[4], row[2], row[11], row[8]) for row in in_classes], members,
+        set(marks) | set(attendance))
+    shown = [row for row in in_classes if key_of(row) in labels_shown]
     # 4. homework set in these lessons, and homework due in the range set in the classes' earlier lessons
     # (two SELECTs: one with an OR read every homework of the classes, bench/run), with "chosen for me"
     chosen = f"EXISTS (SELECT 1 FROM homework_student hs WHERE hs.homework_id = h.id AND hs.student_id = {p})"
@@ -137,8 +153,9 @@ def week_answer(student, start: dt.date, end: dt.date, memberships, file_url) ->
             due[(class_id, subject_id, due_on)].append(item)
     days: dict[dt.date, list] = {}
     first_of_day = set()
-    for (lesson_id, class_id, subject_id, day, number, topic, subject, teacher, subgroup, starts_at, ends_at,
-         _subgroup_id) in shown:
+    for row in shown:
+        (lesson_id, class_id, subject_id, day, number, topic, subject, teacher, _subgroup, starts_at, ends_at,
+         _subgroup_id, _entry_id, planned) = row
         day = _date(day)
         key = (class_id, subject_id, day)
         due_here = []
@@ -146,10 +163,12 @@ def week_answer(student, start: dt.date, end: dt.date, memberships, file_url) ->
             first_of_day.add(key)
             due_here = due[key]
         days.setdefault(day, []).append({
-            "id": lesson_id, "number": number, "starts_at": _hhmm(starts_at), "ends_at": _hhmm(ends_at),
-            "subject_id": subject_id, "subject": subject, "subgroup": subgroup, "teacher": teacher,
-            "topic": topic, "marks": marks[lesson_id], "attendance": attendance.get(lesson_id),
-            "homework": set_in[lesson_id], "homework_due": due_here})
+            "id": lesson_id, "planned": planned, "number": number, "starts_at": _hhmm(starts_at),
+            "ends_at": _hhmm(ends_at), "subject_id": subject_id, "subject": subject,
+            "subgroup": labels_shown[key_of(row)], "teacher": teacher, "topic": topic,
+            "marks": marks[lesson_id] if not planned else [],
+            "attendance": attendance.get(lesson_id) if not planned else None,
+            "homework": set_in[lesson_id] if not planned else [], "homework_due": due_here})
     answer["days"] = [{"date": day.isoformat(), "lessons": days[day]} for day in sorted(days)]
     return answer
 

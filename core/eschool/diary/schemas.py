@@ -94,13 +94,19 @@ class DiaryAttendanceItemSchema(DiaryAttendanceSchema):
 
 
 class DiaryLessonSchema(Schema):
-    id = fields.Function(lambda i: i.lesson.id)
+    id = fields.Function(lambda i: i.lesson.id, allow_none=True,
+                         metadata={"description": "the journal's lesson; null for a lesson of the timetable not in the "
+                                                  "journal yet (planned)"})
+    planned = fields.Boolean(metadata={"description": "true: from the timetable (with substitutions), not in the journal "
+                                                      "yet: no topic, marks or attendance so far"})
     number = fields.Function(lambda i: i.lesson.number, allow_none=True)
     starts_at = fields.Time(format="%H:%M", allow_none=True)
     ends_at = fields.Time(format="%H:%M", allow_none=True)
     subject_id = fields.Function(lambda i: i.lesson.subject_id)
     subject = fields.Function(lambda i: i.lesson.subject.name)
-    subgroup = fields.Function(lambda i: i.lesson.subgroup.name if i.lesson.subgroup_id else None, allow_none=True)
+    subgroup = fields.String(attribute="subgroup_label", allow_none=True,
+                             metadata={"description": "the subgroup; several names when parallel subgroups have no "
+                                                      "students assigned yet"})
     teacher = fields.Function(lambda i: i.lesson.teacher.full_name)
     topic = fields.Function(lambda i: i.lesson.topic)
     marks = fields.List(fields.Nested(DiaryMarkSchema))

@@ -144,6 +144,8 @@ class DiaryLesson:
     attendance: Attendance | None = None
     homework: list = field(default_factory=list)  # set in this lesson
     due: list = field(default_factory=list)  # set earlier, due on this lesson's day (same subject)
+    planned: bool = False  # from the timetable, not in the journal yet (``timetable.planned``)
+    subgroup_label: str | None = None  # the subgroup as the diary names it (``shown_subgroup_lessons``)
 
 
 @dataclass
@@ -177,6 +179,53 @@ class DiaryWeek:
         return [(item, hw) for item in self.lessons for hw in item.homework]
 
 
+def shown_subgroup_lessons(student_id: int, lessons, members: dict, own: set) -> dict:
+    """Which of a class's lessons a student's diary shows, and the subgroup name each shows: ``{key: label}``
+    (``label`` None for a whole-class lesson; a key left out is not the student's).
+
+    ``lessons``: ``(key, date, number, subject_id, subgroup_id, subgroup_name)`` of the student's classes;
+    ``members``: each subgroup's students; ``own``: the keys of lessons where the student has a mark or an
+    attendance record. The rule (docs/users.md, "The diary"):
+
+    * a whole-class lesson is everyone's;
+    * a subgroup's lesson is its members' only;
+    * a subgroup nobody is assigned to yet: its lesson is shown to the students who are in no subgroup with a
+      lesson at that time, and parallel such lessons of one subject (English, group 1 and group 2, before the
+      groups are made) are shown once, named after all of them («group 1, group 2»);
+    * a lesson where the student has a mark or an attendance record is always shown (nothing of theirs hides).
+
+    The page (``weeks``) and the API (``answer.week_answer``) both decide through this function."""
+    mine = {subgroup for subgroup, students in members.items() if student_id in students}
+    parallel: dict[tuple, list] = defaultdict(list)
+    for row in lessons:
+        if row[4]:
+            parallel[(row[1], row[2])].append(row)
+    shown = {}
+    for key, day, number, subject_id, subgroup_id, name in lessons:
+        if not subgroup_id:
+            shown[key] = None
+        elif key in own:
+            shown[key] = name
+        elif members.get(subgroup_id):
+            if student_id in members[subgroup_id]:
+                shown[key] = name
+        else:
+            slot = parallel[(day, number)]
+            if any(row[4] in mine for row in slot):
+                continue  # their own group has a lesson then
+            same = sorted((row for row in slot if row[3] == subject_id and not members.get(row[4])),
+                          key=lambda row: (row[5] or "", str(row[0])))
+            if same[0][0] == key:
+                shown[key] = ", ".join(dict.fromkeys(row[5] for row in same if row[5]))
+    return shown
+
+
+def lesson_order(number, planned: bool, key) -> tuple:
+    """The order of a day's lessons: by number (lessons without one last), the journal's before the timetable's
+    at the same number, then by id."""
+    return (99 if number is None else number, 1 if planned else 0, key)
+
+
 def _memberships(student_ids, start: dt.date, end: dt.date) -> list[ClassMembership]:
     return list(ClassMembership.select(ClassMembership, ClassGroup).join(ClassGroup)
                 .where(ClassMembership.student.in_(student_ids) & (ClassMembership.starts_on <= end)
@@ -189,11 +238,32 @@ def _in_class(memberships, class_id: int, day: dt.date) -> bool:
                for m in memberships)
 
 
+def _planned_rows(class_ids, start: dt.date, end: dt.date, lessons) -> list[Lesson]:
+    """The timetable's lessons of the classes not in the journal yet (``timetable.planned``), as unsaved
+    ``Lesson`` rows with their subject, teacher, class (shift) and subgroup (``id`` None, ``planned`` True)."""
+    from eschool.timetable.planned import planned_lessons
+
+    existing = {(x.timetable_entry_id, x.date) for x in lessons if x.timetable_entry_id}
+    rows = []
+    for p in planned_lessons(start, end, class_ids=class_ids, existing=existing):
+        lesson = Lesson(school=p.school_id, class_group=ClassGroup(id=p.class_group_id, shift=p.shift),
+                        subject=Subject(id=p.subject_id, name=p.subject),
+                        teacher=User(id=p.teacher_id, full_name=p.teacher),
+                        subgroup=Subgroup(id=p.subgroup_id, name=p.subgroup) if p.subgroup_id else None,
+                        date=p.date, number=p.number, topic="", timetable_entry=p.entry_id)
+        lesson.planned = True
+        rows.append(lesson)
+    return rows
+
+
 def weeks(students: list[Student], start: dt.date, end: dt.date, all_days: bool = True) -> dict[int, DiaryWeek]:
     """The diary of each student from ``start`` to ``end``: each day's lessons in order with the bell
     times, subject, teacher and topic, the student's own marks, attendance, the homework set in the
     lesson and the homework due that day (the homework for chosen students only to them), with files.
-    Nine queries, whatever the number of students and lessons. ``all_days`` lists the days without lessons too (Monday to Saturday; Sunday if any)."""
+    Days whose lessons are not in the journal yet show the timetable's (with substitutions:
+    ``timetable.planned``), so a family sees the whole week at once. Subgroups: ``shown_subgroup_lessons``.
+    Twelve queries, whatever the number of students and lessons. ``all_days`` lists the days without lessons
+    too (Monday to Saturday; Sunday if any)."""
     ids = [s.id for s in students]
     memberships = _memberships(ids, start, end)
     by_student = defaultdict(list)
@@ -207,7 +277,12 @@ def weeks(students: list[Student], start: dt.date, end: dt.date, all_days: bool 
                    .where(Lesson.class_group.in_(class_ids) & Lesson.date.between(start, end))
                    .order_by(Lesson.date, fn.COALESCE(Lesson.number, 99), Lesson.id))
     lesson_ids = [x.id for x in lessons]
-    # a subgroup's lessons belong to its members (a subgroup without members is the whole class)
+    for x in lessons:
+        x.planned = False
+    lessons = sorted(lessons + _planned_rows(class_ids, start, end, lessons),
+                     key=lambda x: (x.date, lesson_order(x.number, x.planned,
+                                                         x.timetable_entry_id if x.planned else x.id)))
+    # a subgroup's lessons belong to its members (shown_subgroup_lessons)
     members = defaultdict(set)
     for subgroup_id, student_id in (SubgroupMembership.select(SubgroupMembership.subgroup, SubgroupMembership.student)
                                     .where(SubgroupMembership.subgroup.in_(sorted({x.subgroup_id for x in lessons
@@ -250,6 +325,11 @@ def weeks(students: list[Student], start: dt.date, end: dt.date, all_days: bool 
         if h.due_on is not None and start <= h.due_on <= end and h.due_on > h.lesson.date:
             due[(h.lesson.class_group_id, h.lesson.subject_id, h.due_on)].append(h)
 
+    def key_of(lesson):
+        return ("p", lesson.timetable_entry_id, lesson.date) if lesson.planned else lesson.id
+
+    rows = [(key_of(x), x.date, x.number, x.subject_id, x.subgroup_id, x.subgroup.name if x.subgroup_id else None)
+            for x in lessons]
     result = {}
     for student in students:
         own = by_student[student.id]
@@ -263,19 +343,24 @@ def weeks(students: list[Student], start: dt.date, end: dt.date, all_days: bool 
                 if day.weekday() < 6:
                     days[day] = DiaryDay(day)
                 day += dt.timedelta(days=1)
+        records = {lesson_id for lesson_id, student_id in list(marks) + list(attendance) if student_id == student.id}
+        shown = shown_subgroup_lessons(student.id, [r for r, x in zip(rows, lessons, strict=True)
+                                                    if _in_class(own, x.class_group_id, x.date)], members, records)
         for lesson in lessons:
-            if not _in_class(own, lesson.class_group_id, lesson.date):
-                continue
-            if lesson.subgroup_id and members.get(lesson.subgroup_id) and student.id not in members[lesson.subgroup_id]:
+            key = key_of(lesson)
+            if key not in shown or not _in_class(own, lesson.class_group_id, lesson.date):
                 continue
             t = times.get((student.school_id, lesson.class_group.shift, lesson.number))
             item = DiaryLesson(lesson, t.starts_at if t else None, t.ends_at if t else None,
-                               marks[(lesson.id, student.id)], attendance.get((lesson.id, student.id)),
-                               [h for h in homework[lesson.id] if h.for_all or student.id in chosen[h.id]])
-            key = (lesson.class_group_id, lesson.subject_id, lesson.date)
-            if key not in shown_due:  # the first lesson of the subject that day
-                shown_due.add(key)
-                item.due = [h for h in due[key] if (h.for_all or student.id in chosen[h.id])
+                               marks[(lesson.id, student.id)] if not lesson.planned else [],
+                               attendance.get((lesson.id, student.id)) if not lesson.planned else None,
+                               [h for h in homework[lesson.id] if h.for_all or student.id in chosen[h.id]]
+                               if not lesson.planned else [],
+                               planned=lesson.planned, subgroup_label=shown[key])
+            due_key = (lesson.class_group_id, lesson.subject_id, lesson.date)
+            if due_key not in shown_due:  # the first lesson of the subject that day
+                shown_due.add(due_key)
+                item.due = [h for h in due[due_key] if (h.for_all or student.id in chosen[h.id])
                             and _in_class(own, h.lesson.class_group_id, h.lesson.date)]
             days.setdefault(lesson.date, DiaryDay(lesson.date)).lessons.append(item)
         week.days = [days[d] for d in sorted(days)]
@@ -556,6 +641,55 @@ def chart_points(points, sundays, width: int = 300, height: int = 80, pad: int =
     return {"width": width, "height": height, "points": dots,
             "line": " ".join(f"{p['x']},{p['y']}" for p in dots),
             "grid": [{"y": y(v), "label": v} for v in (5, 4, 3, 2)]}
+
+
+@dataclass
+class ClassTimetable:
+    """The weekly timetable of a student's class as the diary shows it (``class_timetable``)."""
+
+    class_group: ClassGroup | None
+    days: list = field(default_factory=list)  # weekday numbers shown (1 = Monday)
+    numbers: list = field(default_factory=list)  # lesson numbers
+    grid: dict = field(default_factory=dict)  # (weekday, number) -> [(TimetableEntry, subgroup label)]
+    times: dict = field(default_factory=dict)  # number -> LessonTime of the class's shift
+
+
+def class_timetable(student: Student, today: dt.date) -> ClassTimetable:
+    """The weekly timetable of the student's class now: each lesson with its subject, teacher and room, the
+    subgroups as the diary shows them (``shown_subgroup_lessons``), the bell times. Four queries."""
+    from eschool.auth.models import User as Teacher
+    from eschool.school.models import Room
+    from eschool.timetable.models import TimetableEntry
+
+    group = current_class(student, today)
+    result = ClassTimetable(group)
+    if group is None:
+        return result
+    entries = list(TimetableEntry.select(TimetableEntry, Subject, Teacher, Room, Subgroup)
+                   .join(Subject).switch(TimetableEntry).join(Teacher, on=TimetableEntry.teacher == Teacher.id)
+                   .switch(TimetableEntry).join(Room, JOIN.LEFT_OUTER)
+                   .switch(TimetableEntry).join(Subgroup, JOIN.LEFT_OUTER)
+                   .where((TimetableEntry.class_group == group.id)
+                          & (TimetableEntry.academic_year == group.academic_year_id))
+                   .order_by(TimetableEntry.weekday, TimetableEntry.number, TimetableEntry.id))
+    members = defaultdict(set)
+    subgroups = sorted({e.subgroup_id for e in entries if e.subgroup_id})
+    if subgroups:
+        for subgroup_id, student_id in (SubgroupMembership.select(SubgroupMembership.subgroup,
+                                                                  SubgroupMembership.student)
+                                        .where(SubgroupMembership.subgroup.in_(subgroups)).tuples()):
+            members[subgroup_id].add(student_id)
+    shown = shown_subgroup_lessons(student.id, [(e.id, e.weekday, e.number, e.subject_id, e.subgroup_id,
+                                                 e.subgroup.name if e.subgroup_id else None) for e in entries],
+                                   members, set())
+    for e in entries:
+        if e.id in shown:
+            result.grid.setdefault((e.weekday, e.number), []).append((e, shown[e.id]))
+    result.days = [d for d in range(1, 7) if d < 6 or any(k[0] == 6 for k in result.grid)]
+    result.numbers = sorted({k[1] for k in result.grid})
+    result.times = {t.number: t for t in LessonTime.select().where(
+        (LessonTime.school == group.school_id) & (LessonTime.shift == group.shift))}
+    return result
 
 
 def period_for(student: Student, today: dt.date, period_id: int | None = None) -> Period | None:

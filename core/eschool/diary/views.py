@@ -59,7 +59,7 @@ def _student():
 def _context(student, students):
     return {"student": student, "students": students, "codes": services.ATTENDANCE_CODES,
             "attendance_names": services.ATTENDANCE_NAMES, "today": local_today(),
-            "work_type_label": journal.work_type_label}
+            "work_type_label": journal.work_type_label, "timedelta": dt.timedelta}
 
 
 def _day_slots(days_html, student):
@@ -74,9 +74,12 @@ def _day_slots(days_html, student):
 @bp.get("")
 @require(services.VIEW)
 def week():
-    """The week (``?date=`` any day of it; default this week) of the student (``?student=``)."""
+    """The week (``?date=`` any day of it; default this week, on a Sunday the coming one) of the student
+    (``?student=``)."""
     student, students = _student()
     day = _date_arg()
+    if "date" not in request.args and day.isoweekday() == 7:
+        day += dt.timedelta(days=1)  # on Sunday the family looks at the week ahead (Monday's homework)
     start, end = services.week_of(day)
     context = _context(student, students)
     diary = services.DiaryWeek(student=student, start=start, end=end)
@@ -109,6 +112,18 @@ def summary():
     charts = {item.subject.id: services.chart_points(item.chart, data.weeks) for item in data.subjects}
     return render_template("diary/summary.html", data=data, charts=charts, period_kinds=services.PERIOD_KINDS,
                            final_kinds=services.FINAL_KINDS, **_context(student, students))
+
+
+@bp.get("/timetable")
+@require(services.VIEW)
+def timetable():
+    """The weekly timetable of the student's class (the school's timetable pages are for its staff: a family
+    opening one comes here)."""
+    from eschool.timetable.services import WEEKDAYS
+
+    student, students = _student()
+    data = services.class_timetable(student, local_today())
+    return render_template("diary/timetable.html", data=data, weekdays=WEEKDAYS, **_context(student, students))
 
 
 @bp.get("/print")

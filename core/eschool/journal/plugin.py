@@ -57,8 +57,8 @@ def eschool_menu_items(user, scope):
     school = {"school_id": scope.school_id}
     return [
         MenuItem("journal_settings.page", _l("Journal settings"), order=803, section="admin",
-                 permission="school.manage", url_kwargs=school, plugin="core"),
+                 permission="school.manage", url_kwargs=school, plugin="core", group="school"),
         MenuItem("journal.index", _l("Journal"), order=15, permission="journal.keep", url_kwargs=school,
-                 plugin="core"),
+                 plugin="core", group="journal"),
     ]
 

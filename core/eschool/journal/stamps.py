@@ -8,7 +8,8 @@ never be served from a cache (``eschool.cache``).
 Triggers, not the services, move the stamp: every writer is covered (the services, plugins, the
 CLI, an integrator's SQL), and the stamp moves in the writer's own transaction, so a reader that
 sees the new stamp sees the new data too. Changes counted: lessons, marks, attendance, homework with
-its files and chosen students, final marks, class and subgroup membership.
+its files and chosen students, final marks, class and subgroup membership, absence notices, and what the
+diary shows of the timetable (its entries, substitutions, study periods and bell times).
 
 Bulk loaders that bypass the triggers (``eschool_demo.scale`` on PostgreSQL with
 ``session_replication_role = replica``) call ``bump_all`` when they are done.
@@ -30,9 +31,15 @@ CLASS_OF = {
     "subgroup_membership": "SELECT class_group_id FROM subgroup WHERE id = {r}.subgroup_id",
     # 0026: a parent's notice of an absence in advance (the grid shows those days as expected absences)
     "absence_notice": "SELECT {r}.class_group_id AS class_group_id",
+    # 0036: the diary shows the timetable's lessons not in the journal yet (timetable.planned): the weekly
+    # timetable, its substitutions, the study periods (the days lessons are given) and the bell times
+    "timetable_entry": "SELECT {r}.class_group_id AS class_group_id",
+    "substitution": "SELECT class_group_id FROM timetable_entry WHERE id = {r}.entry_id",
+    "period": "SELECT id AS class_group_id FROM class_group WHERE academic_year_id = {r}.academic_year_id",
+    "lesson_time": "SELECT id AS class_group_id FROM class_group WHERE school_id = {r}.school_id",
 }
 #: tables whose rows can move to another class on update: the old class's stamp moves too
-MOVABLE = {"lesson", "class_membership", "final_mark"}
+MOVABLE = {"lesson", "class_membership", "final_mark", "timetable_entry"}
 
 TABLE_SQL = ("CREATE TABLE IF NOT EXISTS journal_stamp ("
              "class_group_id INTEGER PRIMARY KEY, version BIGINT NOT NULL DEFAULT 0)")

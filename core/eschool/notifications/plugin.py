@@ -53,4 +53,4 @@ def eschool_menu_items(user, scope):
     if user is None:
         return []
     return [MenuItem("notifications.failed", _l("Undelivered notifications"), order=830, section="admin",
-                     permission="notifications.deliveries", plugin="core")]
+                     permission="notifications.deliveries", plugin="core", group="school")]

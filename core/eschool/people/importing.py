@@ -1,6 +1,7 @@
 """Contingent import: a secretary's list of students (CSV or XLSX) checked row by row, then all or nothing.
 
-Columns (the header row; Russian or English names, any order, extra columns ignored):
+Columns (the header row; Russian or English names, any order, extra columns ignored; ``HEADERS`` has the English
+headers the page lists in English, and the keys below are accepted too):
 
 | column | also | required | example |
 |---|---|---|---|
@@ -46,7 +47,19 @@ from eschool.validation import as_text
 #: The parents' groups of columns: relation (as Guardian.relation) and its Russian header word.
 PARENTS = (("mother", "Мать"), ("father", "Отец"), ("guardian", "Представитель"))
 
-#: The Russian headers, as the import page lists them.
+#: Each column's header as the import page lists it, in Russian and in English (both are accepted).
+HEADERS = {
+    "last_name": ("Фамилия", "Last name"), "first_name": ("Имя", "First name"),
+    "middle_name": ("Отчество", "Middle name"), "birth_date": ("Дата рождения", "Date of birth"),
+    "gender": ("Пол", "Gender"), "class": ("Класс", "Class"), "document_number": ("Документ", "Document"),
+    "snils": ("СНИЛС", "SNILS"), "address": ("Адрес", "Address"),
+    **{f"{relation}_{key}": (f"{word} {ru}", f"{en_word} {en}") for (relation, word), en_word in zip(
+        (("mother", "Мать"), ("father", "Отец"), ("guardian", "Представитель")), ("Mother", "Father", "Guardian"),
+        strict=True) for key, ru, en in (("name", "ФИО", "full name"), ("phone", "телефон", "phone"),
+                                         ("email", "e-mail", "e-mail"))},
+}
+
+#: The Russian headers, lower case (as ``tabular.header_key`` compares them).
 COLUMNS = {
     "фамилия": "last_name", "имя": "first_name", "отчество": "middle_name", "дата рождения": "birth_date",
     "пол": "gender", "класс": "class", "документ": "document_number", "снилс": "snils", "адрес": "address",
@@ -65,7 +78,14 @@ ALIASES = {
     **{f"{part} {_GENITIVE[relation]}": f"{relation}_{key}" for relation, _w in PARENTS
        for part, key in (("фио", "name"), ("телефон", "phone"), ("e-mail", "email"), ("email", "email"))},
     "законный представитель": "guardian_name", "законный представитель фио": "guardian_name",
+    **{english.lower(): key for key, (_ru, english) in HEADERS.items()}, "birth date": "birth_date",
+    "sex": "gender", "mother": "mother_name", "father": "father_name", "guardian": "guardian_name",
 }
+
+
+def headers(locale: str) -> dict[str, str]:
+    """Each column's header in the user's language (the page's list, the names in messages)."""
+    return {key: names[0] if locale == "ru" else names[1] for key, names in HEADERS.items()}
 REQUIRED = {"last_name", "first_name", "birth_date", "gender", "class"}
 GENDERS = {"м": "m", "ж": "f", "m": "m", "f": "f", "муж": "m", "жен": "f"}
 
@@ -100,9 +120,10 @@ class Plan(tabular.Plan):
         return [p for p in self.parents if not p.new]
 
 
-def read_rows(data: bytes, filename: str) -> list[tuple[int, dict]]:
-    """``[(line number, {column: text})]`` from a CSV (UTF-8, ``;`` or ``,``) or XLSX file."""
-    return tabular.read_rows(data, filename, ALIASES, REQUIRED)
+def read_rows(data: bytes, filename: str, titles: dict | None = None, locale: str = "ru") -> list[tuple[int, dict]]:
+    """``[(line number, {column: text})]`` from a CSV (UTF-8, ``;`` or ``,``) or XLSX file; ``titles`` gets the
+    file's own headers (``tabular.read_rows``)."""
+    return tabular.read_rows(data, filename, ALIASES, REQUIRED, titles=titles, labels=headers(locale))
 
 
 def _parent_cells(plan: Plan, line: int, row: dict) -> list[tuple[str, dict]]:
@@ -201,6 +222,9 @@ def check(school, rows: list[tuple[int, dict]]) -> Plan:
     card_fields = set(schema.fields)
     for line, row in rows:
         raw = {k: v for k, v in row.items() if k in card_fields and v != ""}
+        bad_date = "birth_date" in raw and not tabular.is_date(raw["birth_date"])
+        if bad_date:
+            plan.error(line, "birth_date", tabular.date_help(raw["birth_date"]))
         if "birth_date" in raw:
             raw["birth_date"] = tabular.parse_date(raw["birth_date"])
         if "gender" in raw:
@@ -209,7 +233,8 @@ def check(school, rows: list[tuple[int, dict]]) -> Plan:
             card = schema.load(raw)
         except ValidationError as exc:
             for column, messages in as_text(exc.messages).items():
-                plan.error(line, column, " ".join(messages))
+                if not (bad_date and column == "birth_date"):
+                    plan.error(line, column, " ".join(messages))
             card = None
         group = classes.get(row.get("class", "").replace(" ", "").upper())
         if group is None:

@@ -56,20 +56,20 @@ def eschool_menu_items(user, scope):
     from eschool.auth.permissions import user_assignments
 
     own_class = [MenuItem("people.class_list", _l("My class"), order=10, plugin="core",
-                          url_kwargs={"school_id": a.school_id, "class_id": a.class_group_id})
+                          url_kwargs={"school_id": a.school_id, "class_id": a.class_group_id}, group="home")
                  for a in user_assignments(user) if a.role == "class_teacher" and a.class_group_id
                  and a.school_id == scope.school_id][:1]
     school = {"school_id": scope.school_id}
     return [
         *own_class,
         MenuItem("people.movement_book", _l("Movement book"), order=810, section="admin",
-                 permission="people.manage", url_kwargs=school, plugin="core"),
+                 permission="people.manage", url_kwargs=school, plugin="core", group="people"),
         MenuItem("people.import_students", _l("Import students"), order=812, section="admin",
-                 permission="people.manage", url_kwargs=school, plugin="core"),
+                 permission="people.manage", url_kwargs=school, plugin="core", group="people"),
         MenuItem("people.to_complete", _l("Cards to complete"), order=811, section="admin",
-                 permission="people.manage", url_kwargs=school, plugin="core"),
+                 permission="people.manage", url_kwargs=school, plugin="core", group="people"),
         MenuItem("people.staff", _l("Staff"), order=805, section="admin",
-                 permission="users.manage", url_kwargs=school, plugin="core"),
+                 permission="users.manage", url_kwargs=school, plugin="core", group="people"),
         MenuItem("people.audit", _l("Audit log"), order=820, section="admin",
-                 permission="people.audit", url_kwargs=school, plugin="core"),
+                 permission="people.audit", url_kwargs=school, plugin="core", group="people"),
     ]

@@ -116,7 +116,11 @@ def write_audit(school, actor, record: str, record_id: int, changes: dict[str, t
 
 
 def audit_log(school: School, record: str | None = None, record_id: int | None = None, limit: int = 200):
-    query = AuditEntry.select().where(AuditEntry.school == school)
+    """The school's audit entries, newest first, each with its actor (one query)."""
+    from peewee import JOIN
+
+    query = (AuditEntry.select(AuditEntry, User).join(User, JOIN.LEFT_OUTER, on=(AuditEntry.actor == User.id))
+             .where(AuditEntry.school == school))
     if record:
         query = query.where(AuditEntry.record == record)
     if record_id is not None:

@@ -1,6 +1,7 @@
 """Staff import: the school administrator's list of staff (CSV or XLSX), checked row by row, then all or nothing.
 
-Columns (the header row; Russian or English names, any order, extra columns ignored):
+Columns (the header row; Russian or English names, any order, extra columns ignored; ``HEADERS`` has the English
+headers the page lists in English, and the keys below are accepted too):
 
 | column | also | required | example |
 |---|---|---|---|
@@ -37,6 +38,21 @@ from eschool.school import services as school_services
 from eschool.school.models import ClassGroup
 from eschool.validation import as_text
 
+#: Each column's header as the import page lists it, in Russian and in English (both are accepted).
+HEADERS = {
+    "last_name": ("Фамилия", "Last name"), "first_name": ("Имя", "First name"),
+    "middle_name": ("Отчество", "Middle name"), "position": ("Должность", "Position"), "roles": ("Роли", "Roles"),
+    "email": ("E-mail", "E-mail"), "phone": ("Телефон", "Phone"), "birth_date": ("Дата рождения", "Date of birth"),
+    "hired_on": ("Дата приёма", "Hired on"), "education": ("Образование", "Education"),
+    "address": ("Адрес", "Address"), "order_number": ("Приказ", "Order number"),
+}
+
+
+def headers(locale: str) -> dict[str, str]:
+    """Each column's header in the user's language."""
+    return {key: names[0] if locale == "ru" else names[1] for key, names in HEADERS.items()}
+
+
 COLUMNS = {
     "фамилия": "last_name", "имя": "first_name", "отчество": "middle_name", "должность": "position",
     "роли": "roles", "e-mail": "email", "телефон": "phone", "дата рождения": "birth_date", "дата приёма": "hired_on",
@@ -46,7 +62,8 @@ ENGLISH = {"last_name", "first_name", "middle_name", "position", "roles", "email
            "education", "address", "order_number"}
 ALIASES = {**COLUMNS, **{key: key for key in ENGLISH}, "роль": "roles", "email": "email", "эл. почта": "email",
            "почта": "email", "role": "roles", "дата приема на работу": "hired_on", "принят": "hired_on",
-           "приказ о приеме": "order_number"}
+           "приказ о приеме": "order_number", **{english.lower(): key for key, (_ru, english) in HEADERS.items()},
+           "birth date": "birth_date", "date hired": "hired_on"}
 REQUIRED = {"last_name", "first_name", "position", "roles"}
 
 #: How people write the roles (lower case); role codes and English labels are accepted too.
@@ -72,8 +89,8 @@ def staff_roles(allowed_roles) -> dict:
     return {code: r for code, r in allowed_roles.items() if r.staff and r.levels in (("school",), ("class",))}
 
 
-def read_rows(data: bytes, filename: str) -> list[tuple[int, dict]]:
-    return tabular.read_rows(data, filename, ALIASES, REQUIRED)
+def read_rows(data: bytes, filename: str, titles: dict | None = None, locale: str = "ru") -> list[tuple[int, dict]]:
+    return tabular.read_rows(data, filename, ALIASES, REQUIRED, titles=titles, labels=headers(locale))
 
 
 def _role(text: str, roles: dict) -> str | None:
@@ -138,7 +155,11 @@ def check(school, rows: list[tuple[int, dict]], allowed_roles) -> tabular.Plan:
             if not row.get(column):
                 plan.error(line, column, _l("This field is required."))
         raw = {k: row[k] for k in STAFF_FILE_FIELDS if row.get(k)}
+        bad_dates = set()
         for column in ("birth_date", "hired_on"):
+            if column in raw and not tabular.is_date(raw[column]):
+                plan.error(line, column, tabular.date_help(raw[column]))
+                bad_dates.add(column)
             if column in raw:
                 raw[column] = tabular.parse_date(raw[column])
         email = phone = None
@@ -157,7 +178,8 @@ def check(school, rows: list[tuple[int, dict]], allowed_roles) -> tabular.Plan:
             data = StaffFileInSchema().load(raw)
         except ValidationError as exc:
             for column, messages in as_text(exc.messages).items():
-                plan.error(line, column, " ".join(messages))
+                if column not in bad_dates:
+                    plan.error(line, column, " ".join(messages))
             data = None
         found, problems = parse_roles(row.get("roles", ""), roles, classes)
         for reason in problems:

@@ -175,16 +175,24 @@ def header_key(title: str) -> str:
     return text.replace("e-mail", "email").replace("е-mail", "email")
 
 
-def read_rows(data: bytes, filename: str, columns: dict[str, str], required: set[str]) -> list[tuple[int, dict]]:
+def read_rows(data: bytes, filename: str, columns: dict[str, str], required: set[str],
+              titles: dict | None = None, labels: dict | None = None) -> list[tuple[int, dict]]:
     """``[(line number, {column key: text})]``; ``columns`` maps every accepted header (as
-    ``header_key`` writes it) to its key; a missing required column makes the file unreadable."""
+    ``header_key`` writes it) to its key; a missing required column makes the file unreadable (named by
+    ``labels``: each key's header in the user's language). ``titles``, when given, gets each key's header as
+    the file writes it, so that a mistake names the column the way the user knows it."""
     table = read_table(data, filename)
     aliases = {header_key(name): key for name, key in columns.items()}
     header = [aliases.get(header_key(title)) for title in table[0]]
+    if titles is not None:
+        for title, key in zip(table[0], header, strict=False):
+            if key and key not in titles:
+                titles[key] = " ".join(str(title).split())
     missing = required - set(header)
     if missing:
+        names = [str((labels or {}).get(key, key)) for key in missing]
         raise ImportFileError(_l("%(file)s, line 1: missing columns: %(columns)s.", file=filename,
-                                 columns=", ".join(sorted(missing))))
+                                 columns=", ".join(sorted(names))))
     rows = []
     for number, values in enumerate(table[1:], start=2):
         if not any((v or "").strip() for v in values):
@@ -212,6 +220,22 @@ def parse_date(text: str) -> str:
         except ValueError:
             continue
     return text
+
+
+def is_date(text: str) -> bool:
+    """Does ``parse_date`` read ``text`` as a date?"""
+    try:
+        dt.date.fromisoformat(parse_date(text))
+    except ValueError:
+        return False
+    return True
+
+
+def date_help(text: str):
+    """What is wrong with a date the file gives, and how to write it, in the user's language («31.02.2015 is not
+    a date: write it as DD.MM.YYYY, for example 04.03.2015»)."""
+    return _l("“%(value)s” is not a date: write it as %(format)s, for example %(example)s.", value=text,
+              format=_l("DD.MM.YYYY"), example="04.03.2015")
 
 
 def phone(text: str) -> str:

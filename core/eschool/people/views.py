@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -214,7 +215,9 @@ def movement_book(school_id: int):
 @require(services.AUDIT)
 def audit(school_id: int):
     school = _school(school_id)
-    return render_template("people/audit.html", school=school, entries=services.audit_log(school))
+    from eschool.people.audit import describe
+
+    return render_template("people/audit.html", school=school, rows=describe(services.audit_log(school)))
 
 
 # --------------------------------------------------------------------------- logins and credentials slips
@@ -330,8 +333,10 @@ def import_students(school_id: int):
     school = _school(school_id)
     form = {"date": request.form.get("date") or dt.date.today().isoformat(),
             "order_number": request.form.get("order_number", "").strip()}
-    context = {"school": school, "form": form, "plan": None, "token": None, "file_error": None, "columns":
-               importing.COLUMNS, "relations": RELATIONS}
+    locale = str(get_locale() or "ru")
+    names = importing.headers(locale)
+    context = {"school": school, "form": form, "plan": None, "token": None, "file_error": None,
+               "columns": list(names.values()), "column_names": names, "relations": RELATIONS}
     if request.method == "GET":
         return render_template("people/import.html", **context)
     if not form["order_number"]:
@@ -348,7 +353,9 @@ def import_students(school_id: int):
         return render_template("people/import.html", **context), 400
     data, filename, confirmed = found
     try:
-        plan = importing.check(school, importing.read_rows(data, filename))
+        titles: dict = {}
+        plan = importing.check(school, importing.read_rows(data, filename, titles, locale))
+        context["column_names"] = {**names, **titles}  # a mistake names the column as the file does
     except importing.ImportFileError as exc:
         context["file_error"] = str(exc)
         return render_template("people/import.html", **context), 400
@@ -375,8 +382,10 @@ def import_staff(school_id: int):
     school = _school(school_id)
     allowed = current_app.extensions["eschool"].roles
     roles = staff_import.staff_roles(allowed)
-    context = {"school": school, "plan": None, "token": None, "file_error": None, "columns": staff_import.COLUMNS,
-               "roles": roles}
+    locale = str(get_locale() or "ru")
+    names = staff_import.headers(locale)
+    context = {"school": school, "plan": None, "token": None, "file_error": None, "columns": list(names.values()),
+               "column_names": names, "roles": roles}
     if request.method == "GET":
         return render_template("people/import_staff.html", **context)
     found, problem = _import_file(school, "staff")
@@ -385,7 +394,9 @@ def import_staff(school_id: int):
         return render_template("people/import_staff.html", **context), 400
     data, filename, confirmed = found
     try:
-        plan = staff_import.check(school, staff_import.read_rows(data, filename), allowed)
+        titles: dict = {}
+        plan = staff_import.check(school, staff_import.read_rows(data, filename, titles, locale), allowed)
+        context["column_names"] = {**names, **titles}  # a mistake names the column as the file does
     except staff_import.tabular.ImportFileError as exc:
         context["file_error"] = str(exc)
         return render_template("people/import_staff.html", **context), 400

@@ -41,6 +41,6 @@ def eschool_menu_items(user, scope):
     if user is None:
         return []
     return [MenuItem("plugins_admin.index", _l("Modules"), order=900, section="admin",
-                     permission="plugins.manage", plugin="core"),
+                     permission="plugins.manage", plugin="core", group="modules"),
             MenuItem("plugins_admin.overview", _l("Modules of the schools"), order=901, section="admin",
-                     permission="plugins.overview", plugin="core")]
+                     permission="plugins.overview", plugin="core", group="modules")]

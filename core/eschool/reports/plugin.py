@@ -44,9 +44,9 @@ def eschool_menu_items(user, scope):
         return []
     if scope.school_id:
         return [MenuItem("reports.index", _l("Reports"), order=34, url_kwargs={"school_id": scope.school_id},
-                         plugin="core")]
+                         plugin="core", group="reports")]
     from eschool.plugins.services import municipality_code
 
     code = municipality_code(scope.municipality_id)
     return [MenuItem("reports_area.municipality_index", _l("Reports"), order=42,
-                     url_kwargs={"municipality_code": code}, plugin="core")] if code else []
+                     url_kwargs={"municipality_code": code}, plugin="core", group="reports")] if code else []

@@ -34,7 +34,7 @@ def eschool_menu_items(user, scope):
         return []
     if scope.school_id:
         return [MenuItem("results.index", _l("Final marks and reports"), order=32, permission="journal.keep",
-                         url_kwargs={"school_id": scope.school_id}, plugin="core")]
+                         url_kwargs={"school_id": scope.school_id}, plugin="core", group="journal")]
     if scope.municipality_id:
         from eschool.plugins.services import municipality_code
 
@@ -42,5 +42,5 @@ def eschool_menu_items(user, scope):
         if code is not None:
             return [MenuItem("results_area.school_rates", _l("Pass and quality rates"), order=40,
                              permission="results.rates", url_kwargs={"municipality_code": code},
-                             plugin="core")]
+                             plugin="core", group="reports")]
     return []

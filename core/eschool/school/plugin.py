@@ -57,4 +57,4 @@ def eschool_menu_items(user, scope):
         return []
     return [MenuItem("school_setup.section", _l("The school year"), order=800, section="admin",
                      permission="school.manage", url_kwargs={"school_id": scope.school_id, "key": "years"},
-                     plugin="core")]
+                     plugin="core", group="school")]

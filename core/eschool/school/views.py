@@ -158,15 +158,22 @@ def _choices(school: School) -> dict[str, list[tuple[object, object]]]:
     }
 
 
+def _dates(start, end) -> str:
+    """A range of dates in the user's language (01.09.2026 – 31.05.2027; 9/1/26 – 5/31/27)."""
+    from flask_babel import format_date
+
+    return f"{format_date(start, 'short')} – {format_date(end, 'short')}"
+
+
 def _rows(school: School, key: str) -> tuple[list[str], list[list]]:
     """The section's existing records as a header and rows of text."""
     year = services.current_year(school)
     if key == "years":
         return [_("Year"), _("Dates"), _("Current")], [
-            [y.name, f"{y.starts_on} – {y.ends_on}", "✓" if y.is_current else ""] for y in services.years(school)]
+            [y.name, _dates(y.starts_on, y.ends_on), "✓" if y.is_current else ""] for y in services.years(school)]
     if key == "periods":
         return [_("Year"), _("Period"), _("Dates"), _("Grades")], [
-            [y.name, f"{PERIOD_LABELS.get(p.kind, p.kind)} {p.number}", f"{p.starts_on} – {p.ends_on}",
+            [y.name, f"{PERIOD_LABELS.get(p.kind, p.kind)} {p.number}", _dates(p.starts_on, p.ends_on),
              f"{p.grade_from}–{p.grade_to}"] for y in services.years(school) for p in y.periods]
     if key == "subjects":
         return [_("Name"), _("Short name")], [[s.name, s.short_name] for s in

@@ -39,4 +39,4 @@ def eschool_menu_items(user, scope):
     if user is None:
         return []
     return [MenuItem("schools_admin.index", _l("Schools"), order=890, section="admin", permission="schools.manage",
-                     plugin="core")]
+                     plugin="core", group="school")]

@@ -40,6 +40,7 @@ def eschool_menu_items(user, scope):
     if user is None or not scope.school_id:
         return []
     return [MenuItem("timetable.week", _l("Timetable"), order=20, permission="school.view",
-                     url_kwargs={"school_id": scope.school_id}, plugin="core"),
+                     url_kwargs={"school_id": scope.school_id}, plugin="core", group="school"),
             MenuItem("timetable_import.index", _l("Import the timetable"), order=813, section="admin",
-                     permission="timetable.manage", url_kwargs={"school_id": scope.school_id}, plugin="core")]
+                     permission="timetable.manage", url_kwargs={"school_id": scope.school_id}, plugin="core",
+                     group="school")]

@@ -22,11 +22,14 @@ def eschool_blueprints(app):
 
 @hookimpl
 def eschool_init_app(app):
-    """The pages' building blocks: ``{{ text|markdown }}`` (safe rich text) and ``{{ slot(...) }}``."""
+    """The pages' building blocks: ``{{ text|markdown }}`` (safe rich text), ``{{ value|cell }}`` (a value in the
+    user's language) and ``{{ slot(...) }}``."""
     from eschool.richtext import render_markdown
+    from eschool.web.services import display_value
     from eschool.web.slots import marker, render_slot
 
     app.jinja_env.filters["markdown"] = render_markdown
+    app.jinja_env.filters["cell"] = display_value
     app.jinja_env.globals.update(slot=render_slot, slot_marker=marker)
 
 
@@ -34,4 +37,4 @@ def eschool_init_app(app):
 def eschool_menu_items(user, scope):
     if user is None:
         return []
-    return [MenuItem("web.dashboard", _l("Start page"), order=0, plugin="core")]
+    return [MenuItem("web.dashboard", _l("Start page"), order=0, plugin="core", group="home")]

@@ -37,7 +37,9 @@ def index():
 @bp.get("/dashboard")
 @require(AUTHENTICATED)
 def dashboard():
-    return render_template("web/dashboard.html", widgets=services.widgets(current_user, g.scope))
+    from eschool.journal.services import local_today
+
+    return render_template("web/dashboard.html", widgets=services.widgets(current_user, g.scope), today=local_today())
 
 
 @bp.post("/language")
@@ -77,6 +79,65 @@ def plugin_static(plugin: str, filename: str):
     return send_from_directory(folder, filename, max_age=3600)
 
 
+@bp.get("/manifest.webmanifest")
+@public
+def manifest():
+    """The web app manifest: a parent puts the portal on the phone's home screen and it opens like an app, on
+    the start page (their children's today, the diary a tap away), in the region's colours. Browsers fetch it
+    without the session, so it is the same for everyone; the icons come from the theme's ``static/img/``."""
+    from flask_babel import force_locale
+
+    ext = current_app.extensions["eschool"]
+    locale = ext.region.locale
+
+    def icon(name, size, purpose="any"):
+        return {"src": url_for("web.static", filename=f"img/{name}"), "sizes": f"{size}x{size}", "type": "image/png",
+                "purpose": purpose}
+
+    with force_locale(locale):
+        from flask_babel import gettext as _
+
+        body = {
+            "name": ext.region.name("portal", locale), "short_name": _short_name(ext.region.name("portal", locale)),
+            "description": _("The class journal, the diary and the school's records of %(region)s in one place.",
+                             region=ext.region.name("region", locale)),
+            "lang": locale, "dir": "ltr", "id": url_for("web.dashboard"), "start_url": url_for("web.dashboard"),
+            "scope": url_for("web.index"), "display": "standalone", "orientation": "any",
+            "theme_color": _theme_color(), "background_color": "#ffffff",
+            "icons": [icon("icon-192.png", 192), icon("icon-512.png", 512),
+                      icon("icon-maskable-512.png", 512, "maskable")],
+            "shortcuts": [{"name": _("Diary"), "url": url_for("diary.week")}],
+        }
+    import json
+
+    response = current_app.response_class(json.dumps(body, ensure_ascii=False), mimetype="application/manifest+json")
+    response.cache_control.max_age = 3600
+    return response
+
+
+def _short_name(name: str) -> str:
+    """A home-screen label fits about 12 characters: the portal's name when short, else its first words."""
+    if len(name) <= 12:
+        return name
+    words, short = name.split(), ""
+    for word in words:
+        if len(short) + len(word) + (1 if short else 0) > 12:
+            break
+        short = f"{short} {word}".strip()
+    return short.rstrip(" —–-,.:;") or name[:12]
+
+
+def _theme_color() -> str:
+    """The theme's ``color`` (theme.toml), read once per app."""
+    color = current_app.config.get("ESCHOOL_THEME_COLOR")
+    if color is None:
+        from eschool.themes import theme_setting
+
+        color = current_app.config["ESCHOOL_THEME_COLOR"] = str(
+            theme_setting(current_app.extensions["eschool"].theme_chain, "color", "#1f5fa8"))
+    return color
+
+
 @bp.app_context_processor
 def _layout_context():
     """Portal name, language, and the menu for every page."""
@@ -87,25 +148,37 @@ def _layout_context():
     scope = getattr(g, "scope", None)
     user = current_user if current_user and current_user.is_authenticated else None
 
-    def my_roles():
-        """The user's roles for the role switcher: (assignment id, label, acting now)."""
-        from eschool.auth.permissions import acting_assignment, all_assignments
-        from eschool.auth.roles import ROLES
-        from eschool.structure.models import School
+    faces_cache = []
 
-        assignments = all_assignments(user) if user else []
-        if len(assignments) < 2:
-            return []
-        acting = acting_assignment(user)
-        schools = {s.id: s.short_name for s in School.select(School.id, School.short_name).where(
-            School.id.in_([a.school_id for a in assignments if a.school_id]))}
-        return [(a.id, f"{ROLES[a.role].label}" + (f" · {schools.get(a.school_id, '')}" if a.school_id else ""),
-                 a.id == acting.id) for a in assignments if a.role in ROLES]
+    def my_faces():
+        """The user's faces for the header (``auth.permissions.personas``): ``[{"id", "label", "acting"}]``,
+        ``id`` being an assignment of the face (what the switch posts); computed once per page."""
+        if faces_cache or user is None:
+            return faces_cache
+        from eschool.auth.permissions import acting_persona, personas
+
+        faces = personas(user)
+        if not faces:
+            return faces_cache
+        acting = acting_persona(user)[0]
+        faces_cache.extend({"id": assignments[0].id, "label": label, "acting": key == acting,
+                            "family": key[0] == "family"}
+                           for (key, assignments), label in zip(faces, services.face_labels(faces), strict=True))
+        return faces_cache
+
+    def my_roles():
+        """The user's faces as (assignment id, label, acting now) when there are several (themes of earlier
+        versions call it)."""
+        faces = my_faces()
+        return [(f["id"], f["label"], f["acting"]) for f in faces] if len(faces) > 1 else []
 
     def nav():
         if scope is None:
-            return {s: [] for s in services.SECTIONS}
-        return services.menu(user, scope)
+            return {**{s: [] for s in services.SECTIONS}, "groups": []}
+        menu = services.menu(user, scope)
+        family = user is not None and any(f["acting"] and f["family"] for f in my_faces())
+        menu["groups"] = services.menu_groups(menu["main"] + menu["admin"], family=family) if user is not None else []
+        return menu
 
     return {
         "portal_name": ext.region.name("portal", locale),
@@ -113,8 +186,10 @@ def _layout_context():
         "region_code": ext.region.code,
         "theme_name": ext.region.theme,
         "portal_logo": ext.region.logo,
+        "theme_color": _theme_color(),
         "current_locale": locale,
         "locales": LOCALES,
         "nav": nav,
         "my_roles": my_roles,
+        "my_faces": my_faces,
     }

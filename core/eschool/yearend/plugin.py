@@ -41,12 +41,12 @@ def eschool_menu_items(user, scope):
         return []
     if scope.school_id:
         return [MenuItem("yearend.index", _l("Year closing"), order=830, section="admin", permission="year.close",
-                         url_kwargs={"school_id": scope.school_id}, plugin="core")]
+                         url_kwargs={"school_id": scope.school_id}, plugin="core", group="school")]
     if scope.municipality_id:
         from eschool.plugins.services import municipality_code
 
         code = municipality_code(scope.municipality_id)
         if code:
             return [MenuItem("yearend_area.progress", _l("Year closing"), order=44, permission="year.progress",
-                             url_kwargs={"municipality_code": code}, plugin="core")]
+                             url_kwargs={"municipality_code": code}, plugin="core", group="reports")]
     return []
