@@ -292,7 +292,9 @@ def test_the_class_report_is_refused_to_others_and_the_operator_sees_only_rates(
     assert row["rates"] == {"students": 2, "passed": 1, "good": 1, "pass_rate": 50.0, "quality_rate": 50.0}
     assert "Аксёнова" not in rates.get_data(as_text=True)
     html = operator.get(f"/results/municipalities/{code}?kind=quarter&number=1").get_data(as_text=True)
-    assert "50.0" in html and "Аксёнова" not in html
+    assert "50,0" in html and "Аксёнова" not in html  # the rates in the user's locale: a comma in Russian
+    english = operator.get(f"/results/municipalities/{code}?kind=quarter&number=1", headers={"Accept-Language": "en"})
+    assert "50.0" in english.get_data(as_text=True)
     assert put(client, j, bearer(client, "teacher"), "anna", "4", kind="year").status_code == 200
     year = client.get(f"/api/v1/municipalities/{code}/results?kind=year", headers=bearer(client, "municipal"))
     assert next(r for r in year.get_json() if r["school_id"] == j["school"].id)["rates"]["quality_rate"] == 100.0

@@ -23,13 +23,15 @@ def eschool_blueprints(app):
 @hookimpl
 def eschool_init_app(app):
     """The pages' building blocks: ``{{ text|markdown }}`` (safe rich text), ``{{ value|cell }}`` (a value in the
-    user's language) and ``{{ slot(...) }}``."""
+    user's language), ``{{ rate|rate }}`` (a percentage with one decimal in the user's language) and
+    ``{{ slot(...) }}``."""
     from eschool.richtext import render_markdown
-    from eschool.web.services import display_value
+    from eschool.web.services import display_rate, display_value
     from eschool.web.slots import marker, render_slot
 
     app.jinja_env.filters["markdown"] = render_markdown
     app.jinja_env.filters["cell"] = display_value
+    app.jinja_env.filters["rate"] = display_rate
     app.jinja_env.globals.update(slot=render_slot, slot_marker=marker)
 
 

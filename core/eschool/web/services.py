@@ -138,3 +138,13 @@ def display_value(value):
     if isinstance(value, Decimal | float):
         return format_decimal(value)
     return value
+
+
+def display_rate(value) -> str:
+    """``{{ value|rate }}``: a pass or quality rate as the user reads numbers, always one decimal
+    (50,0 and 66,7 in Russian, 50.0 in English); a dash where there is none."""
+    if value is None:
+        return "—"
+    from flask_babel import format_decimal
+
+    return format_decimal(value, format="#,##0.0")
