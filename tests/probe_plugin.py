@@ -65,7 +65,7 @@ class Probe:
     def eschool_menu_items(self, user, scope):
         self.calls.append(("menu", scope))
         return [MenuItem("probe.page", "Probe menu entry", url_kwargs={"school_id": scope.school_id or 0},
-                         section="public", plugin="probe")]
+                         section="main", plugin="probe")]
 
     @hookimpl
     def eschool_dashboard_widgets(self, user, scope):

@@ -227,7 +227,8 @@ def test_timetable_page_by_class_teacher_room_and_day(make_app):
     assert f"/school/{sid}/timetable" in client.get("/dashboard").get_data(as_text=True)  # in the menu
     client.post("/logout")
     login(client, "parent")
-    assert client.get(f"/school/{sid}/timetable").status_code == 403
+    family = client.get(f"/school/{sid}/timetable")  # a family reads its own children's timetable instead
+    assert family.status_code == 302 and family.headers["Location"].endswith("/diary/timetable")
 
 
 def test_class_letters_stop_at_the_schools_highest(app, client, school):
