@@ -26,6 +26,7 @@ import http.client
 import json
 import os
 import random
+import re
 import shutil
 import signal
 import subprocess
@@ -35,7 +36,7 @@ import threading
 import time
 from pathlib import Path
 
-from bench import suite
+from bench import infra, mix, suite
 from bench.stats import load_average, machine, summary
 
 WRK_SCRIPT = r"""
@@ -68,7 +69,6 @@ end
 def prepare(app, scale: str, n_parents: int, n_teachers: int, seed: int = 7):
     """Tokens of parents (with their child's week) and of teachers with lessons today (with those lessons)."""
     from eschool.auth.models import User
-    from eschool.auth.services import issue_token
     from eschool.journal.models import Lesson
     from eschool.journal.services import local_today
     from eschool.people.models import ClassMembership, Guardian
@@ -85,10 +85,9 @@ def prepare(app, scale: str, n_parents: int, n_teachers: int, seed: int = 7):
                          .join(User, on=Guardian.user == User.id)
                          .where(User.username.startswith("scale-parent-")).tuples())
         rng.shuffle(guardians)
-        parents = []
-        for user_id, student_id in guardians[:n_parents]:
-            token, _row = issue_token(User.get_by_id(user_id), days=1, name="bench")
-            parents.append((token, f"/api/v1/diary?student_id={student_id}&start={monday}&end={sunday}"))
+        tokens = mix.mint_tokens([u for u, _s in guardians[:n_parents]])
+        parents = [(tokens[user_id], f"/api/v1/diary?student_id={student_id}&start={monday}&end={sunday}")
+                   for user_id, student_id in guardians[:n_parents]]
         from eschool.school.models import ClassGroup
 
         # not the 1st grade: no marks there (the region's rule; the API rightly refuses them with 400)
@@ -104,21 +103,12 @@ def prepare(app, scale: str, n_parents: int, n_teachers: int, seed: int = 7):
                                      .where(ClassMembership.class_group.in_(class_ids)
                                             & ClassMembership.ends_on.is_null()).tuples()):
             members[class_id].append(student_id)
-        # marks already in today's cells (earlier runs of the same day): a cell holds at most ten
-        from peewee import fn
-
-        from eschool.journal.models import Mark
-
-        lesson_ids = [lesson_id for t in chosen for lesson_id, _c in by_teacher[t]]
-        existing = {(lesson, student): n for lesson, student, n in (
-            Mark.select(Mark.lesson, Mark.student, fn.COUNT(Mark.id)).where(Mark.lesson.in_(lesson_ids))
-            .group_by(Mark.lesson, Mark.student).tuples())} if lesson_ids else {}
         teachers = []
+        tokens = mix.mint_tokens(chosen)
         for teacher_id in chosen:
-            token, _row = issue_token(User.get_by_id(teacher_id), days=1, name="bench")
             work = [(lesson_id, members[class_id]) for lesson_id, class_id in by_teacher[teacher_id]]
-            teachers.append({"id": teacher_id, "token": token, "work": work,
-                             "existing": {k: v for k, v in existing.items() if k[0] in dict(work)}})
+            # "existing": the marks already in these cells (earlier runs), counted before each run (mix.existing_marks)
+            teachers.append({"id": teacher_id, "token": tokens[teacher_id], "work": work, "existing": {}})
         return parents, teachers, today
 
 
@@ -159,6 +149,50 @@ def stop(server) -> None:
         server.kill()
 
 
+def server_extra_env(args) -> dict:
+    """What the app servers of the mix get besides the database: the shared cache, the pool per process."""
+    env = {}
+    if args.cache == "redis":
+        # the shared cache (issue 20): every worker of every server reads and fills the same Redis database
+        env["ESCHOOL_CACHE_URL"] = args.cache_url
+    if args.db_pool is not None:
+        env["ESCHOOL_DB_POOL"] = str(args.db_pool)
+    return env
+
+
+def flush_cache(args) -> None:
+    """The shared cache starts empty in each run, as the per-process one does (the bench's own database)."""
+    if args.cache == "redis":
+        import redis
+
+        redis.Redis.from_url(args.cache_url).flushdb()
+
+
+def start_layout(url: str, servers: int, args, env_extra: dict, log_path: Path, folder: Path) -> list:
+    """One gunicorn on ``--port``; or ``servers`` gunicorns (each ``--workers``) on free ports behind nginx on
+    ``--port``. Returns the processes, the front one last."""
+    flush_cache(args)
+    if servers == 1:
+        return [start_gunicorn(url, args.port, args.workers, args.threads, log_path, env_extra=env_extra)]
+    processes, ports = [], []
+    try:
+        for i in range(servers):
+            port = infra.free_port(args.port + 1 + i)
+            processes.append(start_gunicorn(url, port, args.workers, args.threads, log_path, env_extra=env_extra))
+            ports.append(port)
+        processes.append(infra.start_nginx(args.port, ports, folder / f"nginx-{servers}", log_path,
+                                           args.nginx_workers))
+    except BaseException:
+        stop_all(processes)
+        raise
+    return processes
+
+
+def stop_all(processes: list) -> None:
+    for process in reversed(processes):
+        stop(process)
+
+
 def run_wrk(port: int, clients: int, duration: int, data_file: Path, script: Path) -> dict:
     threads = max(1, min(2, clients))
     out = subprocess.run(["wrk", f"-t{threads}", f"-c{clients}", f"-d{duration}s", "--timeout", "10s", "-s",
@@ -175,60 +209,18 @@ def run_wrk(port: int, clients: int, duration: int, data_file: Path, script: Pat
     return result
 
 
-def teacher_worker(port: int, teacher: dict, stop_at: float, out: dict, seed: int) -> None:
-    """One teacher: posts marks to their own lessons of today, one at a time, until ``stop_at``."""
-    rng = random.Random(seed)
-    pairs = [(lesson, student) for lesson, students in teacher["work"] for student in students]
-    rng.shuffle(pairs)
-    used: collections.Counter = collections.Counter(teacher.get("existing", {}))
-    headers = {"Authorization": f"Bearer {teacher['token']}", "Content-Type": "application/json"}
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    ok, failed, times, problems, marked = 0, 0, [], [], []
-    i = 0
-    while time.time() < stop_at and pairs:
-        lesson, student = pairs[i % len(pairs)]
-        i += 1
-        if used[(lesson, student)] >= 10:  # a cell holds ten marks (slots 0..9), counting the earlier ones
-            pairs.remove((lesson, student))
-            continue
-        used[(lesson, student)] += 1
-        body = json.dumps({"student_id": student, "value": rng.choice("2345")})
-        started = time.perf_counter()
-        try:
-            conn.request("POST", f"/api/v1/journal/lessons/{lesson}/marks", body, headers)
-            response = conn.getresponse()
-            text = response.read()
-            status = response.status
-        except OSError as exc:
-            status, text = 0, str(exc).encode()
-            conn.close()
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-        times.append((time.perf_counter() - started) * 1000)
-        if 200 <= status < 300:
-            ok += 1
-            marked.append(student)
-        else:
-            failed += 1
-            if len(problems) < 5:
-                problems.append(f"{status}: {text[:200]!r}")
-    conn.close()
-    with out["lock"]:
-        out["ok"] += ok
-        out["failed"] += failed
-        out["times"].extend(times)
-        out["problems"].extend(problems)
-        out["students"].extend(marked)
-
-
 def scenario_1900(app, port: int, teachers: list, readers: int, duration: int, data_file: Path,
                   script: Path) -> dict:
+    """The 19:00 scenario of ``--alerts``: the teachers post marks while wrk reads diaries (no reads after the
+    mark, no logins: :mod:`bench.mix` is the whole 19:00 mix)."""
     from eschool.db import utcnow
     from eschool.journal.models import Mark
 
+    mix.existing_marks(app, teachers)
     with app.app_context():
         since = utcnow() - dt.timedelta(seconds=1)
         before = Mark.select().where(Mark.author.in_([t["id"] for t in teachers])).count()
-    out = {"ok": 0, "failed": 0, "times": [], "problems": [], "students": [], "lock": threading.Lock()}
+    posts, posted, students = mix.Recorder("mark_posts"), collections.Counter(), []
     reader_result = {}
 
     def readers_run():
@@ -238,7 +230,8 @@ def scenario_1900(app, port: int, teachers: list, readers: int, duration: int, d
     reading.start()
     time.sleep(0.5)  # wrk is connecting
     stop_at = time.time() + duration - 1
-    workers = [threading.Thread(target=teacher_worker, args=(port, t, stop_at, out, i)) for i, t in enumerate(teachers)]
+    workers = [threading.Thread(target=mix.teacher_worker, args=(port, t, stop_at, posts, posted, students.append, i))
+               for i, t in enumerate(teachers)]
     started = time.perf_counter()
     for w in workers:
         w.start()
@@ -249,15 +242,15 @@ def scenario_1900(app, port: int, teachers: list, readers: int, duration: int, d
     with app.app_context():
         after = Mark.select().where(Mark.author.in_([t["id"] for t in teachers])).count()
         new = Mark.select().where(Mark.author.in_([t["id"] for t in teachers]) & (Mark.created_at >= since)).count()
-    posts = {"teachers": len(teachers), "posted_2xx": out["ok"], "failed": out["failed"],
-             "posts_per_second": round((out["ok"] + out["failed"]) / elapsed, 1),
-             "marks_in_database_after_minus_before": after - before, "marks_created_since_start": new,
-             "problems": out["problems"]}
-    if out["times"]:
-        posts.update({f"{k}_ms": v for k, v in summary(out["times"]).items() if k != "n"})
-    return {"mark_posts": posts, "diary_reads": reader_result, "students_marked": out["students"],
-            "no_lost_mark": after - before == out["ok"] == new,
-            "no_failed_request": out["failed"] == 0 and reader_result.get("errors", 1) == 0}
+    posts_out = {"teachers": len(teachers), "posted_2xx": posts.ok, "failed": posts.failed,
+                 "posts_per_second": round((posts.ok + posts.failed) / elapsed, 1),
+                 "marks_in_database_after_minus_before": after - before, "marks_created_since_start": new,
+                 "problems": posts.problems}
+    if posts.times:
+        posts_out.update({f"{k}_ms": v for k, v in summary(posts.times).items() if k != "n"})
+    return {"mark_posts": posts_out, "diary_reads": reader_result, "students_marked": students,
+            "no_lost_mark": after - before == posts.ok == new,
+            "no_failed_request": posts.failed == 0 and reader_result.get("errors", 1) == 0}
 
 
 ALERT_KINDS = ("alerts.mark", "alerts.low_mark")
@@ -371,6 +364,51 @@ def scenario_alerts(app, url: str, args, teachers: list, data_file: Path, script
             "posts_per_second": {m: runs[m]["mark_posts"]["posts_per_second"] for m in runs}}
 
 
+STREAMS = (("mark_posts", "mark posts (teacher API)"), ("reads_after_mark", "the parent reads the week after the mark"),
+           ("diary_reads", "other parents' weeks (wrk)"), ("logins", "logins (POST /api/v1/auth/token)"))
+
+
+def mix_lines(m: dict) -> list[str]:
+    """The 19:00 mix in Markdown: the streams of each run, the marks' balance, the costs, the targets."""
+    o = m["options"]
+    database = (f"through PgBouncer (transaction mode, {o['pgbouncer']} server connections)" if o.get("pgbouncer")
+                else "directly")
+    lines = [f"19:00 mix ({m.get('scale', '')} data set, {o['duration']} s per run, measured {m['measured_at']}): "
+             f"{o['teachers']} teachers posting "
+             f"marks to their lessons of today, one request at a time each; the parent of each student marked "
+             f"reading that week {o['after_mark_delay']} s after the mark ({o['after_mark_readers']} threads); "
+             f"{o['readers']} wrk connections reading {o['parents']} other parents' weeks (half this week, half "
+             f"1-4 weeks back); {o['logins_per_second']} logins a second of other parents. gunicorn "
+             f"{o['workers']} workers × {o['threads']} threads per server, PostgreSQL {database}, the cache "
+             f"{'shared in Redis' if o['cache'] == 'redis' else 'of each worker'}"
+             + (f", ESCHOOL_DB_POOL {o['db_pool']}" if o.get("db_pool") is not None else "") + ".", "",
+             "| servers | stream | requests | per second (2xx) | p50 ms | p95 ms | p99 ms | failed |",
+             "|---|---|---:|---:|---:|---:|---:|---:|"]
+    for run in m["runs"]:
+        for key, label in STREAMS:
+            st = run["streams"].get(key)
+            if st:
+                lines.append(f"| {run['layout']} | {label} | {st['requests']} | {st['ok_per_second']} | {st['p50_ms']} "
+                             f"| {st['p95_ms']} | {st['p99_ms']} | {st['failed']} |")
+    lines += ["", "| servers | marks 2xx | marks stored | lost | duplicated | reads after a mark: lag p95 s, cut off "
+                  "| cores busy | load generator (cores) | PostgreSQL connections (peak) | load average before → after |",
+              "|---|---:|---:|---:|---:|---|---:|---:|---:|---|"]
+    for run in m["runs"]:
+        mk, after, g = run["marks"], run["streams"]["reads_after_mark"], run["generator"]
+        lines.append(f"| {run['layout']} | {mk['posted_2xx']} | {mk['stored']} | {mk['lost']} | {mk['duplicated']} | "
+                     f"{after.get('lag_p95_s')}, {after.get('cut_off_by_the_end')} | "
+                     f"{round(run['cpu_busy'] * 100)} % | {g['cores']} (Python {g['python_cpu_s']} s, wrk "
+                     f"{g['wrk_cpu_s']} s) | {run.get('postgres_connections_peak', '')} | "
+                     f"{run['load_before']} → {run['load_after']} |")
+    lines += ["", "| target (2 cores) | " + " | ".join(r["layout"] for r in m["runs"]) + " |",
+              "|---|" + "---|" * len(m["runs"])]
+    for i, target in enumerate(m["runs"][0]["targets"]):
+        cells = [f"{r['targets'][i]['measured']}: {'met' if r['targets'][i]['met'] else '**not met**'}"
+                 for r in m["runs"]]
+        lines.append(f"| {target['target']} | " + " | ".join(cells) + " |")
+    return lines
+
+
 def write(results: dict) -> str:
     suite.RESULTS.mkdir(parents=True, exist_ok=True)
     (suite.RESULTS / "load.json").write_text(json.dumps(results, ensure_ascii=False, indent=1, default=str) + "\n",
@@ -402,6 +440,8 @@ def write(results: dict) -> str:
                   f"teachers, new): {p['marks_in_database_after_minus_before']} "
                   f"(created since the start: {p['marks_created_since_start']}). "
                   f"No lost mark: **{s['no_lost_mark']}**; no failed request: **{s['no_failed_request']}**."]
+    if results.get("mix"):
+        lines += [""] + mix_lines(results["mix"])
     a = results.get("scenario_alerts")
     if a:
         when = results.get("alerts_measured", results["measured_at"])
@@ -425,110 +465,217 @@ def write(results: dict) -> str:
     return text
 
 
-def main(argv=None) -> int:
+def parse_args(argv=None):
     parser = argparse.ArgumentParser(prog="bench/load", description=__doc__.split("\n\n")[0])
     parser.add_argument("--scale", default="municipality", choices=["school", "municipality", "region"])
     parser.add_argument("--database", help="PostgreSQL URL (default eschool_bench_<scale> on 127.0.0.1)")
     # one worker per core: on 2 cores, 2 x 4 served cached re-reads at 720-770/s, 4 x 4 at 600/s (the
     # processes fought over the cores), first reads about the same (docs/performance.md)
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--workers", type=int, default=os.cpu_count() or 1, help="gunicorn workers per server")
     parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--port", type=int, default=8765, help="the port the load goes to (gunicorn, or nginx)")
     parser.add_argument("--duration", type=int, default=20, help="seconds per phase (default 20)")
     parser.add_argument("--clients", default="50,200", help="diary API concurrency levels (default 50,200)")
-    parser.add_argument("--clients-only", action="store_true", help="skip the 19:00 scenario")
-    parser.add_argument("--teachers", type=int, default=25, help="teachers posting marks at 19:00 (default 25)")
-    parser.add_argument("--readers", type=int, default=25,
-                        help="wrk connections reading diaries at 19:00, each as fast as it can (default 25)")
+    parser.add_argument("--clients-only", action="store_true", help="skip the 19:00 mix")
     parser.add_argument("--parents", type=int, default=2000, help="parents whose diaries are read (default 2000)")
     parser.add_argument("--reread-parents", type=int, default=200,
                         help="parents re-reading the diary, for the cached figure (default 200; 0: skip)")
-    parser.add_argument("--alerts", action="store_true",
+    mix_options = parser.add_argument_group("the 19:00 mix (bench/mix.py)")
+    mix_options.add_argument("--teachers", type=int, default=100,
+                             help="teachers posting marks, one request at a time each (default 100)")
+    mix_options.add_argument("--readers", type=int, default=25,
+                             help="wrk connections reading other parents' weeks, each as fast as it can (default 25)")
+    mix_options.add_argument("--after-mark-delay", type=float, default=1.0,
+                             help="seconds after a mark its student's parent reads that week (default 1)")
+    # enough threads that the reads follow the marks instead of queueing behind a few busy readers
+    mix_options.add_argument("--after-mark-readers", type=int, default=32,
+                             help="threads reading after the marks (keep-alive; default 32; 0: no such reads)")
+    mix_options.add_argument("--logins-per-second", type=float, default=20,
+                             help="parents logging in (POST /api/v1/auth/token), an open loop (default 20; 0: none)")
+    mix_options.add_argument("--login-clients", type=int, default=16,
+                             help="threads sending the logins, a new connection each (default 16)")
+    mix_options.add_argument("--login-accounts", type=int, default=5000,
+                             help="scale-parent-* accounts the logins rotate over (default 5000)")
+    mix_options.add_argument("--servers", default="1",
+                             help="app servers of each run, comma-separated: 1 is gunicorn alone, more are behind "
+                                  "nginx (e.g. 1,2: a run with one, then one with two; default 1)")
+    mix_options.add_argument("--nginx-workers", type=int, default=1, help="nginx worker processes (default 1)")
+    parser.add_argument("--pgbouncer", action="store_true",
+                        help="the app servers reach PostgreSQL through PgBouncer in transaction mode")
+    parser.add_argument("--pgbouncer-port", type=int, default=6432, help="(or a free one if taken)")
+    parser.add_argument("--pgbouncer-pool", type=int, default=20,
+                        help="PgBouncer's server connections to the database (default 20)")
+    parser.add_argument("--db-pool", type=int, help="ESCHOOL_DB_POOL of the app servers (default: the app's, 20)")
+    parser.add_argument("--cache", choices=["process", "redis"], default="process",
+                        help="the diary's cache: each worker's own (default) or shared in Redis (ESCHOOL_CACHE_URL)")
+    parser.add_argument("--cache-url", default="redis://127.0.0.1:6379/8",
+                        help="the Redis database of --cache redis (the bench's own: emptied before each server start)")
+    alerts = parser.add_argument_group("alerts to families (instead of the mix)")
+    alerts.add_argument("--alerts", action="store_true",
                         help="the 19:00 scenario with alerts off, then on (gunicorn and `eschool worker` on a Redis "
                              "queue): alerts delivered against marks posted, and the posting rate of both")
-    parser.add_argument("--queue", default="redis://127.0.0.1:6379/7",
+    alerts.add_argument("--alert-teachers", type=int, default=25, help="teachers posting in each run (default 25)")
+    alerts.add_argument("--queue", default="redis://127.0.0.1:6379/7",
                         help="the queue of --alerts (a Redis database of its own: it is emptied first)")
-    parser.add_argument("--alert-delay", type=int, default=10,
+    alerts.add_argument("--alert-delay", type=int, default=10,
                         help="the alerts' delay for --alerts, seconds (the product's default is 300)")
-    parser.add_argument("--alert-wait", type=int, default=180,
+    alerts.add_argument("--alert-wait", type=int, default=180,
                         help="at most this long after the delay for the worker to deliver (default 180)")
-    parser.add_argument("--worker-threads", type=int, default=4, help="`eschool worker --workers` (default 4)")
+    alerts.add_argument("--worker-threads", type=int, default=4, help="`eschool worker --workers` (default 4)")
     args = parser.parse_args(argv)
+    try:
+        args.server_counts = [int(n) for n in args.servers.split(",") if n.strip()]
+    except ValueError:
+        parser.error("--servers: numbers separated by commas, e.g. 1,2")
+    if not args.server_counts or min(args.server_counts) < 1:
+        parser.error("--servers: at least one server")
+    return args
+
+
+def run_mixes(app, args, teachers: list, mix_data: dict, app_url: str, env: dict, folder: Path,
+              script: Path) -> dict:
+    """The 19:00 mix once per ``--servers`` count, the same teachers and parents each time."""
+    mix_file = folder / "mix-reads.txt"
+    mix_file.write_text("".join(f"{t} {p}\n" for t, p in mix_data["reads"]), encoding="ascii")
+    dbname = infra.database_parts(args.direct_url)["dbname"]
+    admin = re.sub(r"/[^/?]*(\?.*)?$", "/postgres", args.direct_url)
+    runs = []
+    for servers in args.server_counts:
+        processes = start_layout(app_url, servers, args, env, suite.DATA / "gunicorn.log", folder)
+        try:
+            run_wrk(args.port, 20, 3, mix_file, script)  # warm-up: connections, PostgreSQL's buffers
+            result = mix.run_mix(app, args.port, teachers, mix_data, args,
+                                 lambda seconds: run_wrk(args.port, args.readers, seconds, mix_file, script),
+                                 mix.Sampler(admin, dbname))
+        finally:
+            stop_all(processes)
+        result = {"servers": servers, "layout": "gunicorn" if servers == 1 else f"{servers} × gunicorn behind nginx",
+                  **result}
+        runs.append(result)
+        print(f"19:00 mix, {result['layout']}: {json.dumps(result, ensure_ascii=False, default=str)}", flush=True)
+    return {"runs": runs, "scale": args.scale, "measured_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
+            "options": {"teachers": len(teachers), "readers": args.readers, "after_mark_delay": args.after_mark_delay,
+                        "after_mark_readers": args.after_mark_readers, "logins_per_second": args.logins_per_second,
+                        "login_clients": args.login_clients, "parents": len(mix_data["reads"]),
+                        "workers": args.workers, "threads": args.threads, "cache": args.cache,
+                        "pgbouncer": args.pgbouncer_pool if args.pgbouncer else None,
+                        "db_pool": args.db_pool, "duration": args.duration}}
+
+
+def main(argv=None) -> int:
+    args = parse_args(argv)
     if shutil.which("wrk") is None:
         raise SystemExit("wrk is needed: apt-get install -y wrk")
     url = args.database or suite.default_url(args.scale, "postgres")
     if suite.engine_of(url) != "postgres":
         raise SystemExit("the load test runs on PostgreSQL")
+    args.direct_url = url
+    for tool, path in (("pgbouncer", infra.PGBOUNCER if args.pgbouncer else None),
+                       ("nginx", infra.NGINX if max(args.server_counts) > 1 else None)):
+        if path and not os.access(path, os.X_OK):
+            raise SystemExit(f"{tool} is needed: apt-get install -y {tool}")
     suite.ensure_pg_database(url)
     app = suite.make_app(url)
     suite.build_if_missing(app, args.scale, print)
     size = suite.data_size(app)
+    run_the_mix = not args.clients_only and not args.alerts
     # --alerts: two groups of teachers, one posting with alerts off and one with them on
-    parents, teachers, today = prepare(app, args.scale, args.parents, args.teachers * (2 if args.alerts else 1))
+    n_teachers = args.alert_teachers * 2 if args.alerts else args.teachers
+    parents, teachers, today = prepare(app, args.scale, args.parents, n_teachers)
+    if (run_the_mix or args.alerts) and not teachers:
+        raise SystemExit(f"no teacher has lessons on {today} in grades 2-11: the data set's journal must reach today "
+                         "(a school day); rebuild it or choose another data set")
+    mix_data = mix.prepare_mix(app, teachers, today, args.parents, args.login_accounts) if run_the_mix else None
     print(f"{args.scale}: {size}; {len(parents)} parents, {len(teachers)} teachers with lessons on {today}", flush=True)
     results = {"machine": machine(), "scale": args.scale, "size": size, "workers": args.workers,
                "threads": args.threads, "duration": args.duration, "load_before": load_average(),
                "measured_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "diary": []}
+    env = server_extra_env(args)
     with tempfile.TemporaryDirectory() as tmp:
-        data_file, script = Path(tmp) / "diary.txt", Path(tmp) / "diary.lua"
-        data_file.write_text("".join(f"{t} {p}\n" for t, p in parents), encoding="ascii")
-        script.write_text(WRK_SCRIPT, encoding="ascii")
-        (suite.DATA / "gunicorn.log").write_text("", encoding="utf-8")
-        levels = [int(c) for c in args.clients.split(",") if c]
-        if levels:
-            # first reads: the cache off, so that a parent read twice in the run is not served from it
-            server = start_gunicorn(url, args.port, args.workers, args.threads, suite.DATA / "gunicorn.log",
-                                    cache=False)
-            try:
-                run_wrk(args.port, 20, 3, data_file, script)  # warm-up: connections, PostgreSQL's buffers
-                for clients in levels:
-                    result = run_wrk(args.port, clients, args.duration, data_file, script)
-                    result["load_average_after"] = load_average()
-                    results["diary"].append(result)
-                    print(f"diary API, {clients} clients, cache off: {result}", flush=True)
-            finally:
-                stop(server)
-        server = start_gunicorn(url, args.port, args.workers, args.threads, suite.DATA / "gunicorn.log")
+        folder = Path(tmp)
+        pgbouncer, app_url = None, url
+        if args.pgbouncer:
+            pgbouncer, app_url = infra.start_pgbouncer(url, folder / "pgbouncer", infra.free_port(args.pgbouncer_port),
+                                                       args.pgbouncer_pool, suite.DATA / "pgbouncer.log")
+            print(f"PgBouncer (transaction mode, {args.pgbouncer_pool} server connections): {app_url}", flush=True)
         try:
-            if args.reread_parents:
-                # parents opening the diary again (after a notification, on another device): their weeks are in
-                # each worker's cache (eschool/cache.py) once every worker has served them
-                reread_file = Path(tmp) / "reread.txt"
-                reread_file.write_text("".join(f"{t} {p}\n" for t, p in parents[:args.reread_parents]),
-                                       encoding="ascii")
-                run_wrk(args.port, 20, 5, reread_file, script)
-                result = run_wrk(args.port, 50, args.duration, reread_file, script)
-                result["parents"] = min(args.reread_parents, len(parents))
-                results["diary_reread"] = [result]
-                print(f"diary API, re-reads: {result}", flush=True)
-            if not args.clients_only and not args.alerts:
-                results["scenario_1900"] = scenario_1900(app, args.port, teachers, args.readers, args.duration,
-                                                         data_file, script)
+            measure(app, args, results, parents, teachers, mix_data, app_url, env, folder)
         finally:
-            stop(server)
-        if args.alerts:
-            results["scenario_alerts"] = scenario_alerts(app, url, args, teachers, data_file, script)
+            if pgbouncer is not None:
+                stop(pgbouncer)
     results["load_after"] = load_average()
     previous = suite.RESULTS / "load.json"
     if previous.exists():  # a run of one part keeps the other part's figures
         old = json.loads(previous.read_text(encoding="utf-8"))
-        if not results["diary"]:
-            results["diary"] = old.get("diary", [])
-            results.setdefault("diary_reread", old.get("diary_reread", []))
-            results["diary_measured"] = old.get("diary_measured", old.get("measured_at"))
-        if "scenario_1900" not in results and "scenario_1900" in old:
-            results["scenario_1900"] = old["scenario_1900"]
-            results["scenario_measured"] = old.get("scenario_measured", old.get("measured_at"))
-        if "scenario_alerts" not in results and "scenario_alerts" in old:
-            results["scenario_alerts"] = old["scenario_alerts"]
-            results["alerts_measured"] = old.get("alerts_measured", old.get("measured_at"))
+        keep(results, old)
     print(write(results))
     suite.update_docs()
-    scenario = results.get("scenario_1900", {})
     alerts = results.get("scenario_alerts", {})
-    return 0 if (scenario.get("no_lost_mark", True) and scenario.get("no_failed_request", True)
-                 and alerts.get("alerts_delivered_equals_expected", True)) else 1
+    correct = all(r["marks"]["lost"] == 0 and r["marks"]["duplicated"] == 0
+                  and not any(s["failed"] for s in r["streams"].values())
+                  for r in results.get("mix", {}).get("runs", []))
+    return 0 if correct and alerts.get("alerts_delivered_equals_expected", True) else 1
 
+
+def measure(app, args, results: dict, parents: list, teachers: list, mix_data, app_url: str, env: dict,
+            folder: Path) -> None:
+    """The parts asked for: first reads (cache off), re-reads, then the 19:00 mix or the alerts' scenario."""
+    data_file, script = folder / "diary.txt", folder / "diary.lua"
+    data_file.write_text("".join(f"{t} {p}\n" for t, p in parents), encoding="ascii")
+    script.write_text(WRK_SCRIPT, encoding="ascii")
+    (suite.DATA / "gunicorn.log").write_text("", encoding="utf-8")
+    log_path = suite.DATA / "gunicorn.log"
+    levels = [int(c) for c in args.clients.split(",") if c]
+    if levels:
+        # first reads: the cache off, so that a parent read twice in the run is not served from it
+        server = start_gunicorn(app_url, args.port, args.workers, args.threads, log_path, cache=False,
+                                env_extra={k: v for k, v in env.items() if k != "ESCHOOL_CACHE_URL"})
+        try:
+            run_wrk(args.port, 20, 3, data_file, script)  # warm-up: connections, PostgreSQL's buffers
+            for clients in levels:
+                result = run_wrk(args.port, clients, args.duration, data_file, script)
+                result["load_average_after"] = load_average()
+                results["diary"].append(result)
+                print(f"diary API, {clients} clients, cache off: {result}", flush=True)
+        finally:
+            stop(server)
+    if args.reread_parents:
+        flush_cache(args)
+        server = start_gunicorn(app_url, args.port, args.workers, args.threads, log_path, env_extra=env)
+        try:
+            # parents opening the diary again (after a notification, on another device): their weeks are in
+            # each worker's cache (eschool/cache.py) once every worker has served them
+            reread_file = folder / "reread.txt"
+            reread_file.write_text("".join(f"{t} {p}\n" for t, p in parents[:args.reread_parents]), encoding="ascii")
+            run_wrk(args.port, 20, 5, reread_file, script)
+            result = run_wrk(args.port, 50, args.duration, reread_file, script)
+            result["parents"] = min(args.reread_parents, len(parents))
+            result["cache"] = args.cache
+            results["diary_reread"] = [result]
+            print(f"diary API, re-reads: {result}", flush=True)
+        finally:
+            stop(server)
+    if mix_data is not None:
+        results["mix"] = run_mixes(app, args, teachers, mix_data, app_url, env, folder, script)
+    if args.alerts:
+        results["scenario_alerts"] = scenario_alerts(app, app_url, args, teachers, data_file, script)
+
+
+def keep(results: dict, old: dict) -> None:
+    """The figures of the parts this run did not measure, from the previous results (each with its date)."""
+    if not results["diary"]:
+        results["diary"] = old.get("diary", [])
+        results.setdefault("diary_reread", old.get("diary_reread", []))
+        results["diary_measured"] = old.get("diary_measured", old.get("measured_at"))
+    if "mix" not in results and "mix" in old:
+        results["mix"] = old["mix"]
+    # the 25-teacher scenario of earlier releases: shown until a mix replaces it
+    if "mix" not in results and "scenario_1900" in old:
+        results["scenario_1900"] = old["scenario_1900"]
+        results["scenario_measured"] = old.get("scenario_measured", old.get("measured_at"))
+    if "scenario_alerts" not in results and "scenario_alerts" in old:
+        results["scenario_alerts"] = old["scenario_alerts"]
+        results["alerts_measured"] = old.get("alerts_measured", old.get("measured_at"))
 
 if __name__ == "__main__":
     sys.exit(main())

@@ -463,6 +463,12 @@ def targets_table() -> str:
         rows.append(f"| 19:00 scenario: no failed request, no lost mark | {p['posted_2xx']} marks posted (2xx), "
                     f"{p['marks_in_database_after_minus_before']} in the database; failed posts {p['failed']}, "
                     f"failed reads {scenario['diary_reads'].get('errors')} | {'yes' if ok else '**no**'} |")
+    m = load.get("mix")
+    if m and m.get("runs"):
+        for i, target in enumerate(m["runs"][0]["targets"]):
+            measured = "; ".join(f"{r['layout']}: {r['targets'][i]['measured']}" for r in m["runs"])
+            met = "; ".join(f"{r['layout']}: {'yes' if r['targets'][i]['met'] else '**no**'}" for r in m["runs"])
+            rows.append(f"| 19:00 mix ({m.get('scale', load.get('scale'))}): {target['target']} | {measured} | {met} |")
     return "\n".join(rows)
 
 
