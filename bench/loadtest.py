@@ -397,8 +397,8 @@ def mix_lines(m: dict) -> list[str]:
         mk, after, g = run["marks"], run["streams"]["reads_after_mark"], run["generator"]
         lines.append(f"| {run['layout']} | {mk['posted_2xx']} | {mk['stored']} | {mk['lost']} | {mk['duplicated']} | "
                      f"{after.get('lag_p95_s')}, {after.get('cut_off_by_the_end')} | "
-                     f"{round(run['cpu_busy'] * 100)} % | {g['cores']} (Python {g['python_cpu_s']} s, wrk "
-                     f"{g['wrk_cpu_s']} s) | {run.get('postgres_connections_peak', '')} | "
+                     f"{round(run['cpu_busy'] * 100)} % | {g['cores']} (Python {g.get('python_ms_per_request')}, wrk "
+                     f"{g.get('wrk_ms_per_request')} ms a request) | {run.get('postgres_connections_peak', '')} | "
                      f"{run['load_before']} → {run['load_after']} |")
     lines += ["", "| target (2 cores) | " + " | ".join(r["layout"] for r in m["runs"]) + " |",
               "|---|" + "---|" * len(m["runs"])]

@@ -445,10 +445,15 @@ def run_mix(app, port: int, teachers: list, mix: dict, options, wrk, sampler: Sa
     wrk_cpu = (generator_children.ru_utime + generator_children.ru_stime
                - children_before.ru_utime - children_before.ru_stime)
     marks = mark_balance(posted, stored)
+    python_requests = sum(streams[k]["requests"] for k in ("mark_posts", "reads_after_mark", "logins") if k in streams)
+    wrk_requests = streams["diary_reads"]["requests"]
     result = {"seconds": round(elapsed, 1), "teachers": len(teachers), "streams": streams, "marks": marks,
               "load_before": load_before, "load_after": load_after, "cpu_busy": cpu_busy(cpu_before, cpu_after),
-              "generator": {"python_cpu_s": round(python_cpu, 1), "wrk_cpu_s": round(wrk_cpu, 1),
+              "generator": {"python_cpu_s": round(python_cpu, 2), "wrk_cpu_s": round(wrk_cpu, 2),
                             "cores": round((python_cpu + wrk_cpu) / max(elapsed, 1e-9), 2),
+                            "python_ms_per_request": round(python_cpu * 1000 / python_requests, 2)
+                            if python_requests else None,
+                            "wrk_ms_per_request": round(wrk_cpu * 1000 / wrk_requests, 2) if wrk_requests else None,
                             "python_threads": len(threads)}}
     if sampler is not None:
         result["postgres_connections_peak"] = sampler.peak
