@@ -488,12 +488,13 @@ def parse_args(argv=None):
     mix_options.add_argument("--after-mark-delay", type=float, default=1.0,
                              help="seconds after a mark its student's parent reads that week (default 1)")
     # enough threads that the reads follow the marks instead of queueing behind a few busy readers
-    mix_options.add_argument("--after-mark-readers", type=int, default=32,
-                             help="threads reading after the marks (keep-alive; default 32; 0: no such reads)")
+    mix_options.add_argument("--after-mark-readers", type=int, default=64,
+                             help="threads reading after the marks (keep-alive; default 64; 0: no such reads)")
     mix_options.add_argument("--logins-per-second", type=float, default=20,
                              help="parents logging in (POST /api/v1/auth/token), an open loop (default 20; 0: none)")
-    mix_options.add_argument("--login-clients", type=int, default=16,
-                             help="threads sending the logins, a new connection each (default 16)")
+    # an open loop needs rate x latency threads: 32 hold 20 a second up to 1.6 s a login
+    mix_options.add_argument("--login-clients", type=int, default=32,
+                             help="threads sending the logins, a new connection each (default 32)")
     mix_options.add_argument("--login-accounts", type=int, default=5000,
                              help="scale-parent-* accounts the logins rotate over (default 5000)")
     mix_options.add_argument("--servers", default="1",
@@ -503,8 +504,10 @@ def parse_args(argv=None):
     parser.add_argument("--pgbouncer", action="store_true",
                         help="the app servers reach PostgreSQL through PgBouncer in transaction mode")
     parser.add_argument("--pgbouncer-port", type=int, default=6432, help="(or a free one if taken)")
-    parser.add_argument("--pgbouncer-pool", type=int, default=20,
-                        help="PgBouncer's server connections to the database (default 20)")
+    # about 2-4 x the database's cores (docs/deployment.md, "A region's layout"): 4 x 2 here, fewer than the
+    # app's threads, so that PgBouncer shares them
+    parser.add_argument("--pgbouncer-pool", type=int, default=8,
+                        help="PgBouncer's server connections to the database (default 8)")
     parser.add_argument("--db-pool", type=int, help="ESCHOOL_DB_POOL of the app servers (default: the app's, 20)")
     parser.add_argument("--cache", choices=["process", "redis"], default="process",
                         help="the diary's cache: each worker's own (default) or shared in Redis (ESCHOOL_CACHE_URL)")
