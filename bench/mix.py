@@ -309,12 +309,12 @@ def after_mark_reader(port: int, work: queue.Queue, stop_at: float, recorder: Re
             due, token, path = work.get(timeout=0.2)
         except queue.Empty:
             continue
+        if due >= stop_at:
+            work.put((due, token, path))  # left for the count of reads the run's end cut off
+            break
         wait = due - time.time()
         if wait > 0:
             time.sleep(wait)
-        if time.time() >= stop_at:
-            work.put((due, token, path))  # left for the count of reads the run's end cut off
-            break
         lags.append(time.time() - due)
         status, text, ms = client.request("GET", path, headers={"Authorization": f"Bearer {token}"})
         recorder.add(ms, status, text)
