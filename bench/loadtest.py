@@ -1,4 +1,4 @@
-"""bench/load: gunicorn on PostgreSQL under a load generator on loopback (wrk), and the 19:00 scenario.
+"""bench/load: gunicorn on PostgreSQL under a load generator on loopback (wrk), and the 19:00 mix.
 
 1. Builds the data set if it is missing (as ``bench/run``), applies the migrations.
 2. Mints API tokens in-process for parents and for teachers who have lessons today (no password hashing).
@@ -8,12 +8,14 @@
    the cache off (``ESCHOOL_CACHE_MB=0``: every read builds the week, as a first read after a change does).
    Then gunicorn again with the cache, and ``--reread-parents`` parents reading again and again at 50
    clients: the cached figure.
-5. The 19:00 scenario: ``--teachers`` teachers post marks through the teacher API (``POST
-   /api/v1/journal/lessons/<id>/marks``), each to their own lessons of today, one request at a time
-   (Python threads with keep-alive connections), while ``--readers`` wrk connections read diaries. Then the
-   marks in the database written by those teachers since the start are counted and compared with the
-   number of 2xx mark posts. Any failed request (non-2xx or socket error) is reported.
-6. Stops gunicorn; writes ``bench/results/load.json`` and ``load.md`` and prints them.
+5. The 19:00 mix (:mod:`bench.mix`): ``--teachers`` teachers post marks to their own lessons of today while the
+   parents of the students marked read that week after the mark, other parents read their children's weeks
+   (wrk) and others log in at ``--logins-per-second``; per stream requests, rates, p50/p95/p99 and failures,
+   the marks lost or duplicated, the issue's targets met or not. Once per ``--servers`` count: one gunicorn,
+   or several behind nginx (:mod:`bench.infra`); through PgBouncer in transaction mode with ``--pgbouncer``;
+   the cache shared in Redis with ``--cache redis``. ``--alerts`` runs the alerts' scenario instead.
+6. Stops the processes; writes ``bench/results/load.json`` and ``load.md`` (a part not run keeps its earlier
+   figures) and the figures' block of docs/performance.md, and prints them.
 
 Only 127.0.0.1; bounded in time (``--duration`` per phase) and in connections.
 """
