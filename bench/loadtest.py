@@ -416,17 +416,21 @@ def write(results: dict) -> str:
     (suite.RESULTS / "load.json").write_text(json.dumps(results, ensure_ascii=False, indent=1, default=str) + "\n",
                                              encoding="utf-8")
     m = results["machine"]
-    lines = [f"gunicorn {results['workers']} workers x {results['threads']} threads (gthread) on PostgreSQL, "
+    via = f" through PgBouncer ({results['pgbouncer']} server connections)" if results.get("pgbouncer") else ""
+    lines = [f"gunicorn {results['workers']} workers x {results['threads']} threads (gthread) on PostgreSQL{via}, "
              f"{results['scale']} data set {results['size']}; wrk on 127.0.0.1; {m['nproc']} CPUs ({m['cpu']}), "
              f"{m['memory_gb']} GB; measured {results['measured_at']}; load average before {results['load_before']}, "
-             f"after {results['load_after']}.", "",
+             f"after {results['load_after']}."
+             + (f" The diary rows below are of an earlier run, measured {results['diary_measured']}."
+                if results.get("diary_measured") else ""), "",
              "| diary API, concurrent clients (cache off unless said) | requests/s | p50 ms | p95 ms | p99 ms | max ms | errors |",
              "|---:|---:|---:|---:|---:|---:|---:|"]
     for r in results["diary"]:
         lines.append(f"| {r['clients']} | {r['requests_per_second']} | {r['p50_ms']} | {r['p95_ms']} | {r['p99_ms']} | "
                      f"{r['max_ms']} | {r['errors']} |")
     for r in results.get("diary_reread", []):
-        lines.append(f"| {r['clients']}, re-reads of {r['parents']} parents (cached) | {r['requests_per_second']} | "
+        lines.append(f"| {r['clients']}, re-reads of {r['parents']} parents (cached"
+                     f"{', shared in Redis' if r.get('cache') == 'redis' else ''}) | {r['requests_per_second']} | "
                      f"{r['p50_ms']} | {r['p95_ms']} | {r['p99_ms']} | {r['max_ms']} | {r['errors']} |")
     s = results.get("scenario_1900")
     if s:
@@ -594,6 +598,7 @@ def main(argv=None) -> int:
     print(f"{args.scale}: {size}; {len(parents)} parents, {len(teachers)} teachers with lessons on {today}", flush=True)
     results = {"machine": machine(), "scale": args.scale, "size": size, "workers": args.workers,
                "threads": args.threads, "duration": args.duration, "load_before": load_average(),
+               "pgbouncer": args.pgbouncer_pool if args.pgbouncer else None, "cache": args.cache,
                "measured_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "diary": []}
     env = server_extra_env(args)
     with tempfile.TemporaryDirectory() as tmp:
