@@ -137,6 +137,9 @@ http {{
     upstream app {{
 {servers}
         keepalive 64;
+        # below gunicorn's keep-alive (2 s): nginx never sends a request on a connection gunicorn is closing
+        # (it would resend a GET elsewhere, but answer a POST with 502)
+        keepalive_timeout 1s;
     }}
     server {{
         listen 127.0.0.1:{port} backlog=2048;

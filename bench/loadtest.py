@@ -151,10 +151,10 @@ def stop(server) -> None:
         server.kill()
 
 
-def server_extra_env(args) -> dict:
-    """What the app servers of the mix get besides the database: the shared cache, the pool per process."""
+def server_extra_env(args, cache: str) -> dict:
+    """What the app servers get besides the database: the shared cache (``cache`` "redis"), the pool per process."""
     env = {}
-    if args.cache == "redis":
+    if cache == "redis":
         # the shared cache (issue 20): every worker of every server reads and fills the same Redis database
         env["ESCHOOL_CACHE_URL"] = args.cache_url
     if args.db_pool is not None:
@@ -162,18 +162,19 @@ def server_extra_env(args) -> dict:
     return env
 
 
-def flush_cache(args) -> None:
+def flush_cache(args, cache: str) -> None:
     """The shared cache starts empty in each run, as the per-process one does (the bench's own database)."""
-    if args.cache == "redis":
+    if cache == "redis":
         import redis
 
         redis.Redis.from_url(args.cache_url).flushdb()
 
 
-def start_layout(url: str, servers: int, args, env_extra: dict, log_path: Path, folder: Path) -> list:
+def start_layout(url: str, servers: int, cache: str, args, log_path: Path, folder: Path) -> list:
     """One gunicorn on ``--port``; or ``servers`` gunicorns (each ``--workers``) on free ports behind nginx on
-    ``--port``. Returns the processes, the front one last."""
-    flush_cache(args)
+    ``--port``; the cache of each worker, or shared in Redis. Returns the processes, the front one last."""
+    flush_cache(args, cache)
+    env_extra = server_extra_env(args, cache)
     if servers == 1:
         return [start_gunicorn(url, args.port, args.workers, args.threads, log_path, env_extra=env_extra)]
     processes, ports = [], []
@@ -381,8 +382,8 @@ def mix_lines(m: dict) -> list[str]:
              f"reading that week {o['after_mark_delay']} s after the mark ({o['after_mark_readers']} threads); "
              f"{o['readers']} wrk connections reading {o['parents']} other parents' weeks (half this week, half "
              f"1-4 weeks back); {o['logins_per_second']} logins a second of other parents. gunicorn "
-             f"{o['workers']} workers × {o['threads']} threads per server, PostgreSQL {database}, the cache "
-             f"{'shared in Redis' if o['cache'] == 'redis' else 'of each worker'}"
+             f"{o['workers']} workers × {o['threads']} threads per server, PostgreSQL {database}, "
+             + ", then ".join(CACHES[c] for c in ([o["cache"]] if isinstance(o["cache"], str) else o["cache"]))
              + (f", ESCHOOL_DB_POOL {o['db_pool']}" if o.get("db_pool") is not None else "") + ".", "",
              "| servers | stream | requests | per second (2xx) | p50 ms | p95 ms | p99 ms | failed |",
              "|---|---|---:|---:|---:|---:|---:|---:|"]
@@ -515,8 +516,9 @@ def parse_args(argv=None):
     parser.add_argument("--pgbouncer-pool", type=int, default=8,
                         help="PgBouncer's server connections to the database (default 8)")
     parser.add_argument("--db-pool", type=int, help="ESCHOOL_DB_POOL of the app servers (default: the app's, 20)")
-    parser.add_argument("--cache", choices=["process", "redis"], default="process",
-                        help="the diary's cache: each worker's own (default) or shared in Redis (ESCHOOL_CACHE_URL)")
+    parser.add_argument("--cache", default="process",
+                        help="the diary's cache: process (each worker's own, the default) or redis (shared: "
+                             "ESCHOOL_CACHE_URL); process,redis runs the mix with each")
     parser.add_argument("--cache-url", default="redis://127.0.0.1:6379/8",
                         help="the Redis database of --cache redis (the bench's own: emptied before each server start)")
     alerts = parser.add_argument_group("alerts to families (instead of the mix)")
@@ -538,19 +540,24 @@ def parse_args(argv=None):
         parser.error("--servers: numbers separated by commas, e.g. 1,2")
     if not args.server_counts or min(args.server_counts) < 1:
         parser.error("--servers: at least one server")
+    args.caches = [c.strip() for c in args.cache.split(",") if c.strip()]
+    if not args.caches or any(c not in CACHES for c in args.caches):
+        parser.error("--cache: process, redis or process,redis")
     return args
 
 
-def run_mixes(app, args, teachers: list, mix_data: dict, app_url: str, env: dict, folder: Path,
-              script: Path) -> dict:
-    """The 19:00 mix once per ``--servers`` count, the same teachers and parents each time."""
+CACHES = {"process": "the cache of each worker", "redis": "the cache shared in Redis"}
+
+
+def run_mixes(app, args, teachers: list, mix_data: dict, app_url: str, folder: Path, script: Path) -> dict:
+    """The 19:00 mix once per ``--cache`` mode and ``--servers`` count, the same teachers and parents each time."""
     mix_file = folder / "mix-reads.txt"
     mix_file.write_text("".join(f"{t} {p}\n" for t, p in mix_data["reads"]), encoding="ascii")
     dbname = infra.database_parts(args.direct_url)["dbname"]
     admin = re.sub(r"/[^/?]*(\?.*)?$", "/postgres", args.direct_url)
     runs = []
-    for servers in args.server_counts:
-        processes = start_layout(app_url, servers, args, env, suite.DATA / "gunicorn.log", folder)
+    for cache, servers in [(c, n) for c in args.caches for n in args.server_counts]:
+        processes = start_layout(app_url, servers, cache, args, suite.DATA / "gunicorn.log", folder)
         try:
             run_wrk(args.port, 20, 3, mix_file, script)  # warm-up: connections, PostgreSQL's buffers
             result = mix.run_mix(app, args.port, teachers, mix_data, args,
@@ -558,15 +565,17 @@ def run_mixes(app, args, teachers: list, mix_data: dict, app_url: str, env: dict
                                  mix.Sampler(admin, dbname))
         finally:
             stop_all(processes)
-        result = {"servers": servers, "layout": "gunicorn" if servers == 1 else f"{servers} × gunicorn behind nginx",
-                  **result}
+        layout = "gunicorn" if servers == 1 else f"{servers} × gunicorn behind nginx"
+        if len(args.caches) > 1:
+            layout += f", {CACHES[cache].removeprefix('the ')}"
+        result = {"servers": servers, "cache": cache, "layout": layout, **result}
         runs.append(result)
         print(f"19:00 mix, {result['layout']}: {json.dumps(result, ensure_ascii=False, default=str)}", flush=True)
     return {"runs": runs, "scale": args.scale, "measured_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"),
             "options": {"teachers": len(teachers), "readers": args.readers, "after_mark_delay": args.after_mark_delay,
                         "after_mark_readers": args.after_mark_readers, "logins_per_second": args.logins_per_second,
                         "login_clients": args.login_clients, "parents": len(mix_data["reads"]),
-                        "workers": args.workers, "threads": args.threads, "cache": args.cache,
+                        "workers": args.workers, "threads": args.threads, "cache": args.caches,
                         "pgbouncer": args.pgbouncer_pool if args.pgbouncer else None,
                         "db_pool": args.db_pool, "duration": args.duration}}
 
@@ -598,9 +607,8 @@ def main(argv=None) -> int:
     print(f"{args.scale}: {size}; {len(parents)} parents, {len(teachers)} teachers with lessons on {today}", flush=True)
     results = {"machine": machine(), "scale": args.scale, "size": size, "workers": args.workers,
                "threads": args.threads, "duration": args.duration, "load_before": load_average(),
-               "pgbouncer": args.pgbouncer_pool if args.pgbouncer else None, "cache": args.cache,
+               "pgbouncer": args.pgbouncer_pool if args.pgbouncer else None, "cache": args.caches[0],
                "measured_at": dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC"), "diary": []}
-    env = server_extra_env(args)
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         pgbouncer, app_url = None, url
@@ -609,7 +617,7 @@ def main(argv=None) -> int:
                                                        args.pgbouncer_pool, suite.DATA / "pgbouncer.log")
             print(f"PgBouncer (transaction mode, {args.pgbouncer_pool} server connections): {app_url}", flush=True)
         try:
-            measure(app, args, results, parents, teachers, mix_data, app_url, env, folder)
+            measure(app, args, results, parents, teachers, mix_data, app_url, folder)
         finally:
             if pgbouncer is not None:
                 stop(pgbouncer)
@@ -627,7 +635,7 @@ def main(argv=None) -> int:
     return 0 if correct and alerts.get("alerts_delivered_equals_expected", True) else 1
 
 
-def measure(app, args, results: dict, parents: list, teachers: list, mix_data, app_url: str, env: dict,
+def measure(app, args, results: dict, parents: list, teachers: list, mix_data, app_url: str,
             folder: Path) -> None:
     """The parts asked for: first reads (cache off), re-reads, then the 19:00 mix or the alerts' scenario."""
     data_file, script = folder / "diary.txt", folder / "diary.lua"
@@ -639,7 +647,7 @@ def measure(app, args, results: dict, parents: list, teachers: list, mix_data, a
     if levels:
         # first reads: the cache off, so that a parent read twice in the run is not served from it
         server = start_gunicorn(app_url, args.port, args.workers, args.threads, log_path, cache=False,
-                                env_extra={k: v for k, v in env.items() if k != "ESCHOOL_CACHE_URL"})
+                                env_extra=server_extra_env(args, "process"))
         try:
             run_wrk(args.port, 20, 3, data_file, script)  # warm-up: connections, PostgreSQL's buffers
             for clients in levels:
@@ -650,8 +658,10 @@ def measure(app, args, results: dict, parents: list, teachers: list, mix_data, a
         finally:
             stop(server)
     if args.reread_parents:
-        flush_cache(args)
-        server = start_gunicorn(app_url, args.port, args.workers, args.threads, log_path, env_extra=env)
+        # the first --cache mode
+        flush_cache(args, args.caches[0])
+        server = start_gunicorn(app_url, args.port, args.workers, args.threads, log_path,
+                                env_extra=server_extra_env(args, args.caches[0]))
         try:
             # parents opening the diary again (after a notification, on another device): their weeks are in
             # each worker's cache (eschool/cache.py) once every worker has served them
@@ -660,13 +670,13 @@ def measure(app, args, results: dict, parents: list, teachers: list, mix_data, a
             run_wrk(args.port, 20, 5, reread_file, script)
             result = run_wrk(args.port, 50, args.duration, reread_file, script)
             result["parents"] = min(args.reread_parents, len(parents))
-            result["cache"] = args.cache
+            result["cache"] = args.caches[0]
             results["diary_reread"] = [result]
             print(f"diary API, re-reads: {result}", flush=True)
         finally:
             stop(server)
     if mix_data is not None:
-        results["mix"] = run_mixes(app, args, teachers, mix_data, app_url, env, folder, script)
+        results["mix"] = run_mixes(app, args, teachers, mix_data, app_url, folder, script)
     if args.alerts:
         results["scenario_alerts"] = scenario_alerts(app, app_url, args, teachers, data_file, script)
 

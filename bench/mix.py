@@ -247,12 +247,17 @@ class Recorder:
 
 
 class Client:
-    """A keep-alive connection (``http.client``: the cheapest client Python has), reopened after an error."""
+    """A keep-alive connection (``http.client``: the cheapest client Python has), reopened after an error, and
+    before it has been idle for ``max_idle`` seconds: gunicorn closes a connection idle for 2 s (its
+    ``keepalive``), and a request sent as it closes fails ("Remote end closed connection"), where a browser
+    would quietly resend it on a new one."""
 
-    def __init__(self, port: int, timeout: float = 30):
-        self.port, self.timeout, self.conn = port, timeout, None
+    def __init__(self, port: int, timeout: float = 30, max_idle: float = 1.5):
+        self.port, self.timeout, self.max_idle, self.conn, self.last = port, timeout, max_idle, None, 0.0
 
     def request(self, method: str, path: str, body=None, headers=None) -> tuple[int, bytes, float]:
+        if self.conn is not None and time.monotonic() - self.last > self.max_idle:
+            self.close()
         if self.conn is None:
             self.conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
         started = time.perf_counter()
@@ -266,6 +271,7 @@ class Client:
         except OSError as exc:
             status, data = 0, str(exc).encode()
             self.close()
+        self.last = time.monotonic()
         return status, data, (time.perf_counter() - started) * 1000
 
     def close(self) -> None:

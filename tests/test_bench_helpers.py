@@ -51,6 +51,8 @@ def test_nginx_configuration_balances_the_app_servers_and_keeps_its_files_in_its
              if line.strip().startswith(("pid ", "error_log ", "client_body_temp_path", "proxy_temp_path"))]
     assert len(paths) == 4 and all(p.startswith(str(tmp_path)) for p in paths)
     assert conf.count("{") == conf.count("}")
+    # upstream connections are dropped before gunicorn's keep-alive (2 s) closes them under a POST
+    assert "keepalive_timeout 1s;" in conf
 
 
 def test_mark_balance_counts_lost_and_duplicated_marks_per_cell():
@@ -115,7 +117,7 @@ def test_streams_cpu_share_and_the_mix_table():
                      "parents": 2000, "logins_per_second": 0, "workers": 2, "threads": 4, "cache": "process",
                      "pgbouncer": 20}}
     text = "\n".join(mix_lines(m))
-    assert "through PgBouncer (transaction mode, 20 server connections)" in text
+    assert "through PgBouncer (transaction mode, 20 server connections), the cache of each worker." in text
     assert text.count("| gunicorn | mark posts") == 1 and "logins (POST" not in text
     assert "| diary reads ≥ 400/s | 101.3/s: **not met** | 101.3/s: **not met** |" in text
     assert "| 0 failed requests | 5 failed: **not met** | 5 failed: **not met** |" in text
@@ -128,3 +130,7 @@ def test_servers_option():
     assert parse_args([]).server_counts == [1] and parse_args([]).teachers == 100
     with pytest.raises(SystemExit):
         parse_args(["--servers", "0"])
+    assert parse_args(["--cache", "process,redis"]).caches == ["process", "redis"]
+    assert parse_args([]).caches == ["process"]
+    with pytest.raises(SystemExit):
+        parse_args(["--cache", "memcached"])
