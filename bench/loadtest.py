@@ -394,12 +394,14 @@ def mix_lines(m: dict) -> list[str]:
                 lines.append(f"| {run['layout']} | {label} | {st['requests']} | {st['ok_per_second']} | {st['p50_ms']} "
                              f"| {st['p95_ms']} | {st['p99_ms']} | {st['failed']} |")
     lines += ["", "| servers | marks 2xx | marks stored | lost | duplicated | reads after a mark: lag p95 s, cut off "
-                  "| cores busy | load generator (cores) | PostgreSQL connections (peak) | load average before → after |",
-              "|---|---:|---:|---:|---:|---|---:|---:|---:|---|"]
+                  "| logins left > 1 s late | cores busy | load generator (cores) | PostgreSQL connections (peak) "
+                  "| load average before → after |",
+              "|---|---:|---:|---:|---:|---|---:|---:|---:|---:|---|"]
     for run in m["runs"]:
         mk, after, g = run["marks"], run["streams"]["reads_after_mark"], run["generator"]
+        late = run["streams"].get("logins", {}).get("left_late_over_1s", "")
         lines.append(f"| {run['layout']} | {mk['posted_2xx']} | {mk['stored']} | {mk['lost']} | {mk['duplicated']} | "
-                     f"{after.get('lag_p95_s')}, {after.get('cut_off_by_the_end')} | "
+                     f"{after.get('lag_p95_s')}, {after.get('cut_off_by_the_end')} | {late} | "
                      f"{round(run['cpu_busy'] * 100)} % | {g['cores']} (Python {g.get('python_ms_per_request')}, wrk "
                      f"{g.get('wrk_ms_per_request')} ms a request) | {run.get('postgres_connections_peak', '')} | "
                      f"{run['load_before']} → {run['load_after']} |")

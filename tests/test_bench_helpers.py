@@ -121,6 +121,8 @@ def test_streams_cpu_share_and_the_mix_table():
     assert text.count("| gunicorn | mark posts") == 1 and "logins (POST" not in text
     assert "| diary reads ≥ 400/s | 101.3/s: **not met** | 101.3/s: **not met** |" in text
     assert "| 0 failed requests | 5 failed: **not met** | 5 failed: **not met** |" in text
+    tables = [block.splitlines() for block in text.split("\n\n") if block.startswith("|")]
+    assert len(tables) == 3 and all(len({row.count("|") for row in table}) == 1 for table in tables)
 
 
 def test_servers_option():
