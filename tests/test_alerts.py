@@ -193,3 +193,39 @@ def test_a_mark_changed_after_its_alert_alerts_again_and_other_homework_is_not_a
         jobs.run_pending(app, now=later(20))
     alerts = alerts_of(app, ready["parent"])
     assert [a.kind for a in alerts] == ["alerts.mark", "alerts.mark"] and "3" in alerts[1].title
+
+
+def test_a_lessons_alerts_cost_the_same_statements_for_one_mark_or_five(app, world, ready, api_token, count_queries):
+    """The worker addresses a lesson's alerts together: five marks (five families) cost no more statements
+    than one; the version claimed by one job is not taken again by another."""
+    from eschool.plugin_api import Guardian, User, utcnow
+    from eschool_alerts import services
+
+    client, teacher = app.test_client(), api_token("teacher")
+    url = f"{JOURNAL}/{ready['lesson']}/marks"
+    students = world.students[:5]
+    with app.app_context():
+        for n, student in enumerate(students[1:]):
+            parent = User.create(username=f"alerts-parent-{n}", full_name=f"Родитель {n}", email=f"p{n}@example.org")
+            Guardian.create(user=parent.id, student=student, relation="mother")
+
+    def post_and_fire(chosen):
+        since = utcnow() - dt.timedelta(seconds=1)
+        for student in chosen:
+            made = client.post(url, json={"student_id": student, "value": "4"}, headers=teacher)
+            assert made.status_code == 201, made.get_json()
+        with app.app_context():
+            delay = services.settings(scope=None).get("delay_seconds", 300)
+            due = (utcnow() + dt.timedelta(seconds=delay)).isoformat()
+            with count_queries() as counted:
+                reached = services.fire_lesson(ready["lesson"], since.isoformat(), due)
+            return reached, counted.count, since, due
+
+    one, one_count, _s, _d = post_and_fire(students[:1])
+    many, many_count, since, due = post_and_fire(students[1:])
+    assert (one, many) == (1, 4)
+    assert many_count <= one_count, (one_count, many_count)
+    with app.app_context():
+        assert services.fire_lesson(ready["lesson"], since.isoformat(), due) == 0  # claimed already: nothing twice
+        assert services.claim(["test:1:1", "test:1:1", "test:2:1"]) == {"test:1:1", "test:2:1"}
+        assert services.claim(["test:1:1"]) == set()

@@ -109,7 +109,7 @@ def test_plugins_by_municipality_with_a_profile_limit(run, regions_copy):
     assert "on by default in belovo, kemerovo only" in listing
     assert "here: off (not_in_municipality)" in run("plugins", "list", "--municipality", "novokuznetsk").output
     refused = run("plugins", "enable", "vacancies", "--municipality", "novokuznetsk", ok=False)
-    assert refused.exit_code != 0 and "only in: belovo, kemerovo" in refused.output
+    assert refused.exit_code != 0 and "только в: belovo, kemerovo" in refused.output
     assert "off for municipality kemerovo" in run("plugins", "disable", "vacancies", "--municipality",
                                                   "kemerovo").output
     assert "here: off (municipality)" in run("plugins", "list", "--school", "1").output

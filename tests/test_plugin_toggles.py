@@ -93,7 +93,7 @@ def test_profile_limits_a_plugin_to_some_municipalities(make_app, probe, regions
         states = {s.id: plugin_states(app.extensions["eschool"].plugins, scope_for_school(s))["probe"] for s in (kem, bel)}
         assert states[kem.id].source == "not_in_municipality" and not states[kem.id].enabled
         assert states[bel.id].enabled
-        with pytest.raises(ToggleError, match="only in: belovo"):
+        with pytest.raises(ToggleError, match="только в: belovo"):
             set_toggle(app.extensions["eschool"].plugins, "probe", "school", kem.id, True)
     client = app.test_client()
     assert client.get(f"/probe/school/{kem.id}").status_code == 404
@@ -122,13 +122,13 @@ def test_default_off_in_the_profile_and_on_for_one_school(make_app, probe, regio
 def test_toggle_errors_say_what_is_wrong(world):
     registry = world["app"].extensions["eschool"].plugins
     with world["app"].app_context():
-        with pytest.raises(ToggleError, match="not a plugin this region allows"):
+        with pytest.raises(ToggleError, match="не модуль, разрешённый в регионе"):
             set_toggle(registry, "nosuch", "school", world["school"].id, False)
-        with pytest.raises(ToggleError, match="no school with id 999"):
+        with pytest.raises(ToggleError, match="нет школы с id 999"):
             set_toggle(registry, "probe", "school", 999, False)
-        with pytest.raises(ToggleError, match="expected 'municipality' or 'school'"):
+        with pytest.raises(ToggleError, match="ожидается «municipality» или «school»"):
             set_toggle(registry, "probe", "class", 1, False)
-        with pytest.raises(ToggleError, match="'core' is not a plugin"):
+        with pytest.raises(ToggleError, match="«core» — не модуль"):
             set_toggle(registry, "core", "school", world["school"].id, False)
 
 
@@ -148,7 +148,7 @@ def test_required_plugin_cannot_be_switched_off(make_app, regions_copy):
     with app.app_context():
         structure.sync_municipalities(app.extensions["eschool"].region)
         school = structure.create_school(Municipality.get(Municipality.code == "kemerovo"), "Ш", "Ш")
-        with pytest.raises(ToggleError, match="required"):
+        with pytest.raises(ToggleError, match="обязателен"):
             set_toggle(app.extensions["eschool"].plugins, "probe", "school", school.id, False)
         assert plugin_states(app.extensions["eschool"].plugins, Scope("kemerovo", school.municipality_id,
                                                                       school.id))["probe"].source == "required"
@@ -232,7 +232,8 @@ def test_the_modules_page_shows_a_toggle_error(world):
     response = client.post("/admin/plugins", data={"scope_type": "school", "scope_id": world["school"].id,
                                                    "plugin": "nosuch", "state": "off"}, follow_redirects=True)
     assert response.status_code == 200
-    assert "not a plugin this region allows" in response.get_data(as_text=True)
+    page = response.get_data(as_text=True)
+    assert "«nosuch» — не модуль, разрешённый в регионе" in page and "plugin:" not in page
 
 
 def test_the_api_toggles_and_answers_with_the_states_here(world):
@@ -271,8 +272,8 @@ def test_the_api_names_a_toggle_the_profile_forbids(make_app, probe, regions_cop
                           json={"scope_type": "school", "scope_id": school.id, "state": "on"})
     assert response.status_code == 409
     error = response.get_json()["error"]
-    assert error["code"] == "conflict" and "only in: belovo" in error["message"]
-    assert "state" in error["fields"]
+    assert error["code"] == "conflict" and "только в: belovo" in error["message"]
+    assert error["fields"] == {"plugin": [error["message"]]}  # the field named, in the user's language
 
 
 def test_a_municipality_outside_the_profiles_list_cannot_switch_it_on(make_app, probe, regions_copy):
@@ -283,7 +284,7 @@ def test_a_municipality_outside_the_profiles_list_cannot_switch_it_on(make_app, 
         structure.sync_municipalities(app.extensions["eschool"].region)
         kemerovo = Municipality.get(Municipality.code == "kemerovo")
         belovo = Municipality.get(Municipality.code == "belovo")
-        with pytest.raises(ToggleError, match="only in: belovo"):
+        with pytest.raises(ToggleError, match="только в: belovo"):
             set_toggle(registry, "probe", "municipality", kemerovo.id, True)
         set_toggle(registry, "probe", "municipality", kemerovo.id, False)  # off is always allowed
         set_toggle(registry, "probe", "municipality", belovo.id, False)
@@ -327,11 +328,11 @@ def test_a_plugin_is_off_wherever_a_plugin_it_needs_is_off(make_app, regions_cop
     with app.app_context():
         structure.sync_municipalities(registry.region)
         school = structure.create_school(Municipality.get(Municipality.code == "kemerovo"), "Ш", "Ш")
-        with pytest.raises(ToggleError, match="probe need 'vacancies'; switch them off first"):
+        with pytest.raises(ToggleError, match="«vacancies» нужен модулям probe; сначала выключите их"):
             set_toggle(registry, "vacancies", "school", school.id, False)
         set_toggle(registry, "probe", "school", school.id, False)
         set_toggle(registry, "vacancies", "school", school.id, False)
-        with pytest.raises(ToggleError, match="'probe' needs vacancies switched on here first"):
+        with pytest.raises(ToggleError, match="для «probe» сначала включите здесь: vacancies"):
             set_toggle(registry, "probe", "school", school.id, True)
         clear_toggle("probe", "school", school.id)  # back to the profile's default: on, but vacancies is off here
         state = plugin_states(registry, scope_for_school(school))["probe"]

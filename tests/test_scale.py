@@ -50,3 +50,18 @@ def test_a_scale_parent_reads_and_a_teacher_opens_pages(app, client):
     client.post("/logout")
     login(client, "scale-parent-1")
     assert client.get("/", follow_redirects=True).status_code == 200
+
+
+def test_the_region_is_built_through_the_current_week():
+    """The region data set holds the journal from 1 September through the week measured (at least 8 weeks,
+    at most the year), so the 19:00 mix finds today's lessons whatever the day it runs."""
+    import datetime as dt
+
+    from eschool_demo.scale import SCALES, YEAR_END, YEAR_START, weeks_through
+
+    assert SCALES["region"][2] is None
+    assert weeks_through(dt.date(2026, 12, 3)) == 14  # Tue 1 Sep .. the week of Thu 3 Dec
+    assert weeks_through(dt.date(2026, 9, 10)) == 8
+    assert weeks_through(dt.date(2027, 7, 1)) == (YEAR_END - YEAR_START).days // 7 + 1
+    last_day = YEAR_START + dt.timedelta(days=weeks_through(dt.date(2026, 12, 3)) * 7 - 1)
+    assert last_day >= dt.date(2026, 12, 3)

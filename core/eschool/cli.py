@@ -123,7 +123,7 @@ def init(region, database):
 @click.option("--port", default=5000, show_default=True, type=int)
 @click.option("--scale", type=click.Choice(["school", "municipality", "region"]), default=None,
               help="Also build a benchmark data set: 1 school / 50 schools and 25,000 students / 650 schools "
-                   "and 360,000 students, with a year of journal (a month at region scale).")
+                   "and 360,000 students, with a year of journal (at region scale: through the current week).")
 @click.option("--schools", type=int, default=None, help="With --scale: this many schools instead.")
 @click.option("--weeks", type=int, default=None, help="With --scale: this many weeks of journal instead.")
 def demo(region, database, serve, host, port, scale, schools, weeks):

@@ -82,7 +82,7 @@ from eschool.notifications import audiences
 from eschool.notifications.audiences import Audience, AudienceError, addressable, reachable
 from eschool.notifications.audiences import query as audience_query
 from eschool.notifications.audiences import resolve as resolve_audience
-from eschool.notifications.services import NotificationError, notify, send_to_address
+from eschool.notifications.services import NotificationError, notify, notify_each, send_to_address
 from eschool.people.models import ClassMembership, Guardian, Student
 from eschool.people.schemas import CardInSchema
 from eschool.people.services import (
@@ -227,7 +227,7 @@ __all__ = [
     "CLASS_KINDS", "LETTERS", "PERIOD_KINDS", "enrol", "transfer", "leave", "link_guardian", "notify_moved",
     "CardInSchema", "find_school", "StructureError",
     # notifications and jobs
-    "notify", "Audience", "AudienceError", "NotificationKind", "NotificationError", "enqueue", "audiences",
+    "notify", "notify_each", "Audience", "AudienceError", "NotificationKind", "NotificationError", "enqueue", "audiences",
     "reachable", "resolve_audience", "audience_query", "addressable", "send_to_address",
     # building blocks
     "settings_for", "SettingsError", "render_markdown", "sanitize_html", "attachments", "Attachment",

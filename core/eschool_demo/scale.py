@@ -27,11 +27,20 @@ from flask import current_app
 from eschool.db import db
 
 SCALES = {
-    # schools, students per school, weeks of journal
+    # schools, students per school, weeks of journal (None: from 1 September through the current week, what a
+    # region holds on the evening measured; at least 8)
     "school": (1, 600, 34),
     "municipality": (50, 500, 34),
-    "region": (650, 550, 4),
+    "region": (650, 550, None),
 }
+YEAR_START, YEAR_END = dt.date(2026, 9, 1), dt.date(2027, 5, 31)
+
+
+def weeks_through(today: dt.date, start: dt.date = YEAR_START, at_least: int = 8) -> int:
+    """The weeks of journal from ``start`` through the week of ``today`` (at least ``at_least``, at most the
+    school year's): the region is built as it stands that evening, so the 19:00 mix has today's lessons."""
+    year_weeks = (YEAR_END - start).days // 7 + 1
+    return max(at_least, min(year_weeks, (today - start).days // 7 + 1))
 PASSWORD = "demo-2026"
 NAME_PREFIX = "Школа нагрузки №"
 SUBJECTS = [("Русский язык", 5), ("Литература", 3), ("Математика", 5), ("Английский язык", 3),
@@ -226,6 +235,10 @@ def build_scale(scale: str, log=print, progress=None, seed: int = 2026, schools:
     n_schools = schools or n_schools
     per_school = students_per_school or per_school
     n_weeks = weeks if weeks is not None else n_weeks
+    if n_weeks is None:
+        from eschool.journal.services import local_today
+
+        n_weeks = weeks_through(local_today())
     ext = current_app.extensions["eschool"]
     database = ext.database
     rng = random.Random(seed)
@@ -235,8 +248,7 @@ def build_scale(scale: str, log=print, progress=None, seed: int = 2026, schools:
     first_grade_marks = bool(ext.region.rules.get("first_grade_marks", False))
     counts = Counts()
     password = hash_password(PASSWORD)
-    start = dt.date(2026, 9, 1)
-    year_end = dt.date(2027, 5, 31)
+    start, year_end = YEAR_START, YEAR_END
     work_type_rows = default_work_type_rows(0)  # the region's weights, as structure.create_school gives
     weight_of = {row["code"]: float(row["weight"]) for row in work_type_rows}
     work_codes = [row["code"] for row in work_type_rows]

@@ -18,7 +18,7 @@ import datetime as dt
 import json
 
 from flask import current_app
-from peewee import IntegrityError
+from peewee import JOIN, IntegrityError
 
 from eschool.plugin_api import (
     Attendance,
@@ -31,12 +31,14 @@ from eschool.plugin_api import (
     Period,
     School,
     Student,
+    WorkType,
     class_students,
     db,
     enqueue,
     is_enabled,
     local_today,
     notify,
+    notify_each,
     region_tz,
     scope_for_school,
     settings_for,
@@ -83,15 +85,16 @@ def touch(lesson_id: int, scope) -> None:
 SLACK = dt.timedelta(seconds=5)
 
 
-def claim(key: str) -> bool:
-    """Take one alert (a record at one version) for sending: ``False`` if it was sent already (another
-    job, another worker). One INSERT on a unique key."""
-    try:
-        with db.atomic():
-            Sent.create(key=key, sent_at=utcnow())
-        return True
-    except IntegrityError:
-        return False
+def claim(keys: list[str]) -> set[str]:
+    """Take alerts (each a record at one version) for sending: the keys not sent before (by another job,
+    another worker). One ``INSERT ... ON CONFLICT DO NOTHING RETURNING`` for all of them: of two jobs
+    claiming the same key at once, exactly one gets it."""
+    if not keys:
+        return set()
+    now = utcnow()
+    cursor = (Sent.insert_many([{"key": k, "sent_at": now} for k in sorted(set(keys))])
+              .on_conflict_ignore().returning(Sent.key).execute())
+    return {row.key if hasattr(row, "key") else row[0] for row in cursor}
 
 
 # --------------------------------------------------------------------------- the worker's side
@@ -101,7 +104,8 @@ def fire_lesson(lesson_id: int, since: str, due: str) -> int:
     """The delayed job: the marks, absences and homework of the lesson changed since ``since`` and left
     alone for the delay are alerted (each version once); a record deleted meanwhile is simply not
     there; one changed less than the delay before ``due`` waits for a later run of this job.
-    Returns how many people were reached."""
+    The lesson's alerts are claimed, addressed and written together (a class's 25 marks: a few
+    statements, not a few per mark). Returns how many people were reached."""
     lesson = Lesson.get_or_none(Lesson.id == lesson_id)
     if lesson is None:
         return 0
@@ -113,46 +117,50 @@ def fire_lesson(lesson_id: int, since: str, due: str) -> int:
     delay = dt.timedelta(seconds=settings(scope=scope).get("delay_seconds", 300))
     ripe = due_at - delay  # changed after this: not left alone for the delay yet
     waiting: list[dt.datetime] = []
-    reached = 0
+    ready: list[tuple] = []  # (claim key, kind, students, context)
     subject = lesson.subject.name
     date = lesson.date.strftime("%d.%m.%Y")
-    for mark in Mark.select().where((Mark.lesson == lesson_id) & (Mark.updated_at >= since_at)).order_by(Mark.id):
+    marks = (Mark.select(Mark, Student, WorkType).join(Student).switch(Mark)
+             .join(WorkType, JOIN.LEFT_OUTER, on=(Mark.work_type == WorkType.id))
+             .where((Mark.lesson == lesson_id) & (Mark.updated_at >= since_at)).order_by(Mark.id))
+    for mark in marks:
         if mark.updated_at > ripe:
             waiting.append(mark.updated_at)
-        elif claim(f"mark:{mark.id}:{mark.version}"):
-            code = "alerts.low_mark" if mark.numeric is not None and mark.numeric <= 2 else "alerts.mark"
-            work = mark.work_type.name if mark.work_type_id else ""
-            reached += _for_students(code, [mark.student], {"value": mark.value, "subject": subject, "work": work,
-                                                            "date": date, "comment": mark.comment}, school.id)
-    for row in Attendance.select().where((Attendance.lesson == lesson_id) & (Attendance.updated_at >= since_at)):
+            continue
+        code = "alerts.low_mark" if mark.numeric is not None and mark.numeric <= 2 else "alerts.mark"
+        work = mark.work_type.name if mark.work_type_id else ""
+        ready.append((f"mark:{mark.id}:{mark.version}", code, [mark.student], {
+            "value": mark.value, "subject": subject, "work": work, "date": date, "comment": mark.comment}))
+    for row in (Attendance.select(Attendance, Student).join(Student)
+                .where((Attendance.lesson == lesson_id) & (Attendance.updated_at >= since_at)).order_by(Attendance.id)):
         if row.updated_at > ripe:
             waiting.append(row.updated_at)
-        elif claim(f"absence:{row.id}:{row.version}"):
-            reached += _for_students("alerts.absence", [row.student], {
-                "what": row.kind, "subject": subject, "number": lesson.number or "", "minutes": row.minutes_late or "",
-                "date": date}, school.id)
+            continue
+        ready.append((f"absence:{row.id}:{row.version}", "alerts.absence", [row.student], {
+            "what": row.kind, "subject": subject, "number": lesson.number or "", "minutes": row.minutes_late or "",
+            "date": date}))
     homework = Homework.get_or_none((Homework.lesson == lesson_id) & (Homework.updated_at >= since_at))
     if homework is not None and homework.due_on == local_today() + dt.timedelta(days=1):
         if homework.updated_at > ripe:
             waiting.append(homework.updated_at)
-        elif claim(f"homework:{homework.id}:{homework.version}"):
-            reached += _for_students("alerts.homework", _homework_students(homework), {
-                "subject": subject, "text": homework.text[:500], "date": homework.due_on.strftime("%d.%m.%Y")},
-                school.id)
+        else:
+            ready.append((f"homework:{homework.id}:{homework.version}", "alerts.homework", None, {
+                "subject": subject, "text": homework.text[:500], "date": homework.due_on.strftime("%d.%m.%Y")}))
+    taken = claim([key for key, *_rest in ready])
+    alerts = [(code, students if students is not None else _homework_students(homework), context)
+              for key, code, students, context in ready if key in taken]
+    reached = _for_students(alerts, school.id)
     if waiting:  # changed again within the delay: look once more when the last change has settled
         again = max(waiting) + delay
         enqueue(fire_lesson, lesson_id, since, again.isoformat(), eta=again)
     return reached
 
 
-def _for_students(code: str, students, context: dict, school_id: int) -> int:
-    reached = 0
-    by_student = recipients(students)
-    for s in students:
-        ids = sorted(set(by_student.get(s.id, ())))
-        if ids:
-            reached += deliver(code, dict(context, student=_student_name(s)), ids, school_id)
-    return reached
+def _for_students(alerts: list[tuple], school_id: int) -> int:
+    """``alerts``: ``(kind, students, context)``; each student's people get the alert with the student's name."""
+    by_student = recipients({s.id: s for _code, students, _c in alerts for s in students}.values())
+    return deliver([(code, dict(context, student=_student_name(s)), sorted(set(by_student.get(s.id, ()))))
+                    for code, students, context in alerts for s in students], school_id)
 
 
 def _student_name(student: Student) -> str:
@@ -187,19 +195,26 @@ def _homework_students(homework) -> list[Student]:
     return list(Student.select().where(Student.id.in_(ids or [0])))
 
 
-def deliver(code: str, context: dict, user_ids: list[int], school_id: int | None) -> int:
-    """Notify now those who want each alert, hold it for the digest of those who chose one."""
-    digest = {c.user_id for c in Choice.select(Choice.user).where(Choice.user.in_(user_ids) & (Choice.digest == True))}  # noqa: E712
-    now_ids = [u for u in user_ids if u not in digest]
-    if now_ids:
-        notify(Audience.users(*now_ids), code, context, actor=None, link="/diary", school_id=school_id)
-    if digest:
+def deliver(alerts: list[tuple], school_id: int | None) -> int:
+    """``alerts``: ``(kind, context, user ids)``. Notify now those who want each alert, hold it for the
+    digest of those who chose one; the choices are read and the inbox written once for all."""
+    alerts = [(code, context, ids) for code, context, ids in alerts if ids]
+    every = sorted({u for _code, _context, ids in alerts for u in ids})
+    if not every:
+        return 0
+    digest = {c.user_id for c in Choice.select(Choice.user).where(Choice.user.in_(every) & (Choice.digest == True))}  # noqa: E712
+    now = [(Audience.users(*[u for u in ids if u not in digest]), code, context)
+           for code, context, ids in alerts if any(u not in digest for u in ids)]
+    if now:
+        notify_each(now, actor=None, link="/diary", school_id=school_id)
+    held = [(u, code, context) for code, context, ids in alerts for u in ids if u in digest]
+    if held:
         due = digest_due(school_id)
+        fresh = []
         with db.atomic():
             DigestItem.insert_many([{"user": u, "kind": code, "context": json.dumps(context, ensure_ascii=False),
-                                     "created_at": utcnow()} for u in sorted(digest)]).execute()
-            fresh = []
-            for u in sorted(digest):
+                                     "created_at": utcnow()} for u, code, context in held]).execute()
+            for u in sorted({u for u, _code, _context in held}):
                 try:
                     with db.atomic():
                         Digest.create(user=u, due_at=due)
@@ -208,7 +223,7 @@ def deliver(code: str, context: dict, user_ids: list[int], school_id: int | None
                     pass  # a digest is due already: the item joins it
         for u in fresh:
             enqueue(send_digest, u, due.isoformat(), eta=due)
-    return len(user_ids)
+    return sum(len(ids) for _code, _context, ids in alerts)
 
 
 # --------------------------------------------------------------------------- the evening digest
@@ -262,16 +277,9 @@ def final_marks(period_id: int) -> int:
     if not per:
         return 0
     students = list(Student.select().where(Student.id.in_(list(per))))
-    by_student = recipients(students)
     school_id = rows[0].class_group.school_id
-    reached = 0
-    for s in students:
-        ids = sorted(set(by_student.get(s.id, ())))
-        if ids:
-            marks = "; ".join(f"{r.subject.name}: {r.value}" for r in per[s.id])
-            reached += deliver("alerts.final", {"student": _student_name(s), "period": str(period.number),
-                                             "marks": marks}, ids, school_id)
-    return reached
+    return _for_students([("alerts.final", [s], {"period": str(period.number), "marks": "; ".join(
+        f"{r.subject.name}: {r.value}" for r in per[s.id])}) for s in students], school_id)
 
 
 # --------------------------------------------------------------------------- choices

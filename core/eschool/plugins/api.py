@@ -69,7 +69,7 @@ def put_toggle(code: str):
     except services.ToggleLocked as exc:
         raise ApiError(403, "enforced", exc.reason, fields={"state": [exc.reason]}) from exc
     except services.ToggleError as exc:
-        raise ApiError(409, "conflict", str(exc), fields={"state": [str(exc)]}) from exc
+        raise ApiError(409, "conflict", exc.reason, fields={exc.field: [exc.reason]}) from exc
     return jsonify(PluginStateSchema().dump(services.state_rows(scope), many=True))
 
 

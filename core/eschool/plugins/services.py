@@ -40,16 +40,20 @@ ENFORCED = ("region_enforced", "municipality_enforced")
 
 
 class ToggleError(ValueError):
-    """A toggle that cannot be set; the message says why."""
+    """A toggle that cannot be set: ``field`` names what is wrong (``plugin``, ``scope``, ``school``, ...),
+    ``reason`` says why in the user's language; ``str()`` is both, as the CLI prints it."""
+
+    def __init__(self, field: str, reason: str):
+        super().__init__(f"{field}: {reason}")
+        self.field, self.reason = field, reason
 
 
 class ToggleLocked(ToggleError):
-    """A level above enforces the plugin's state here (``level``: ``region`` or ``municipality``); ``reason``
-    is the message without the field."""
+    """A level above enforces the plugin's state here (``level``: ``region`` or ``municipality``)."""
 
     def __init__(self, reason: str, level: str):
-        super().__init__(f"state: {reason}")
-        self.reason, self.level = reason, level
+        super().__init__("state", reason)
+        self.level = level
 
 
 def _ext():
@@ -332,24 +336,25 @@ def set_toggle(registry, plugin: str, scope_type: str, scope_id: int, enabled: b
     :class:`ToggleLocked` when a level above enforces the plugin's state here."""
     if plugin not in registry.infos or is_core(plugin):
         allowed = ", ".join(registry.optional_plugins()) or "none"
-        raise ToggleError(f"plugin: '{plugin}' is not a plugin this region allows (allowed: {allowed})")
+        raise ToggleError("plugin", _("'%(plugin)s' is not a plugin this region allows (allowed: %(allowed)s)",
+                                      plugin=plugin, allowed=allowed))
     if registry.infos[plugin].required:
-        raise ToggleError(f"plugin: '{plugin}' is required and cannot be switched off or on")
+        raise ToggleError("plugin", _("'%(plugin)s' is required and cannot be switched off or on", plugin=plugin))
     if scope_type not in SCOPE_TYPES:
-        raise ToggleError("scope: expected 'municipality' or 'school', or 'region' (enforced)")
+        raise ToggleError("scope", _("expected 'municipality' or 'school', or 'region' (enforced)"))
     if scope_type == "region":
         scope, scope_id, enforced = Scope(registry.region.code, None, None), REGION_ID, True
     elif scope_type == "school":
         if enforced:
-            raise ToggleError("enforced: only the region or a municipality enforces a state on the levels below")
+            raise ToggleError("enforced", _("only the region or a municipality enforces a state on the levels below"))
         school = School.get_or_none(School.id == scope_id)
         if school is None:
-            raise ToggleError(f"school: no school with id {scope_id}")
+            raise ToggleError("school", _("no school with id %(id)s", id=scope_id))
         scope = Scope(registry.region.code, school.municipality_id, school.id)
     else:
         muni = Municipality.get_or_none(Municipality.id == scope_id)
         if muni is None:
-            raise ToggleError(f"municipality: no municipality with id {scope_id}")
+            raise ToggleError("municipality", _("no municipality with id %(id)s", id=scope_id))
         scope = Scope(registry.region.code, muni.id, None)
     locked = _lock_above(plugin, scope_type, scope)
     if locked is not None:
@@ -357,18 +362,20 @@ def set_toggle(registry, plugin: str, scope_type: str, scope_id: int, enabled: b
     entry = registry.region.plugins.get(plugin, {})
     limit = entry.get("municipalities") or []
     if enabled and limit and scope_type != "region" and municipality_code(scope.municipality_id) not in limit:
-        raise ToggleError(
-            f"plugin: the region profile allows '{plugin}' only in: {', '.join(limit)}")
+        raise ToggleError("plugin", _("the region profile allows '%(plugin)s' only in: %(places)s", plugin=plugin,
+                                      places=", ".join(limit)))
     states = plugin_states(registry, scope)
     if enabled:
         missing = [r for r in registry.infos[plugin].requires if not states.get(r, PluginState(r, True, "")).enabled]
         if missing:
-            raise ToggleError(f"plugin: '{plugin}' needs {', '.join(missing)} switched on here first")
+            raise ToggleError("plugin", _("'%(plugin)s' needs %(plugins)s switched on here first", plugin=plugin,
+                                          plugins=", ".join(missing)))
     else:
         dependants = [n for n, i in registry.infos.items() if plugin in i.requires and states.get(n)
                       and states[n].enabled]
         if dependants:
-            raise ToggleError(f"plugin: {', '.join(dependants)} need '{plugin}'; switch them off first")
+            raise ToggleError("plugin", _("%(plugins)s need '%(plugin)s'; switch them off first",
+                                          plugins=", ".join(dependants), plugin=plugin))
     with db.atomic():
         toggle, created = PluginToggle.get_or_create(
             plugin=plugin, scope_type=scope_type, scope_id=scope_id,

@@ -74,11 +74,11 @@ def toggle():
             services.set_toggle(registry, plugin, scope_type, scope_id, enabled, actor=current_user.username,
                                 enforced=enforced)
         else:
-            raise services.ToggleError("state: expected on, off, enforce-on, enforce-off or default")
+            raise services.ToggleError("state", _("expected on, off, enforce-on, enforce-off or default"))
     except services.ToggleLocked as exc:
         raise PageError(403, exc.reason) from exc
     except services.ToggleError as exc:
-        flash(str(exc), "error")
+        flash(exc.reason, "error")
     else:
         flash(_("Saved. The plugin's data is kept whether it is on or off."), "success")
     where = {"region": 1} if scope_type == "region" else {scope_type: scope_id}
