@@ -186,7 +186,7 @@ def test_the_grid_is_built_again_on_any_mark_of_the_class(app, client, world: Wo
     page()
     assert cache.misses == misses
     world.mark(lesson, world.boris, "4")
-    assert 'data-student="%d"' % world.boris in page() and cache.misses == misses + 1
+    assert f'data-student="{world.boris}"' in page() and cache.misses == misses + 1
     _sql(app, "UPDATE mark SET value = '2', numeric = 2 WHERE student_id = ?", (world.boris,))
     html = page()
     assert cache.misses == misses + 2 and ">2</span>" in html
