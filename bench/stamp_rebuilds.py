@@ -1,0 +1,96 @@
+"""How many diary weeks a class's marks make the portal build again (issue 20): a count, not a timing, so it
+can be taken on a busy machine (``python -m bench.stamp_rebuilds``).
+
+1. Builds the test school (``eschool.testing.world``) in a fresh SQLite file: 5А with ``--students``
+   students (25 by default), this week's lessons of the timetable in the journal.
+2. Every student's family reads the week once (the API's week through ``diary.services.built_week_rows``
+   and one per-process cache): the cache is warm.
+3. The teacher puts ``--marks`` marks (20 by default) through the journal's rules, on students in turn;
+   after each, every family reads the week again, as they do at 19:00 after the notification.
+4. Counts the weeks built (cache misses) for those reads, the writes of the class's stamp row (every
+   concurrent mark save of the class waits on that row), and the SQL statements the reads ran.
+
+``--before`` puts back the triggers of the time before migration 0041 (a mark moves its class's stamp, as
+0041's ``down`` does) on the same code: the figures before and after from one script.
+Writes nothing outside a temporary folder; prints one line of JSON.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import tempfile
+from pathlib import Path
+
+
+def measure(students: int, marks: int, before: bool) -> dict:
+    from eschool.app import create_app
+    from eschool.auth.models import User
+    from eschool.diary import answer, services
+    from eschool.journal import services as journal
+    from eschool.journal import stamps
+    from eschool.journal.models import Lesson
+    from eschool.people.models import Student
+    from eschool.testing.world import build_world
+
+    folder = Path(tempfile.mkdtemp(prefix="eschool-stamps-"))
+    app = create_app({"DATABASE_URL": f"sqlite:///{folder / 'db.sqlite3'}", "INSTANCE_PATH": str(folder),
+                      "SECRET_KEY": "bench-" + "x" * 32, "TESTING": True, "CACHE_MB": 64, "CACHE_URL": ""})
+    ext = app.extensions["eschool"]
+    database = ext.database
+    with app.app_context():
+        ext.upgrade()
+        world = build_world(app, students=students, others=3)
+        if before:
+            for statement in stamps.trigger_sql(False, None, stamps.CLASS_OF_BEFORE_0041):
+                database.execute_sql(statement)
+    start, end = services.week_of(world.today)
+    built: list[int] = []
+
+    def read_all() -> None:
+        for student_id in world.students:
+            def build(*args, _sid=student_id):
+                built.append(_sid)
+                return answer.week_answer(*args, lambda file_id: f"/f/{file_id}")
+
+            with app.test_request_context():
+                services.built_week_rows(ext.cache, Student.get_by_id(student_id), start, end, ("bench",), build,
+                                         lambda body: json.dumps(body, default=str).encode())
+
+    with app.app_context():  # one lesson of 5А today (the timetable's, if the world has it in the journal)
+        lesson = Lesson.get_or_none((Lesson.class_group == world.c5) & (Lesson.date == world.today)) or \
+            Lesson.create(school=world.school, class_group=world.c5, subject=world.maths, date=world.today,
+                          number=1, teacher=world.user_id("teacher"))
+    read_all()
+    built.clear()
+    counted: list[str] = []
+    with app.app_context():
+        class_before = stamps.class_stamps(database, [world.c5])[world.c5]
+    original = database.execute_sql
+    for n in range(marks):
+        with app.test_request_context():
+            journal.set_mark(User.get_by_id(world.user_id("teacher")), Lesson.get_by_id(lesson.id),
+                             world.students[n % students], n // students, str(2 + n % 4))
+        database.execute_sql = lambda sql, params=None, *a, **k: counted.append(sql) or original(sql, params, *a, **k)
+        try:
+            read_all()
+        finally:
+            database.execute_sql = original
+    with app.app_context():
+        class_after = stamps.class_stamps(database, [world.c5])[world.c5]
+    return {"triggers": "before 0041 (class stamp)" if before else "0041 (student stamps)", "students": students,
+            "marks": marks, "weeks_read": marks * students, "weeks_built": len(built),
+            "weeks_built_per_mark": round(len(built) / marks, 2), "class_stamp_writes": class_after - class_before,
+            "statements_for_the_reads": len(counted)}
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--students", type=int, default=25)
+    parser.add_argument("--marks", type=int, default=20)
+    parser.add_argument("--before", action="store_true", help="the triggers of before 0041")
+    args = parser.parse_args(argv)
+    print(json.dumps(measure(args.students, args.marks, args.before), ensure_ascii=False))
+
+
+if __name__ == "__main__":
+    main()
