@@ -11,18 +11,22 @@ can be taken on a busy machine (``python -m bench.stamp_rebuilds``).
    concurrent mark save of the class waits on that row), and the SQL statements the reads ran.
 
 ``--before`` puts back the triggers of the time before migration 0041 (a mark moves its class's stamp, as
-0041's ``down`` does) on the same code: the figures before and after from one script.
-Writes nothing outside a temporary folder; prints one line of JSON.
+0041's ``down`` does) on the same code: the figures before and after from one script. ``--change topic``
+changes the lesson's topic instead of putting marks (what the class shares: every week is built again),
+and ``--whole-weeks`` builds each week whole, without the class's shared part (``answer.class_rows``).
+Writes nothing outside a temporary folder; prints one line of JSON (the CPU time is the only figure that
+depends on the machine's load).
 """
 from __future__ import annotations
 
 import argparse
 import json
 import tempfile
+import time
 from pathlib import Path
 
 
-def measure(students: int, marks: int, before: bool) -> dict:
+def measure(students: int, marks: int, before: bool, change: str = "mark", whole: bool = False) -> dict:
     from eschool.app import create_app
     from eschool.auth.models import User
     from eschool.diary import answer, services
@@ -48,9 +52,9 @@ def measure(students: int, marks: int, before: bool) -> dict:
 
     def read_all() -> None:
         for student_id in world.students:
-            def build(*args, _sid=student_id):
+            def build(*args, shared=None, _sid=student_id):
                 built.append(_sid)
-                return answer.week_answer(*args, lambda file_id: f"/f/{file_id}")
+                return answer.week_answer(*args, lambda file_id: f"/f/{file_id}", None if whole else shared)
 
             with app.test_request_context():
                 services.built_week_rows(ext.cache, Student.get_by_id(student_id), start, end, ("bench",), build,
@@ -63,24 +67,32 @@ def measure(students: int, marks: int, before: bool) -> dict:
     read_all()
     built.clear()
     counted: list[str] = []
+    cpu = 0.0
     with app.app_context():
         class_before = stamps.class_stamps(database, [world.c5])[world.c5]
     original = database.execute_sql
     for n in range(marks):
         with app.test_request_context():
-            journal.set_mark(User.get_by_id(world.user_id("teacher")), Lesson.get_by_id(lesson.id),
-                             world.students[n % students], n // students, str(2 + n % 4))
+            if change == "topic":
+                with database.atomic():
+                    Lesson.update(topic=f"Тема {n}").where(Lesson.id == lesson.id).execute()
+            else:
+                journal.set_mark(User.get_by_id(world.user_id("teacher")), Lesson.get_by_id(lesson.id),
+                                 world.students[n % students], n // students, str(2 + n % 4))
         database.execute_sql = lambda sql, params=None, *a, **k: counted.append(sql) or original(sql, params, *a, **k)
+        began = time.process_time()
         try:
             read_all()
         finally:
+            cpu += time.process_time() - began
             database.execute_sql = original
     with app.app_context():
         class_after = stamps.class_stamps(database, [world.c5])[world.c5]
     return {"triggers": "before 0041 (class stamp)" if before else "0041 (student stamps)", "students": students,
-            "marks": marks, "weeks_read": marks * students, "weeks_built": len(built),
-            "weeks_built_per_mark": round(len(built) / marks, 2), "class_stamp_writes": class_after - class_before,
-            "statements_for_the_reads": len(counted)}
+            "change": change, "weeks": "whole" if whole else "class part shared", "changes": marks,
+            "weeks_read": marks * students, "weeks_built": len(built),
+            "weeks_built_per_change": round(len(built) / marks, 2), "class_stamp_writes": class_after - class_before,
+            "statements_for_the_reads": len(counted), "cpu_ms_for_the_reads": round(cpu * 1000)}
 
 
 def main(argv=None) -> None:
@@ -88,8 +100,11 @@ def main(argv=None) -> None:
     parser.add_argument("--students", type=int, default=25)
     parser.add_argument("--marks", type=int, default=20)
     parser.add_argument("--before", action="store_true", help="the triggers of before 0041")
+    parser.add_argument("--change", choices=("mark", "topic"), default="mark")
+    parser.add_argument("--whole-weeks", action="store_true", help="no shared class part")
     args = parser.parse_args(argv)
-    print(json.dumps(measure(args.students, args.marks, args.before), ensure_ascii=False))
+    print(json.dumps(measure(args.students, args.marks, args.before, args.change, args.whole_weeks),
+                     ensure_ascii=False))
 
 
 if __name__ == "__main__":

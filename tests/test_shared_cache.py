@@ -54,16 +54,16 @@ def test_a_week_built_by_one_app_is_served_by_another(make_app, app, world: Worl
     c1, c2 = first.test_client(), second.test_client()
     body = _week(c1, bearer(c1, "parent"), world.today)
     one, two = first.extensions["eschool"].cache, second.extensions["eschool"].cache
-    assert (one.misses, one.shared_hits) == (1, 0)
+    assert (one.misses, one.shared_hits) == (2, 0)  # the week, and the part its class shares
     headers = bearer(c2, "parent")
     assert _week(c2, headers, world.today) == body
     assert (two.misses, two.shared_hits, two.hits) == (0, 1, 1)
     assert _week(c2, headers, world.today) == body and two.shared_hits == 1 and two.hits == 2  # now in memory
     world.mark(lesson, world.anna, "3", slot=1)  # a new key: built once, by whichever app reads first
     assert [m["value"] for m in _week(c2, headers, world.today)["days"][0]["lessons"][0]["marks"]] == ["5", "3"]
-    assert two.misses == 1
+    assert two.misses == 1 and two.shared_hits == 2  # the class's part came from Redis
     assert _week(c1, bearer(c1, "parent"), world.today)["days"][0]["lessons"][0]["marks"][1]["value"] == "3"
-    assert one.misses == 1 and one.shared_hits == 1
+    assert one.misses == 2 and one.shared_hits == 1
 
 
 def test_the_grid_is_shared_too(make_app, app, demo, redis_prefix):
@@ -103,7 +103,7 @@ def test_a_redis_that_refuses_connections_still_answers(make_app, app, world: Wo
     with caplog.at_level("WARNING", logger="eschool.cache"):
         for _ in range(3):
             assert _week(client, headers, world.today)["days"][0]["lessons"][0]["topic"] == "Дроби"
-    assert cache.misses == 3 and cache.shared.failures == 1  # one failure, then the pause
+    assert cache.misses == 6 and cache.shared.failures == 1  # 3 weeks and their class parts; one failure, then the pause
     assert "Redis read failed" in caplog.text
 
 

@@ -32,9 +32,9 @@ class Weeks:
 
         start, end = services.week_of(self.world.today)
 
-        def build(*args):
+        def build(*args, shared=None):
             self.built.append(student_id)
-            return answer.week_answer(*args, lambda file_id: f"/f/{file_id}")
+            return answer.week_answer(*args, lambda file_id: f"/f/{file_id}", shared)
 
         with self.app.test_request_context():
             return services.built_week_rows(self.app.extensions["eschool"].cache, Student.get_by_id(student_id),
@@ -108,6 +108,36 @@ def test_what_the_class_shares_rebuilds_every_week_of_the_class(app, world: Worl
     assert [f["name"] for f in item["homework"][0]["files"]] == ["list.txt"]
     world.homework(lesson, "Только Борису", student_ids=[world.boris])  # chosen students: the class's stamp
     assert weeks.rebuilt(*everyone) == sorted((world.anna, world.boris))
+
+
+def test_after_a_topic_change_the_class_part_is_read_once_for_the_whole_class(app, world: World):
+    """The lessons, topics and homework every student of 5А sees alike (``answer.class_rows``) are read from
+    the database once for the class; each week adds only the student's own marks and attendance."""
+    lesson = world.lesson(world.today, 1)
+    second = world.lesson(world.today, 2, subject="russian")
+    world.homework(lesson, "Задачи 1-3")
+    world.homework(second, "Только Борису", student_ids=[world.boris])
+    world.mark(lesson, world.boris, "4")
+    weeks = Weeks(app, world)
+    weeks.rebuilt(world.anna, world.boris)
+    _sql(app, "UPDATE lesson SET topic = ? WHERE id = ?", ("Проценты", lesson))
+    database = app.extensions["eschool"].database
+    counted, original = [], database.execute_sql
+    database.execute_sql = lambda sql, params=None, *a, **k: counted.append(sql) or original(sql, params, *a, **k)
+    try:
+        assert weeks.rebuilt(world.anna, world.boris) == sorted((world.anna, world.boris))
+    finally:
+        database.execute_sql = original
+    assert sum("FROM lesson l JOIN subject" in sql for sql in counted) == 1, counted
+    assert sum("FROM homework h" in sql for sql in counted) == 1
+    assert sum("FROM mark m" in sql for sql in counted) == 2  # each student's own
+    anna, boris = weeks.read(world.anna), weeks.read(world.boris)
+    def homework(body):
+        return [[h["text"] for h in item["homework"]] for item in body["days"][0]["lessons"]]
+
+    assert homework(anna) == [["Задачи 1-3"], []] and homework(boris) == [["Задачи 1-3"], ["Только Борису"]]
+    assert _marks(anna) == [[], []] and _marks(boris) == [["4"], []]
+    assert anna["days"][0]["lessons"][0]["topic"] == boris["days"][0]["lessons"][0]["topic"] == "Проценты"
 
 
 def test_a_parent_reads_the_week_from_the_cache_after_a_classmates_mark(app, client, world: World):

@@ -391,13 +391,28 @@ def week_key(student_id: int, start: dt.date, end: dt.date) -> tuple:
 
 def built_week_rows(cache, student: Student, start: dt.date, end: dt.date, variant: tuple, build, render,
                     size=len):
-    """``render(build(student, start, end, memberships))`` kept in ``cache`` (``eschool.cache``) under
-    ``week_key``, so that it is built again only when one of the student's classes' journal or the
-    student's own marks and attendance changed.
-    ``build`` is ``answer.week_answer`` (the API) or ``answer.week_page`` (the page), with the file URL
-    bound; ``variant`` holds whatever else the result depends on (the form, the language, the day)."""
+    """``render(build(student, start, end, memberships, shared=...))`` kept in ``cache`` (``eschool.cache``)
+    under ``week_key``, so that it is built again only when one of the student's classes' journal or the
+    student's own marks and attendance changed. ``build`` is ``answer.week_answer`` (the API) or
+    ``answer.week_page`` (the page), with the file URL bound; ``variant`` holds whatever else the result
+    depends on (the form, the language, the day).
+
+    What the week shares with the class's other students (``answer.class_rows``: lessons, topics, homework,
+    files) is kept in the same cache under the classes' stamps alone, so after a topic or homework change the
+    class's 25 weeks read it from the database once, and each adds only its own marks and attendance."""
+    from eschool.diary import answer
+
     key = (variant, week_key(student.id, start, end))
-    return cache.get_or_build(key, lambda: render(build(student, start, end, key[1][3])), size=size)
+    memberships = key[1][3]
+
+    def shared(school_id, class_ids, first, last):
+        stamps = tuple(sorted({(c, v) for c, v, _a, _b in memberships}))
+        return cache.get_or_build(("week-classes", school_id, stamps, first, last),
+                                  lambda: answer.class_rows(school_id, class_ids, first, last),
+                                  size=answer.class_rows_size)
+
+    return cache.get_or_build(key, lambda: render(build(student, start, end, memberships, shared=shared)),
+                              size=size)
 
 
 def week(student: Student, day: dt.date) -> DiaryWeek:
