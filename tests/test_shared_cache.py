@@ -135,6 +135,23 @@ def test_a_value_not_signed_by_this_portal_is_never_unpickled(redis_prefix):
     raw.close()
 
 
+def test_nothing_is_served_older_than_the_ttl_in_either_layer(redis_prefix):
+    """A value found in Redis is kept in the process only for what is left of its time: a name in it (which
+    no stamp follows) is never older than ``ESCHOOL_CACHE_SECONDS``, whichever layer serves it."""
+    from eschool.cache import BuiltCache, SharedCache
+
+    now = [1_000_000.0]
+    writer = BuiltCache(1 << 20, 60, SharedCache(REDIS_URL, redis_prefix, 60, "s"), clock=lambda: now[0])
+    assert writer.get_or_build("week", lambda: b"v1") == b"v1"
+    now[0] += 50  # another process reads it 50 s later: from Redis, and keeps it for the 10 s left
+    reader = BuiltCache(1 << 20, 60, SharedCache(REDIS_URL, redis_prefix, 60, "s"), clock=lambda: now[0])
+    assert reader.get_or_build("week", lambda: b"v2") == b"v1" and reader.shared_hits == 1
+    now[0] += 9
+    assert reader.get_or_build("week", lambda: b"v2") == b"v1" and reader.misses == 0
+    now[0] += 2  # 61 s after it was built: neither layer serves it (Redis's own expiry aside)
+    assert reader.get_or_build("week", lambda: b"v2") == b"v2" and reader.misses == 1
+
+
 def test_the_cache_is_configured_by_the_environment(make_app, monkeypatch):
     from eschool.config import ConfigError, from_env
 

@@ -77,33 +77,35 @@ class SharedCache:
         log.warning("cache: Redis %s failed (%s: %s); building without it for %.0f s",
                     what, type(exc).__name__, exc, self.PAUSE)
 
-    def get(self, key) -> tuple[bool, Any]:
-        """``(True, value)`` if Redis holds a value signed by this portal under ``key``, else ``(False, None)``."""
+    def get(self, key) -> tuple[bool, Any, float]:
+        """``(True, value, built_at)`` if Redis holds a value signed by this portal under ``key`` (``built_at``:
+        when it was built, ``time.time()`` of the process that built it), else ``(False, None, 0)``."""
         if time.monotonic() < self._paused_until:
-            return False, None
+            return False, None, 0.0
         try:
             stored = self._redis.get(self.redis_key(key))
         except Exception as exc:  # noqa: BLE001 - any failure of the cache is a miss, never the request's
             self._failed("read", exc)
-            return False, None
+            return False, None, 0.0
         if stored is None:
-            return False, None
+            return False, None, 0.0
         signature, payload = stored[:32], stored[32:]
         if not hmac.compare_digest(signature, self._sign(payload)):
             log.warning("cache: a value in Redis under %s is not signed with this portal's key; ignored",
                         self.redis_key(key))
-            return False, None
+            return False, None, 0.0
         try:
-            return True, pickle.loads(payload)  # noqa: S301 - signed by this portal (above)
+            built_at, value = pickle.loads(payload)  # noqa: S301 - signed by this portal (above)
         except Exception as exc:  # noqa: BLE001 - e.g. a class changed by an upgrade: build it again
             log.warning("cache: a value in Redis could not be read back (%s); built again", exc)
-            return False, None
+            return False, None, 0.0
+        return True, value, built_at
 
-    def set(self, key, value) -> None:
+    def set(self, key, value, built_at: float) -> None:
         if time.monotonic() < self._paused_until:
             return
         try:
-            payload = pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL)
+            payload = pickle.dumps((built_at, value), protocol=pickle.HIGHEST_PROTOCOL)
         except Exception as exc:  # noqa: BLE001 - a value that cannot be pickled stays in the process
             log.warning("cache: a value could not be pickled (%s); kept in the process only", exc)
             return
@@ -119,7 +121,9 @@ class BuiltCache:
     """Values with their size in bytes, least recently used out first, none older than ``ttl`` seconds; in
     front of a ``SharedCache`` when one is given."""
 
-    def __init__(self, max_bytes: int, ttl: float, shared: SharedCache | None = None):
+    def __init__(self, max_bytes: int, ttl: float, shared: SharedCache | None = None, clock=time.time):
+        self.ttl = ttl
+        self._clock = clock  # wall-clock seconds: built_at travels between servers through Redis
         self.local = max_bytes > 0 and ttl > 0
         self.shared = shared if ttl > 0 else None
         self.enabled = self.local or self.shared is not None
@@ -128,13 +132,15 @@ class BuiltCache:
         self.hits = self.misses = 0  # hits in either layer; misses are builds
         self.shared_hits = 0
 
-    def _keep(self, key, value, size) -> None:
+    def _keep(self, key, value, size, built_at: float) -> None:
+        """Keep in the process until ``built_at + ttl``: a value found in Redis near the end of its time is
+        not kept another ``ttl`` here (a name in it is never older than ``ttl``)."""
         if not self.local:
             return
         weight = size(value)
         if weight <= self._entries.maxsize:
             with self._lock:
-                self._entries[key] = (value, weight)
+                self._entries[key] = (value, weight, built_at + self.ttl)
 
     def get_or_build(self, key, build: Callable[[], Any], size: Callable[[Any], int] = len):
         """The value kept under ``key`` (in the process, else in the shared cache), else ``build()``, kept."""
@@ -143,21 +149,22 @@ class BuiltCache:
         if self.local:
             with self._lock:
                 entry = self._entries.get(key)
-            if entry is not None:
+            if entry is not None and entry[2] > self._clock():
                 self.hits += 1
                 return entry[0]
         if self.shared is not None:
-            found, value = self.shared.get(key)
-            if found:
+            found, value, built_at = self.shared.get(key)
+            if found and built_at + self.ttl > self._clock():
                 self.hits += 1
                 self.shared_hits += 1
-                self._keep(key, value, size)
+                self._keep(key, value, size, built_at)
                 return value
         self.misses += 1
+        built_at = self._clock()
         value = build()
-        self._keep(key, value, size)
+        self._keep(key, value, size, built_at)
         if self.shared is not None:
-            self.shared.set(key, value)
+            self.shared.set(key, value, built_at)
         return value
 
     def clear(self) -> None:
