@@ -90,21 +90,31 @@ def test_the_grid_is_shared_too(make_app, app, demo, redis_prefix):
 
 
 def test_a_redis_that_refuses_connections_still_answers(make_app, app, world: World, caplog):
-    """Nothing listens on the port: each request builds its week (logged), none fails, and Redis is left
-    alone for a pause rather than tried (and waited for) on every read."""
+    """Nothing listens on the port: the week is built (logged), no request fails, and Redis is left alone for
+    a pause rather than tried (and waited for) on every build."""
     with socket.socket() as probe:  # a port nothing listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    down = make_app(CACHE_URL=f"redis://127.0.0.1:{port}/11", CACHE_MB=0)
-    world.lesson(world.today, 1, topic="Дроби")
+    down = make_app(CACHE_URL=f"redis://127.0.0.1:{port}/11")
+    lesson = world.lesson(world.today, 1, topic="Дроби")
     client = down.test_client()
     headers = bearer(client, "parent")
     cache = down.extensions["eschool"].cache
     with caplog.at_level("WARNING", logger="eschool.cache"):
-        for _ in range(3):
-            assert _week(client, headers, world.today)["days"][0]["lessons"][0]["topic"] == "Дроби"
-    assert cache.misses == 6 and cache.shared.failures == 1  # 3 weeks and their class parts; one failure, then the pause
+        assert _week(client, headers, world.today)["days"][0]["lessons"][0]["topic"] == "Дроби"
+        assert _week(client, headers, world.today)["days"][0]["lessons"][0]["topic"] == "Дроби"  # the process's
+        world.mark(lesson, world.anna, "5")
+        assert _week(client, headers, world.today)["days"][0]["lessons"][0]["marks"][0]["value"] == "5"
+    assert (cache.misses, cache.hits) == (3, 2)  # the week and its class part; the same again; the week again
+    assert cache.shared.failures == 1  # one failure, then the pause
     assert "Redis read failed" in caplog.text
+
+
+def test_no_cache_at_all_with_no_memory_for_it(make_app, redis_prefix):
+    """``ESCHOOL_CACHE_MB=0``: nothing kept, not even in Redis (the load test's "not cached" legs)."""
+    cache = make_app(CACHE_MB=0, CACHE_URL=REDIS_URL, CACHE_PREFIX=redis_prefix).extensions["eschool"].cache
+    assert not cache.enabled and cache.shared is None
+    assert cache.get_or_build("k", lambda: b"a") == b"a" and cache.get_or_build("k", lambda: b"b") == b"b"
 
 
 def test_a_value_not_signed_by_this_portal_is_never_unpickled(redis_prefix):
@@ -116,11 +126,11 @@ def test_a_value_not_signed_by_this_portal_is_never_unpickled(redis_prefix):
     from eschool.cache import BuiltCache, SharedCache
 
     shared = SharedCache(REDIS_URL, redis_prefix, 60, "secret-one")
-    cache = BuiltCache(0, 60, shared)
+    cache = BuiltCache(1 << 20, 60, shared)
     assert cache.get_or_build(("k", dt.date(2026, 12, 3)), lambda: b"built") == b"built"
-    assert BuiltCache(0, 60, SharedCache(REDIS_URL, redis_prefix, 60, "secret-one")).get_or_build(
+    assert BuiltCache(1 << 20, 60, SharedCache(REDIS_URL, redis_prefix, 60, "secret-one")).get_or_build(
         ("k", dt.date(2026, 12, 3)), lambda: b"again") == b"built"
-    other = BuiltCache(0, 60, SharedCache(REDIS_URL, redis_prefix, 60, "another portal's key"))
+    other = BuiltCache(1 << 20, 60, SharedCache(REDIS_URL, redis_prefix, 60, "another portal's key"))
     assert other.get_or_build(("k", dt.date(2026, 12, 3)), lambda: b"mine") == b"mine"
 
     class Boom:

@@ -9,7 +9,7 @@ holds for the shared cache too: a value under a key is the same for every proces
 stamps. What no stamp follows (a teacher's or a subject's name, the bell times, a work type's name) is at
 most ``ESCHOOL_CACHE_SECONDS`` old, in both layers.
 
-The per-process layer is bounded in bytes (``ESCHOOL_CACHE_MB``; 0 turns it off). The shared layer
+The per-process layer is bounded in bytes (``ESCHOOL_CACHE_MB``; 0 turns the whole cache off). The shared layer
 (``ESCHOOL_CACHE_URL=redis://...``; none by default) saves each worker from building what another worker
 built already: a week read at 19:00 is built once for the portal, not once per process. A Redis that is
 down or slow never fails a request: the failure is logged, the value is built, and Redis is left alone for
@@ -124,9 +124,8 @@ class BuiltCache:
     def __init__(self, max_bytes: int, ttl: float, shared: SharedCache | None = None, clock=time.time):
         self.ttl = ttl
         self._clock = clock  # wall-clock seconds: built_at travels between servers through Redis
-        self.local = max_bytes > 0 and ttl > 0
-        self.shared = shared if ttl > 0 else None
-        self.enabled = self.local or self.shared is not None
+        self.local = self.enabled = max_bytes > 0 and ttl > 0  # 0 MB: no cache at all (bench/loadtest's "not cached")
+        self.shared = shared if self.enabled else None
         self._entries = TTLCache(maxsize=max(max_bytes, 1), ttl=max(ttl, 0.001), getsizeof=lambda entry: entry[1])
         self._lock = threading.Lock()  # gunicorn's gthread workers share a process
         self.hits = self.misses = 0  # hits in either layer; misses are builds

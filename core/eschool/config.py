@@ -17,8 +17,8 @@
 | ESCHOOL_APPLICATION_RATE_LIMIT | enrolment applications sent per client IP through the public form and API (then 429) | 20 per hour |
 | ESCHOOL_PROXY_FIX | number of reverse proxies whose X-Forwarded-For is trusted (0: none) | 0 |
 | ESCHOOL_DB_POOL | PostgreSQL connections a process keeps open and reuses (0: a new connection per request) | 20 |
-| ESCHOOL_CACHE_MB | memory per process for the diary's and the grid's built data (0: none in the process; ``cache.py``) | 64 |
-| ESCHOOL_CACHE_SECONDS | the longest a name or bell time in that cache (and in Redis) may lag (marks never lag; 0: no cache at all) | 300 |
+| ESCHOOL_CACHE_MB | memory per process for the diary's and the grid's built data (0: no cache at all, Redis neither; ``cache.py``) | 64 |
+| ESCHOOL_CACHE_SECONDS | the longest a name or bell time in that cache (and in Redis) may lag (marks never lag) | 300 |
 | ESCHOOL_CACHE_URL | a Redis shared by every worker and app server behind the per-process cache: ``redis://host:6379/1`` | none: each process builds its own |
 | ESCHOOL_CACHE_PREFIX | the prefix of the cache's keys in that Redis (several portals may share one Redis) | made from DATABASE_URL |
 | ESCHOOL_QUEUE_URL | the task queue (``jobs.py``): ``redis://host:6379/0``, or ``sqlite:///path`` | ``queue.sqlite3`` in the instance folder |
