@@ -30,7 +30,10 @@ def test_a_small_scale_builds_consistent_rows_and_is_idempotent(app):
         from eschool.journal import stamps
 
         ids = [c.id for c in ClassGroup.select()]
-        assert all(v > 0 for v in stamps.class_stamps(app.extensions["eschool"].database, ids).values())
+        database = app.extensions["eschool"].database
+        assert all(v > 0 for v in stamps.class_stamps(database, ids).values())
+        # ... and every student's (a mark moves its student's stamp, not the class's: 0041)
+        assert all(stamps.student_stamp(database, s.id) > 0 for s in Student.select(Student.id))
         again = build_scale("municipality", log=lambda _m: None, schools=2, students_per_school=60, weeks=1)
         assert again.schools == 0 and Student.select().count() == 120
         assert School.select().count() == 2

@@ -12,12 +12,12 @@ from flask import Flask, abort, g, request, session
 from flask_login import LoginManager
 from flask_wtf.csrf import CSRFProtect
 
+from eschool import cache as cachemod
 from eschool import db as dbmod
 from eschool.api.jsonparse import JSONProvider
 from eschool.auth.idle import MAX_IDLE_MINUTES
 from eschool.auth.permissions import PermissionRegistry, register_redirects
 from eschool.auth.roles import roles_for_region
-from eschool.cache import BuiltCache
 from eschool.config import from_env
 from eschool.core_parts import is_core
 from eschool.i18n import init_babel, translation_dirs
@@ -51,7 +51,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config["PERMANENT_SESSION_LIFETIME"] = MAX_IDLE_MINUTES * 60  # auth/idle.py ends idle sessions
     app.extensions["eschool"] = EschoolState(region=region, plugins=registry, permissions=permissions,
                                              roles=roles, database=database, theme_chain=chain, models=models,
-                                             cache=BuiltCache(config["CACHE_MB"] * 1024 * 1024, config["CACHE_SECONDS"]))
+                                             cache=cachemod.from_config(config))
 
     plugin_templates = {name: info.folder("templates") for name, info in registry.infos.items()
                         if not is_core(name) and info.folder("templates")}

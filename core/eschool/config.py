@@ -17,8 +17,10 @@
 | ESCHOOL_APPLICATION_RATE_LIMIT | enrolment applications sent per client IP through the public form and API (then 429) | 20 per hour |
 | ESCHOOL_PROXY_FIX | number of reverse proxies whose X-Forwarded-For is trusted (0: none) | 0 |
 | ESCHOOL_DB_POOL | PostgreSQL connections a process keeps open and reuses (0: a new connection per request) | 20 |
-| ESCHOOL_CACHE_MB | memory per process for the diary's and the grid's built data (0: no cache; ``cache.py``) | 64 |
-| ESCHOOL_CACHE_SECONDS | the longest a name or bell time in that cache may lag (marks never lag) | 300 |
+| ESCHOOL_CACHE_MB | memory per process for the diary's and the grid's built data (0: no cache at all, Redis neither; ``cache.py``) | 64 |
+| ESCHOOL_CACHE_SECONDS | the longest a name or bell time in that cache (and in Redis) may lag (marks never lag) | 300 |
+| ESCHOOL_CACHE_URL | a Redis shared by every worker and app server behind the per-process cache: ``redis://host:6379/1`` | none: each process builds its own |
+| ESCHOOL_CACHE_PREFIX | the prefix of the cache's keys in that Redis (several portals may share one Redis) | made from DATABASE_URL |
 | ESCHOOL_QUEUE_URL | the task queue (``jobs.py``): ``redis://host:6379/0``, or ``sqlite:///path`` | ``queue.sqlite3`` in the instance folder |
 | ESCHOOL_QUEUE_NAME | the queue's name (several portals may share one Redis) | eschool |
 | ESCHOOL_QUEUE_IMMEDIATE | ``1``: run jobs at once in the process that queues them (no worker; no retries later) | 0 |
@@ -99,9 +101,12 @@ def from_env(overrides: dict | None = None) -> dict:
         "PASSWORD_HASH_CONCURRENCY": max(1, int(env.get("ESCHOOL_PASSWORD_HASH_CONCURRENCY", "1") or 1)),
         # PostgreSQL: connections kept open per process and reused by its requests (0: connect per request)
         "DB_POOL": int(env.get("ESCHOOL_DB_POOL", "20") or 0),
-        # The diary's and the grid's built data, kept per process until the class's journal changes (cache.py)
+        # The diary's and the grid's built data, kept per process until their journal stamps move (cache.py)
         "CACHE_MB": int(env.get("ESCHOOL_CACHE_MB", "64") or 0),
         "CACHE_SECONDS": int(env.get("ESCHOOL_CACHE_SECONDS", "300") or 0),
+        # ... and shared by every process through Redis (cache.py); the prefix keeps portals apart
+        "CACHE_URL": env.get("ESCHOOL_CACHE_URL", ""),
+        "CACHE_PREFIX": env.get("ESCHOOL_CACHE_PREFIX", ""),
         # The task queue and the notifications' retries (jobs.py, notifications/services.py)
         "QUEUE_URL": env.get("ESCHOOL_QUEUE_URL", ""),
         "QUEUE_NAME": env.get("ESCHOOL_QUEUE_NAME", "eschool"),

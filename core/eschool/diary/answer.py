@@ -38,23 +38,12 @@ def _rows(sql: str, params) -> list:
     return db.obj.execute_sql(sql, tuple(params)).fetchall()
 
 
-def week_answer(student, start: dt.date, end: dt.date, memberships, file_url) -> dict:
-    """The ``DiarySchema`` document of ``student`` from ``start`` to ``end`` (days with lessons only).
-
-    ``memberships``: ``(class_id, stamp, starts_on, ends_on)`` of the student's classes in the range, as
-    ``services.week_key`` read them; ``file_url(file_id)``: a homework file's download address.
-    """
-    spans = [(c, _date(a), _date(b)) for c, _v, a, b in memberships]
-    class_ids = sorted({c for c, _a, _b in spans})
-
-    def in_class(class_id, day):
-        return any(c == class_id and a <= day and (b is None or b >= day) for c, a, b in spans)
-
-    answer = {"student": {"id": student.id, "full_name": student.full_name, "last_name": student.last_name,
-                          "first_name": student.first_name},
-              "start": start.isoformat(), "end": end.isoformat(), "days": []}
-    if not class_ids:
-        return answer
+def class_rows(school_id: int, class_ids: list, start: dt.date, end: dt.date) -> dict:
+    """What every student of the classes sees alike from ``start`` to ``end``: the lessons (the journal's and
+    the timetable's not in the journal yet) with subject, teacher, subgroup and bell times, the subgroups'
+    members, the homework set in the range or due in it (each with the students it was chosen for) and its
+    files. Plain rows, built once per class and dates (``services.built_week_rows`` keeps them under the
+    classes' stamps) and shared by the students' weeks, which add their own marks and attendance."""
     s, e = start.isoformat(), end.isoformat()
     p = db.obj.param
     # 1. the lessons, with subject, teacher, subgroup and bell times
@@ -66,7 +55,7 @@ def week_answer(student, start: dt.date, end: dt.date, memberships, file_url) ->
         f"LEFT JOIN lesson_time lt ON lt.school_id = {p} AND lt.shift = cg.shift AND lt.number = l.number "
         f"WHERE l.class_group_id IN ({_in(class_ids)}) AND l.date BETWEEN {p} AND {p} "
         "ORDER BY l.date, COALESCE(l.number, 99), l.id",
-        [student.school_id, *class_ids, s, e])
+        [school_id, *class_ids, s, e])
     # 1b. the timetable's lessons not in the journal yet (timetable.planned: three statements), in the same shape
     # (id None) with their entry in the last column and a planned flag
     existing = {(row[12], _date(row[3])) for row in lessons if row[12]}
@@ -84,6 +73,62 @@ def week_answer(student, start: dt.date, end: dt.date, memberships, file_url) ->
                 f"SELECT subgroup_id, student_id FROM subgroup_membership WHERE subgroup_id IN ({_in(subgroups)})",
                 subgroups):
             members[subgroup_id].add(student_id)
+    # 4. homework set in these lessons, and homework due in the range set in the classes' earlier lessons
+    # (two SELECTs: one with an OR read every homework of the classes, bench/run), each with the students it
+    # was chosen for (a row per chosen student; none for the whole class's)
+    has_files = "EXISTS (SELECT 1 FROM homework_file hf WHERE hf.homework_id = h.id)"
+    columns = (f"SELECT h.id, h.lesson_id, h.text, h.links, h.minutes_needed, h.due_on, h.for_all, hs.student_id, "
+               f"l.date, l.class_group_id, l.subject_id, {has_files} "
+               "FROM homework h JOIN lesson l ON l.id = h.lesson_id "
+               "LEFT JOIN homework_student hs ON hs.homework_id = h.id ")
+    homework_rows = _rows(
+        f"{columns} WHERE l.class_group_id IN ({_in(class_ids)}) AND l.date BETWEEN {p} AND {p} "
+        f"UNION ALL {columns} WHERE l.class_group_id IN ({_in(class_ids)}) AND l.date < {p} "
+        f"AND h.due_on BETWEEN {p} AND {p}",
+        [*class_ids, s, e, *class_ids, e, s, e])
+    homework, chosen = {}, defaultdict(set)
+    for row in sorted(homework_rows, key=lambda r: (_date(r[8]), r[0])):
+        homework.setdefault(row[0], row)
+        if row[7] is not None:
+            chosen[row[0]].add(row[7])
+    # 5. their files (only when some have any)
+    files = defaultdict(list)
+    ids = [hw_id for hw_id, row in homework.items() if row[11]]
+    if ids:
+        for file_id, homework_id, name, content_type, size in _rows(
+                "SELECT id, homework_id, original_name, content_type, size FROM homework_file "
+                f"WHERE homework_id IN ({_in(ids)}) ORDER BY id", ids):
+            files[homework_id].append((file_id, name, content_type, size))
+    return {"lessons": lessons, "members": dict(members), "homework": list(homework.values()),
+            "chosen": dict(chosen), "files": dict(files)}
+
+
+def class_rows_size(rows: dict) -> int:
+    """About the bytes ``class_rows`` hold, for the cache's bound."""
+    return 300 * (len(rows["lessons"]) + len(rows["homework"]) + len(rows["files"])) + 500
+
+
+def week_answer(student, start: dt.date, end: dt.date, memberships, file_url, shared=None) -> dict:
+    """The ``DiarySchema`` document of ``student`` from ``start`` to ``end`` (days with lessons only).
+
+    ``memberships``: ``(class_id, stamp, starts_on, ends_on)`` of the student's classes in the range, as
+    ``services.week_key`` read them; ``file_url(file_id)``: a homework file's download address; ``shared``:
+    ``class_rows`` or what gives the same (``services.built_week_rows`` gives them from its cache).
+    """
+    spans = [(c, _date(a), _date(b)) for c, _v, a, b in memberships]
+    class_ids = sorted({c for c, _a, _b in spans})
+
+    def in_class(class_id, day):
+        return any(c == class_id and a <= day and (b is None or b >= day) for c, a, b in spans)
+
+    answer = {"student": {"id": student.id, "full_name": student.full_name, "last_name": student.last_name,
+                          "first_name": student.first_name},
+              "start": start.isoformat(), "end": end.isoformat(), "days": []}
+    if not class_ids:
+        return answer
+    p = db.obj.param
+    common = (shared or class_rows)(student.school_id, class_ids, start, end)
+    lessons, members = common["lessons"], common["members"]
     lesson_ids = [row[0] for row in lessons if not row[13]]
     # 2. the student's marks and 3. attendance in those lessons
     marks = defaultdict(list)
@@ -114,39 +159,19 @@ def week_answer(student, start: dt.date, end: dt.date, memberships, file_url) ->
         student.id, [(key_of(row), _date(row[3]), row[4], row[2], row[11], row[8]) for row in in_classes], members,
         set(marks) | set(attendance))
     shown = [row for row in in_classes if key_of(row) in labels_shown]
-    # 4. homework set in these lessons, and homework due in the range set in the classes' earlier lessons
-    # (two SELECTs: one with an OR read every homework of the classes, bench/run), with "chosen for me"
-    chosen = f"EXISTS (SELECT 1 FROM homework_student hs WHERE hs.homework_id = h.id AND hs.student_id = {p})"
-    has_files = "EXISTS (SELECT 1 FROM homework_file hf WHERE hf.homework_id = h.id)"
-    columns = (f"SELECT h.id, h.lesson_id, h.text, h.links, h.minutes_needed, h.due_on, h.for_all, {chosen}, "
-               f"l.date, l.class_group_id, l.subject_id, {has_files} "
-               "FROM homework h JOIN lesson l ON l.id = h.lesson_id ")
-    homework_rows = _rows(
-        f"{columns} WHERE l.class_group_id IN ({_in(class_ids)}) AND l.date BETWEEN {p} AND {p} "
-        f"UNION ALL {columns} WHERE l.class_group_id IN ({_in(class_ids)}) AND l.date < {p} "
-        f"AND h.due_on BETWEEN {p} AND {p}",
-        [student.id, *class_ids, s, e, student.id, *class_ids, e, s, e])
-    seen, homework = set(), []
-    for row in sorted(homework_rows, key=lambda r: (_date(r[8]), r[0])):
-        if row[0] not in seen and (row[6] or row[7]):  # for the whole class, or chosen for this student
-            seen.add(row[0])
-            homework.append(row)
-    # 5. their files (only when some have any)
-    files = defaultdict(list)
-    ids = [row[0] for row in homework if row[11]]
-    if ids:
-        for file_id, homework_id, name, content_type, size in _rows(
-                "SELECT id, homework_id, original_name, content_type, size FROM homework_file "
-                f"WHERE homework_id IN ({_in(ids)}) ORDER BY id", ids):
-            files[homework_id].append({"id": file_id, "name": name, "content_type": content_type, "size": size,
-                                       "url": file_url(file_id)})
+    # 4. the homework for the whole class or chosen for this student, 5. with its files (new dicts: the shared
+    # rows are never changed)
+    homework = [row for row in common["homework"] if row[6] or student.id in common["chosen"].get(row[0], ())]
+    files = {hw_id: [{"id": file_id, "name": name, "content_type": content_type, "size": size,
+                      "url": file_url(file_id)} for file_id, name, content_type, size in items]
+             for hw_id, items in common["files"].items()}
     set_in, due = defaultdict(list), defaultdict(list)
     for hw_id, lesson_id, text, links, minutes, due_on, for_all, _chosen, day, class_id, subject_id, _f in homework:
         day, due_on = _date(day), _date(due_on)
         item = {"id": hw_id, "lesson_id": lesson_id, "text": text, "minutes_needed": minutes,
                 "due_on": due_on.isoformat() if due_on else None, "for_all": bool(for_all),
                 "links": [line.strip() for line in (links or "").splitlines() if line.strip()],
-                "files": files[hw_id]}
+                "files": files.get(hw_id, [])}
         if start <= day <= end:
             set_in[lesson_id].append(item)
         if due_on is not None and start <= due_on <= end and due_on > day and in_class(class_id, day):
@@ -173,12 +198,12 @@ def week_answer(student, start: dt.date, end: dt.date, memberships, file_url) ->
     return answer
 
 
-def week_page(student, start: dt.date, end: dt.date, memberships, file_url) -> dict:
+def week_page(student, start: dt.date, end: dt.date, memberships, file_url, shared=None) -> dict:
     """The week page's data from the same rows: every day from Monday to Saturday (Sunday only with
     lessons) with real dates, the homework's due dates as dates, and the names of the student's classes."""
     from eschool.school.models import ClassGroup
 
-    answer = week_answer(student, start, end, memberships, file_url)
+    answer = week_answer(student, start, end, memberships, file_url, shared)
     by_day = {dt.date.fromisoformat(d["date"]): d["lessons"] for d in answer["days"]}
     days, day = [], start
     while day <= end:

@@ -79,8 +79,8 @@ def diary():
     args = load_query(DiaryRangeQuerySchema())
     student = _student(args)
     start, end = _range(args)
-    def build(*args):
-        return week_answer(*args, lambda file_id: url_for("diary_api.homework_file", file_id=file_id))
+    def build(*args, shared=None):
+        return week_answer(*args, lambda file_id: url_for("diary_api.homework_file", file_id=file_id), shared)
 
     body = services.built_week_rows(current_app.extensions["eschool"].cache, student, start, end,
                                     ("api", str(get_locale())), build,

@@ -370,30 +370,49 @@ def weeks(students: list[Student], start: dt.date, end: dt.date, all_days: bool 
 
 def week_key(student_id: int, start: dt.date, end: dt.date) -> tuple:
     """What a student's diary between two dates is built from: the classes they are in then (with the
-    dates), each with its journal stamp (``journal.stamps``, moved by the database on every change of the
-    class's journal). One query. A new mark, absence or homework, or a move to another class, gives
-    another key."""
+    dates), each with its journal stamp (``journal.stamps``, moved by the database on every change the
+    class shares: lessons, topics, homework, the timetable ...), and the student's own stamp (moved on
+    every change of their marks and attendance). One query. A new homework, a move to another class, or
+    the student's own new mark or absence gives another key; a classmate's mark does not."""
     from eschool.db import db
 
     param = db.obj.param
     rows = db.obj.execute_sql(
-        "SELECT cm.class_group_id, COALESCE(js.version, 0), cm.starts_on, cm.ends_on FROM class_membership cm "
+        "SELECT cm.class_group_id, COALESCE(js.version, 0), cm.starts_on, cm.ends_on, "
+        f"(SELECT ss.version FROM journal_student_stamp ss WHERE ss.student_id = {param}) FROM class_membership cm "
         "LEFT JOIN journal_stamp js ON js.class_group_id = cm.class_group_id "
         f"WHERE cm.student_id = {param} AND cm.starts_on <= {param} "
         f"AND (cm.ends_on IS NULL OR cm.ends_on >= {param}) ORDER BY cm.class_group_id, cm.starts_on",
-        (student_id, end.isoformat(), start.isoformat())).fetchall()
+        (student_id, student_id, end.isoformat(), start.isoformat())).fetchall()
+    own = int(rows[0][4] or 0) if rows else 0
     return (student_id, start, end, tuple((int(c), int(v), str(a), None if b is None else str(b))
-                                          for c, v, a, b in rows))
+                                          for c, v, a, b, _own in rows), own)
 
 
 def built_week_rows(cache, student: Student, start: dt.date, end: dt.date, variant: tuple, build, render,
                     size=len):
-    """``render(build(student, start, end, memberships))`` kept in ``cache`` (``eschool.cache``) under
-    ``week_key``, so that it is built again only when one of the student's classes' journal changed.
-    ``build`` is ``answer.week_answer`` (the API) or ``answer.week_page`` (the page), with the file URL
-    bound; ``variant`` holds whatever else the result depends on (the form, the language, the day)."""
+    """``render(build(student, start, end, memberships, shared=...))`` kept in ``cache`` (``eschool.cache``)
+    under ``week_key``, so that it is built again only when one of the student's classes' journal or the
+    student's own marks and attendance changed. ``build`` is ``answer.week_answer`` (the API) or
+    ``answer.week_page`` (the page), with the file URL bound; ``variant`` holds whatever else the result
+    depends on (the form, the language, the day).
+
+    What the week shares with the class's other students (``answer.class_rows``: lessons, topics, homework,
+    files) is kept in the same cache under the classes' stamps alone, so after a topic or homework change the
+    class's 25 weeks read it from the database once, and each adds only its own marks and attendance."""
+    from eschool.diary import answer
+
     key = (variant, week_key(student.id, start, end))
-    return cache.get_or_build(key, lambda: render(build(student, start, end, key[1][3])), size=size)
+    memberships = key[1][3]
+
+    def shared(school_id, class_ids, first, last):
+        stamps = tuple(sorted({(c, v) for c, v, _a, _b in memberships}))
+        return cache.get_or_build(("week-classes", school_id, stamps, first, last),
+                                  lambda: answer.class_rows(school_id, class_ids, first, last),
+                                  size=answer.class_rows_size)
+
+    return cache.get_or_build(key, lambda: render(build(student, start, end, memberships, shared=shared)),
+                              size=size)
 
 
 def week(student: Student, day: dt.date) -> DiaryWeek:

@@ -87,8 +87,8 @@ def week():
     def render_days(built):
         return Markup(render_template("diary/_days.html", diary=built, **context)), built["class_names"]
 
-    def build(*args):
-        return week_page(*args, lambda file_id: url_for("diary.homework_file", file_id=file_id))
+    def build(*args, shared=None):
+        return week_page(*args, lambda file_id: url_for("diary.homework_file", file_id=file_id), shared)
 
     days_html, diary.class_names = services.built_week_rows(
         current_app.extensions["eschool"].cache, student, start, end,

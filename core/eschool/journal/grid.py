@@ -174,13 +174,14 @@ def build(class_group: ClassGroup, subject: Subject, *, subgroup: Subgroup | Non
 
 def cache_key(user, class_group: ClassGroup, subject: Subject, subgroup, period, periods: list, today: dt.date,
               keeper: bool, school, variant: tuple) -> tuple:
-    """What the user's grid is built from, for ``eschool.cache``: the class's journal stamp (moved by the
-    database on every lesson, mark, absence, homework or membership change: ``journal.stamps``), the day,
-    the periods' closing and the edit window (what the page lets the user change). One query."""
+    """What the user's grid is built from, for ``eschool.cache``: the class's journal stamp and the sum of
+    its members' own stamps (``journal.stamps.grid_stamp``: moved by the database on every lesson, homework
+    or membership change, and on every mark or absence of any student of the class), the day, the periods'
+    closing and the edit window (what the page lets the user change). One query."""
     from eschool.db import db
     from eschool.journal import stamps
 
-    stamp = stamps.class_stamps(db.obj, [class_group.id])[class_group.id]
+    stamp = stamps.grid_stamp(db.obj, class_group.id)
     return ("grid", user.id, class_group.id, subject.id, subgroup.id if subgroup else None,
             period.id if period else None, today, bool(keeper), services.edit_window_days(school),
             tuple((p.id, bool(p.closed)) for p in periods), variant, stamp)
