@@ -136,3 +136,42 @@ def test_the_student_card_shows_the_knowledge_base(app, world, book, login_as):
     html = client.get(f"/school/{world.school}/students/{world.students[0]}",
                       headers={"Accept-Language": "ru"}).get_data(as_text=True)
     assert "База знаний" in html and "Математика 5: дроби" in html
+
+
+def test_the_diary_week_reads_the_knowledge_base_once_not_once_a_day(app, client, world, book, api_token, login_as,
+                                                                     count_queries):
+    """The diary fills every day's slot: the materials and tests of the week are read once for the week
+    (two statements, not two a day), and each material shows on its own day only."""
+    from eschool.journal.models import Lesson
+
+    teacher = api_token("teacher")
+    api = f"/api/v1/knowledge_base/schools/{world.school}"
+    mid = client.post(f"{api}/materials", headers=teacher, json={"title": "Дроби: памятка", "subject": "Математика",
+                                                                "body": "Текст"}).get_json()["id"]
+    client.post(f"{api}/materials/{mid}/publish", headers=teacher)
+    login_as("teacher").get(f"/knowledge_base/school/{world.school}/materials/{mid}")  # lessons made
+    with app.app_context():
+        lessons = list(Lesson.select().where((Lesson.class_group == world.c5) & (Lesson.date <= world.today))
+                       .order_by(Lesson.date))
+    weeks: dict = {}
+    for lesson in lessons:  # the latest week with lessons on two days or more
+        weeks.setdefault(lesson.date - dt.timedelta(days=lesson.date.weekday()), []).append(lesson)
+    week = next(w for _monday, w in sorted(weeks.items(), reverse=True) if len({x.date for x in w}) >= 2)
+    days = sorted({lesson.date for lesson in week})
+    first = next(lesson for lesson in week if lesson.date == days[0])
+    second = next(lesson for lesson in week if lesson.date == days[-1])
+    parent = login_as("parent")
+    url = f"/diary?date={days[-1].isoformat()}"
+    shown = f'📘 <a href="/knowledge_base/school/{world.school}/materials/{mid}">'  # the day's slot
+    assert shown not in parent.get(url).get_data(as_text=True)
+    assert client.post(f"{api}/materials/{mid}/assign", json={"lesson_id": first.id}, headers=teacher).status_code == 201
+    with count_queries() as one_day:
+        html = parent.get(url).get_data(as_text=True)
+    assert html.count(shown) == 1
+    assert client.post(f"{api}/materials/{mid}/assign", json={"lesson_id": second.id}, headers=teacher).status_code == 201
+    with count_queries() as two_days:
+        html = parent.get(url).get_data(as_text=True)
+    assert html.count(shown) == 2
+    assert two_days.count <= one_day.count
+    # the week's materials and tests: one statement each, whatever the days shown (were two a day)
+    assert sum('"knowledge_base_' in sql for sql in two_days.statements) == 2, two_days.statements

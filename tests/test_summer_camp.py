@@ -352,6 +352,17 @@ def test_the_days_plan_reaches_the_parents_diary(app, world, camp, client, api_t
     assert "Экскурсия в музей" in html and "Солнышко" in html
 
 
+def test_a_diary_week_without_camp_asks_the_camp_once(app, world, camp, login_as, count_queries):
+    """Most weeks of the year a child has no camp: the diary's seven day slots cost one statement for the
+    week, not one a day."""
+    parent = login_as("parent")
+    far = camp["start"] - dt.timedelta(days=60)
+    parent.get(f"/diary?student={camp['child']}&date={far}")
+    with count_queries() as counted:
+        assert parent.get(f"/diary?student={camp['child']}&date={far}").status_code == 200
+    assert sum('"summer_camp_' in sql for sql in counted.statements) == 1, counted.statements
+
+
 # --------------------------------------------------------------------------- reports
 
 

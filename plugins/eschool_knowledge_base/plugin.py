@@ -1,7 +1,9 @@
 """The knowledge base's hook implementations (the entry-point target ``eschool_knowledge_base.plugin``)."""
 from __future__ import annotations
 
-from flask import render_template, url_for
+import datetime as dt
+
+from flask import g, render_template, url_for
 from flask_babel import lazy_gettext as _l
 
 from eschool.plugin_api import (
@@ -110,7 +112,12 @@ def eschool_template_slot(slot, context, user, scope):
         return None
     from eschool_knowledge_base import services
 
-    items = services.day_items(context["student"], context["date"])
+    student, day = context["student"], context["date"]
+    monday = day - dt.timedelta(days=day.weekday())
+    weeks = g.setdefault("knowledge_base_week_items", {})  # the diary fills seven days: read the week once
+    if (student.id, monday) not in weeks:
+        weeks[(student.id, monday)] = services.week_items(student, monday)
+    items = weeks[(student.id, monday)].get(day)
     if not items:
         return None
     return SlotFragment(render_template("knowledge_base/diary_day.html", items=items, student=context["student"]),

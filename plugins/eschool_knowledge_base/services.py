@@ -1010,15 +1010,34 @@ def child_overview(student: Student) -> dict:
 
 
 def day_items(student: Student, day: dt.date) -> dict:
-    """A diary day: materials given in that day's lessons, tests closing that day (two queries)."""
+    """A diary day: materials given in that day's lessons, tests closing that day."""
+    return week_items(student, day - dt.timedelta(days=day.weekday())).get(day, {})
+
+
+def week_items(student: Student, monday: dt.date) -> dict[dt.date, dict]:
+    """The diary week's days from Monday: materials given in each day's lessons, tests closing each day
+    (three queries for the week, not three a day: the diary fills every day's slot)."""
     group = class_of_student(student)
     if group is None:
         return {}
-    mats = list(Material.select(Material.id, Material.title, Material.school).join(MaterialAssignment)
-                .join(Lesson).where((MaterialAssignment.class_group == group.id) & (Lesson.date == day)))
+    end = monday + dt.timedelta(days=7)
+    days: dict[dt.date, dict] = defaultdict(lambda: {"materials": [], "quizzes": [], "school_id": group.school_id})
+    for material in (Material.select(Material.id, Material.title, Material.school, Lesson.date.alias("day"))
+                     .join(MaterialAssignment).join(Lesson)
+                     .where((MaterialAssignment.class_group == group.id) & (Lesson.date >= monday)
+                            & (Lesson.date < end)).objects()):
+        day = material.day if isinstance(material.day, dt.date) else dt.date.fromisoformat(str(material.day)[:10])
+        days[day]["materials"].append(material)
     from eschool.plugin_api import region_tz
 
     tz = region_tz()
-    start = dt.datetime.combine(day, dt.time()).replace(tzinfo=tz).astimezone(dt.UTC).replace(tzinfo=None)
-    quizzes = list(quizzes_for_class(group.id).where(Quiz.closes_at.between(start, start + dt.timedelta(days=1))))
-    return {"materials": mats, "quizzes": quizzes, "school_id": group.school_id} if mats or quizzes else {}
+
+    def utc(day):
+        return dt.datetime.combine(day, dt.time()).replace(tzinfo=tz).astimezone(dt.UTC).replace(tzinfo=None)
+
+    for quiz in quizzes_for_class(group.id).where((Quiz.closes_at >= utc(monday)) & (Quiz.closes_at <= utc(end))):
+        local = quiz.closes_at.replace(tzinfo=dt.UTC).astimezone(tz)
+        day = local.date() if local.time() != dt.time() else local.date() - dt.timedelta(days=1)
+        if monday <= day < end:
+            days[day]["quizzes"].append(quiz)
+    return dict(days)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import render_template, url_for
+from flask import g, render_template, url_for
 from flask_babel import lazy_gettext as _l
 
 from eschool.plugin_api import (
@@ -141,7 +141,14 @@ def eschool_template_slot(slot, context, user, scope):
     day = context["date"]
     if not isinstance(day, dt.date):
         return None
-    camp = services.child_day(context["student"].id, day)
+    student_id = context["student"].id
+    monday = day - dt.timedelta(days=day.weekday())
+    weeks = g.setdefault("summer_camp_week", {})  # the diary fills seven days: one query for the week
+    if (student_id, monday) not in weeks:
+        weeks[(student_id, monday)] = services.camp_applications(student_id, monday, monday + dt.timedelta(days=6))
+    if not weeks[(student_id, monday)]:
+        return None
+    camp = services.child_day(student_id, day, weeks[(student_id, monday)])
     if camp is None:
         return None
     return SlotFragment(render_template("summer_camp/diary_day.html", camp=camp, labels=MARK_LABELS,

@@ -574,17 +574,27 @@ def delete_plan_item(item: PlanItem, user, manager: bool) -> None:
     item.delete_instance()
 
 
-def child_day(student_id: int, day: dt.date) -> dict | None:
-    """For the diary: the child's camp on that day (session, squad, mark, activities), or ``None``."""
-    app = (Application.select(Application, CampSession).join(CampSession)
-           .where((Application.student == student_id) & (Application.status == "confirmed")
-                  & (CampSession.starts_on <= day) & (CampSession.ends_on >= day)).first())
+def child_day(student_id: int, day: dt.date, sessions: list | None = None) -> dict | None:
+    """For the diary: the child's camp on that day (session, squad, mark, activities), or ``None``.
+    ``sessions``: the child's confirmed applications around the day (``camp_applications``), when the
+    caller read them once for a week."""
+    if sessions is None:
+        sessions = camp_applications(student_id, day, day)
+    app = next((a for a in sessions if a.session.starts_on <= day <= a.session.ends_on), None)
     if app is None:
         return None
     mark = DayMark.select(DayMark.mark).where((DayMark.application == app.id) & (DayMark.date == day)).scalar()
     squad = Squad.get_by_id(app.squad_id).name if app.squad_id else ""
     return {"session": app.session, "squad": squad, "mark": mark,
             "items": plan(app.session, day, app.squad_id)}
+
+
+def camp_applications(student_id: int, start: dt.date, end: dt.date) -> list:
+    """The child's confirmed applications whose session overlaps ``start``..``end``, with the session (one
+    query: most weeks of the year the answer is none, and the diary's days ask nothing more)."""
+    return list(Application.select(Application, CampSession).join(CampSession)
+                .where((Application.student == student_id) & (Application.status == "confirmed")
+                       & (CampSession.starts_on <= end) & (CampSession.ends_on >= start)))
 
 
 # --------------------------------------------------------------------------- reports
