@@ -229,3 +229,22 @@ def test_a_lessons_alerts_cost_the_same_statements_for_one_mark_or_five(app, wor
         assert services.fire_lesson(ready["lesson"], since.isoformat(), due) == 0  # claimed already: nothing twice
         assert services.claim(["test:1:1", "test:1:1", "test:2:1"]) == {"test:1:1", "test:2:1"}
         assert services.claim(["test:1:1"]) == set()
+
+
+def test_a_change_just_before_the_queued_job_queues_its_own(app, monkeypatch):
+    """The queue may start a job up to a second early: a change saved less than GUARD before the lesson's
+    queued job is due queues a job of its own instead of counting on that one (a mark was never alerted)."""
+    from eschool_alerts import services
+
+    queued, clock = [], [dt.datetime(2026, 12, 3, 14, 0, 0)]
+    monkeypatch.setattr(services, "utcnow", lambda: clock[0])
+    monkeypatch.setattr(services, "enqueue", lambda func, *args, eta=None: queued.append(eta))
+    monkeypatch.setattr(services, "settings", lambda school_id=None, scope=None: {"delay_seconds": 10})
+    with app.app_context():
+        services.touch(1, scope=None)  # the first change: a job due at 14:00:10
+        clock[0] += dt.timedelta(seconds=7)
+        services.touch(1, scope=None)  # 3 s before it: covered by it
+        assert queued == [dt.datetime(2026, 12, 3, 14, 0, 10)]
+        clock[0] += dt.timedelta(seconds=2, milliseconds=500)
+        services.touch(1, scope=None)  # 0.5 s before it: the job may have started already
+        assert queued == [dt.datetime(2026, 12, 3, 14, 0, 10), dt.datetime(2026, 12, 3, 14, 0, 19, 500000)]
