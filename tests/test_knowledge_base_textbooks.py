@@ -106,16 +106,22 @@ def test_progress_map_queries_stay_flat_in_students(app, client, world, book, ap
     assert count() == small
 
 
-def test_parents_see_assigned_materials_tests_and_results_in_the_diary(app, client, world, book, api_token, login_as):
-    """Part 4: the diary day, the start page and the student card show the child's knowledge base."""
-    from eschool.journal.models import Lesson
-
+def _published_material(client, world, api_token, login_as):
+    """A published material «Дроби: памятка» of 5А's maths teacher, the class's lessons made: (API, id, headers)."""
     teacher = api_token("teacher")
     api = f"/api/v1/knowledge_base/schools/{world.school}"
     mid = client.post(f"{api}/materials", headers=teacher, json={"title": "Дроби: памятка", "subject": "Математика",
                                                                 "body": "Текст"}).get_json()["id"]
     client.post(f"{api}/materials/{mid}/publish", headers=teacher)
     login_as("teacher").get(f"/knowledge_base/school/{world.school}/materials/{mid}")  # lessons made
+    return api, mid, teacher
+
+
+def test_parents_see_assigned_materials_tests_and_results_in_the_diary(app, client, world, book, api_token, login_as):
+    """Part 4: the diary day, the start page and the student card show the child's knowledge base."""
+    from eschool.journal.models import Lesson
+
+    api, mid, teacher = _published_material(client, world, api_token, login_as)
     with app.app_context():
         lesson = Lesson.select().where((Lesson.class_group == world.c5) & (Lesson.date <= world.today)).order_by(
             Lesson.date.desc()).first()
@@ -144,12 +150,7 @@ def test_the_diary_week_reads_the_knowledge_base_once_not_once_a_day(app, client
     (two statements, not two a day), and each material shows on its own day only."""
     from eschool.journal.models import Lesson
 
-    teacher = api_token("teacher")
-    api = f"/api/v1/knowledge_base/schools/{world.school}"
-    mid = client.post(f"{api}/materials", headers=teacher, json={"title": "Дроби: памятка", "subject": "Математика",
-                                                                "body": "Текст"}).get_json()["id"]
-    client.post(f"{api}/materials/{mid}/publish", headers=teacher)
-    login_as("teacher").get(f"/knowledge_base/school/{world.school}/materials/{mid}")  # lessons made
+    api, mid, teacher = _published_material(client, world, api_token, login_as)
     with app.app_context():
         lessons = list(Lesson.select().where((Lesson.class_group == world.c5) & (Lesson.date <= world.today))
                        .order_by(Lesson.date))
