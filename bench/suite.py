@@ -118,8 +118,10 @@ def data_size(app) -> dict:
 
 
 def pick(app, scale: str) -> dict:
-    """The school measured (the last one of the data set: the highest ids), a 5th-grade class, mathematics,
-    its teacher, the class teacher, a student and their parent, the current period."""
+    """The school measured (the data set's last one in its first school's municipality: the highest ids, and
+    at every scale the same municipality, so the same modules are on and the query counts compare), a
+    5th-grade class, mathematics, its teacher, the class teacher, a student and their parent, the current
+    period."""
     from eschool.auth.models import User
     from eschool.journal.services import local_today
     from eschool.people.models import ClassMembership, Guardian
@@ -128,7 +130,11 @@ def pick(app, scale: str) -> dict:
     from eschool_demo.scale import NAME_PREFIX, SCALES
 
     with app.app_context():
-        school = School.get(School.name == f"{NAME_PREFIX}{SCALES[scale][0]}")
+        first = School.get(School.name == f"{NAME_PREFIX}1")
+        school = max((s for s in School.select().where((School.municipality == first.municipality_id)
+                                                      & School.name.startswith(NAME_PREFIX))
+                      if s.name[len(NAME_PREFIX):].isdigit() and int(s.name[len(NAME_PREFIX):]) <= SCALES[scale][0]),
+                     key=lambda s: int(s.name[len(NAME_PREFIX):]))
         group = (ClassGroup.select().where((ClassGroup.school == school) & (ClassGroup.grade == 5))
                  .order_by(ClassGroup.id).first())
         subject = Subject.get((Subject.school == school) & (Subject.name == "Математика"))

@@ -40,6 +40,7 @@ from eschool.people.services import is_class_teacher
 from eschool.school.api import refused
 from eschool.school.models import ClassGroup, Subgroup, Subject
 from eschool.school.services import SchoolError
+from eschool.structure.models import School
 
 bp = Blueprint("journal_api", __name__, url_prefix=f"{API_PREFIX}/journal")
 KEEP = "journal.keep"
@@ -51,7 +52,9 @@ MAX_RANGE_DAYS = 62
 
 
 def _lesson(lesson_id: int) -> Lesson:
-    lesson = (Lesson.select(Lesson, ClassGroup, Subject).join(ClassGroup).switch(Lesson).join(Subject)
+    """The lesson with its class, subject and school (the keeping rules read all three: one statement)."""
+    lesson = (Lesson.select(Lesson, ClassGroup, Subject, School).join(ClassGroup).switch(Lesson).join(Subject)
+              .switch(Lesson).join(School, on=(Lesson.school == School.id))
               .where(Lesson.id == lesson_id).first())
     if lesson is None:
         raise ApiError(404, "not_found", _("Not found."))

@@ -20,7 +20,7 @@ from pathlib import Path
 from flask import current_app, has_app_context
 from flask_babel import lazy_gettext as _l
 from flask_babel import lazy_pgettext
-from peewee import IntegrityError, fn
+from peewee import JOIN, IntegrityError, fn
 
 from eschool.attachments import services as attachments
 from eschool.auth.models import User
@@ -173,6 +173,21 @@ def period_of(class_group: ClassGroup, date: dt.date) -> Period | None:
                                   & (Period.grade_from <= class_group.grade) & (Period.grade_to >= class_group.grade)
                                   & (Period.starts_on <= date) & (Period.ends_on >= date))
             .order_by(Period.starts_on.desc()).first())
+
+
+def _year_and_period(class_group: ClassGroup, date: dt.date, with_period: bool) -> tuple[AcademicYear, Period | None]:
+    """The class's academic year and (``with_period``) the study period of ``date`` (:func:`period_of`), in
+    one statement: every mark saved asks both."""
+    if not with_period:
+        return AcademicYear.get_by_id(class_group.academic_year_id), None
+    on = ((Period.academic_year == AcademicYear.id) & (Period.grade_from <= class_group.grade)
+          & (Period.grade_to >= class_group.grade) & (Period.starts_on <= date) & (Period.ends_on >= date))
+    year = (AcademicYear.select(AcademicYear, Period).join(Period, JOIN.LEFT_OUTER, on=on, attr="found")
+            .where(AcademicYear.id == class_group.academic_year_id).order_by(Period.starts_on.desc()).first())
+    if year is None:
+        raise AcademicYear.DoesNotExist(f"academic year {class_group.academic_year_id}")
+    found = getattr(year, "found", None)
+    return year, found if found is not None and found.id is not None else None
 
 
 def periods_of(class_group: ClassGroup) -> list[Period]:
@@ -552,8 +567,9 @@ def check_keep(user, lesson: Lesson, what: str) -> None:
     keeps = has_permission(user, KEEP, scope_for_school(school))
     mine = keeps and may_keep(user, lesson)
     reconciles = keeps and not mine and what == "attendance" and is_class_teacher(user, lesson.class_group_id)
-    year = AcademicYear.get_by_id(lesson.class_group.academic_year_id) if keeps and (mine or reconciles) else None
-    period = period_of(lesson.class_group, lesson.date) if year is not None and what == "marks" else None
+    year = period = None
+    if keeps and (mine or reconciles):
+        year, period = _year_and_period(lesson.class_group, lesson.date, what == "marks")
     refused = keep_refusal(what, lesson.date, local_today(), keeps=keeps, mine=mine, reconciles=reconciles,
                            year=year, period_closed=bool(period is not None and period.closed),
                            window_days=edit_window_days(school) if year is not None else 0)
