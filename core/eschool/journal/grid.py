@@ -201,7 +201,7 @@ def _editable(grid: Grid, user, today: dt.date, school=None) -> dict:
     year = AcademicYear.get_by_id(grid.class_group.academic_year_id)
     window = services.edit_window_days(school)
     closed = [(p.starts_on, p.ends_on) for p in grid.periods if p.closed]
-    reconciles = keeps and is_class_teacher(user, grid.class_group.id)  # the class teacher fixes attendance too
+    reconciles = keeps and is_class_teacher(user, grid.class_group)  # the class teacher fixes attendance too
     no_marks = ("closed", services.NO_MARKS)
     result = {}
     for lesson in grid.lessons:

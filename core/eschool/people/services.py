@@ -40,12 +40,17 @@ def current_membership(student: Student) -> ClassMembership | None:
             .where((ClassMembership.student == student) & ClassMembership.ends_on.is_null()).first())
 
 
-def is_class_teacher(user, class_group_id: int | None) -> bool:
-    """The user is the class teacher of this class (a class-level role, or named on the class)."""
+def is_class_teacher(user, class_group_id: int | ClassGroup | None) -> bool:
+    """The user is the class teacher of this class (a class-level role, or named on the class). Given the
+    class itself (a loaded ``ClassGroup``) rather than its id, no statement is needed."""
     if class_group_id is None or not getattr(user, "is_authenticated", False):
         return False
+    loaded = class_group_id if isinstance(class_group_id, ClassGroup) else None
+    class_group_id = loaded.id if loaded is not None else class_group_id
     if any(a.role == "class_teacher" and a.class_group_id == class_group_id for a in user_assignments(user)):
         return True
+    if loaded is not None:
+        return loaded.class_teacher_id == user.id
     return ClassGroup.select().where((ClassGroup.id == class_group_id) & (ClassGroup.class_teacher == user.id)).exists()
 
 
