@@ -58,6 +58,20 @@ class BaseModel(peewee.Model):
 SQLITE_PRAGMAS = {"journal_mode": "wal", "foreign_keys": 1, "busy_timeout": 10_000}
 
 
+def row_date(value) -> dt.date | None:
+    """A date column of a raw row: PostgreSQL gives a ``date``, SQLite its ISO text."""
+    if value is None or isinstance(value, dt.date):
+        return value
+    return dt.date.fromisoformat(str(value)[:10])
+
+
+def row_hhmm(value) -> str | None:
+    """A time column of a raw row as ``HH:MM``: PostgreSQL gives a ``time``, SQLite its text."""
+    if value is None:
+        return None
+    return value.strftime("%H:%M") if isinstance(value, dt.time) else str(value)[:5]
+
+
 def _unicode_lower(value):
     return value.lower() if isinstance(value, str) else value
 

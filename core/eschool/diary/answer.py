@@ -12,22 +12,10 @@ import datetime as dt
 from collections import defaultdict
 from types import SimpleNamespace
 
-from eschool.db import db
+from eschool.db import db, row_date, row_hhmm
 from eschool.diary.services import lesson_order, shown_subgroup_lessons
 from eschool.journal.services import work_type_label
 from eschool.timetable.planned import planned_lessons
-
-
-def _date(value) -> dt.date | None:
-    if value is None or isinstance(value, dt.date):
-        return value
-    return dt.date.fromisoformat(str(value)[:10])
-
-
-def _hhmm(value) -> str | None:
-    if value is None:
-        return None
-    return value.strftime("%H:%M") if isinstance(value, dt.time) else str(value)[:5]
 
 
 def _in(values) -> str:
@@ -58,12 +46,12 @@ def class_rows(school_id: int, class_ids: list, start: dt.date, end: dt.date) ->
         [school_id, *class_ids, s, e])
     # 1b. the timetable's lessons not in the journal yet (timetable.planned: three statements), in the same shape
     # (id None) with their entry in the last column and a planned flag
-    existing = {(row[12], _date(row[3])) for row in lessons if row[12]}
+    existing = {(row[12], row_date(row[3])) for row in lessons if row[12]}
     lessons = [(*row, False) for row in lessons] + [
         (None, x.class_group_id, x.subject_id, x.date, x.number, "", x.subject, x.teacher, x.subgroup, x.starts_at,
          x.ends_at, x.subgroup_id, x.entry_id, True)
         for x in planned_lessons(start, end, class_ids=class_ids, existing=existing)]
-    lessons.sort(key=lambda row: (_date(row[3]), lesson_order(row[4], row[13], row[12] if row[13] else row[0])))
+    lessons.sort(key=lambda row: (row_date(row[3]), lesson_order(row[4], row[13], row[12] if row[13] else row[0])))
     # a subgroup's lessons belong to its members (services.shown_subgroup_lessons; a statement only when the
     # week has subgroup lessons)
     subgroups = sorted({row[11] for row in lessons if row[11]})
@@ -87,7 +75,7 @@ def class_rows(school_id: int, class_ids: list, start: dt.date, end: dt.date) ->
         f"AND h.due_on BETWEEN {p} AND {p}",
         [*class_ids, s, e, *class_ids, e, s, e])
     homework, chosen = {}, defaultdict(set)
-    for row in sorted(homework_rows, key=lambda r: (_date(r[8]), r[0])):
+    for row in sorted(homework_rows, key=lambda r: (row_date(r[8]), r[0])):
         homework.setdefault(row[0], row)
         if row[7] is not None:
             chosen[row[0]].add(row[7])
@@ -115,7 +103,7 @@ def week_answer(student, start: dt.date, end: dt.date, memberships, file_url, sh
     ``services.week_key`` read them; ``file_url(file_id)``: a homework file's download address; ``shared``:
     ``class_rows`` or what gives the same (``services.built_week_rows`` gives them from its cache).
     """
-    spans = [(c, _date(a), _date(b)) for c, _v, a, b in memberships]
+    spans = [(c, row_date(a), row_date(b)) for c, _v, a, b in memberships]
     class_ids = sorted({c for c, _a, _b in spans})
 
     def in_class(class_id, day):
@@ -152,11 +140,11 @@ def week_answer(student, start: dt.date, end: dt.date, memberships, file_url, sh
                                      "numeric": numeric, "weight": float(weight), "comment": comment,
                                      "work_type": labels[wt_id] if wt_id is not None else None})
     def key_of(row):
-        return ("p", row[12], _date(row[3])) if row[13] else row[0]
+        return ("p", row[12], row_date(row[3])) if row[13] else row[0]
 
-    in_classes = [row for row in lessons if in_class(row[1], _date(row[3]))]
+    in_classes = [row for row in lessons if in_class(row[1], row_date(row[3]))]
     labels_shown = shown_subgroup_lessons(
-        student.id, [(key_of(row), _date(row[3]), row[4], row[2], row[11], row[8]) for row in in_classes], members,
+        student.id, [(key_of(row), row_date(row[3]), row[4], row[2], row[11], row[8]) for row in in_classes], members,
         set(marks) | set(attendance))
     shown = [row for row in in_classes if key_of(row) in labels_shown]
     # 4. the homework for the whole class or chosen for this student, 5. with its files (new dicts: the shared
@@ -167,7 +155,7 @@ def week_answer(student, start: dt.date, end: dt.date, memberships, file_url, sh
              for hw_id, items in common["files"].items()}
     set_in, due = defaultdict(list), defaultdict(list)
     for hw_id, lesson_id, text, links, minutes, due_on, for_all, _chosen, day, class_id, subject_id, _f in homework:
-        day, due_on = _date(day), _date(due_on)
+        day, due_on = row_date(day), row_date(due_on)
         item = {"id": hw_id, "lesson_id": lesson_id, "text": text, "minutes_needed": minutes,
                 "due_on": due_on.isoformat() if due_on else None, "for_all": bool(for_all),
                 "links": [line.strip() for line in (links or "").splitlines() if line.strip()],
@@ -181,15 +169,15 @@ def week_answer(student, start: dt.date, end: dt.date, memberships, file_url, sh
     for row in shown:
         (lesson_id, class_id, subject_id, day, number, topic, subject, teacher, _subgroup, starts_at, ends_at,
          _subgroup_id, _entry_id, planned) = row
-        day = _date(day)
+        day = row_date(day)
         key = (class_id, subject_id, day)
         due_here = []
         if key not in first_of_day:  # homework due today shows on the subject's first lesson of the day
             first_of_day.add(key)
             due_here = due[key]
         days.setdefault(day, []).append({
-            "id": lesson_id, "planned": planned, "number": number, "starts_at": _hhmm(starts_at),
-            "ends_at": _hhmm(ends_at), "subject_id": subject_id, "subject": subject,
+            "id": lesson_id, "planned": planned, "number": number, "starts_at": row_hhmm(starts_at),
+            "ends_at": row_hhmm(ends_at), "subject_id": subject_id, "subject": subject,
             "subgroup": labels_shown[key_of(row)], "teacher": teacher, "topic": topic,
             "marks": marks[lesson_id] if not planned else [],
             "attendance": attendance.get(lesson_id) if not planned else None,

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from eschool.db import db
+from eschool.db import db, row_date, row_hhmm
 
 
 @dataclass
@@ -35,16 +35,6 @@ class PlannedLesson:
     starts_at: str | None = None  # the bell schedule's "HH:MM" of the class's shift, when set
     ends_at: str | None = None
     usual_teacher_id: int | None = None  # the timetable's teacher (``teacher_id`` is the substitute's, if any)
-
-
-def _date(value) -> dt.date:
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value)[:10])
-
-
-def _hhmm(value) -> str | None:
-    if value is None:
-        return None
-    return value.strftime("%H:%M") if isinstance(value, dt.time) else str(value)[:5]
 
 
 def _in(values) -> str:
@@ -90,11 +80,11 @@ def planned_lessons(start: dt.date, end: dt.date, *, class_ids=None, teacher_id:
     substitutes = {}
     for kind, key, a, b, c, d, name in rows:
         if kind == "p":
-            periods.setdefault(key, []).append((_date(a), _date(b), c, d))
+            periods.setdefault(key, []).append((row_date(a), row_date(b), c, d))
         else:
-            substitutes[(key, _date(a))] = (c, name)
+            substitutes[(key, row_date(a))] = (c, name)
     if existing is None:
-        existing = {(entry_id, _date(day)) for entry_id, day in db.obj.execute_sql(
+        existing = {(entry_id, row_date(day)) for entry_id, day in db.obj.execute_sql(
             f"SELECT timetable_entry_id, date FROM lesson WHERE timetable_entry_id IN ({_in(entry_ids)}) "
             f"AND date BETWEEN {p} AND {p}", [*entry_ids, s, e]).fetchall()}
     by_weekday: dict[int, list] = {}
@@ -113,7 +103,7 @@ def planned_lessons(start: dt.date, end: dt.date, *, class_ids=None, teacher_id:
             if teacher_id is not None and class_ids is None and sub_teacher != teacher_id:
                 continue  # their lesson given by a substitute that day, or another's lesson they do not give
             found.append(PlannedLesson(entry_id, day, number, class_id, school_id, shift, subject_id, subject,
-                                       sub_teacher, sub_name, subgroup_id, subgroup, _hhmm(starts_at), _hhmm(ends_at),
+                                       sub_teacher, sub_name, subgroup_id, subgroup, row_hhmm(starts_at), row_hhmm(ends_at),
                                        teacher))
         day += dt.timedelta(days=1)
     found.sort(key=lambda x: (x.date, x.number, x.entry_id))
