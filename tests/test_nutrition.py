@@ -283,6 +283,57 @@ def test_kitchen_counts_per_class_and_category(app, world, meals, api_token, log
     assert page.status_code == 200 and "@page" in page.get_data(as_text=True)
 
 
+def _holidays_of_grade_5(app, world, day):
+    """5А's grade has its holidays on ``day`` (its second quarter starts the next day); 6Б's goes on."""
+    from eschool.school import services as school_services
+    from eschool.school.models import AcademicYear, Period
+
+    with app.app_context():
+        second = Period.get((Period.academic_year == world.year) & (Period.number == 2))
+        Period.update(grade_from=6).where(Period.id == second.id).execute()
+        school_services.add_period(AcademicYear.get_by_id(world.year), {
+            "kind": "quarter", "number": 2, "starts_on": day + dt.timedelta(days=1), "ends_on": second.ends_on,
+            "grade_from": 1, "grade_to": 5})
+
+
+def test_no_meals_for_a_class_in_its_holidays_or_on_a_weekend(app, world, meals, api_token, login_as, clock):
+    """A class eats on the days it has school: in its grade's holidays (and on a weekend of the school week)
+    its order is neither listed nor made, the kitchen does not count it, and the month's sheet has no column
+    for a day every class is on holiday; the classes still at school eat as before."""
+    from eschool_nutrition.models import DailyOrder
+
+    day = meals["day"]
+    _holidays_of_grade_5(app, world, day)
+    clock(day, "08:00")
+    api = app.test_client()
+    director, teacher = api_token("director"), api_token("classteacher")
+    listed = api.get(f"/api/v1/nutrition/schools/{world.school}/orders?date={day}", headers=director).get_json()
+    assert [i["class_id"] for i in listed["items"]] == [world.c6]
+    refused = api.get(f"/api/v1/nutrition/schools/{world.school}/orders/{world.c5}?date={day}", headers=teacher)
+    assert refused.status_code == 409 and "не питается" in refused.get_json()["error"]["message"]
+    page = login_as("classteacher").get(f"/nutrition/school/{world.school}/order/{world.c5}?date={day}")
+    assert page.status_code == 404
+    kitchen = api.get(f"/api/v1/nutrition/schools/{world.school}/kitchen?date={day}", headers=director).get_json()
+    assert [c["class_id"] for c in kitchen["classes"]] == [world.c6]
+    saturday = day + dt.timedelta(days=5 - day.weekday())
+    assert api.get(f"/api/v1/nutrition/schools/{world.school}/orders/{world.c6}?date={saturday}",
+                   headers=director).status_code == 409
+    with app.app_context():
+        made = {(o.class_group_id, o.date) for o in DailyOrder.select()}
+    assert (world.c5, day) not in made and (world.c6, day) in made and (world.c6, saturday) not in made
+    # the sheet: a column for the day while 6Б studies; none once 6Б is on holiday too
+    month = f"{day:%Y-%m}"
+    sheet = api.get(f"/api/v1/nutrition/schools/{world.school}/tabulation?month={month}", headers=director).get_json()
+    assert str(day) in sheet["days"]
+    with app.app_context():
+        from eschool.school.models import Period
+
+        Period.update(starts_on=day + dt.timedelta(days=1)).where(Period.grade_from == 6).execute()
+        DailyOrder.delete().where(DailyOrder.date == day).execute()
+    sheet = api.get(f"/api/v1/nutrition/schools/{world.school}/tabulation?month={month}", headers=director).get_json()
+    assert str(day) not in sheet["days"] and sheet["days"]
+
+
 def test_tabulation_xlsx_reads_back_with_the_right_totals_and_month_closes(app, world, meals, login_as, api_token,
                                                                           clock):
     from openpyxl import load_workbook

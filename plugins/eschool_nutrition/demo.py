@@ -45,8 +45,8 @@ def fill(school, rng, log) -> None:
     week = services.settings(school)["school_week"]
     day, days = start, 0
     while day <= today:
-        if day.weekday() < week:
-            orders = services.ensure_orders(school, day, groups)
+        orders = services.ensure_orders(school, day, groups) if day.weekday() < week else {}
+        if orders:  # none in the holidays
             ids = [o.id for o in orders.values()]
             # a few pupils stay home each day (the journal's absences already left some out)
             lines = list(OrderLine.select(OrderLine.id).where(OrderLine.order.in_(ids) & OrderLine.ordered))

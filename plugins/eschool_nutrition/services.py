@@ -25,6 +25,7 @@ from eschool.plugin_api import (
     ImportFileError,
     Lesson,
     Municipality,
+    Period,
     School,
     SchoolError,
     Student,
@@ -407,6 +408,7 @@ class Book:
         self._kinds: list | None = None
         self._categories: dict | None = None
         self._closed: dict = {}
+        self._school: dict = {}  # day -> {class id: has school}
 
     @property
     def values(self) -> dict:
@@ -442,6 +444,21 @@ class Book:
 
     def locked(self, day: dt.date) -> bool:
         return is_locked(self.school, day, self.values)
+
+    def with_school(self, day: dt.date, groups: list[ClassGroup]) -> set[int]:
+        """The ids of the classes among ``groups`` that have school on ``day`` (``has_school_on``; a weekend
+        of the school week has none), read once per day and group for the request."""
+        known = self._school.setdefault(day, {})
+        unknown = sorted({g.id for g in groups} - set(known))
+        if unknown:
+            found = set() if day.weekday() >= self.values["school_week"] else {gid for (gid,) in ClassGroup.select(
+                ClassGroup.id).where(ClassGroup.id.in_(unknown) & has_school_on(day)).tuples()}
+            known.update((gid, gid in found) for gid in unknown)
+        return {g.id for g in groups if known[g.id]}
+
+    def note_school(self, day: dt.date, groups: list[ClassGroup]) -> None:
+        """``groups`` were read with ``has_school_on(day)``: they have school that day."""
+        self._school.setdefault(day, {}).update((g.id, True) for g in groups)
 
 
 # --------------------------------------------------------------------------- the plan: who eats what
@@ -578,10 +595,12 @@ def meal_groups(school: School, start: dt.date, end: dt.date | None = None) -> d
 
 
 def groups_of_day(school: School, day: dt.date, book: Book | None = None) -> tuple[list[ClassGroup], dict]:
-    """The class groups that eat at the school on ``day`` (its classes on a school day, then the other
-    plugins' groups of that day) and those groups' descriptions (``meal_groups``)."""
+    """The class groups that eat at the school on ``day`` (its classes that have school that day: not on
+    a weekend of the school week, nor in their grade's holidays; then the other plugins' groups of that
+    day, camp squads in the holidays included) and those groups' descriptions (``meal_groups``)."""
     book = book or Book(school)
-    classes = order_groups(school) if day.weekday() < book.values["school_week"] else []
+    classes = order_groups(school, day=day) if day.weekday() < book.values["school_week"] else []
+    book.note_school(day, classes)
     specs = meal_groups(school, day)
     return classes + sorted((s.group for s in specs.values()), key=lambda g: (g.name, g.id)), specs
 
@@ -614,6 +633,9 @@ def ensure_orders(school: School, day: dt.date, groups: list[ClassGroup], absent
     if not missing or book.closed(day):
         return orders
     classes = [g for g in missing if g.kind in CLASS_KINDS]
+    if classes:  # no meals where the class has no school: a weekend, the holidays
+        studying = book.with_school(day, classes)
+        classes = [g for g in classes if g.id in studying]
     others = [g for g in missing if g.kind not in CLASS_KINDS]
     if others:
         specs = meal_groups(school, day) if specs is None else specs
@@ -678,14 +700,42 @@ def order_counts(order_ids) -> dict[int, int]:
             .where(OrderLine.order.in_(ids) & OrderLine.ordered).group_by(OrderLine.order).dicts()}
 
 
-def order_groups(school: School, kinds=CLASS_KINDS) -> list[ClassGroup]:
+def has_school_on(day: dt.date):
+    """A SQL condition on ``ClassGroup``: the class has school on ``day``, a day inside a study period of
+    its grade (not the holidays between the quarters, nor a first grade's extra week), or its year has no
+    study periods yet (a school not set up: every day counts). Weekends are the school week's business."""
+    period = Period.alias()
+    inside = period.select(period.id).where(
+        (period.academic_year == ClassGroup.academic_year) & (period.grade_from <= ClassGroup.grade)
+        & (period.grade_to >= ClassGroup.grade) & (period.starts_on <= day) & (period.ends_on >= day))
+    unset = period.select(period.id).where(period.academic_year == ClassGroup.academic_year)
+    return fn.EXISTS(inside) | ~fn.EXISTS(unset)
+
+
+def study_days(groups: list[ClassGroup], days) -> set[dt.date]:
+    """Of ``days``, those on which at least one of the classes ``groups`` has school (as ``has_school_on``
+    says: inside a study period of its grade, or its year has none yet). One query."""
+    periods: dict[int, list] = defaultdict(list)
+    for year, start, end, low, high in Period.select(Period.academic_year, Period.starts_on, Period.ends_on,
+                                                      Period.grade_from, Period.grade_to).where(
+            Period.academic_year.in_(sorted({g.academic_year_id for g in groups}))).tuples():
+        periods[year].append((_as_date(start), _as_date(end), low, high))
+    return {day for day in days if any(
+        not periods[g.academic_year_id] or any(a <= day <= b and low <= g.grade <= high
+                                               for a, b, low, high in periods[g.academic_year_id])
+        for g in groups)}
+
+
+def order_groups(school: School, kinds=CLASS_KINDS, day: dt.date | None = None) -> list[ClassGroup]:
     """The school's class groups of its current year that eat at school by default (not camp squads:
-    those come through ``nutrition_meal_groups``)."""
+    those come through ``nutrition_meal_groups``); with ``day``, those that have school that day."""
     year = current_year(school)
     if year is None:
         return []
-    return list(ClassGroup.select().where((ClassGroup.academic_year == year.id) & ClassGroup.kind.in_(kinds))
-                .order_by(ClassGroup.grade, ClassGroup.name))
+    query = ClassGroup.select().where((ClassGroup.academic_year == year.id) & ClassGroup.kind.in_(kinds))
+    if day is not None:
+        query = query.where(has_school_on(day))
+    return list(query.order_by(ClassGroup.grade, ClassGroup.name))
 
 
 @dataclass
@@ -999,7 +1049,7 @@ def sheet_groups(school: School, month: dt.date) -> list[ClassGroup]:
 def tabulation(school: School, groups: list[ClassGroup], month: dt.date, category_id: int | None = None) -> Tabulation:
     """The табель учёта питания of class groups for a month: pupils down, days across (the school days for
     classes, the days with orders for camp squads), each cell the meals eaten; totals per pupil, per day
-    and per category in meals and roubles. Five queries."""
+    and per category in meals and roubles; a class's holidays have no column. Six queries."""
     month = month_start(month)
     values = settings(school)
     last = month.replace(day=calendar.monthrange(month.year, month.month)[1])
@@ -1008,7 +1058,8 @@ def tabulation(school: School, groups: list[ClassGroup], month: dt.date, categor
     cats = {c.id: c for c in categories(school.municipality_id)}
     ids = [g.id for g in groups]
     group_of = {g.id: g for g in groups}
-    days = set(month_days(month, values["school_week"])) if any(g.kind in CLASS_KINDS for g in groups) else set()
+    classes = [g for g in groups if g.kind in CLASS_KINDS]
+    days = study_days(classes, month_days(month, values["school_week"])) if classes else set()
     rows: dict[tuple, dict] = {}
     by_day: dict = defaultdict(int)
     by_category: dict = defaultdict(lambda: {"meals": 0, "amount": Decimal(0)})
