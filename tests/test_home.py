@@ -225,6 +225,27 @@ def test_the_menu_is_grouped_by_task_with_a_phone_menu_that_needs_no_script(app,
     assert bar.index('href="/diary"') < bar.index("</nav>")
 
 
+def test_the_public_pages_stay_in_the_footer_after_logging_in_and_go_with_their_module(app, world, toggle):
+    """A visitor has the region's vacancies and the school's news in the header; a logged-in parent finds them
+    in the footer (the header holds their own menu); a module switched off takes its entry away."""
+    def footer(client):
+        html = client.get("/dashboard" if client is not anonymous else "/").get_data(as_text=True)
+        part = html[html.index('<footer'):]
+        return part[:part.index('</footer>')]
+
+    anonymous = app.test_client()
+    head = anonymous.get("/").get_data(as_text=True)
+    head = head[head.index('<header'):head.index('</header>')]
+    assert 'href="/vacancies/"' in head
+    assert 'class="footer-nav"' not in footer(anonymous)
+    parent = app.test_client()
+    login(parent, "parent")
+    below = footer(parent)
+    assert 'class="footer-nav"' in below and 'href="/vacancies/"' in below and "Вакансии" in below
+    toggle("vacancies", False, school=world.school)
+    assert 'href="/vacancies/"' not in footer(parent)
+
+
 def test_a_class_teacher_acts_with_all_staff_roles_and_a_teacher_who_is_a_parent_switches(app, world):
     """«My class» is in the menu of the class teacher who also teaches; a teacher who is a parent starts as the
     teacher (the broadest face) and switches to the parent face visibly, on the start page too."""

@@ -172,13 +172,20 @@ def _layout_context():
         faces = my_faces()
         return [(f["id"], f["label"], f["acting"]) for f in faces] if len(faces) > 1 else []
 
+    nav_cache = {}
+
     def nav():
+        """The menu by section and, for a user, by task group; computed once per page (the header, the
+        footer's public pages and a start page's tiles all read it)."""
+        if nav_cache:
+            return nav_cache
         if scope is None:
             return {**{s: [] for s in services.SECTIONS}, "groups": []}
         menu = services.menu(user, scope)
         family = user is not None and any(f["acting"] and f["family"] for f in my_faces())
         menu["groups"] = services.menu_groups(menu["main"] + menu["admin"], family=family) if user is not None else []
-        return menu
+        nav_cache.update(menu)
+        return nav_cache
 
     return {
         "portal_name": ext.region.name("portal", locale),
