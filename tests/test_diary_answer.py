@@ -32,9 +32,13 @@ def test_the_plain_answer_equals_the_schema_dump_of_the_week(app, world: World):
     from eschool.people.models import SubgroupMembership
     from eschool.school.models import Subgroup
 
+    from eschool.structure.models import School
+
     monday = world.monday
     days = [monday + dt.timedelta(days=i) for i in range(5)]
     earlier = monday - dt.timedelta(days=3)
+    with app.app_context():  # the Friday before this week is 8-9 days back on a weekend: inside a 14-day window
+        School.update(journal_edit_days=14).where(School.id == world.school).execute()
     before = world.lesson(earlier, 1, topic="Раньше")
     world.homework(before, "На понедельник")  # set earlier, due later: shown on a lesson of the week
     with app.app_context():
