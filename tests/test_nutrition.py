@@ -311,8 +311,11 @@ def test_no_meals_for_a_class_in_its_holidays_or_on_a_weekend(app, world, meals,
     assert [i["class_id"] for i in listed["items"]] == [world.c6]
     refused = api.get(f"/api/v1/nutrition/schools/{world.school}/orders/{world.c5}?date={day}", headers=teacher)
     assert refused.status_code == 409 and "не питается" in refused.get_json()["error"]["message"]
-    page = login_as("classteacher").get(f"/nutrition/school/{world.school}/order/{world.c5}?date={day}")
-    assert page.status_code == 404
+    teacher_page = login_as("classteacher")
+    page = teacher_page.get(f"/nutrition/school/{world.school}/order/{world.c5}?date={day}")
+    assert page.status_code == 200 and "не питается" in page.get_data(as_text=True)
+    assert teacher_page.post(f"/nutrition/school/{world.school}/order/{world.c5}?date={day}",
+                             data={"action": "confirm"}).status_code == 409  # nothing to save, nothing made
     kitchen = api.get(f"/api/v1/nutrition/schools/{world.school}/kitchen?date={day}", headers=director).get_json()
     assert [c["class_id"] for c in kitchen["classes"]] == [world.c6]
     saturday = day + dt.timedelta(days=5 - day.weekday())

@@ -125,8 +125,11 @@ def order(school_id: int, class_id: int):
     if not services.readable_groups(current_user, school, [group], officer):
         raise PageError(403, _("This is not your class."))
     sheet = services.open_order(current_user, school, group, day, officer)
-    if sheet is None:
-        raise PageError(404, _("No order for this day: the month is signed off, or the group does not eat that day."))
+    if sheet is None:  # a weekend, the class's holidays, a day the squad does not eat, a month signed off
+        if request.method == "POST":
+            raise PageError(409, _("No order for this day: the month is signed off, or the group does not eat "
+                                   "that day."))
+        return render_template("nutrition/no_order.html", school=school, group=group, day=day)
     if request.method == "POST":
         changes = {}
         for student in sheet.students:
