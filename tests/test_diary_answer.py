@@ -31,7 +31,6 @@ def test_the_plain_answer_equals_the_schema_dump_of_the_week(app, world: World):
     from eschool.journal.models import Lesson
     from eschool.people.models import SubgroupMembership
     from eschool.school.models import Subgroup
-
     from eschool.structure.models import School
 
     monday = world.monday
